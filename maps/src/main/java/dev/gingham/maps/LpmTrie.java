@@ -1,10 +1,15 @@
 package dev.gingham.maps;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Longest-prefix-match map over IPv4 or IPv6 prefixes (BPF_MAP_TYPE_LPM_TRIE): the ipcache
@@ -236,6 +241,9 @@ public final class LpmTrie implements OffHeapMap {
     /** {@link #pinned(MapSpec, Path)} with an explicit node capacity (part of the file's size). */
     public static LpmTrie pinned(MapSpec spec, Path file, int nodeCapacity) {
         checkSpec(spec, nodeCapacity);
+        if (Files.exists(file)) {
+            checkPinnedHeader(file, spec, nodeCapacity);
+        }
         MapMemory memory = MapMemory.pinned(file, spec, LAYOUT_VERSION, bodyBytes(spec, nodeCapacity), 0L);
         try {
             LpmTrie trie = new LpmTrie(memory, nodeCapacity, valueSlots(spec), false);
@@ -249,6 +257,34 @@ public final class LpmTrie implements OffHeapMap {
         } catch (RuntimeException e) {
             memory.close();
             throw e;
+        }
+    }
+
+    /**
+     * Compares an existing file's header with the spec before mapping it, so that a mismatch is
+     * reported by field name (the file's size differs as soon as any size field does, and
+     * {@link MapMemory} checks the size first).
+     */
+    private static void checkPinnedHeader(Path file, MapSpec spec, int nodeCapacity) {
+        MapSpec found = MapMemory.readSpec(file);
+        pinMismatch(file, "type", found.type(), spec.type());
+        pinMismatch(file, "key size", found.keySize(), spec.keySize());
+        pinMismatch(file, "value size", found.valueSize(), spec.valueSize());
+        pinMismatch(file, "max entries", found.maxEntries(), spec.maxEntries());
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer word = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(word, MapMemory.stateOffset(STATE_NODE_CAPACITY));
+            pinMismatch(file, "node capacity", word.getLong(0), (long) nodeCapacity);
+        } catch (IOException e) {
+            throw new MapPinException("pinned map " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void pinMismatch(Path file, String field, Object inFile, Object inSpec) {
+        if (!inFile.equals(inSpec)) {
+            throw new MapPinException("pinned map " + file + ": " + field + " is " + inFile
+                    + " in the file but " + inSpec + " in the spec; refusing to reuse it"
+                    + " (delete the file to start empty, or fix the configuration)");
         }
     }
 
