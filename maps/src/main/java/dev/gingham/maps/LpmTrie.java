@@ -57,10 +57,11 @@ import java.nio.file.StandardOpenOption;
  * is the true worst case: an IPv4 trie never returns ENOSPC (the price is up to 2 KiB per entry
  * for scattered /25../32 prefixes; pass a smaller capacity when the prefix set is known to
  * cluster). For IPv6 the worst case is fourteen nodes per /128, which is too much to reserve;
- * the default is a budget of {@code 2 x maxEntries + 256} nodes: enough for any set of prefixes
- * up to /32 and for pods allocated from per-node CIDRs (one node per 256 neighbouring
- * addresses plus a shared path per CIDR), not for thousands of scattered /128s, which get
- * ENOSPC. Nodes that become empty after deletes go back to a free list (after a grace period,
+ * the default is a budget of {@code 2 x maxEntries + 256} nodes: always enough when no prefix
+ * is longer than /32 (at most two nodes each), and enough for pod /128s allocated from per-node
+ * CIDRs (a path of at most 13 nodes per CIDR, shared by its pods, plus one node per 256
+ * neighbouring addresses) as long as a CIDR holds a handful of pods; thousands of scattered
+ * /128s get ENOSPC. Nodes that become empty after deletes go back to a free list (after a grace period,
  * below), so churn does not leak.
  *
  * <h2>Concurrency: one writer, many readers</h2>
@@ -296,7 +297,7 @@ public final class LpmTrie implements OffHeapMap {
             MemorySegment segment = memory.segment();
             long nodeCapacity = segment.get(STATE, MapMemory.stateOffset(STATE_NODE_CAPACITY));
             long slots = segment.get(STATE, MapMemory.stateOffset(STATE_VALUE_SLOTS));
-            if (nodeCapacity <= 0 || nodeCapacity > Integer.MAX_VALUE || slots != valueSlots(spec)
+            if (nodeCapacity < 0 || nodeCapacity > Integer.MAX_VALUE || slots != valueSlots(spec)
                     || bodyBytes(spec, (int) nodeCapacity) != memory.bodyBytes()) {
                 throw new MapPinException("pinned map " + file + ": LPM trie geometry (node capacity "
                         + nodeCapacity + ", value slots " + slots + ") does not match its body size "
