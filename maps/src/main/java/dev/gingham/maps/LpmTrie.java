@@ -61,8 +61,8 @@ import java.nio.file.StandardOpenOption;
  * is longer than /32 (at most two nodes each), and enough for pod /128s allocated from per-node
  * CIDRs (a path of at most 13 nodes per CIDR, shared by its pods, plus one node per 256
  * neighbouring addresses) as long as a CIDR holds a handful of pods; thousands of scattered
- * /128s get ENOSPC. Nodes that become empty after deletes go back to a free list (after a grace period,
- * below), so churn does not leak.
+ * /128s get ENOSPC. Nodes that become empty after deletes go back to a free list (after a
+ * grace period, below), so churn does not leak.
  *
  * <h2>Concurrency: one writer, many readers</h2>
  * One thread (the control agent) calls update, delete and {@link #reclaim}; any number of
