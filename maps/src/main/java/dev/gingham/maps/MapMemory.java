@@ -131,14 +131,20 @@ public final class MapMemory implements AutoCloseable {
                         + " (one writer per pinned map; open it read-only to inspect it)");
             }
             long size = channel.size();
-            if (size != fileBytes) {
-                throw new MapPinException("pinned map " + file + ": file is " + size + " bytes, spec " + spec.name()
-                        + " needs " + fileBytes + " (was it written for another spec or truncated?)");
+            if (size < BODY_OFFSET) {
+                throw new MapPinException("pinned map " + file + ": " + size
+                        + " bytes is shorter than a map header (" + BODY_OFFSET + ")");
             }
             Arena arena = Arena.ofShared();
-            MemorySegment segment = channel.map(FileChannel.MapMode.READ_WRITE, 0, fileBytes, arena);
+            // Map what the file holds, check the header's fields first (their mismatch names the
+            // field), and only then the size the spec needs.
+            MemorySegment segment = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
             try {
                 validateHeader(file, segment, spec, layoutVersion, bodyBytes);
+                if (size != fileBytes) {
+                    throw new MapPinException("pinned map " + file + ": file is " + size + " bytes, spec " + spec.name()
+                            + " needs " + fileBytes + " (truncated or extended?)");
+                }
             } catch (MapPinException e) {
                 arena.close();
                 throw e;
