@@ -32,11 +32,11 @@ public final class Addresses {
         if (text == null) {
             throw new IllegalArgumentException("invalid IPv4 address: null");
         }
-        return parseIpv4(text, text, 0, text.length());
+        return parseIpv4("IPv4", text, 0, text.length());
     }
 
-    /** Parses {@code text[from, to)}; {@code whole} is named in error messages. */
-    private static int parseIpv4(String whole, String text, int from, int to) {
+    /** Parses the dotted quad in {@code text[from, to)}; errors name {@code kind} and the whole text. */
+    private static int parseIpv4(String kind, String text, int from, int to) {
         int address = 0;
         int octets = 0;
         int start = from;
@@ -45,38 +45,38 @@ public final class Addresses {
                 continue;
             }
             if (octets == 4) {
-                throw invalid("IPv4", whole, "more than 4 octets");
+                throw invalid(kind, text, "more than 4 octets");
             }
-            address = (address << 8) | octet(whole, text, start, i);
+            address = (address << 8) | octet(kind, text, start, i);
             octets++;
             start = i + 1;
         }
         if (octets != 4) {
-            throw invalid("IPv4", whole, "expected 4 dot-separated octets, found " + octets);
+            throw invalid(kind, text, "expected 4 dot-separated octets, found " + octets);
         }
         return address;
     }
 
-    private static int octet(String whole, String text, int from, int to) {
+    private static int octet(String kind, String text, int from, int to) {
         if (from == to) {
-            throw invalid("IPv4", whole, "empty octet");
+            throw invalid(kind, text, "empty octet");
         }
         if (to - from > 3) {
-            throw invalid("IPv4", whole, "octet \"" + text.substring(from, to) + "\" is too long");
+            throw invalid(kind, text, "octet \"" + text.substring(from, to) + "\" is too long");
         }
         if (to - from > 1 && text.charAt(from) == '0') {
-            throw invalid("IPv4", whole, "octet \"" + text.substring(from, to) + "\" has a leading zero");
+            throw invalid(kind, text, "octet \"" + text.substring(from, to) + "\" has a leading zero");
         }
         int value = 0;
         for (int i = from; i < to; i++) {
             char c = text.charAt(i);
             if (c < '0' || c > '9') {
-                throw invalid("IPv4", whole, "unexpected character '" + c + "'");
+                throw invalid(kind, text, "unexpected character '" + c + "'");
             }
             value = value * 10 + (c - '0');
         }
         if (value > 255) {
-            throw invalid("IPv4", whole, "octet " + value + " is greater than 255");
+            throw invalid(kind, text, "octet " + value + " is greater than 255");
         }
         return value;
     }
@@ -221,7 +221,7 @@ public final class Addresses {
                 if (before + count + 2 > 8) {
                     throw invalid("IPv6", text, "too many groups");
                 }
-                int v4 = parseIpv4(text, text, start, to);
+                int v4 = parseIpv4("IPv6", text, start, to);
                 groups[count++] = v4 >>> 16;
                 groups[count++] = v4 & 0xFFFF;
                 return count;
