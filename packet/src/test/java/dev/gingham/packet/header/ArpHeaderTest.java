@@ -47,6 +47,8 @@ class ArpHeaderTest {
 
     @Test
     void shouldWriteOnlyTheFieldWhenEachSetterIsCalled() {
+        // scapy: Ether(dst="ff:ff:ff:ff:ff:ff", src="02:00:00:00:00:01")/ARP(op=1, hwsrc="02:00:00:00:00:01",
+        //        psrc="10.0.0.1", hwdst="00:00:00:00:00:00", pdst="10.0.0.254")
         try (Frame f = Frame.of(GoldenFrames.ARP_REQUEST)) {
             arp.wrap(f.segment, f.at(ARP));
             assertSame(arp, arp.htype(6));

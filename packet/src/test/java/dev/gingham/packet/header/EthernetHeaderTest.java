@@ -123,6 +123,8 @@ class EthernetHeaderTest {
 
     @Test
     void shouldKeepOtherTciBitsWhenVlanIdOrPcpOverflows() {
+        // scapy: Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/Dot1Q(prio=5, id=1,
+        //        vlan=100)/IP(src="10.0.0.1", dst="10.0.0.2", id=1)/UDP(sport=1234, dport=9999)/b"hi"
         try (Frame f = Frame.of(GoldenFrames.ETH_VLAN_UDP)) {
             eth.wrap(f.segment, BASE);
             eth.vlanId(0xFFFF);
@@ -136,6 +138,8 @@ class EthernetHeaderTest {
 
     @Test
     void shouldIgnoreHigh16BitsWhenWritingMac() {
+        // scapy: Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/Dot1Q(prio=5, id=1,
+        //        vlan=100)/IP(src="10.0.0.1", dst="10.0.0.2", id=1)/UDP(sport=1234, dport=9999)/b"hi"
         try (Frame f = Frame.of(GoldenFrames.ETH_VLAN_UDP)) {
             eth.wrap(f.segment, BASE);
             eth.dst(0xFFFF_0A1B_2C3D_4E5FL);
@@ -146,6 +150,8 @@ class EthernetHeaderTest {
 
     @Test
     void shouldCopySixBytesWhenCopyingMac() {
+        // scapy: Ether(dst="02:00:00:00:00:01", src="0a:1b:2c:3d:4e:5f")/ARP(op=2, hwsrc="0a:1b:2c:3d:4e:5f",
+        //        psrc="10.0.0.254", hwdst="02:00:00:00:00:01", pdst="10.0.0.1")
         try (Frame f = Frame.of(GoldenFrames.ARP_REPLY)) {
             // Ethernet source (0a:1b:2c:3d:4e:5f) over the destination.
             EthernetHeader.copyMac(f.segment, f.at(EthernetHeader.SRC_OFFSET), f.segment, f.at(EthernetHeader.DST_OFFSET));

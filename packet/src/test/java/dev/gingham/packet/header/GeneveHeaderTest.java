@@ -40,6 +40,7 @@ class GeneveHeaderTest {
 
     @Test
     void shouldReadEveryFieldWhenHeaderHasTwoOptions() {
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             assertEquals(GeneveHeader.PORT, new UdpHeader().wrap(f.segment, f.at(Ipv4Header.MIN_LENGTH)).dstPort());
             assertSame(geneve, geneve.wrap(f.segment, f.at(HEADER)));
@@ -64,6 +65,7 @@ class GeneveHeaderTest {
 
     @Test
     void shouldVisitBothOptionsWhenRegionEndsAtSegmentEnd() {
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             MemorySegment bounded = f.endingAt(INNER);
             geneve.wrap(bounded, f.at(HEADER));
@@ -100,6 +102,7 @@ class GeneveHeaderTest {
 
     @Test
     void shouldFindOptionWhenClassAndTypeMatchIgnoringCriticalBit() {
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             option.wrap(f.endingAt(INNER), f.at(OPTIONS), 20);
             assertEquals(BASE + OPTIONS + 8, option.find(0xFFFF, 0x05));
@@ -114,6 +117,7 @@ class GeneveHeaderTest {
     @Test
     void shouldStopMalformedWhenOptionDataIsTruncated() {
         // Region cut 2 bytes into the second option's data: its length field promises 8.
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             option.wrap(f.endingAt(OPTIONS + 14), f.at(OPTIONS), 14);
             assertTrue(option.next());
@@ -127,6 +131,7 @@ class GeneveHeaderTest {
     @Test
     void shouldStopMalformedWhenOptionHeaderIsTruncated() {
         // Region cut 2 bytes into the second option's 4-byte header.
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             option.wrap(f.endingAt(OPTIONS + 10), f.at(OPTIONS), 10);
             assertTrue(option.next());
@@ -137,6 +142,7 @@ class GeneveHeaderTest {
 
     @Test
     void shouldReturnFalseWhenRegionIsEmpty() {
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             NetworkOrder.u8(f.segment, f.at(HEADER), 0x00); // opt len 0
             geneve.wrap(f.endingAt(OPTIONS), f.at(HEADER));
@@ -149,6 +155,7 @@ class GeneveHeaderTest {
 
     @Test
     void shouldIgnoreReservedBitsWhenReadingOptionLength() {
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             NetworkOrder.u8(f.segment, f.at(OPTIONS + 3), 0xE1); // R R R set, length 1
             option.wrap(f.segment, f.at(OPTIONS), 20);
@@ -162,6 +169,7 @@ class GeneveHeaderTest {
     @Test
     void shouldWriteOnlyTheFieldWhenEachHeaderSetterIsCalled() {
         // 05 c0 6558 123456 00
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             geneve.wrap(f.segment, f.at(HEADER));
             assertSame(geneve, geneve.version(1));
@@ -191,6 +199,7 @@ class GeneveHeaderTest {
 
     @Test
     void shouldWriteEveryByteWhenInitOverwritesOldHeadroom() {
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             f.segment.asSlice(f.at(HEADER), GeneveHeader.LENGTH).fill((byte) 0xFF);
             f.snapshot();
@@ -204,6 +213,7 @@ class GeneveHeaderTest {
     @Test
     void shouldWriteOnlyTheFieldWhenEachOptionSetterIsCalled() {
         // 0102 80 01 01020304 | ffff 05 02 ...
+        // scapy: the GENEVE expression at the top of this class
         try (Frame f = Frame.of(GENEVE)) {
             option.wrap(f.segment, f.at(OPTIONS), 20);
             assertTrue(option.next());

@@ -64,6 +64,7 @@ class Icmp4HeaderTest {
     @Test
     void shouldWriteOnlyTheFieldWhenEachSetterIsCalled() {
         // 08 00 06f4 1234 0007
+        // scapy: IP(src="10.0.0.1", dst="10.0.0.2", id=4)/ICMP(type=8, id=0x1234, seq=7)/b"ping"
         try (Frame f = Frame.of(GoldenFrames.ICMP_ECHO)) {
             icmp.wrap(f.segment, f.at(ICMP));
             assertSame(icmp, icmp.type(Icmp4Header.ECHO_REPLY));

@@ -115,6 +115,8 @@ class Icmp6HeaderTest {
     @Test
     void shouldWriteOnlyTheFieldWhenEachSetterIsCalled() {
         // NS: 87 00 1af9 00000000 | target 2001:db8::99
+        // scapy: IPv6(src="2001:db8::1", dst="ff02::1:ff00:99",
+        //        hlim=255)/ICMPv6ND_NS(tgt="2001:db8::99")/ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01")
         try (Frame f = Frame.of(GoldenFrames.ICMP6_NS)) {
             icmp.wrap(f.segment, f.at(ICMP));
             assertSame(icmp, icmp.type(Icmp6Header.NEIGHBOR_ADVERTISEMENT));

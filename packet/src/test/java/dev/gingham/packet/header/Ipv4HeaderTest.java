@@ -133,6 +133,8 @@ class Ipv4HeaderTest {
     @Test
     void shouldWriteOnlyTheFieldWhenEachSetterIsCalled() {
         // Fragment frame: 45 00 0024 1234 60b9 40 11 ecce 0a010203 0a040506
+        // scapy: IP(src="10.1.2.3", dst="10.4.5.6", id=0x1234, flags="DF+MF", frag=185, ttl=64,
+        //        proto=17)/Raw(b"0123456789abcdef")
         try (Frame f = Frame.of(GoldenFrames.IPV4_FRAGMENT)) {
             ip.wrap(f.segment, BASE);
             assertSame(ip, ip.version(6));

@@ -60,6 +60,7 @@ class Ipv6HeaderTest {
 
     @Test
     void shouldReadEachExtensionHeaderWhenWalkingTheChain() {
+        // scapy: the CHAIN expression at the top of this class
         try (Frame f = Frame.of(CHAIN)) {
             ext.wrap(f.segment, f.at(40)); // hop-by-hop
             assertEquals(BASE + 40, ext.offset());
@@ -104,6 +105,7 @@ class Ipv6HeaderTest {
     @Test
     void shouldReachTransportHeaderWhenWalkingWithIsExtensionAndLengthBytes() {
         // The parser's loop: it must land on UDP at 112 with five headers skipped.
+        // scapy: the CHAIN expression at the top of this class
         try (Frame f = Frame.of(CHAIN)) {
             ip6.wrap(f.segment, BASE);
             int type = ip6.nextHeader();
@@ -123,6 +125,7 @@ class Ipv6HeaderTest {
 
     @Test
     void shouldReadFragmentFieldsWhenHeaderIsFragment() {
+        // scapy: the CHAIN expression at the top of this class
         try (Frame f = Frame.of(CHAIN)) {
             assertSame(frag, frag.wrap(f.segment, f.at(72)));
             assertEquals(BASE + 72, frag.offset());
@@ -159,6 +162,7 @@ class Ipv6HeaderTest {
     @Test
     void shouldWriteOnlyTheFieldWhenEachFixedHeaderSetterIsCalled() {
         // 6b9abcde 0057 00 40 | src 2001:db8::1 | dst 2001:db8::1:0:0:2
+        // scapy: the CHAIN expression at the top of this class
         try (Frame f = Frame.of(CHAIN)) {
             ip6.wrap(f.segment, BASE);
             assertSame(ip6, ip6.version(4));
@@ -197,6 +201,7 @@ class Ipv6HeaderTest {
 
     @Test
     void shouldWriteOnlyTheFieldWhenEachExtensionSetterIsCalled() {
+        // scapy: the CHAIN expression at the top of this class
         try (Frame f = Frame.of(CHAIN)) {
             ext.wrap(f.segment, f.at(48)); // routing: 2c 02 00 01
             assertSame(ext, ext.nextHeader(Ipv6ExtensionHeader.NO_NEXT_HEADER));
@@ -212,6 +217,7 @@ class Ipv6HeaderTest {
 
     @Test
     void shouldWriteOnlyTheFieldWhenEachFragmentSetterIsCalled() {
+        // scapy: the CHAIN expression at the top of this class
         try (Frame f = Frame.of(CHAIN)) {
             frag.wrap(f.segment, f.at(72)); // 33 00 0321 deadbeef
             assertSame(frag, frag.nextHeader(Ipv4Header.PROTOCOL_UDP));
@@ -229,6 +235,7 @@ class Ipv6HeaderTest {
 
     @Test
     void shouldKeepReservedBitsWhenFragmentOffsetIsSet() {
+        // scapy: the CHAIN expression at the top of this class
         try (Frame f = Frame.of(CHAIN)) {
             NetworkOrder.u16(f.segment, f.at(74), 0x0327); // offset 100, both reserved bits, M
             f.snapshot();

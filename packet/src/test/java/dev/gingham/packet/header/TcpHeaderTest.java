@@ -66,6 +66,8 @@ class TcpHeaderTest {
     @Test
     void shouldWriteOnlyTheFieldWhenEachSetterIsCalled() {
         // 01bb 9c40 fedcba98 a0b0c0d0 50 39 0200 9cda 0005
+        // scapy: IP(src="10.0.0.2", dst="10.0.0.1", id=3)/TCP(sport=443, dport=40000, seq=0xfedcba98, ack=0xa0b0c0d0,
+        //        flags="FPAU", window=512, urgptr=5)/b"hello"
         try (Frame f = Frame.of(GoldenFrames.TCP_DATA_URG)) {
             tcp.wrap(f.segment, f.at(TCP));
             assertSame(tcp, tcp.srcPort(8080));
@@ -95,6 +97,8 @@ class TcpHeaderTest {
 
     @Test
     void shouldKeepReservedNibbleWhenDataOffsetIsSet() {
+        // scapy: IP(src="10.0.0.2", dst="10.0.0.1", id=3)/TCP(sport=443, dport=40000, seq=0xfedcba98, ack=0xa0b0c0d0,
+        //        flags="FPAU", window=512, urgptr=5)/b"hello"
         try (Frame f = Frame.of(GoldenFrames.TCP_DATA_URG)) {
             NetworkOrder.u8(f.segment, f.at(TCP + 12), 0x5F);
             f.snapshot();

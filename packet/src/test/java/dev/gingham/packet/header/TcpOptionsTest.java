@@ -80,6 +80,9 @@ class TcpOptionsTest {
 
     @Test
     void shouldFindAndRewriteMssWhenOptionIsFirst() {
+        // scapy: IP(src="10.0.0.1", dst="10.0.0.2", id=2, flags="DF")/TCP(sport=40000, dport=443, seq=0x01020304,
+        //        ack=0, flags="SEC", window=64240, options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (123456789,
+        //        0)), ("NOP", None), ("WScale", 7)])
         try (Frame f = Frame.of(GoldenFrames.TCP_SYN_OPTIONS)) {
             optionsOf(f);
             assertEquals(BASE + OPTIONS, options.mssOffset());
@@ -223,6 +226,9 @@ class TcpOptionsTest {
     @Test
     void shouldIgnoreBytesAfterRegionWhenRegionIsShorterThanTheBuffer() {
         // Only the MSS option is inside the wrapped region; the timestamp after it is not seen.
+        // scapy: IP(src="10.0.0.1", dst="10.0.0.2", id=2, flags="DF")/TCP(sport=40000, dport=443, seq=0x01020304,
+        //        ack=0, flags="SEC", window=64240, options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (123456789,
+        //        0)), ("NOP", None), ("WScale", 7)])
         try (Frame f = Frame.of(GoldenFrames.TCP_SYN_OPTIONS)) {
             options.wrap(f.segment, f.at(OPTIONS), 4);
             assertEquals(1460, options.mss());

@@ -42,6 +42,8 @@ class UdpHeaderTest {
     @Test
     void shouldWriteOnlyTheFieldWhenEachSetterIsCalled() {
         // 04d2 270f 000a 578d
+        // scapy: Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/Dot1Q(prio=5, id=1,
+        //        vlan=100)/IP(src="10.0.0.1", dst="10.0.0.2", id=1)/UDP(sport=1234, dport=9999)/b"hi"
         try (Frame f = Frame.of(GoldenFrames.ETH_VLAN_UDP)) {
             udp.wrap(f.segment, f.at(UDP));
             assertSame(udp, udp.srcPort(65535));

@@ -47,6 +47,9 @@ class VxlanHeaderTest {
     @Test
     void shouldWriteOnlyTheFieldWhenEachSetterIsCalled() {
         // 08 000000 abcdef 00
+        // scapy: Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/IP(src="192.168.0.1", dst="192.168.0.2",
+        //        id=6)/UDP(sport=54321, dport=4789)/VXLAN(flags=0x08, vni=0xabcdef)/Ether(dst="0a:00:00:00:00:02",
+        //        src="0a:00:00:00:00:01")/IP(src="10.0.1.1", dst="10.0.2.2", id=7)/ICMP(type=8, id=1, seq=1)
         try (Frame f = Frame.of(GoldenFrames.VXLAN)) {
             vxlan.wrap(f.segment, f.at(VXLAN));
             assertSame(vxlan, vxlan.flags(0));
@@ -61,6 +64,9 @@ class VxlanHeaderTest {
 
     @Test
     void shouldKeepReservedByteWhenVniIsSet() {
+        // scapy: Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/IP(src="192.168.0.1", dst="192.168.0.2",
+        //        id=6)/UDP(sport=54321, dport=4789)/VXLAN(flags=0x08, vni=0xabcdef)/Ether(dst="0a:00:00:00:00:02",
+        //        src="0a:00:00:00:00:01")/IP(src="10.0.1.1", dst="10.0.2.2", id=7)/ICMP(type=8, id=1, seq=1)
         try (Frame f = Frame.of(GoldenFrames.VXLAN)) {
             NetworkOrder.u8(f.segment, f.at(VXLAN + 7), 0x77);
             f.snapshot();
@@ -72,6 +78,9 @@ class VxlanHeaderTest {
 
     @Test
     void shouldWriteEveryByteWhenInitOverwritesOldHeadroom() {
+        // scapy: Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/IP(src="192.168.0.1", dst="192.168.0.2",
+        //        id=6)/UDP(sport=54321, dport=4789)/VXLAN(flags=0x08, vni=0xabcdef)/Ether(dst="0a:00:00:00:00:02",
+        //        src="0a:00:00:00:00:01")/IP(src="10.0.1.1", dst="10.0.2.2", id=7)/ICMP(type=8, id=1, seq=1)
         try (Frame f = Frame.of(GoldenFrames.VXLAN)) {
             f.segment.asSlice(f.at(VXLAN), VxlanHeader.LENGTH).fill((byte) 0xFF);
             f.snapshot();

@@ -79,9 +79,10 @@ JAVA_HEADER = """package dev.gingham.packet.header;
  * {@code /usr/bin/python3 golden-frames.py --java > GoldenFrames.java} in this directory (Debian's
  * python3-scapy; without {@code --java} the script prints scapy's own dissection of each frame,
  * the values the tests assert). Bytes are network order, exactly as on the wire; a text block's
- * line breaks are ignored by {@link Frame#of(String)}.
+ * line breaks are ignored by {@link Frame#of(String)}. Public so that other packages (the parser)
+ * can use the same frames through the test-jar.
  */
-final class GoldenFrames {
+public final class GoldenFrames {
     private GoldenFrames() {
     }
 """
@@ -92,7 +93,7 @@ def java():
     for name, expr in FRAMES.items():
         raw = bytes(eval(expr)).hex()
         body = "\n".join("            " + raw[i:i + 64] for i in range(0, len(raw), 64))
-        out.append('\n    /** %d bytes. scapy: {@code %s} */\n    static final String %s = """\n%s\n            """;\n'
+        out.append('\n    /** %d bytes. scapy: {@code %s} */\n    public static final String %s = """\n%s\n            """;\n'
                    % (len(raw) // 2, expr, name, body))
     out.append("}\n")
     sys.stdout.write("".join(out))
