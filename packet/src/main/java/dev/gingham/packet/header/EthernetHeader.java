@@ -17,11 +17,14 @@ import java.lang.foreign.MemorySegment;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |                   Source MAC (bytes 2-5)                      |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |  EtherType or TPID (0x8100)   |  PCP|D|        VLAN ID        |  &lt;- TCI only when tagged
+ * |       EtherType or TPID       | PCP |D|        VLAN ID        |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |     Inner EtherType           |                                  (tagged frames)
+ * |        Inner EtherType        |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
+ *
+ * <p>Bytes 14-17 (TCI: PCP, DEI, VLAN ID; then the inner EtherType) exist only when byte 12
+ * holds a tag protocol id, 0x8100 (802.1Q) or 0x88A8 (802.1ad).
  *
  * <p>A MAC address is a {@code long} holding the 48 bits in its low bits, first octet most
  * significant, so {@code 02:00:00:00:00:01} is {@code 0x0200_0000_0001L}: comparing and hashing

@@ -23,6 +23,9 @@ import java.lang.foreign.MemorySegment;
  * <p>The C (critical) bit is the high bit of the type byte, so {@link #type()} returns all
  * eight bits as on the wire, and {@link #critical()} tests the high one.
  *
+ * <p>The option accessors read at {@link #position()}: call them only after {@link #next()}
+ * returned true or {@link #find(int, int)} returned an offset.
+ *
  * <p>Options come from the sender, possibly a hostile one, so {@link #next()} never reads outside
  * {@code [offset, offset + regionLength)}: an option whose 4-byte header or data does not fit
  * stops the walk with {@link #malformed()} set.

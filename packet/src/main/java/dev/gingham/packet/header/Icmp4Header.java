@@ -16,9 +16,9 @@ import java.lang.foreign.MemorySegment;
  * |  echo (0, 8):     Identifier  |        Sequence Number        |
  * |  frag needed (3/4): unused    |         Next-Hop MTU          |
  * |  redirect (5):            Gateway Internet Address            |
- * |  param problem (12): Pointer  |            unused             |
+ * |  Pointer (12) |           unused (parameter problem)          |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |  errors (3, 4, 5, 11, 12): original IP header + first 8+ bytes |
+ * | errors (3, 4, 5, 11, 12): original IP header + 8 or more bytes|
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  *

@@ -13,13 +13,16 @@ import java.lang.foreign.MemorySegment;
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |  Next Header  |  Hdr Ext Len  |  (routing:) Type | Segs Left  |
+ * |  Next Header  |  Hdr Ext Len  |  Routing Type | Segments Left |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |                                                               |
  * .               Header-specific data (options, ...)             .
  * |                                                               |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
+ *
+ * <p>Routing Type and Segments Left exist in routing headers (43) only; in the others those
+ * bytes are the start of the options.
  *
  * <p>A header does not carry its own type: the previous header's Next Header field does. That is
  * why {@link #lengthBytes(int)} takes the type: Hdr Ext Len counts 8-octet units beyond the
