@@ -198,6 +198,7 @@ public final class PacketBuilder {
     private boolean badIpChecksum;
     private boolean badL4Checksum;
     private int ethernetPadTo = -1;
+    private int truncateIpPayloadTo = -1;
 
     private PacketBuilder(Kind kind) {
         this.kind = kind;
@@ -716,6 +717,21 @@ public final class PacketBuilder {
         return this;
     }
 
+    /**
+     * Cuts the IP payload (what follows the fixed IPv4 header with its options, or the fixed
+     * 40-byte IPv6 header) to {@code bytes} and sets the IPv4 total length (header checksum
+     * recomputed) or the IPv6 payload length to match: a consistent L3 packet whose upper
+     * layers are cut short.
+     */
+    public PacketBuilder truncateIpPayloadTo(int bytes) {
+        requireIp("truncateIpPayloadTo");
+        if (bytes < 0) {
+            throw new IllegalArgumentException("negative length");
+        }
+        truncateIpPayloadTo = bytes;
+        return this;
+    }
+
     // ==== build ===================================================================================
 
     public byte[] build() {
@@ -774,6 +790,18 @@ public final class PacketBuilder {
         }
         if (badL4Checksum) {
             corrupt(frame, l4 + l4ChecksumAt);
+        }
+        if (truncateIpPayloadTo >= 0) {
+            int ipHeader = kind.v6 ? 40 : (frame[ip] & 0x0F) * 4;
+            int keep = Math.min(frame.length, ip + ipHeader + truncateIpPayloadTo);
+            frame = Arrays.copyOf(frame, keep);
+            if (kind.v6) {
+                put16(frame, ip + 4, keep - ip - 40);
+            } else {
+                put16(frame, ip + 2, keep - ip);
+                put16(frame, ip + 10, 0);
+                put16(frame, ip + 10, referenceChecksum(frame, ip, ipHeader));
+            }
         }
         if (ethernetPadTo > frame.length) {
             frame = Arrays.copyOf(frame, ethernetPadTo);
