@@ -2,11 +2,14 @@ package dev.gingham.packet;
 
 import dev.gingham.packet.header.ArpHeader;
 import dev.gingham.packet.header.EthernetHeader;
+import dev.gingham.packet.header.Icmp4Header;
+import dev.gingham.packet.header.Icmp6Header;
 import dev.gingham.packet.header.Ipv4Header;
 import dev.gingham.packet.header.Ipv6ExtensionHeader;
 import dev.gingham.packet.header.Ipv6FragmentHeader;
 import dev.gingham.packet.header.Ipv6Header;
 import dev.gingham.packet.header.TcpHeader;
+import dev.gingham.packet.header.UdpHeader;
 
 import java.lang.foreign.MemorySegment;
 
@@ -46,8 +49,6 @@ public final class Parser {
             | FrameVector.FLAG_L4 | FrameVector.FLAG_IPV4_OPTIONS | FrameVector.FLAG_IPV6_EXTENSIONS
             | FrameVector.FLAG_ICMP_ERROR;
 
-    private static final int UDP_HEADER_LENGTH = 8;
-    private static final int ICMP_HEADER_LENGTH = 8;
     private static final int SCTP_COMMON_HEADER_LENGTH = 12;
     private static final int IPV4_OPTION_END = 0;
     private static final int IPV4_OPTION_NOP = 1;
@@ -309,23 +310,23 @@ public final class Parser {
                 vector.payloadOffset(i, l4 + headerLength);
             }
             case Ipv4Header.PROTOCOL_UDP -> {
-                if (l4Length < UDP_HEADER_LENGTH) {
+                if (l4Length < UdpHeader.LENGTH) {
                     return DropReason.L4_TRUNCATED.verdict();
                 }
-                int udpLength = u16(segment, l4 + 4);
+                int udpLength = u16(segment, l4 + UdpHeader.LENGTH_OFFSET);
                 // A first fragment's UDP length covers the whole datagram, not this fragment.
-                if (udpLength < UDP_HEADER_LENGTH || (!fragment && udpLength > l4Length)) {
+                if (udpLength < UdpHeader.LENGTH || (!fragment && udpLength > l4Length)) {
                     return DropReason.UDP_BAD_LENGTH.verdict();
                 }
                 vector.srcPort(i, u16(segment, l4));
                 vector.dstPort(i, u16(segment, l4 + 2));
-                vector.payloadOffset(i, l4 + UDP_HEADER_LENGTH);
+                vector.payloadOffset(i, l4 + UdpHeader.LENGTH);
             }
             case Ipv4Header.PROTOCOL_ICMP, Ipv4Header.PROTOCOL_ICMPV6 -> {
                 if ((protocol == Ipv4Header.PROTOCOL_ICMPV6) != ipv6) {
                     return Verdict.CONTINUE; // ICMP over IPv6 or ICMPv6 over IPv4: an unknown protocol
                 }
-                if (l4Length < ICMP_HEADER_LENGTH) {
+                if (l4Length < Icmp4Header.LENGTH) {
                     return DropReason.L4_TRUNCATED.verdict();
                 }
                 int type = u8(segment, l4);
@@ -334,10 +335,10 @@ public final class Parser {
                     int identifier = u16(segment, l4 + 4);
                     vector.srcPort(i, identifier);
                     vector.dstPort(i, identifier);
-                } else if (ipv6 ? type < 128 : isIcmp4Error(type)) {
+                } else if (ipv6 ? Icmp6Header.isError(type) : Icmp4Header.isError(type)) {
                     vector.addFlags(i, FrameVector.FLAG_ICMP_ERROR);
                 }
-                vector.payloadOffset(i, l4 + ICMP_HEADER_LENGTH);
+                vector.payloadOffset(i, l4 + Icmp4Header.LENGTH);
             }
             case Ipv4Header.PROTOCOL_SCTP -> {
                 if (l4Length < SCTP_COMMON_HEADER_LENGTH) {
@@ -360,10 +361,6 @@ public final class Parser {
 
     private static boolean isIcmp4Echo(int type) {
         return type == 0 || type == 8;
-    }
-
-    private static boolean isIcmp4Error(int type) {
-        return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
     }
 
     private static boolean isIcmp6Echo(int type) {
