@@ -17,8 +17,16 @@ import java.nio.file.Path;
  * Open addressing with linear probing over {@code 2^k >= maxEntries / 0.7} slots, so the load
  * never exceeds 0.7. Deletes leave no tombstones: each slot keeps an <em>overflow count</em>, the
  * number of live keys whose probe passes it (the idea of F14 and Swiss tables), and a probe stops
- * at the first slot whose count is zero. Insert/delete churn at full load therefore never
- * lengthens misses; once every key is deleted, every count is back to zero. Keys are hashed with a
+ * at the first slot whose count is zero. Churn therefore accumulates nothing: once every key is
+ * deleted every count is back to zero, and misses never grow without bound as they do over
+ * tombstones. They do lengthen under churn at high load, because entries never move (so value
+ * offsets stay valid for as long as the key lives) and keep the displacement they were inserted
+ * with: measured at load 0.7, misses average ~4 slots right after a fill and settle at ~27 slots
+ * (~11 sequential cache lines, longest ~300) after a million delete/insert pairs, then stay
+ * there; at load 0.5 they settle at ~3.4 slots. Tables that churn hard (conntrack) can trade
+ * memory for shorter misses by choosing maxEntries at or below half a power of two. (Double
+ * hashing was simulated too: 4.4 slots per steady-state miss, but every slot a random cache
+ * line and hits costlier, so linear probing's sequential lines were kept.) Keys are hashed with a
  * seeded 64-bit hash (murmur3-style rounds and fmix64) whose seed is random per map unless given,
  * so a remote peer cannot aim keys at one probe chain without knowing the seed. (The hash is
  * not SipHash-strong; the seed raises the bar, it does not make collisions impossible.)
