@@ -89,7 +89,8 @@ public final class MapMemory implements AutoCloseable {
     }
 
     /**
-     * Allocates anonymous, zeroed, 64-byte aligned off-heap memory for a map of this spec.
+     * Allocates anonymous, zeroed, 128-byte aligned off-heap memory for a map of this spec (128,
+     * not 64: per-worker regions aligned in the body then never share an adjacent-line pair).
      *
      * @param layoutVersion the map type's body layout version
      * @param bodyBytes     size of the body the map type needs
@@ -97,7 +98,7 @@ public final class MapMemory implements AutoCloseable {
      */
     public static MapMemory anonymous(MapSpec spec, int layoutVersion, long bodyBytes, long hashSeed) {
         Arena arena = Arena.ofShared();
-        MemorySegment segment = arena.allocate(BODY_OFFSET + bodyBytes, 64);
+        MemorySegment segment = arena.allocate(BODY_OFFSET + bodyBytes, 128);
         writeHeader(segment, spec, layoutVersion, bodyBytes, hashSeed);
         return new MapMemory(spec, layoutVersion, arena, segment, null, null, null, false, false);
     }
@@ -132,20 +133,21 @@ public final class MapMemory implements AutoCloseable {
             }
             long size = channel.size();
             if (size < BODY_OFFSET) {
-                throw new MapPinException("pinned map " + file + ": " + size
-                        + " bytes is shorter than a map header (" + BODY_OFFSET + ")");
+                throw new MapPinException("pinned map " + file + ": not a Gingham map (" + size
+                        + " bytes is shorter than a map header of " + BODY_OFFSET + " bytes)");
             }
+            // Map what is there and read the header first, so that a file written for another
+            // spec is reported by the field that differs, not merely by its size.
             Arena arena = Arena.ofShared();
-            // Map what the file holds, check the header's fields first (their mismatch names the
-            // field), and only then the size the spec needs.
-            MemorySegment segment = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            MemorySegment segment;
             try {
+                segment = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
                 validateHeader(file, segment, spec, layoutVersion, bodyBytes);
                 if (size != fileBytes) {
-                    throw new MapPinException("pinned map " + file + ": file is " + size + " bytes, spec " + spec.name()
-                            + " needs " + fileBytes + " (truncated or extended?)");
+                    throw new MapPinException("pinned map " + file + ": file is " + size + " bytes, spec "
+                            + spec.name() + " needs " + fileBytes + " (truncated or extended?)");
                 }
-            } catch (MapPinException e) {
+            } catch (IOException | RuntimeException e) {
                 arena.close();
                 throw e;
             }

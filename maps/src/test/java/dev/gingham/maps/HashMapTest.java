@@ -1,0 +1,352 @@
+package dev.gingham.maps;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class HashMapTest {
+    private static final ValueLayout.OfLong LONG_U = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final int KEY = 13;
+    private static final int VALUE = 24;
+
+    private final Arena arena = Arena.ofConfined();
+
+    @AfterEach
+    void closeArena() {
+        arena.close();
+    }
+
+    /** A 13-byte key derived from n, at an odd offset of a fresh segment. */
+    private MemorySegment key13(long n, long offset) {
+        MemorySegment s = arena.allocate(offset + KEY + 5);
+        s.fill((byte) 0x5A);
+        for (int i = 0; i < KEY; i++) {
+            s.set(ValueLayout.JAVA_BYTE, offset + i, (byte) (n >>> (8 * (i % 8)) ^ i * 31));
+        }
+        return s;
+    }
+
+    private MemorySegment value24(long a, long b, long c) {
+        MemorySegment s = arena.allocate(VALUE + 3);
+        s.set(LONG_U, 3, a);
+        s.set(LONG_U, 11, b);
+        s.set(LONG_U, 19, c);
+        return s;
+    }
+
+    private static long[] readValue(HashMap map, long offset) {
+        MemorySegment s = map.segment();
+        return new long[] {s.get(LONG_U, offset), s.get(LONG_U, offset + 8), s.get(LONG_U, offset + 16)};
+    }
+
+    private static HashMap map13(int maxEntries) {
+        return HashMap.create(MapSpec.hash("t13", KEY, VALUE, maxEntries), 42L);
+    }
+
+    @Test
+    void shouldInsertAndReadBackValueWhenUpdatingWithAny() {
+        try (HashMap map = map13(100)) {
+            MemorySegment k = key13(7, 3);
+            assertEquals(MapErrors.OK, map.update(k, 3, value24(1, 2, 3), 3, UpdateFlags.ANY));
+            long offset = map.lookup(k, 3);
+            assertTrue(offset >= 0);
+            assertEquals(0, offset % 8, "values are 8-byte aligned");
+            assertArrayEquals(new long[] {1, 2, 3}, readValue(map, offset));
+            assertEquals(1, map.count());
+        }
+    }
+
+    @Test
+    void shouldFindKeyWhenLookupKeySitsAtUnalignedOffsetOfAnotherSegment() {
+        try (HashMap map = map13(100)) {
+            MemorySegment stored = key13(99, 5);
+            assertEquals(MapErrors.OK, map.update(stored, 5, value24(9, 8, 7), 3, UpdateFlags.NOEXIST));
+            MemorySegment packet = arena.allocate(64);
+            packet.fill((byte) 0x11);
+            MemorySegment.copy(stored, 5, packet, 17, KEY);
+            long offset = map.lookup(packet, 17);
+            assertArrayEquals(new long[] {9, 8, 7}, readValue(map, offset));
+            // One byte different: another key.
+            packet.set(ValueLayout.JAVA_BYTE, 17 + 12, (byte) (packet.get(ValueLayout.JAVA_BYTE, 17 + 12) + 1));
+            assertEquals(MapErrors.MISSING, map.lookup(packet, 17));
+        }
+    }
+
+    @Test
+    void shouldReturnEexistAndKeepValueWhenNoexistAndKeyPresent() {
+        try (HashMap map = map13(100)) {
+            MemorySegment k = key13(1, 0);
+            assertEquals(MapErrors.OK, map.update(k, 0, value24(1, 1, 1), 3, UpdateFlags.NOEXIST));
+            assertEquals(MapErrors.EEXIST, map.update(k, 0, value24(2, 2, 2), 3, UpdateFlags.NOEXIST));
+            assertArrayEquals(new long[] {1, 1, 1}, readValue(map, map.lookup(k, 0)));
+            assertEquals(1, map.count());
+        }
+    }
+
+    @Test
+    void shouldReturnEnoentAndNotInsertWhenExistAndKeyAbsent() {
+        try (HashMap map = map13(100)) {
+            MemorySegment k = key13(1, 0);
+            assertEquals(MapErrors.ENOENT, map.update(k, 0, value24(1, 1, 1), 3, UpdateFlags.EXIST));
+            assertEquals(MapErrors.MISSING, map.lookup(k, 0));
+            assertEquals(0, map.count());
+        }
+    }
+
+    @Test
+    void shouldReplaceValueInPlaceWhenExistOrAnyAndKeyPresent() {
+        try (HashMap map = map13(100)) {
+            MemorySegment k = key13(1, 0);
+            map.update(k, 0, value24(1, 1, 1), 3, UpdateFlags.ANY);
+            long offset = map.lookup(k, 0);
+            assertEquals(MapErrors.OK, map.update(k, 0, value24(2, 3, 4), 3, UpdateFlags.EXIST));
+            assertEquals(offset, map.lookup(k, 0), "an update rewrites the value where it is");
+            assertArrayEquals(new long[] {2, 3, 4}, readValue(map, offset));
+            assertEquals(MapErrors.OK, map.update(k, 0, value24(5, 6, 7), 3, UpdateFlags.ANY));
+            assertArrayEquals(new long[] {5, 6, 7}, readValue(map, offset));
+            assertEquals(1, map.count());
+        }
+    }
+
+    @Test
+    void shouldReturnEinvalWhenFlagsUnknown() {
+        try (HashMap map = map13(100)) {
+            MemorySegment k = key13(1, 0);
+            assertEquals(MapErrors.EINVAL, map.update(k, 0, value24(1, 1, 1), 3, 3));
+            assertEquals(MapErrors.EINVAL, map.update(k, 0, value24(1, 1, 1), 3, -1));
+            assertEquals(0, map.count());
+        }
+        try (HashMap map = HashMap.create(MapSpec.hash("t8", 8, 8, 10))) {
+            assertEquals(MapErrors.EINVAL, map.update(1L, 2L, 4));
+        }
+    }
+
+    @Test
+    void shouldReturnOkThenEnoentWhenDeletingTwice() {
+        try (HashMap map = map13(100)) {
+            MemorySegment k = key13(1, 0);
+            assertEquals(MapErrors.ENOENT, map.delete(k, 0));
+            map.update(k, 0, value24(1, 1, 1), 3, UpdateFlags.ANY);
+            assertEquals(MapErrors.OK, map.delete(k, 0));
+            assertEquals(MapErrors.MISSING, map.lookup(k, 0));
+            assertEquals(MapErrors.ENOENT, map.delete(k, 0));
+            assertEquals(0, map.count());
+            assertEquals(0, map.table().overflowSum());
+        }
+    }
+
+    @Test
+    void shouldAgreeBetweenLongAndSegmentFormsWhenKeySizeIs8() {
+        try (HashMap map = HashMap.create(MapSpec.hash("t8", 8, 8, 1000), 7L)) {
+            for (long k = 0; k < 500; k++) {
+                assertEquals(MapErrors.OK, map.update(k * 0x9E3779B97F4A7C15L, k + 1000, UpdateFlags.NOEXIST));
+            }
+            MemorySegment key = arena.allocate(16);
+            for (long k = 0; k < 500; k++) {
+                key.set(LONG_U, 5, k * 0x9E3779B97F4A7C15L);
+                long viaSegment = map.lookup(key, 5);
+                assertEquals(map.lookup(k * 0x9E3779B97F4A7C15L), viaSegment);
+                assertEquals(k + 1000, map.segment().get(ValueLayout.JAVA_LONG, viaSegment));
+            }
+            MemorySegment value = arena.allocate(8);
+            value.set(ValueLayout.JAVA_LONG, 0, -5L);
+            key.set(LONG_U, 5, 123456789L);
+            assertEquals(MapErrors.OK, map.update(key, 5, value, 0, UpdateFlags.ANY));
+            assertEquals(-5L, map.segment().get(ValueLayout.JAVA_LONG, map.lookup(123456789L)));
+            assertEquals(MapErrors.OK, map.delete(123456789L));
+            assertEquals(MapErrors.MISSING, map.lookup(key, 5));
+            assertEquals(MapErrors.ENOENT, map.delete(key, 5));
+            assertEquals(500, map.count());
+        }
+    }
+
+    @Test
+    void shouldThrowIllegalStateWhenLongFormUsedOnOtherSizes() {
+        try (HashMap map = map13(10)) {
+            assertThrows(IllegalStateException.class, () -> map.lookup(1L));
+            assertThrows(IllegalStateException.class, () -> map.update(1L, 1L, UpdateFlags.ANY));
+            assertThrows(IllegalStateException.class, () -> map.delete(1L));
+        }
+        try (HashMap map = HashMap.create(MapSpec.hash("k8v16", 8, 16, 10))) {
+            assertEquals(MapErrors.MISSING, map.lookup(1L));
+            assertThrows(IllegalStateException.class, () -> map.update(1L, 1L, UpdateFlags.ANY));
+        }
+    }
+
+    @Test
+    void shouldReturnE2bigWhenFullAndAcceptAgainAfterDelete() {
+        try (HashMap map = HashMap.create(MapSpec.hash("full", 8, 8, 100), 1L)) {
+            for (long k = 1; k <= 100; k++) {
+                assertEquals(MapErrors.OK, map.update(k, k * 10, UpdateFlags.ANY));
+            }
+            assertEquals(100, map.count());
+            assertEquals(MapErrors.E2BIG, map.update(101L, 1L, UpdateFlags.ANY));
+            assertEquals(MapErrors.E2BIG, map.update(101L, 1L, UpdateFlags.NOEXIST));
+            assertEquals(MapErrors.MISSING, map.lookup(101L));
+            // Replacing a present key needs no room.
+            assertEquals(MapErrors.OK, map.update(50L, 5L, UpdateFlags.ANY));
+            assertEquals(MapErrors.OK, map.update(50L, 6L, UpdateFlags.EXIST));
+            assertEquals(6L, map.segment().get(ValueLayout.JAVA_LONG, map.lookup(50L)));
+            assertEquals(MapErrors.OK, map.delete(3L));
+            assertEquals(MapErrors.OK, map.update(101L, 1010L, UpdateFlags.NOEXIST));
+            assertEquals(1010L, map.segment().get(ValueLayout.JAVA_LONG, map.lookup(101L)));
+            assertEquals(MapErrors.E2BIG, map.update(102L, 1L, UpdateFlags.ANY));
+            assertEquals(100, map.count());
+            assertNull(map.table().verify());
+        }
+    }
+
+    @Test
+    void shouldCopyValueWhenLookupCopyAndReportAbsentKeys() {
+        try (HashMap map = map13(100)) {
+            MemorySegment k = key13(5, 1);
+            map.update(k, 1, value24(11, 22, 33), 3, UpdateFlags.ANY);
+            MemorySegment dst = arena.allocate(VALUE + 7);
+            assertTrue(map.lookupCopy(k, 1, dst, 7));
+            assertEquals(11, dst.get(LONG_U, 7));
+            assertEquals(22, dst.get(LONG_U, 15));
+            assertEquals(33, dst.get(LONG_U, 23));
+            assertFalse(map.lookupCopy(key13(6, 1), 1, dst, 7));
+        }
+    }
+
+    @Test
+    void shouldVisitEveryEntryOnceWhenForEach() {
+        try (HashMap map = HashMap.create(MapSpec.hash("each", 8, 8, 1000), 3L)) {
+            for (long k = 0; k < 700; k++) {
+                map.update(k, ~k, UpdateFlags.ANY);
+            }
+            for (long k = 0; k < 700; k += 7) {
+                map.delete(k);
+            }
+            Set<Long> seen = new HashSet<>();
+            int visited = map.forEach((segment, keyOffset, valueOffset) -> {
+                long key = segment.get(ValueLayout.JAVA_LONG, keyOffset);
+                assertEquals(~key, segment.get(ValueLayout.JAVA_LONG, valueOffset));
+                assertTrue(seen.add(key), "key " + key + " visited twice");
+            });
+            assertEquals(600, visited);
+            assertEquals(600, seen.size());
+            assertEquals(600, map.count());
+            for (long k = 0; k < 700; k++) {
+                assertEquals(k % 7 != 0, seen.contains(k));
+            }
+        }
+    }
+
+    @Test
+    void shouldRejectSpecWhenTypeIsNotHash() {
+        assertThrows(IllegalArgumentException.class, () -> HashMap.create(MapSpec.lruHash("x", 8, 8, 10)));
+        assertThrows(IllegalArgumentException.class, () -> LruHashMap.create(MapSpec.hash("x", 8, 8, 10)));
+    }
+
+    @Test
+    void shouldSizeTableToLoadAtMostSevenTenthsWhenCreated() {
+        assertEquals(2, HashTable.slotsFor(MapSpec.hash("a", 8, 8, 1)));
+        assertEquals(16, HashTable.slotsFor(MapSpec.hash("a", 8, 8, 7)));
+        assertEquals(16, HashTable.slotsFor(MapSpec.hash("a", 8, 8, 11)));
+        assertEquals(32, HashTable.slotsFor(MapSpec.hash("a", 8, 8, 12)));
+        assertEquals(65536, HashTable.slotsFor(MapSpec.hash("a", 8, 8, 45875)));
+        assertEquals(131072, HashTable.slotsFor(MapSpec.hash("a", 8, 8, 45876)));
+    }
+
+    /**
+     * Insert/delete churn at full load (load 0.7). A tombstone table degrades without bound here
+     * (every miss walks the accumulated tombstones until a rehash). With overflow counts, misses
+     * lengthen at first, because keys keep the displacement they were inserted with (linear
+     * probing without moves), then reach a steady state: measured ~27 slots on average (~11
+     * sequential cache lines) after 1M, 2M or 4M operations alike. The test asserts that steady
+     * state (no growth between 1M and 2M operations, a hard cap on the longest miss), that every
+     * key is still found with its value, and that deleting everything returns every overflow count
+     * and the count word to zero.
+     */
+    @Test
+    void shouldKeepMissesBoundedWhenChurningMillionsOfKeysAtFullLoad() {
+        int max = 45875; // 65536 slots at load 0.7
+        try (HashMap map = HashMap.create(MapSpec.hash("churn", 8, 8, max), 99L)) {
+            SplittableRandom random = new SplittableRandom(5);
+            long[] present = new long[max];
+            Set<Long> presentSet = new HashSet<>();
+            for (int n = 0; n < max; ) {
+                long k = random.nextLong();
+                if (presentSet.add(k)) {
+                    assertEquals(MapErrors.OK, map.update(k, k ^ 1, UpdateFlags.NOEXIST));
+                    present[n++] = k;
+                }
+            }
+            MemorySegment probe = arena.allocate(8);
+            double meanAfterFill = meanMissProbe(map, probe, new SplittableRandom(77));
+            churn(map, random, present, presentSet, 1_000_000);
+            double meanAfter1M = meanMissProbe(map, probe, new SplittableRandom(78));
+            churn(map, random, present, presentSet, 1_000_000);
+            double meanAfter2M = meanMissProbe(map, probe, new SplittableRandom(78));
+            int maxMiss = maxMissProbe(map, probe, new SplittableRandom(79));
+            assertEquals(max, map.count());
+            assertNull(map.table().verify());
+            assertTrue(meanAfterFill < 6, "misses right after the fill average " + meanAfterFill + " slots");
+            assertTrue(meanAfter2M < 45, "misses after churn average " + meanAfter2M + " slots");
+            assertTrue(meanAfter2M < meanAfter1M * 1.25 + 1,
+                    "misses keep growing: " + meanAfter1M + " slots after 1M operations, " + meanAfter2M + " after 2M");
+            assertTrue(maxMiss < 500, "longest miss " + maxMiss + " slots");
+            for (long k : present) {
+                assertEquals(k ^ 1, map.segment().get(ValueLayout.JAVA_LONG, map.lookup(k)));
+            }
+            for (long k : present) {
+                assertEquals(MapErrors.OK, map.delete(k));
+            }
+            assertEquals(0, map.count());
+            assertEquals(0, map.table().countWord());
+            assertEquals(0, map.table().overflowSum(), "every overflow count is back to zero");
+            for (int i = 0; i < map.table().slots(); i++) {
+                assertEquals(HashTable.EMPTY, map.segment().get(ValueLayout.JAVA_LONG, map.table().slotOffset(i)) & HashTable.STATE_MASK);
+            }
+            assertEquals(1, maxMissProbe(map, probe, new SplittableRandom(80)), "an empty table answers every miss at home");
+        }
+    }
+
+    private static void churn(HashMap map, SplittableRandom random, long[] present, Set<Long> presentSet, int ops) {
+        for (int op = 0; op < ops; op++) {
+            int victim = random.nextInt(present.length);
+            long old = present[victim];
+            assertEquals(MapErrors.OK, map.delete(old));
+            presentSet.remove(old);
+            long k;
+            do {
+                k = random.nextLong();
+            } while (!presentSet.add(k));
+            assertEquals(MapErrors.OK, map.update(k, k ^ 1, UpdateFlags.NOEXIST));
+            present[victim] = k;
+        }
+    }
+
+    private static double meanMissProbe(HashMap map, MemorySegment probe, SplittableRandom random) {
+        long total = 0;
+        int n = 20_000;
+        for (int i = 0; i < n; i++) {
+            probe.set(ValueLayout.JAVA_LONG, 0, random.nextLong());
+            total += map.table().probeLength(probe, 0);
+        }
+        return (double) total / n;
+    }
+
+    private static int maxMissProbe(HashMap map, MemorySegment probe, SplittableRandom random) {
+        int longest = 0;
+        for (int i = 0; i < 20_000; i++) {
+            probe.set(ValueLayout.JAVA_LONG, 0, random.nextLong());
+            longest = Math.max(longest, map.table().probeLength(probe, 0));
+        }
+        return longest;
+    }
+}
