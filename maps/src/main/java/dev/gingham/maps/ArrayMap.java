@@ -143,9 +143,9 @@ public final class ArrayMap implements OffHeapMap {
         }
         Objects.checkFromIndexSize(valueOffset, valueSize, value.byteSize());
         long seqOffset = elementsOffset + (long) index * elementBytes;
-        long seq = beginWrite(seqOffset);
+        long writing = beginWrite(seqOffset);
         MemorySegment.copy(value, valueOffset, segment, seqOffset + 8, valueSize);
-        ATOMIC.setRelease(segment, seqOffset, seq + 2);
+        ATOMIC.setRelease(segment, seqOffset, writing + 1); // even again: the write is complete
         return MapErrors.OK;
     }
 
@@ -178,7 +178,7 @@ public final class ArrayMap implements OffHeapMap {
         return readOnly ? MapErrors.EPERM : MapErrors.EINVAL;
     }
 
-    /** Claims an element's sequence word: from even (idle) to odd (being written). */
+    /** Claims an element's sequence word: from even (idle) to odd (being written); returns the odd value. */
     private long beginWrite(long seqOffset) {
         MemorySegment s = segment;
         for (int spins = 0; ; spins++) {

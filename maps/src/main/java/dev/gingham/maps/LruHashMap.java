@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * not dirtied by every packet; lookups take no lock. An insert does <em>not</em> set the flag.
  * When the map is full, an insert walks the list from the oldest end: a referenced entry has its
  * flag cleared and moves to the newest end (its second chance); the first unreferenced entry is
- * evicted. The work per insert is bounded: after {@value HashTable#MAX_SECOND_CHANCES} second
+ * evicted. The work per insert is bounded: after 64 second
  * chances the oldest entry goes regardless, so a table whose entries are all hot never stalls an
  * insert. Example: insert A, B, C into a 3-entry map, look A up, insert D: B is evicted (A got a
  * second chance); insert E: C is evicted.
@@ -34,7 +34,7 @@ import java.nio.file.Path;
  * striped spin words exactly as in {@link HashMap}, and list changes (insert, delete, evict) take
  * one more spin word, the LRU lock, always after the stripe. An evicting writer takes the
  * victim's stripe with a try-lock only and skips a victim whose writer is busy (at most
- * {@value HashTable#MAX_BUSY_SKIPS} times, then the insert returns {@link MapErrors#EBUSY}), so
+ * 64 times, then the insert returns {@link MapErrors#EBUSY}), so
  * lock order never inverts and nothing deadlocks.
  *
  * <p>Updates of an existing key rewrite the value in place and neither move the entry nor touch

@@ -11,6 +11,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -198,6 +199,8 @@ public final class MapMemory implements AutoCloseable {
             }
             MemorySegment header = channel.map(FileChannel.MapMode.READ_ONLY, 0, BODY_OFFSET, arena);
             return specOf(file, header);
+        } catch (NoSuchFileException e) {
+            throw new MapPinException("pinned map " + file + ": no such file", e);
         } catch (IOException e) {
             throw new MapPinException("pinned map " + file + ": " + e.getMessage(), e);
         }

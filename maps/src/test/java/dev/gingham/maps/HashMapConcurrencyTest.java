@@ -29,7 +29,10 @@ import org.junit.jupiter.api.Test;
  */
 class HashMapConcurrencyTest {
     private static final int KEY = 16;
-    private static final int VALUE = 32;
+    /** Large enough that a copy takes a while: a torn copy must be likely, not merely possible. */
+    private static final int VALUE = 128;
+    /** Stable keys 0..HOT-1 get half of all stable updates and reads, so readers and writers collide. */
+    private static final int HOT = 24;
     private static final int WRITERS = 3;
     private static final int READERS = 2;
     private static final long RUN_NS = 1_200_000_000L;
@@ -131,21 +134,28 @@ class HashMapConcurrencyTest {
     private static void value(MemorySegment s, long id, long version) {
         s.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, id);
         s.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, version);
-        s.set(ValueLayout.JAVA_LONG_UNALIGNED, 16, id ^ mix(version));
-        s.set(ValueLayout.JAVA_LONG_UNALIGNED, 24, ~id + version);
+        for (int i = 16; i < VALUE - 16; i += 8) {
+            s.set(ValueLayout.JAVA_LONG_UNALIGNED, i, version + i);
+        }
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, VALUE - 16, id ^ mix(version));
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, VALUE - 8, ~id + version);
     }
 
     /** Returns: null when the value at offset is a whole value of key id, else what is wrong. */
     private static String checkValue(MemorySegment s, long offset, long id) {
         long vid = s.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
         long version = s.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + 8);
-        long check = s.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + 16);
-        long check2 = s.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + 24);
         if (vid != id) {
             return "key " + id + " has the value of key " + vid;
         }
-        if (check != (id ^ mix(version)) || check2 != ~id + version) {
-            return "key " + id + " has a torn value (version " + version + ")";
+        for (int i = 16; i < VALUE - 16; i += 8) {
+            if (s.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + i) != version + i) {
+                return "key " + id + " has a torn value (version " + version + ", word " + i / 8 + ")";
+            }
+        }
+        if (s.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + VALUE - 16) != (id ^ mix(version))
+                || s.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + VALUE - 8) != ~id + version) {
+            return "key " + id + " has a torn value (version " + version + ", tail)";
         }
         return null;
     }
@@ -185,7 +195,7 @@ class HashMapConcurrencyTest {
                     long version = (++counter << 2) | w;
                     int which = random.nextInt(10);
                     if (which < 3) {
-                        int i = w + WRITERS * random.nextInt(STABLE / WRITERS);
+                        int i = w + WRITERS * random.nextInt(random.nextBoolean() ? HOT / WRITERS : STABLE / WRITERS);
                         key(k, i);
                         value(v, i, version);
                         int rc = target.update(k, 1, v, 0, UpdateFlags.EXIST);
@@ -250,7 +260,7 @@ class HashMapConcurrencyTest {
                 while (!stop.get()) {
                     int which = random.nextInt(3);
                     if (which == 0) {
-                        int i = random.nextInt(STABLE);
+                        int i = random.nextInt(random.nextBoolean() ? HOT : STABLE);
                         key(k, i);
                         long offset = target.lookup(k, 1);
                         if (offset < 0) {
