@@ -1,5 +1,7 @@
 package dev.gingham.packet.checksum;
 
+import dev.gingham.packet.NetworkOrder;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -15,6 +17,8 @@ public final class TransportChecksum {
     public static final int TCP = 6;
     public static final int UDP = 17;
     public static final int ICMPV6 = 58;
+    /** Offset of the IPv4 header checksum field (the packet module's lowest layer has no header import). */
+    private static final int IPV4_CHECKSUM_OFFSET = 10;
 
     private TransportChecksum() {
     }
@@ -75,8 +79,7 @@ public final class TransportChecksum {
      */
     public static int ipv4Header(MemorySegment segment, long offset, int headerLength) {
         long sum = InternetChecksum.add(segment, offset, headerLength, 0);
-        int field = (segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, offset + 10) & 0xFF) << 8
-                | (segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, offset + 11) & 0xFF);
+        int field = NetworkOrder.u16(segment, offset + IPV4_CHECKSUM_OFFSET);
         return InternetChecksum.finish(sum + (~field & 0xFFFF));
     }
 }
