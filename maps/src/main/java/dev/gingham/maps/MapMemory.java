@@ -90,7 +90,8 @@ public final class MapMemory implements AutoCloseable {
     }
 
     /**
-     * Allocates anonymous, zeroed, 128-byte aligned off-heap memory for a map of this spec (128,
+     * Allocates anonymous, zeroed, 128-byte aligned off-heap memory (huge pages where possible, see
+     * {@link AnonymousMemory}) for a map of this spec (128,
      * not 64: per-worker regions aligned in the body then never share an adjacent-line pair).
      *
      * @param layoutVersion the map type's body layout version
@@ -99,7 +100,7 @@ public final class MapMemory implements AutoCloseable {
      */
     public static MapMemory anonymous(MapSpec spec, int layoutVersion, long bodyBytes, long hashSeed) {
         Arena arena = Arena.ofShared();
-        MemorySegment segment = arena.allocate(BODY_OFFSET + bodyBytes, 128);
+        MemorySegment segment = AnonymousMemory.allocate(arena, BODY_OFFSET + bodyBytes, 128);
         writeHeader(segment, spec, layoutVersion, bodyBytes, hashSeed);
         return new MapMemory(spec, layoutVersion, arena, segment, null, null, null, false, false);
     }
