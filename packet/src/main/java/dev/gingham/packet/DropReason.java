@@ -81,7 +81,9 @@ public enum DropReason {
     BUFFER_POOL_EXHAUSTED(1016, "No free buffer"),
     TX_FAILED(1017, "Transmit failed or the TX queue is full"),
     ICMP_EMBEDDED_INVALID(1018, "ICMP error carries an invalid embedded header"),
-    IPV6_BAD_FRAGMENT(1019, "IPv6 fragment header is inconsistent");
+    IPV6_BAD_FRAGMENT(1019, "IPv6 fragment header is inconsistent"),
+    NO_LOCAL_BACKEND(1020, "Service traffic policy is Local and this node has no backend"),
+    SERVICE_UNSUPPORTED_PROTOCOL(1021, "Service frontend reached with a protocol it cannot balance (SCTP)");
 
     private static final DropReason[] BY_CODE;
 
