@@ -458,6 +458,26 @@ final class HashTable {
         return visited;
     }
 
+    /**
+     * Visits the live entries in slots {@code [fromSlot, fromSlot + maxSlots)} (clipped at the
+     * table's end) and returns where the next scan should start: 0 after the last slot, so a
+     * caller that keeps passing the returned cursor walks the table round and round. The visitor
+     * may delete the visited entry (the expiry sweep does): a delete never moves another key.
+     */
+    int scan(int fromSlot, int maxSlots, OffHeapMap.EntryVisitor visitor) {
+        if (fromSlot < 0 || fromSlot >= slots || maxSlots <= 0) {
+            throw new IllegalArgumentException("scan from slot " + fromSlot + " of " + slots + ", " + maxSlots + " slots");
+        }
+        int end = (int) Math.min((long) fromSlot + maxSlots, slots);
+        for (int i = fromSlot; i < end; i++) {
+            long slot = slotOffset(i);
+            if ((header(slot) & FULL) != 0) {
+                visitor.visit(segment, slot + keyInSlot, slot + valueInSlot);
+            }
+        }
+        return end == slots ? 0 : end;
+    }
+
     // ---------------------------------------------------------------- writers
 
     int update(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, int flags) {

@@ -178,6 +178,23 @@ public final class LruHashMap implements OffHeapMap {
         return table.forEach(visitor);
     }
 
+    /**
+     * Visits the live entries of slots {@code [fromSlot, fromSlot + maxSlots)} and returns the
+     * cursor for the next call (0 after the last slot): an incremental walk for sweeps that must
+     * not stall (conntrack expiry runs a budget of slots per control-agent duty cycle). The
+     * visitor may delete the entry it is given.
+     *
+     * @param fromSlot 0 to start, then the value the previous call returned
+     */
+    public int scan(int fromSlot, int maxSlots, EntryVisitor visitor) {
+        return table.scan(fromSlot, maxSlots, visitor);
+    }
+
+    /** Returns: the number of slots (the scan cursor's range), a power of two above maxEntries / 0.7. */
+    public int slots() {
+        return table.slots();
+    }
+
     @Override
     public void close() {
         table.memory().close();

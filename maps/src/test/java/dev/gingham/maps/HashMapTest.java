@@ -349,4 +349,40 @@ class HashMapTest {
         }
         return longest;
     }
+    @Test
+    void shouldVisitEveryEntryOnceAndAllowDeletesWhenScanningInSmallSteps() {
+        try (HashMap map = HashMap.create(MapSpec.hash("scan", 8, 8, 1000), 42L)) {
+            for (long k = 1; k <= 700; k++) {
+                assertEquals(MapErrors.OK, map.update(k, k * 10, UpdateFlags.ANY));
+            }
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            int cursor = 0;
+            int calls = 0;
+            do {
+                cursor = map.scan(cursor, 97, (segment, keyOffset, valueOffset) -> {
+                    long key = segment.get(ValueLayout.JAVA_LONG, keyOffset);
+                    assertEquals(key * 10, segment.get(ValueLayout.JAVA_LONG, valueOffset));
+                    assertTrue(seen.add(key), "visited twice: " + key);
+                    if (key % 2 == 0) {
+                        assertEquals(MapErrors.OK, map.delete(key));
+                    }
+                });
+                calls++;
+            } while (cursor != 0);
+            assertEquals(700, seen.size());
+            assertEquals((map.slots() + 96) / 97, calls, "a full round is slots / budget calls");
+            assertEquals(350, map.count());
+            for (long k = 1; k <= 700; k++) {
+                assertEquals(k % 2 == 0, map.lookup(k) == MapErrors.MISSING, "key " + k);
+            }
+        }
+    }
+
+    @Test
+    void shouldRejectCursorOutsideTheTableWhenScanning() {
+        try (HashMap map = HashMap.create(MapSpec.hash("scan", 8, 8, 10), 42L)) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> map.scan(map.slots(), 1, (segment, keyOffset, valueOffset) -> { }));
+        }
+    }
 }
