@@ -51,7 +51,7 @@ public final class FrameVector {
     /** Offset value meaning "this layer is absent". */
     public static final long NO_OFFSET = -1L;
 
-    private static final long IPV4_MAPPED_PREFIX = 0x0000_FFFF_0000_0000L;
+    private static final long IPV4_MAPPED_PREFIX = MappedAddress.IPV4_PREFIX;
 
     private final BufferPool pool;
     private final MemorySegment segment;
