@@ -343,9 +343,7 @@ public final class LpmTrie implements OffHeapMap {
     }
 
     private static void checkSpec(MapSpec spec, int nodeCapacity) {
-        if (spec.type() != MapType.LPM_TRIE) {
-            throw new IllegalArgumentException("map " + spec.name() + ": an LpmTrie needs an LPM_TRIE spec, not " + spec.type());
-        }
+        spec.requireType(MapType.LPM_TRIE, "an LpmTrie needs an LPM_TRIE spec");
         if (spec.maxEntries() > MAX_ENTRIES) {
             throw new IllegalArgumentException("map " + spec.name() + ": maxEntries " + spec.maxEntries()
                     + " exceeds the LPM trie limit " + MAX_ENTRIES);
