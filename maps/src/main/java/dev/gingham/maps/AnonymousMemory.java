@@ -41,8 +41,7 @@ final class AnonymousMemory {
         MethodHandle madvise = null;
         MethodHandle munmap = null;
         try {
-            if (System.getProperty("os.name", "").startsWith("Linux")
-                    && !"false".equals(System.getProperty("gingham.maps.hugePages"))) {
+            if (enabled(System.getProperty("os.name", ""), System.getProperty("gingham.maps.hugePages"))) {
                 Linker linker = Linker.nativeLinker();
                 SymbolLookup libc = linker.defaultLookup();
                 mmap = linker.downcallHandle(libc.find("mmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
@@ -65,11 +64,30 @@ final class AnonymousMemory {
     }
 
     /**
+     * Returns: whether this JVM maps memory itself: on Linux, unless the system property
+     * {@code gingham.maps.hugePages} (given here as {@code hugePagesProperty}) is {@code false}.
+     * Read once, when the class initialises.
+     */
+    static boolean enabled(String osName, String hugePagesProperty) {
+        return osName.startsWith("Linux") && !"false".equals(hugePagesProperty);
+    }
+
+    /**
      * Returns: {@code bytes} of zeroed memory, aligned to at least {@code alignment} (a power of
-     * two up to 4096), freed when {@code arena} closes.
+     * two), freed when {@code arena} closes.
      */
     static MemorySegment allocate(Arena arena, long bytes, long alignment) {
-        if (MMAP == null || bytes < HUGE_PAGE || alignment > 4096) {
+        return allocate(arena, bytes, alignment, true);
+    }
+
+    /**
+     * {@link #allocate(Arena, long, long)} that maps memory itself only when {@code hugePages} is
+     * true and this JVM can; false takes the path {@code -Dgingham.maps.hugePages=false} gives
+     * every allocation (the flag is read once, at class initialisation, so tests of that path
+     * come through here).
+     */
+    static MemorySegment allocate(Arena arena, long bytes, long alignment, boolean hugePages) {
+        if (!hugePages || MMAP == null || bytes < HUGE_PAGE || alignment > 4096) {
             return arena.allocate(bytes, alignment);
         }
         long mapped = (bytes + HUGE_PAGE - 1) & -HUGE_PAGE;

@@ -33,58 +33,50 @@ import java.util.Objects;
  * update's value, never a mix; writes made directly through {@link #valueOffset} bypass the
  * sequence and are not covered by that guarantee.
  */
-public final class ArrayMap implements OffHeapMap {
+public final class ArrayMap extends IndexedArray {
     /** Version of this type's body layout, recorded in pinned headers. */
     public static final int LAYOUT_VERSION = 1;
 
     private static final VarHandle ATOMIC = HashTable.ATOMIC;
     private static final int MAX_COPY_RETRIES = HashTable.MAX_COPY_RETRIES;
+    private static final String NEED = "an ArrayMap needs an ARRAY spec";
 
-    private final MapMemory memory;
-    private final MemorySegment segment;
-    private final boolean readOnly;
-    private final int maxEntries;
-    private final int valueSize;
     private final int elementBytes;
-    private final long indexOffset;
     private final long elementsOffset;
 
     private ArrayMap(MapMemory memory) {
-        MapSpec spec = memory.spec();
-        this.memory = memory;
-        this.segment = memory.segment();
-        this.readOnly = memory.readOnly();
-        this.maxEntries = spec.maxEntries();
-        this.valueSize = spec.valueSize();
-        this.elementBytes = 8 + HashTable.pad8(valueSize);
-        this.indexOffset = MapMemory.BODY_OFFSET;
-        this.elementsOffset = MapMemory.BODY_OFFSET + HashTable.pad64(4L * maxEntries);
-        if (!readOnly) {
+        super(memory, elementsOffset(memory.spec()) + 8, elementBytes(memory.spec()));
+        this.elementBytes = elementBytes(memory.spec());
+        this.elementsOffset = elementsOffset(memory.spec());
+        if (!readOnly && memory.reopened()) {
+            // A writer that died mid-update left its element's sequence odd: make it even so
+            // copies and the next writer do not wait on it forever (the value stays as it is).
             for (int i = 0; i < maxEntries; i++) {
-                segment.set(HashTable.INT, indexOffset + 4L * i, i);
-            }
-            if (memory.reopened()) {
-                // A writer that died mid-update left its element's sequence odd: make it even so
-                // copies and the next writer do not wait on it forever (the value stays as it is).
-                for (int i = 0; i < maxEntries; i++) {
-                    long seqOffset = elementsOffset + (long) i * elementBytes;
-                    long seq = segment.get(HashTable.LONG, seqOffset);
-                    if ((seq & 1) != 0) {
-                        segment.set(HashTable.LONG, seqOffset, seq + 1);
-                    }
+                long seqOffset = elementsOffset + (long) i * elementBytes;
+                long seq = segment.get(HashTable.LONG, seqOffset);
+                if ((seq & 1) != 0) {
+                    segment.set(HashTable.LONG, seqOffset, seq + 1);
                 }
-                VarHandle.fullFence();
             }
+            VarHandle.fullFence();
         }
     }
 
+    private static int elementBytes(MapSpec spec) {
+        return 8 + HashTable.pad8(spec.valueSize());
+    }
+
+    private static long elementsOffset(MapSpec spec) {
+        return INDEX_OFFSET + indexBytes(spec, 64);
+    }
+
     static long bodyBytes(MapSpec spec) {
-        return HashTable.pad64(4L * spec.maxEntries()) + (long) spec.maxEntries() * (8 + HashTable.pad8(spec.valueSize()));
+        return indexBytes(spec, 64) + (long) spec.maxEntries() * elementBytes(spec);
     }
 
     /** Creates an anonymous, zero-filled array. */
     public static ArrayMap create(MapSpec spec) {
-        requireType(spec);
+        spec.requireType(MapType.ARRAY, NEED);
         return new ArrayMap(MapMemory.anonymous(spec, LAYOUT_VERSION, bodyBytes(spec), 0L));
     }
 
@@ -96,19 +88,13 @@ public final class ArrayMap implements OffHeapMap {
      *                         already open for writing
      */
     public static ArrayMap pinned(MapSpec spec, Path file) {
-        requireType(spec);
+        spec.requireType(MapType.ARRAY, NEED);
         return new ArrayMap(MapMemory.pinned(file, spec, LAYOUT_VERSION, bodyBytes(spec), 0L));
     }
 
     /** Opens a pinned array read-only; every mutator returns {@link MapErrors#EPERM}. */
     public static ArrayMap openReadOnly(Path file) {
         return new ArrayMap(MapMemory.openReadOnly(file, MapType.ARRAY, LAYOUT_VERSION));
-    }
-
-    private static void requireType(MapSpec spec) {
-        if (spec.type() != MapType.ARRAY) {
-            throw new IllegalArgumentException("map " + spec.name() + ": an ArrayMap needs an ARRAY spec, not " + spec.type());
-        }
     }
 
     /** Returns: the offset of element {@code index}'s value in {@link #segment()}, or MISSING when out of range. */
@@ -224,45 +210,5 @@ public final class ArrayMap implements OffHeapMap {
     /** The generic form of {@link #lookupCopy(int, MemorySegment, long)}: the key is a 4-byte native index. */
     public boolean lookupCopy(MemorySegment key, long keyOffset, MemorySegment dst, long dstOffset) {
         return lookupCopy(key.get(HashTable.INT_U, keyOffset), dst, dstOffset);
-    }
-
-    /** Returns: true when this handle was opened read-only. */
-    public boolean readOnly() {
-        return readOnly;
-    }
-
-    @Override
-    public MapSpec spec() {
-        return memory.spec();
-    }
-
-    @Override
-    public MapMemory memory() {
-        return memory;
-    }
-
-    @Override
-    public MemorySegment segment() {
-        return segment;
-    }
-
-    /** Returns: maxEntries: every element of an array exists. */
-    @Override
-    public int count() {
-        return maxEntries;
-    }
-
-    /** Visits every element in index order; the key is the element's 4-byte native-order index. */
-    @Override
-    public int forEach(EntryVisitor visitor) {
-        for (int i = 0; i < maxEntries; i++) {
-            visitor.visit(segment, indexOffset + 4L * i, elementsOffset + (long) i * elementBytes + 8);
-        }
-        return maxEntries;
-    }
-
-    @Override
-    public void close() {
-        memory.close();
     }
 }

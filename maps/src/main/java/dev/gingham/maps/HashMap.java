@@ -1,6 +1,5 @@
 package dev.gingham.maps;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
@@ -68,16 +67,12 @@ import java.nio.file.Path;
  * sequence: lookups keep seeing the key during the rewrite (a BUSY slot would look absent for
  * an instant), while {@link #lookupCopy} still knows to wait.
  */
-public final class HashMap implements OffHeapMap {
+public final class HashMap extends HashTableMap {
     /** Version of this type's body layout, recorded in pinned headers. */
     public static final int LAYOUT_VERSION = HashTable.HASH_LAYOUT_VERSION;
 
-    private final HashTable table;
-    private final MemorySegment segment;
-
     private HashMap(MapMemory memory) {
-        this.table = new HashTable(memory, false);
-        this.segment = memory.segment();
+        super(memory, Kind.HASH);
     }
 
     /** Creates an anonymous map with a random hash seed. */
@@ -87,8 +82,7 @@ public final class HashMap implements OffHeapMap {
 
     /** Creates an anonymous map with the given hash seed (fixed seeds make replays reproducible). */
     public static HashMap create(MapSpec spec, long hashSeed) {
-        requireType(spec);
-        return new HashMap(MapMemory.anonymous(spec, LAYOUT_VERSION, HashTable.bodyBytes(spec, false), hashSeed));
+        return new HashMap(newMemory(spec, Kind.HASH, hashSeed));
     }
 
     /**
@@ -99,9 +93,7 @@ public final class HashMap implements OffHeapMap {
      *                         already open for writing
      */
     public static HashMap pinned(MapSpec spec, Path file) {
-        requireType(spec);
-        return new HashMap(MapMemory.pinned(file, spec, LAYOUT_VERSION, HashTable.bodyBytes(spec, false),
-                HashTable.randomSeed()));
+        return new HashMap(pinnedMemory(spec, file, Kind.HASH));
     }
 
     /**
@@ -109,129 +101,6 @@ public final class HashMap implements OffHeapMap {
      * runs. Lookups, copies and iteration work; every mutator returns {@link MapErrors#EPERM}.
      */
     public static HashMap openReadOnly(Path file) {
-        return new HashMap(MapMemory.openReadOnly(file, MapType.HASH, LAYOUT_VERSION));
-    }
-
-    private static void requireType(MapSpec spec) {
-        if (spec.type() != MapType.HASH) {
-            throw new IllegalArgumentException("map " + spec.name() + ": a HashMap needs a HASH spec, not " + spec.type());
-        }
-    }
-
-    /**
-     * Looks a key up in place. The key may sit anywhere, unaligned (e.g. inside a packet buffer).
-     *
-     * @return the offset of the value in {@link #segment()}, or {@link MapErrors#MISSING}
-     */
-    public long lookup(MemorySegment key, long keyOffset) {
-        return table.lookup(key, keyOffset);
-    }
-
-    /**
-     * Looks up an 8-byte key given as a native-order long (the same entry as its 8 bytes).
-     *
-     * @return the offset of the value, or {@link MapErrors#MISSING}
-     * @throws IllegalStateException when the map's key size is not 8 (a programming error)
-     */
-    public long lookup(long key) {
-        return table.lookup(key);
-    }
-
-    /**
-     * Copies a key's value into {@code dst} as one consistent snapshot (never half of one update
-     * and half of another), waiting while a writer rewrites it.
-     *
-     * @return true when the key was present and its value copied; false when absent
-     */
-    public boolean lookupCopy(MemorySegment key, long keyOffset, MemorySegment dst, long dstOffset) {
-        return table.lookupCopy(key, keyOffset, dst, dstOffset);
-    }
-
-    /**
-     * Creates or replaces an entry.
-     *
-     * @param flags {@link UpdateFlags#ANY}, {@link UpdateFlags#NOEXIST} or {@link UpdateFlags#EXIST}
-     * @return {@link MapErrors#OK}; {@link MapErrors#EEXIST} (NOEXIST, key present),
-     *         {@link MapErrors#ENOENT} (EXIST, key absent), {@link MapErrors#E2BIG} (full),
-     *         {@link MapErrors#EINVAL} (bad flags), {@link MapErrors#EPERM} (read-only)
-     */
-    public int update(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, int flags) {
-        return table.update(key, keyOffset, value, valueOffset, flags);
-    }
-
-    /**
-     * {@link #update(MemorySegment, long, MemorySegment, long, int)} for a map of 8-byte keys and
-     * values, both given as native-order longs.
-     *
-     * @throws IllegalStateException when key or value size is not 8 (a programming error)
-     */
-    public int update(long key, long value, int flags) {
-        return table.update(key, value, flags);
-    }
-
-    /** Returns: {@link MapErrors#OK}, {@link MapErrors#ENOENT} or {@link MapErrors#EPERM}. */
-    public int delete(MemorySegment key, long keyOffset) {
-        return table.delete(key, keyOffset);
-    }
-
-    /** {@link #delete(MemorySegment, long)} of an 8-byte native-order key. */
-    public int delete(long key) {
-        return table.delete(key);
-    }
-
-    /** Returns: true when this handle was opened read-only. */
-    public boolean readOnly() {
-        return table.readOnly();
-    }
-
-    @Override
-    public MapSpec spec() {
-        return table.memory().spec();
-    }
-
-    @Override
-    public MapMemory memory() {
-        return table.memory();
-    }
-
-    @Override
-    public MemorySegment segment() {
-        return segment;
-    }
-
-    @Override
-    public int count() {
-        return table.count();
-    }
-
-    @Override
-    public int forEach(EntryVisitor visitor) {
-        return table.forEach(visitor);
-    }
-
-    /**
-     * Visits the live entries of slots {@code [fromSlot, fromSlot + maxSlots)} and returns the
-     * cursor for the next call (0 after the last slot): an incremental walk for sweeps that must
-     * not stall (conntrack expiry runs a budget of slots per control-agent duty cycle). The
-     * visitor may delete the entry it is given.
-     *
-     * @param fromSlot 0 to start, then the value the previous call returned
-     */
-    public int scan(int fromSlot, int maxSlots, EntryVisitor visitor) {
-        return table.scan(fromSlot, maxSlots, visitor);
-    }
-
-    /** Returns: the number of slots (the scan cursor's range), a power of two above maxEntries / 0.7. */
-    public int slots() {
-        return table.slots();
-    }
-
-    @Override
-    public void close() {
-        table.memory().close();
-    }
-
-    HashTable table() {
-        return table;
+        return new HashMap(readOnlyMemory(file, Kind.HASH));
     }
 }

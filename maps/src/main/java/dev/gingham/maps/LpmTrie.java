@@ -50,18 +50,34 @@ import java.nio.file.StandardOpenOption;
  *        index  power of two &ge; 2 x maxEntries x 4 B (record + 1, 0 = empty)
  *  state words: 0 count, 1 nodes in use, 2 node capacity, 3 value slots
  * </pre>
- * Node bound: a prefix of length {@code len} needs one node in each level it passes through,
- * shared with every prefix agreeing on those upper bits. For IPv4 that is at most one level-1
- * node and one level-2 node per prefix, and at most 2^16 level-1 nodes, so the default
- * {@link #defaultNodeCapacity capacity} {@code min(maxEntries, 2^16) + min(maxEntries, 2^24)}
- * is the true worst case: an IPv4 trie never returns ENOSPC (the price is up to 2 KiB per entry
- * for scattered /25../32 prefixes; pass a smaller capacity when the prefix set is known to
- * cluster). For IPv6 the worst case is fourteen nodes per /128, which is too much to reserve;
- * the default is a budget of {@code 2 x maxEntries + 256} nodes: always enough when no prefix
- * is longer than /32 (at most two nodes each), and enough for pod /128s allocated from per-node
- * CIDRs (a path of at most 13 nodes per CIDR, shared by its pods, plus one node per 256
- * neighbouring addresses) as long as a CIDR holds a handful of pods; thousands of scattered
- * /128s get ENOSPC. Nodes that become empty after deletes go back to a free list (after a
+ * <h2>Node capacity</h2>
+ * A prefix of length {@code len} needs one node in each level it passes through, shared with
+ * every prefix agreeing on those upper bits. An IPv4 set of prefixes needs exactly one level-1
+ * node per /16 that holds a prefix longer than /16 and one level-2 node per /24 that holds a
+ * prefix longer than /24. The worst case, {@code min(maxEntries, 2^16) + min(maxEntries, 2^24)}
+ * ({@link #worstCaseNodes}), is two nodes (2 KiB) per scattered host route: 1,065,536 nodes,
+ * 1041 MiB, for a million prefixes, almost all of it never used by a real table, where host
+ * routes cluster (pod /32s share their node's /24, so a /24 of pods costs one node). So the
+ * default ({@link #defaultNodeCapacity}) is the worst case only for small tries (up to
+ * {@link #SMALL_TRIE_NODES} nodes, 16 MiB: they never return ENOSPC) and otherwise one node per
+ * {@link #IPV4_PREFIXES_PER_NODE} prefixes: 250,000 nodes, 244 MiB, for a million prefixes.
+ * Since there are at most 2^16 level-1 nodes, that holds any table whose prefixes longer than
+ * /24 lie in at most 184,464 distinct /24s (an eighth of the table as host routes each alone
+ * in its /24, or the pods of thousands of nodes' /24 CIDRs), whatever its shorter prefixes.
+ * Tables known to hold more scattered host routes pass a capacity
+ * ({@link #create(MapSpec, int)}, {@link #pinned(MapSpec, Path, int)}); {@link #memoryBytes}
+ * tells what a capacity costs. For IPv6 the worst case is fourteen nodes per /128, which is too
+ * much to reserve; the default is a budget of {@code 2 x maxEntries + 256} nodes: always enough
+ * when no prefix is longer than /32 (at most two nodes each), and enough for pod /128s allocated
+ * from per-node CIDRs (a path of at most 13 nodes per CIDR, shared by its pods, plus one node
+ * per 256 neighbouring addresses) as long as a CIDR holds a handful of pods; thousands of
+ * scattered /128s get ENOSPC.
+ *
+ * <p>When the free nodes run out, an insert that needs a new node returns
+ * {@link MapErrors#ENOSPC} before it writes anything (the nodes a prefix needs are counted
+ * first), so the trie, lookups of the prefixes already stored and inserts that need no new node
+ * go on unaffected; {@link MapErrors#EBUSY} instead when enough nodes are retired and wait for
+ * {@link #reclaim}. Nodes that become empty after deletes go back to the free list (after a
  * grace period, below), so churn does not leak.
  *
  * <h2>Concurrency: one writer, many readers</h2>
@@ -120,6 +136,14 @@ public final class LpmTrie implements OffHeapMap {
     public static final int MAX_ENTRIES = MAX_VALUE_SLOTS / 2;
 
     private static final int ROOT = -1;
+
+    /**
+     * Default node capacities up to this many nodes (16 MiB) are the worst case, so tries of up
+     * to 8192 IPv4 prefixes never return ENOSPC; larger IPv4 tries get the ratio below.
+     */
+    public static final int SMALL_TRIE_NODES = 16_384;
+    /** Prefixes per node the default capacity of a large IPv4 trie provides for (see the class comment). */
+    public static final int IPV4_PREFIXES_PER_NODE = 4;
 
     private static final int STATE_COUNT = 0;
     private static final int STATE_NODES_IN_USE = 1;
@@ -229,14 +253,15 @@ public final class LpmTrie implements OffHeapMap {
     }
 
     /**
-     * Creates the pinned trie at {@code file}, or reopens it with its prefixes and values intact
-     * (the trie and free lists are rebuilt from the stored prefixes).
+     * Creates the pinned trie at {@code file} with the default node capacity, or reopens it with
+     * its prefixes and values intact (the trie and free lists are rebuilt from the stored
+     * prefixes) and the node capacity it was created with, whatever the default is now.
      *
      * @throws MapPinException when the file was written for another spec (the message names the
      *                         field), is locked by another writer, or cannot be created
      */
     public static LpmTrie pinned(MapSpec spec, Path file) {
-        return pinned(spec, file, defaultNodeCapacity(spec));
+        return pinned(spec, file, Files.exists(file) ? storedNodeCapacity(file, spec) : defaultNodeCapacity(spec));
     }
 
     /** {@link #pinned(MapSpec, Path)} with an explicit node capacity (part of the file's size). */
@@ -272,12 +297,31 @@ public final class LpmTrie implements OffHeapMap {
         pinMismatch(file, "key size", found.keySize(), spec.keySize());
         pinMismatch(file, "value size", found.valueSize(), spec.valueSize());
         pinMismatch(file, "max entries", found.maxEntries(), spec.maxEntries());
+        try {
+            pinMismatch(file, "node capacity", readNodeCapacity(file), (long) nodeCapacity);
+        } catch (IOException e) {
+            throw new MapPinException("pinned map " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long readNodeCapacity(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer word = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             channel.read(word, MapMemory.stateOffset(STATE_NODE_CAPACITY));
-            pinMismatch(file, "node capacity", word.getLong(0), (long) nodeCapacity);
+            return word.getLong(0);
+        }
+    }
+
+    /**
+     * Returns: the node capacity an existing pinned file records, or the default where the file
+     * cannot say (unreadable, too short, nonsense); opening it then reports what is wrong.
+     */
+    private static int storedNodeCapacity(Path file, MapSpec spec) {
+        try {
+            long stored = readNodeCapacity(file);
+            return stored > 0 && stored <= Integer.MAX_VALUE ? (int) stored : defaultNodeCapacity(spec);
         } catch (IOException e) {
-            throw new MapPinException("pinned map " + file + ": " + e.getMessage(), e);
+            return defaultNodeCapacity(spec);
         }
     }
 
@@ -311,20 +355,34 @@ public final class LpmTrie implements OffHeapMap {
     }
 
     /**
-     * Returns: the node capacity used when none is given: the worst case for IPv4
-     * ({@code min(maxEntries, 2^16) + min(maxEntries, 2^24)}, so ENOSPC cannot happen), a budget of
-     * {@code 2 x maxEntries + 256} for IPv6 (see the class comment).
+     * Returns: the node capacity used when none is given. IPv4: the worst case
+     * ({@link #worstCaseNodes}) when it is at most {@link #SMALL_TRIE_NODES}, else
+     * {@code max(SMALL_TRIE_NODES, ceil(maxEntries / IPV4_PREFIXES_PER_NODE))} (a million
+     * prefixes: 250,000 nodes, 244 MiB, where the worst case is 1,065,536 nodes, 1041 MiB).
+     * IPv6: a budget of {@code 2 x maxEntries + 256}. See the class comment for why.
      */
     public static int defaultNodeCapacity(MapSpec spec) {
         long n = spec.maxEntries();
-        long nodes = spec.keySize() == 4
-                ? Math.min(n, 1L << 16) + Math.min(n, 1L << 24)
-                : Math.min(2 * n + 256, worstCaseNodes(spec));
-        return (int) Math.min(nodes, Integer.MAX_VALUE);
+        long worst = worstCaseNodes(spec);
+        long budget = spec.keySize() == 4
+                ? Math.max(SMALL_TRIE_NODES, (n + IPV4_PREFIXES_PER_NODE - 1) / IPV4_PREFIXES_PER_NODE)
+                : 2 * n + 256;
+        return (int) Math.min(Math.min(worst, budget), Integer.MAX_VALUE);
     }
 
-    /** Returns: the nodes that the worst set of maxEntries prefixes needs. */
-    static long worstCaseNodes(MapSpec spec) {
+    /**
+     * Returns: the bytes a trie of this spec and node capacity occupies (header and body), in
+     * memory or as a pinned file: what to weigh when choosing a capacity.
+     */
+    public static long memoryBytes(MapSpec spec, int nodeCapacity) {
+        return MapMemory.BODY_OFFSET + bodyBytes(spec, nodeCapacity);
+    }
+
+    /**
+     * Returns: the nodes that the worst set of maxEntries prefixes needs, the capacity with which
+     * an insert can never return ENOSPC.
+     */
+    public static long worstCaseNodes(MapSpec spec) {
         int levels = 1 + (spec.keySize() * 8 - ROOT_BITS) / NODE_BITS;
         long total = 0;
         for (int level = 1; level < levels; level++) {
@@ -343,9 +401,7 @@ public final class LpmTrie implements OffHeapMap {
     }
 
     private static void checkSpec(MapSpec spec, int nodeCapacity) {
-        if (spec.type() != MapType.LPM_TRIE) {
-            throw new IllegalArgumentException("map " + spec.name() + ": an LpmTrie needs an LPM_TRIE spec, not " + spec.type());
-        }
+        spec.requireType(MapType.LPM_TRIE, "an LpmTrie needs an LPM_TRIE spec");
         if (spec.maxEntries() > MAX_ENTRIES) {
             throw new IllegalArgumentException("map " + spec.name() + ": maxEntries " + spec.maxEntries()
                     + " exceeds the LPM trie limit " + MAX_ENTRIES);

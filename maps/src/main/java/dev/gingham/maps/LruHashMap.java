@@ -1,6 +1,5 @@
 package dev.gingham.maps;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
@@ -41,16 +40,12 @@ import java.nio.file.Path;
  * its flag. After a crash, reopening rebuilds the list in its old order as far as its links are
  * intact, then appends any entry they missed in slot order.
  */
-public final class LruHashMap implements OffHeapMap {
+public final class LruHashMap extends HashTableMap {
     /** Version of this type's body layout, recorded in pinned headers. */
     public static final int LAYOUT_VERSION = HashTable.LRU_LAYOUT_VERSION;
 
-    private final HashTable table;
-    private final MemorySegment segment;
-
     private LruHashMap(MapMemory memory) {
-        this.table = new HashTable(memory, true);
-        this.segment = memory.segment();
+        super(memory, Kind.LRU);
     }
 
     /** Creates an anonymous map with a random hash seed. */
@@ -60,8 +55,7 @@ public final class LruHashMap implements OffHeapMap {
 
     /** Creates an anonymous map with the given hash seed (fixed seeds make replays reproducible). */
     public static LruHashMap create(MapSpec spec, long hashSeed) {
-        requireType(spec);
-        return new LruHashMap(MapMemory.anonymous(spec, LAYOUT_VERSION, HashTable.bodyBytes(spec, true), hashSeed));
+        return new LruHashMap(newMemory(spec, Kind.LRU, hashSeed));
     }
 
     /**
@@ -72,9 +66,7 @@ public final class LruHashMap implements OffHeapMap {
      *                         already open for writing
      */
     public static LruHashMap pinned(MapSpec spec, Path file) {
-        requireType(spec);
-        return new LruHashMap(MapMemory.pinned(file, spec, LAYOUT_VERSION, HashTable.bodyBytes(spec, true),
-                HashTable.randomSeed()));
+        return new LruHashMap(pinnedMemory(spec, file, Kind.LRU));
     }
 
     /**
@@ -82,125 +74,6 @@ public final class LruHashMap implements OffHeapMap {
      * flags through a read-only handle; every mutator returns {@link MapErrors#EPERM}.
      */
     public static LruHashMap openReadOnly(Path file) {
-        return new LruHashMap(MapMemory.openReadOnly(file, MapType.LRU_HASH, LAYOUT_VERSION));
-    }
-
-    private static void requireType(MapSpec spec) {
-        if (spec.type() != MapType.LRU_HASH) {
-            throw new IllegalArgumentException("map " + spec.name() + ": an LruHashMap needs an LRU_HASH spec, not " + spec.type());
-        }
-    }
-
-    /**
-     * Looks a key up in place and marks it referenced (saving it from the next eviction scan).
-     *
-     * @return the offset of the value in {@link #segment()}, or {@link MapErrors#MISSING}
-     */
-    public long lookup(MemorySegment key, long keyOffset) {
-        return table.lookup(key, keyOffset);
-    }
-
-    /**
-     * Looks up an 8-byte key given as a native-order long.
-     *
-     * @throws IllegalStateException when the map's key size is not 8 (a programming error)
-     */
-    public long lookup(long key) {
-        return table.lookup(key);
-    }
-
-    /**
-     * Copies a key's value into {@code dst} as one consistent snapshot and marks it referenced.
-     *
-     * @return true when the key was present and its value copied; false when absent
-     */
-    public boolean lookupCopy(MemorySegment key, long keyOffset, MemorySegment dst, long dstOffset) {
-        return table.lookupCopy(key, keyOffset, dst, dstOffset);
-    }
-
-    /**
-     * Creates or replaces an entry, evicting one when the map is full.
-     *
-     * @return {@link MapErrors#OK}; {@link MapErrors#EEXIST}, {@link MapErrors#ENOENT},
-     *         {@link MapErrors#EINVAL}, {@link MapErrors#EPERM} as for {@link HashMap}; and
-     *         {@link MapErrors#EBUSY} when full and every eviction candidate was busy
-     */
-    public int update(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, int flags) {
-        return table.update(key, keyOffset, value, valueOffset, flags);
-    }
-
-    /**
-     * Update for a map of 8-byte keys and values given as native-order longs.
-     *
-     * @throws IllegalStateException when key or value size is not 8 (a programming error)
-     */
-    public int update(long key, long value, int flags) {
-        return table.update(key, value, flags);
-    }
-
-    /** Returns: {@link MapErrors#OK}, {@link MapErrors#ENOENT} or {@link MapErrors#EPERM}. */
-    public int delete(MemorySegment key, long keyOffset) {
-        return table.delete(key, keyOffset);
-    }
-
-    /** {@link #delete(MemorySegment, long)} of an 8-byte native-order key. */
-    public int delete(long key) {
-        return table.delete(key);
-    }
-
-    /** Returns: true when this handle was opened read-only. */
-    public boolean readOnly() {
-        return table.readOnly();
-    }
-
-    @Override
-    public MapSpec spec() {
-        return table.memory().spec();
-    }
-
-    @Override
-    public MapMemory memory() {
-        return table.memory();
-    }
-
-    @Override
-    public MemorySegment segment() {
-        return segment;
-    }
-
-    @Override
-    public int count() {
-        return table.count();
-    }
-
-    @Override
-    public int forEach(EntryVisitor visitor) {
-        return table.forEach(visitor);
-    }
-
-    /**
-     * Visits the live entries of slots {@code [fromSlot, fromSlot + maxSlots)} and returns the
-     * cursor for the next call (0 after the last slot): an incremental walk for sweeps that must
-     * not stall (conntrack expiry runs a budget of slots per control-agent duty cycle). The
-     * visitor may delete the entry it is given.
-     *
-     * @param fromSlot 0 to start, then the value the previous call returned
-     */
-    public int scan(int fromSlot, int maxSlots, EntryVisitor visitor) {
-        return table.scan(fromSlot, maxSlots, visitor);
-    }
-
-    /** Returns: the number of slots (the scan cursor's range), a power of two above maxEntries / 0.7. */
-    public int slots() {
-        return table.slots();
-    }
-
-    @Override
-    public void close() {
-        table.memory().close();
-    }
-
-    HashTable table() {
-        return table;
+        return new LruHashMap(readOnlyMemory(file, Kind.LRU));
     }
 }

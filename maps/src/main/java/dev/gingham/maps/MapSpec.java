@@ -68,6 +68,19 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
         }
     }
 
+    /**
+     * Checks that this spec is of the type a map class needs: a spec of another type is a
+     * programming error, reported with the map's name and both types.
+     *
+     * @param need what the map class needs, as the message reads it ("an ArrayMap needs an ARRAY spec")
+     * @throws IllegalArgumentException when the type differs
+     */
+    void requireType(MapType required, String need) {
+        if (type != required) {
+            throw new IllegalArgumentException("map " + name + ": " + need + ", not " + type);
+        }
+    }
+
     public static MapSpec hash(String name, int keySize, int valueSize, int maxEntries) {
         return new MapSpec(name, MapType.HASH, keySize, valueSize, maxEntries, 1);
     }

@@ -37,60 +37,45 @@ import java.util.Objects;
  * and {@link #sum} take indexes that are constants of the program (a counter id, the worker's
  * own number), so a bad one is a programming error and throws {@link IndexOutOfBoundsException}.
  */
-public final class PerWorkerArray implements OffHeapMap {
+public final class PerWorkerArray extends IndexedArray {
     /** Version of this type's body layout, recorded in pinned headers. */
     public static final int LAYOUT_VERSION = 1;
     /** Worker regions are aligned to this many bytes. */
     public static final int REGION_ALIGNMENT = 128;
 
     private static final VarHandle ATOMIC = HashTable.ATOMIC;
+    private static final String NEED = "a PerWorkerArray needs a PER_WORKER_ARRAY spec";
 
-    private final MapMemory memory;
-    private final MemorySegment segment;
-    private final boolean readOnly;
-    private final int maxEntries;
     private final int workers;
-    private final int valueSize;
     private final int valueStride;
     private final long regionStride;
-    private final long indexOffset;
     private final long regionsOffset;
 
     private PerWorkerArray(MapMemory memory) {
+        super(memory, regionsOffset(memory.spec()), HashTable.pad8(memory.spec().valueSize()));
         MapSpec spec = memory.spec();
-        this.memory = memory;
-        this.segment = memory.segment();
-        this.readOnly = memory.readOnly();
-        this.maxEntries = spec.maxEntries();
         this.workers = spec.workers();
-        this.valueSize = spec.valueSize();
         this.valueStride = HashTable.pad8(valueSize);
         this.regionStride = regionStride(spec);
-        this.indexOffset = MapMemory.BODY_OFFSET;
-        this.regionsOffset = MapMemory.BODY_OFFSET + pad128(4L * maxEntries);
-        if (!readOnly) {
-            for (int i = 0; i < maxEntries; i++) {
-                segment.set(HashTable.INT, indexOffset + 4L * i, i);
-            }
-            VarHandle.fullFence();
-        }
+        this.regionsOffset = regionsOffset(spec);
     }
 
-    private static long pad128(long bytes) {
-        return (bytes + REGION_ALIGNMENT - 1) & -REGION_ALIGNMENT;
+    private static long regionsOffset(MapSpec spec) {
+        return INDEX_OFFSET + indexBytes(spec, REGION_ALIGNMENT);
     }
 
     private static long regionStride(MapSpec spec) {
-        return pad128((long) spec.maxEntries() * HashTable.pad8(spec.valueSize()));
+        long bytes = (long) spec.maxEntries() * HashTable.pad8(spec.valueSize());
+        return (bytes + REGION_ALIGNMENT - 1) & -REGION_ALIGNMENT;
     }
 
     static long bodyBytes(MapSpec spec) {
-        return pad128(4L * spec.maxEntries()) + spec.workers() * regionStride(spec);
+        return indexBytes(spec, REGION_ALIGNMENT) + spec.workers() * regionStride(spec);
     }
 
     /** Creates an anonymous, zero-filled array for {@code spec.workers()} workers. */
     public static PerWorkerArray create(MapSpec spec) {
-        requireType(spec);
+        spec.requireType(MapType.PER_WORKER_ARRAY, NEED);
         return new PerWorkerArray(MapMemory.anonymous(spec, LAYOUT_VERSION, bodyBytes(spec), 0L));
     }
 
@@ -102,19 +87,13 @@ public final class PerWorkerArray implements OffHeapMap {
      *                         already open for writing
      */
     public static PerWorkerArray pinned(MapSpec spec, Path file) {
-        requireType(spec);
+        spec.requireType(MapType.PER_WORKER_ARRAY, NEED);
         return new PerWorkerArray(MapMemory.pinned(file, spec, LAYOUT_VERSION, bodyBytes(spec), 0L));
     }
 
     /** Opens a pinned array read-only (to sum counters from the CLI); mutators return EPERM or throw. */
     public static PerWorkerArray openReadOnly(Path file) {
         return new PerWorkerArray(MapMemory.openReadOnly(file, MapType.PER_WORKER_ARRAY, LAYOUT_VERSION));
-    }
-
-    private static void requireType(MapSpec spec) {
-        if (spec.type() != MapType.PER_WORKER_ARRAY) {
-            throw new IllegalArgumentException("map " + spec.name() + ": a PerWorkerArray needs a PER_WORKER_ARRAY spec, not " + spec.type());
-        }
     }
 
     /** Returns: the offset of worker {@code worker}'s copy of element {@code index}, or MISSING when either is out of range. */
@@ -202,48 +181,5 @@ public final class PerWorkerArray implements OffHeapMap {
     /** Returns: the distance in bytes from one worker's copy of an element to the next worker's. */
     public long workerStrideBytes() {
         return regionStride;
-    }
-
-    /** Returns: true when this handle was opened read-only. */
-    public boolean readOnly() {
-        return readOnly;
-    }
-
-    @Override
-    public MapSpec spec() {
-        return memory.spec();
-    }
-
-    @Override
-    public MapMemory memory() {
-        return memory;
-    }
-
-    @Override
-    public MemorySegment segment() {
-        return segment;
-    }
-
-    /** Returns: maxEntries: every element exists. */
-    @Override
-    public int count() {
-        return maxEntries;
-    }
-
-    /**
-     * Visits every element once, in index order: the key is its 4-byte native-order index and the
-     * value offset is worker 0's copy; worker w's copy is {@code w * workerStrideBytes()} further.
-     */
-    @Override
-    public int forEach(EntryVisitor visitor) {
-        for (int i = 0; i < maxEntries; i++) {
-            visitor.visit(segment, indexOffset + 4L * i, regionsOffset + (long) i * valueStride);
-        }
-        return maxEntries;
-    }
-
-    @Override
-    public void close() {
-        memory.close();
     }
 }

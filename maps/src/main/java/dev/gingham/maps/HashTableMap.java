@@ -1,0 +1,183 @@
+package dev.gingham.maps;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * The public operations of {@link HashMap} and {@link LruHashMap}, written once: both are a
+ * {@link HashTable} seen through the same lookup, update, delete and iteration calls, and differ
+ * only in what the table does when it is full (refuse or evict) and in their type and layout.
+ *
+ * <p>Why a base class rather than two copies: every operation here is a plain delegation whose
+ * contract is the table's; keeping one copy means a fix or a new operation reaches both map
+ * types at once. The subclasses keep their factories (which return their own type) and the
+ * documentation of what is theirs alone. Package-private and sealed: callers see only the two
+ * public map types, whose inherited public methods are part of their API.
+ */
+abstract sealed class HashTableMap implements OffHeapMap permits HashMap, LruHashMap {
+    private final HashTable table;
+    private final MemorySegment segment;
+
+    HashTableMap(MapMemory memory, Kind kind) {
+        this.table = new HashTable(memory, kind.lru);
+        this.segment = memory.segment();
+    }
+
+    /** What tells the two hash map types apart where memory is sized, checked and labelled. */
+    enum Kind {
+        HASH(MapType.HASH, HashTable.HASH_LAYOUT_VERSION, false, "a HashMap needs a HASH spec"),
+        LRU(MapType.LRU_HASH, HashTable.LRU_LAYOUT_VERSION, true, "an LruHashMap needs an LRU_HASH spec");
+
+        final MapType type;
+        final int layoutVersion;
+        final boolean lru;
+        /** The type check's message. */
+        final String need;
+
+        Kind(MapType type, int layoutVersion, boolean lru, String need) {
+            this.type = type;
+            this.layoutVersion = layoutVersion;
+            this.lru = lru;
+            this.need = need;
+        }
+    }
+
+    /** Returns: anonymous memory for a new map of this kind, after checking the spec's type. */
+    static MapMemory newMemory(MapSpec spec, Kind kind, long hashSeed) {
+        spec.requireType(kind.type, kind.need);
+        return MapMemory.anonymous(spec, kind.layoutVersion, HashTable.bodyBytes(spec, kind.lru), hashSeed);
+    }
+
+    /** Returns: the pinned file's memory, created with a random seed when absent. */
+    static MapMemory pinnedMemory(MapSpec spec, Path file, Kind kind) {
+        spec.requireType(kind.type, kind.need);
+        return MapMemory.pinned(file, spec, kind.layoutVersion, HashTable.bodyBytes(spec, kind.lru),
+                HashTable.randomSeed());
+    }
+
+    /** Returns: the pinned file's memory mapped read-only, its spec read from the file. */
+    static MapMemory readOnlyMemory(Path file, Kind kind) {
+        return MapMemory.openReadOnly(file, kind.type, kind.layoutVersion);
+    }
+
+    /**
+     * Looks a key up in place. The key may sit anywhere, unaligned (e.g. inside a packet buffer).
+     * An {@link LruHashMap} also marks the key referenced (saving it from the next eviction scan).
+     *
+     * @return the offset of the value in {@link #segment()}, or {@link MapErrors#MISSING}
+     */
+    public long lookup(MemorySegment key, long keyOffset) {
+        return table.lookup(key, keyOffset);
+    }
+
+    /**
+     * Looks up an 8-byte key given as a native-order long (the same entry as its 8 bytes).
+     *
+     * @return the offset of the value, or {@link MapErrors#MISSING}
+     * @throws IllegalStateException when the map's key size is not 8 (a programming error)
+     */
+    public long lookup(long key) {
+        return table.lookup(key);
+    }
+
+    /**
+     * Copies a key's value into {@code dst} as one consistent snapshot (never half of one update
+     * and half of another), waiting while a writer rewrites it. An {@link LruHashMap} also marks
+     * the key referenced.
+     *
+     * @return true when the key was present and its value copied; false when absent
+     */
+    public boolean lookupCopy(MemorySegment key, long keyOffset, MemorySegment dst, long dstOffset) {
+        return table.lookupCopy(key, keyOffset, dst, dstOffset);
+    }
+
+    /**
+     * Creates or replaces an entry. A full {@link HashMap} refuses a new key; a full
+     * {@link LruHashMap} evicts one to make room.
+     *
+     * @param flags {@link UpdateFlags#ANY}, {@link UpdateFlags#NOEXIST} or {@link UpdateFlags#EXIST}
+     * @return {@link MapErrors#OK}; {@link MapErrors#EEXIST} (NOEXIST, key present),
+     *         {@link MapErrors#ENOENT} (EXIST, key absent), {@link MapErrors#E2BIG} (HashMap full),
+     *         {@link MapErrors#EBUSY} (LruHashMap full and every eviction candidate busy),
+     *         {@link MapErrors#EINVAL} (bad flags), {@link MapErrors#EPERM} (read-only)
+     */
+    public int update(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, int flags) {
+        return table.update(key, keyOffset, value, valueOffset, flags);
+    }
+
+    /**
+     * {@link #update(MemorySegment, long, MemorySegment, long, int)} for a map of 8-byte keys and
+     * values, both given as native-order longs.
+     *
+     * @throws IllegalStateException when key or value size is not 8 (a programming error)
+     */
+    public int update(long key, long value, int flags) {
+        return table.update(key, value, flags);
+    }
+
+    /** Returns: {@link MapErrors#OK}, {@link MapErrors#ENOENT} or {@link MapErrors#EPERM}. */
+    public int delete(MemorySegment key, long keyOffset) {
+        return table.delete(key, keyOffset);
+    }
+
+    /** {@link #delete(MemorySegment, long)} of an 8-byte native-order key. */
+    public int delete(long key) {
+        return table.delete(key);
+    }
+
+    /** Returns: true when this handle was opened read-only. */
+    public boolean readOnly() {
+        return table.readOnly();
+    }
+
+    @Override
+    public MapSpec spec() {
+        return table.memory().spec();
+    }
+
+    @Override
+    public MapMemory memory() {
+        return table.memory();
+    }
+
+    @Override
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    @Override
+    public int count() {
+        return table.count();
+    }
+
+    @Override
+    public int forEach(EntryVisitor visitor) {
+        return table.forEach(visitor);
+    }
+
+    /**
+     * Visits the live entries of slots {@code [fromSlot, fromSlot + maxSlots)} and returns the
+     * cursor for the next call (0 after the last slot): an incremental walk for sweeps that must
+     * not stall (conntrack expiry runs a budget of slots per control-agent duty cycle). The
+     * visitor may delete the entry it is given.
+     *
+     * @param fromSlot 0 to start, then the value the previous call returned
+     */
+    public int scan(int fromSlot, int maxSlots, EntryVisitor visitor) {
+        return table.scan(fromSlot, maxSlots, visitor);
+    }
+
+    /** Returns: the number of slots (the scan cursor's range), a power of two above maxEntries / 0.7. */
+    public int slots() {
+        return table.slots();
+    }
+
+    @Override
+    public void close() {
+        table.memory().close();
+    }
+
+    HashTable table() {
+        return table;
+    }
+}
