@@ -90,14 +90,18 @@ final class AnonymousMemory {
         if (!hugePages || MMAP == null || bytes < HUGE_PAGE || alignment > 4096) {
             return arena.allocate(bytes, alignment);
         }
-        long mapped = (bytes + HUGE_PAGE - 1) & -HUGE_PAGE;
+        // mmap promises only 4 KiB alignment: map one huge page more and start at the first
+        // 2 MiB boundary, so every 2 MiB of the region can be one huge page.
+        long rounded = (bytes + HUGE_PAGE - 1) & -HUGE_PAGE;
+        long mapped = rounded + HUGE_PAGE;
         MemorySegment region = map(mapped);
         if (region == null) {
             return arena.allocate(bytes, alignment);
         }
-        advise(region.address(), mapped);
-        long address = region.address();
-        return region.reinterpret(bytes, arena, ignored -> unmap(address, mapped));
+        long mappedAddress = region.address();
+        long aligned = (mappedAddress + HUGE_PAGE - 1) & -HUGE_PAGE;
+        advise(aligned, rounded);
+        return MemorySegment.ofAddress(aligned).reinterpret(bytes, arena, ignored -> unmap(mappedAddress, mapped));
     }
 
     /** True when this JVM can map memory itself (Linux with native access). */
