@@ -59,17 +59,6 @@ public record Cidr(boolean ipv4, long hi, long lo, int prefixLength) {
         return (int) lo;
     }
 
-    /** Returns: true when the address {@code (addrHi, addrLo)} (IPv4-mapped for IPv4) lies inside this prefix. */
-    public boolean contains(long addrHi, long addrLo) {
-        if (ipv4 != IpAddress.isIpv4Mapped(addrHi, addrLo)) {
-            return false;
-        }
-        int bits = ipv4 ? prefixLength + 96 : prefixLength;
-        long hiMask = bits >= 64 ? -1L : (bits == 0 ? 0 : -1L << (64 - bits));
-        long loMask = bits <= 64 ? 0 : (bits == 128 ? -1L : -1L << (128 - bits));
-        return ((addrHi ^ hi) & hiMask) == 0 && ((addrLo ^ lo) & loMask) == 0;
-    }
-
     @Override
     public String toString() {
         return (ipv4 ? Addresses.formatIpv4(v4()) : Addresses.formatIpv6(hi, lo)) + "/" + prefixLength;

@@ -25,6 +25,11 @@ public record IpAddress(long hi, long lo) {
         return new IpAddress(hiLo[0], hiLo[1]);
     }
 
+    /** Returns: the IPv4 address as a big-endian int (meaningful for IPv4 addresses only). */
+    public int v4() {
+        return (int) lo;
+    }
+
     /** Returns: true for an IPv4(-mapped) address. */
     public boolean ipv4() {
         return isIpv4Mapped(hi, lo);

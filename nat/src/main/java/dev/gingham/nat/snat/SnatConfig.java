@@ -67,7 +67,7 @@ public record SnatConfig(int nodeIpv4, long nodeIpv6Hi, long nodeIpv6Lo, int min
             errors.add(field + ": required");
         } else if (required && cidrs.isEmpty()) {
             errors.add(field + ": at least one CIDR is required");
-        } else if (cidrs.contains(null)) {
+        } else if (cidrs.stream().anyMatch(java.util.Objects::isNull)) {
             errors.add(field + ": contains null");
         }
     }

@@ -355,11 +355,16 @@ public final class SnatTable implements AutoCloseable {
         pools.close();
     }
 
+    /** Returns: the forward map (tests simulate crashes through it). */
+    HashMap forward() {
+        return forward;
+    }
+
     static boolean isIcmp(int protocol) {
         return protocol == PortPools.PROTOCOL_ICMP || protocol == PortPools.PROTOCOL_ICMPV6;
     }
 
-    private static void writeKey(MemorySegment s, long k, long srcHi, long srcLo, long dstHi, long dstLo,
+    static void writeKey(MemorySegment s, long k, long srcHi, long srcLo, long dstHi, long dstLo,
                                  int srcPort, int dstPort, int protocol) {
         s.set(LONG, k + K_SRC_HI, srcHi);
         s.set(LONG, k + K_SRC_LO, srcLo);
