@@ -1,5 +1,7 @@
 package dev.gingham.nat.snat;
 
+import dev.gingham.packet.MappedAddress;
+
 import dev.gingham.packet.header.Addresses;
 
 /**
@@ -13,7 +15,7 @@ import dev.gingham.packet.header.Addresses;
  */
 public record IpAddress(long hi, long lo) {
     /** The high 32 bits of lo that mark an IPv4-mapped address. */
-    public static final long IPV4_MAPPED_PREFIX = 0x0000_FFFF_0000_0000L;
+    public static final long IPV4_MAPPED_PREFIX = MappedAddress.IPV4_PREFIX;
 
     /** Parses an IPv4 (dotted quad) or IPv6 address. */
     public static IpAddress parse(String text) {
@@ -37,12 +39,12 @@ public record IpAddress(long hi, long lo) {
 
     /** Returns: true when (hi, lo) is an IPv4-mapped address. */
     public static boolean isIpv4Mapped(long hi, long lo) {
-        return hi == 0 && (lo & 0xFFFF_FFFF_0000_0000L) == IPV4_MAPPED_PREFIX;
+        return MappedAddress.isIpv4(hi, lo);
     }
 
     /** Returns: lo of the IPv4-mapped form of a big-endian IPv4 int (hi is 0). */
     public static long mapped(int ipv4) {
-        return IPV4_MAPPED_PREFIX | (ipv4 & 0xFFFF_FFFFL);
+        return MappedAddress.lo4(ipv4);
     }
 
     @Override
