@@ -172,12 +172,13 @@ public final class CtTable implements AutoCloseable {
 
     /**
      * Looks up an explicit key exactly as given (no reversal): the NAT module's access to
-     * service entries ({@link CtKey#FLAG_SERVICE}) and to entries it keys itself. A found entry
-     * is reported as ESTABLISHED in the ORIGINAL direction.
+     * service entries ({@link CtKey#FLAG_SERVICE}) and to entries it keys itself. The caller
+     * knows which way the packet runs and says so, for {@link #account}.
      *
-     * @return {@link CtStatus#ESTABLISHED} or {@link CtStatus#NEW}
+     * @param direction {@link CtResult#ORIGINAL} or {@link CtResult#REPLY}
+     * @return {@link CtStatus#NEW}, or {@link CtStatus#ESTABLISHED} / {@link CtStatus#REPLY} per {@code direction}
      */
-    public int lookup(MemorySegment key, long keyOffset, CtResult out) {
+    public int lookup(MemorySegment key, long keyOffset, int direction, CtResult out) {
         out.reset();
         HashMap map = mapFor(CtKey.protocol(key, keyOffset));
         out.map = map;
@@ -185,8 +186,9 @@ public final class CtTable implements AutoCloseable {
         if (offset == MapErrors.MISSING) {
             return CtStatus.NEW;
         }
-        out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
-        return CtStatus.ESTABLISHED;
+        int status = direction == CtResult.REPLY ? CtStatus.REPLY : CtStatus.ESTABLISHED;
+        out.found(status, direction == CtResult.REPLY ? CtResult.REPLY : CtResult.ORIGINAL, map, offset);
+        return status;
     }
 
     // ---- create ------------------------------------------------------------------------------------

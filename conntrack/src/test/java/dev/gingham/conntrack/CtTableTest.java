@@ -69,6 +69,36 @@ class CtTableTest {
     }
 
     @Test
+    void shouldKeepCountersExactAndFlagsWhenTwoWorkersAccountBothDirectionsAtOnce() throws InterruptedException {
+        create(tcp(40000, SYN), T0);
+        long entry = result.entryOffset();
+        int packets = 50_000;
+        Thread[] workers = new Thread[2];
+        for (int w = 0; w < 2; w++) {
+            boolean reply = w == 1;
+            workers[w] = new Thread(() -> {
+                CtResult own = new CtResult();
+                own.key().set(0, 0x0000_FFFF_0A00_0001L, 0, 0x0000_FFFF_0A00_0002L, 40000, 80, 6, 0);
+                assertEquals(reply ? CtStatus.REPLY : CtStatus.ESTABLISHED,
+                        table.lookup(own.scratch(), own.keyOffset(), reply ? CtResult.REPLY : CtResult.ORIGINAL, own));
+                for (int p = 0; p < packets; p++) {
+                    table.account(own, reply ? (SYN | ACK) : ACK, reply ? 60 : 100, T0 + p);
+                }
+            });
+            workers[w].start();
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        CtEntry e = new CtEntry().wrap(table.tcpMap().segment(), entry);
+        assertEquals(1 + packets, e.txPackets());
+        assertEquals(54 + 100L * packets, e.txBytes());
+        assertEquals(packets, e.rxPackets());
+        assertEquals(60L * packets, e.rxBytes());
+        assertTrue(e.hasFlags(CtEntry.FLAG_SEEN_REPLY | CtEntry.FLAG_SEEN_NON_SYN), "neither side's flag was lost");
+    }
+
+    @Test
     void shouldTrackUdpWithNonTcpLifetimeAndSeenReplyWhenReplyArrives() {
         long lifetime = CtLifetimes.DEFAULT_NON_TCP_NS;
         create(PacketBuilder.udp4("10.0.0.1", 5353, "10.96.0.10", 53).payload(30).build(), T0);
@@ -163,7 +193,7 @@ class CtTableTest {
         // The NAT module's path: a CT_SERVICE entry under the client -> VIP tuple, backend set before insertion.
         CtKey key = result.key();
         key.set(0, 0x0000_FFFF_0A00_0001L, 0, 0x0000_FFFF_0A60_0001L, 40000, 80, 6, CtKey.FLAG_SERVICE);
-        assertEquals(CtStatus.NEW, table.lookup(result.scratch(), result.keyOffset(), result));
+        assertEquals(CtStatus.NEW, table.lookup(result.scratch(), result.keyOffset(), CtResult.ORIGINAL, result));
         result.newEntry().init(T0, CtLifetimes.DEFAULT_TCP_SYN_NS).backendId(17).revNatIndex(3).addFlags(CtEntry.FLAG_SERVICE_DNAT);
         long offset = table.insert(result.scratch(), result.keyOffset(), result.scratch(), result.newEntryOffset(), result);
         assertTrue(offset >= 0);
@@ -173,7 +203,7 @@ class CtTableTest {
         assertEquals(offset, table.insert(result.scratch(), result.keyOffset(), result.scratch(), result.newEntryOffset(), result));
         assertFalse(result.created(), "a second insert finds the first and writes nothing");
 
-        assertEquals(CtStatus.ESTABLISHED, table.lookup(result.scratch(), result.keyOffset(), result));
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(result.scratch(), result.keyOffset(), CtResult.ORIGINAL, result));
         assertEquals(offset, result.entryOffset());
         assertEquals(17, result.entry().backendId());
         assertEquals(3, result.entry().revNatIndex());
