@@ -20,8 +20,9 @@ import java.lang.foreign.MemorySegment;
  * rounded up to a power of two above capacity / 0.7. At Cilium's default sizes that is
  * 1,048,576 + 524,288 = 1,572,864 slots; at 4096 slots per call, 384 calls, so a control agent
  * sweeping once per 1 ms duty cycle frees an expired entry at most ~0.4 s after its expiry.
- * Each call reads 4096 slot headers sequentially (~480 KB of slots at 120 bytes per slot),
- * tens of microseconds. {@link #callsPerRound()} gives the figure for any configuration.
+ * Each call reads 4096 slot headers sequentially (slots are 120 bytes: ~480 KB), an estimated
+ * tens of microseconds (not measured here; a JMH benchmark belongs in {@code jmh}).
+ * {@link #callsPerRound()} gives the call count for any configuration.
  *
  * <p><b>Races.</b> A worker may refresh an entry between the sweeper's expiry check and its
  * delete; the flow then loses its entry and its next packet starts it again (a pickup, see
