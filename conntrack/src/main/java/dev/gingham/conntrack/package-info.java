@@ -1,6 +1,8 @@
 /**
- * Connection tracking: tuple and entry flyweights, TCP and non-TCP tables, TCP state tracking, lifetimes and expiry, related ICMP. (Services/conntrack/NAT issue.)
- *
- * <p>This module holds only its package declaration until its issue starts; see docs/architecture.md.
+ * Connection tracking, as Cilium's bpf/lib/conntrack.h: {@link dev.gingham.conntrack.CtKey} and
+ * {@link dev.gingham.conntrack.CtEntry} flyweights, {@link dev.gingham.conntrack.CtTable} (TCP and
+ * non-TCP maps, lookup / create / account on the hot path, explicit keys for the NAT module's
+ * service entries), TCP state tracking ({@link dev.gingham.conntrack.CtTcp}), lifetimes, budgeted
+ * expiry ({@link dev.gingham.conntrack.CtSweeper}) and related ICMP errors.
  */
 package dev.gingham.conntrack;

@@ -1,0 +1,290 @@
+package dev.gingham.conntrack;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Flyweight over a conntrack entry: the value of both {@link CtTable} maps, 72 bytes, 8-byte
+ * aligned (map values are), shared by every worker and the control agent.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                     expiresAtNs (i64)                         |  0
+ * |                     createdNs (i64)                           |  8
+ * |                     txPackets (i64)   original direction      | 16
+ * |                     txBytes (i64)                             | 24
+ * |                     rxPackets (i64)   reply direction         | 32
+ * |                     rxBytes (i64)                             | 40
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |  state word (i32): bits 0-7 tcpState, 8-15 zero, 16-31 flags  | 48
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |       revNatIndex (u16)       |       reserved (zero)         | 52
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                        backendId (u32)                        | 56
+ * |                        srcIdentity (u32)                      | 60
+ * |                        natAux (u32)                           | 64
+ * |                        reserved (zero)                        | 68
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ *
+ * <p>Fields are in <em>native</em> byte order, unlike packet headers: an entry never goes on the
+ * wire, and native order lets the fields be accessed through atomic VarHandles.
+ *
+ * <p><b>Concurrency.</b> Two workers may update one entry at once (the two directions of a flow
+ * often arrive on different ports). Counters are bumped with atomic getAndAdd, as Cilium bumps
+ * its entries' counters with {@code __sync_fetch_and_add}: the line is already written by
+ * every packet (expiry), so the atomic add costs a fenced instruction, not an extra cache miss,
+ * and metrics and flow logs stay exact. TCP state and flags share one 32-bit word changed only
+ * by compare-and-set, so a state transition from one direction can never erase a flag set by
+ * the other (a SEEN_REPLY lost to a plain read-modify-write would keep a flow on its SYN
+ * lifetime). The expiry is written with volatile stores by the table (see {@link CtTable#account}).
+ *
+ * <p><b>Flags</b> are split by owner: bits 0-7 belong to conntrack, bits 8-15 to the NAT module
+ * (which sets them on the entries it creates or rewrites). {@link #revNatIndex}, {@link #backendId},
+ * {@link #srcIdentity} and {@link #natAux} are written by their owners before an entry is
+ * inserted (see {@link CtTable#insert}) or in place later; conntrack never interprets them.
+ */
+public final class CtEntry {
+    public static final int EXPIRES_AT_NS_OFFSET = 0;
+    public static final int CREATED_NS_OFFSET = 8;
+    public static final int TX_PACKETS_OFFSET = 16;
+    public static final int TX_BYTES_OFFSET = 24;
+    public static final int RX_PACKETS_OFFSET = 32;
+    public static final int RX_BYTES_OFFSET = 40;
+    public static final int STATE_WORD_OFFSET = 48;
+    public static final int REV_NAT_INDEX_OFFSET = 52;
+    public static final int BACKEND_ID_OFFSET = 56;
+    public static final int SRC_IDENTITY_OFFSET = 60;
+    public static final int NAT_AUX_OFFSET = 64;
+    /** Size of an entry in bytes. */
+    public static final int LENGTH = 72;
+
+    /** A packet of the reply direction has been seen. */
+    public static final int FLAG_SEEN_REPLY = 1;
+    /** A TCP packet without SYN has been seen (the flow was picked up mid-stream or completed its handshake). */
+    public static final int FLAG_SEEN_NON_SYN = 1 << 1;
+    /** The original direction has sent FIN. */
+    public static final int FLAG_TX_CLOSING = 1 << 2;
+    /** The reply direction has sent FIN. */
+    public static final int FLAG_RX_CLOSING = 1 << 3;
+    /** NAT: the flow's destination was translated from a service VIP to a backend. */
+    public static final int FLAG_SERVICE_DNAT = 1 << 8;
+    /** NAT: the flow's source was masqueraded. */
+    public static final int FLAG_SNAT = 1 << 9;
+    /** NAT: a pod reached itself through a service (source translated too). */
+    public static final int FLAG_HAIRPIN = 1 << 10;
+    /** NAT: the flow entered through a NodePort. */
+    public static final int FLAG_NODEPORT = 1 << 11;
+    /** The bits conntrack owns; the NAT module owns bits 8-15. */
+    public static final int CONNTRACK_FLAGS = 0xFF;
+
+    static final int TCP_STATE_MASK = 0xFF;
+    static final int FLAGS_SHIFT = 16;
+
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
+
+    private MemorySegment segment;
+    private long offset;
+
+    public CtEntry wrap(MemorySegment segment, long offset) {
+        this.segment = segment;
+        this.offset = offset;
+        return this;
+    }
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    public long offset() {
+        return offset;
+    }
+
+    /** Zeroes the entry and sets its creation time and expiry: how a new entry is prepared before insertion. */
+    public CtEntry init(long nowNs, long lifetimeNs) {
+        for (int at = 0; at < LENGTH; at += Long.BYTES) {
+            LONG.set(segment, offset + at, 0L); // no slice: that would allocate per new flow
+        }
+        createdNs(nowNs);
+        expiresAtNs(nowNs + lifetimeNs);
+        return this;
+    }
+
+    // ---- time ------------------------------------------------------------------------------------
+
+    /** Returns: the time at or after which the sweeper deletes the entry. */
+    public long expiresAtNs() {
+        return (long) LONG.getVolatile(segment, offset + EXPIRES_AT_NS_OFFSET);
+    }
+
+    public CtEntry expiresAtNs(long value) {
+        LONG.setVolatile(segment, offset + EXPIRES_AT_NS_OFFSET, value);
+        return this;
+    }
+
+    /** Returns: true when the entry's lifetime is over at {@code nowNs} (expiry is inclusive). */
+    public boolean expired(long nowNs) {
+        return expiresAtNs() <= nowNs;
+    }
+
+    public long createdNs() {
+        return (long) LONG.get(segment, offset + CREATED_NS_OFFSET);
+    }
+
+    public CtEntry createdNs(long value) {
+        LONG.set(segment, offset + CREATED_NS_OFFSET, value);
+        return this;
+    }
+
+    // ---- counters ------------------------------------------------------------------------------
+
+    public long txPackets() {
+        return (long) LONG.getVolatile(segment, offset + TX_PACKETS_OFFSET);
+    }
+
+    public long txBytes() {
+        return (long) LONG.getVolatile(segment, offset + TX_BYTES_OFFSET);
+    }
+
+    public long rxPackets() {
+        return (long) LONG.getVolatile(segment, offset + RX_PACKETS_OFFSET);
+    }
+
+    public long rxBytes() {
+        return (long) LONG.getVolatile(segment, offset + RX_BYTES_OFFSET);
+    }
+
+    /** Counts one packet of {@code bytes} in the original direction (atomic). */
+    public void addTx(int bytes) {
+        long unusedPackets = (long) LONG.getAndAdd(segment, offset + TX_PACKETS_OFFSET, 1L);
+        long unusedBytes = (long) LONG.getAndAdd(segment, offset + TX_BYTES_OFFSET, (long) bytes);
+    }
+
+    /** Counts one packet of {@code bytes} in the reply direction (atomic). */
+    public void addRx(int bytes) {
+        long unusedPackets = (long) LONG.getAndAdd(segment, offset + RX_PACKETS_OFFSET, 1L);
+        long unusedBytes = (long) LONG.getAndAdd(segment, offset + RX_BYTES_OFFSET, (long) bytes);
+    }
+
+    // ---- state and flags ---------------------------------------------------------------------------
+
+    /** Returns: the state word: {@code flags << 16 | tcpState}. */
+    public int stateWord() {
+        return (int) INT.getVolatile(segment, offset + STATE_WORD_OFFSET);
+    }
+
+    /** Sets the state word outright: only for an entry not yet visible to other threads. */
+    public CtEntry stateWord(int value) {
+        INT.setVolatile(segment, offset + STATE_WORD_OFFSET, value);
+        return this;
+    }
+
+    /** Returns: true when the state word was {@code expected} and is now {@code next}. */
+    public boolean compareAndSetStateWord(int expected, int next) {
+        return (boolean) INT.compareAndSet(segment, offset + STATE_WORD_OFFSET, expected, next);
+    }
+
+    /** Returns: the TCP state ({@link CtTcp#NONE} for non-TCP entries). */
+    public int tcpState() {
+        return stateWord() & TCP_STATE_MASK;
+    }
+
+    /** Returns: the flags (u16). */
+    public int flags() {
+        return stateWord() >>> FLAGS_SHIFT;
+    }
+
+    public boolean hasFlags(int bits) {
+        return (flags() & bits) == bits;
+    }
+
+    /** Sets flag bits atomically; a no-op, without a write, when they are already set. */
+    public CtEntry addFlags(int bits) {
+        int shifted = (bits & 0xFFFF) << FLAGS_SHIFT;
+        int word = stateWord();
+        while ((word & shifted) != shifted) {
+            int witness = (int) INT.compareAndExchange(segment, offset + STATE_WORD_OFFSET, word, word | shifted);
+            if (witness == word) {
+                break;
+            }
+            word = witness;
+        }
+        return this;
+    }
+
+    /** Clears flag bits atomically. */
+    public CtEntry clearFlags(int bits) {
+        int shifted = (bits & 0xFFFF) << FLAGS_SHIFT;
+        int word = stateWord();
+        while ((word & shifted) != 0) {
+            int witness = (int) INT.compareAndExchange(segment, offset + STATE_WORD_OFFSET, word, word & ~shifted);
+            if (witness == word) {
+                break;
+            }
+            word = witness;
+        }
+        return this;
+    }
+
+    /** Returns: the state word with the given TCP state and flags. */
+    public static int stateWord(int tcpState, int flags) {
+        return (flags & 0xFFFF) << FLAGS_SHIFT | (tcpState & TCP_STATE_MASK);
+    }
+
+    /** Returns: the TCP state of a state word. */
+    public static int tcpState(int stateWord) {
+        return stateWord & TCP_STATE_MASK;
+    }
+
+    /** Returns: the flags of a state word. */
+    public static int flags(int stateWord) {
+        return stateWord >>> FLAGS_SHIFT;
+    }
+
+    // ---- owned by NAT and policy -------------------------------------------------------------------
+
+    /** Returns: the service whose VIP replies are rewritten back to (0: none). */
+    public int revNatIndex() {
+        return segment.get(SHORT, offset + REV_NAT_INDEX_OFFSET) & 0xFFFF;
+    }
+
+    public CtEntry revNatIndex(int value) {
+        segment.set(SHORT, offset + REV_NAT_INDEX_OFFSET, (short) value);
+        return this;
+    }
+
+    /** Returns: the backend chosen for a service flow (u32 as int; 0: none). */
+    public int backendId() {
+        return (int) INT.get(segment, offset + BACKEND_ID_OFFSET);
+    }
+
+    public CtEntry backendId(int value) {
+        INT.set(segment, offset + BACKEND_ID_OFFSET, value);
+        return this;
+    }
+
+    /** Returns: the security identity of the flow's source, as policy resolved it at creation. */
+    public int srcIdentity() {
+        return (int) INT.get(segment, offset + SRC_IDENTITY_OFFSET);
+    }
+
+    public CtEntry srcIdentity(int value) {
+        INT.set(segment, offset + SRC_IDENTITY_OFFSET, value);
+        return this;
+    }
+
+    /** Returns: a word the NAT module may use as it likes (e.g. the SNAT port-allocator slot). */
+    public int natAux() {
+        return (int) INT.get(segment, offset + NAT_AUX_OFFSET);
+    }
+
+    public CtEntry natAux(int value) {
+        INT.set(segment, offset + NAT_AUX_OFFSET, value);
+        return this;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.gingham.conntrack;
+
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.IcmpErrorPayload;
+import dev.gingham.packet.NetworkOrder;
+import dev.gingham.packet.header.Addresses;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Flyweight over a conntrack key: the flow tuple, 40 bytes, 8-byte aligned, the key of both
+ * {@link CtTable} maps.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                  source address, bytes 0-7 (srcHi)            |  0
+ * +                                                               +
+ * |                                                               |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                  source address, bytes 8-15 (srcLo)           |  8
+ * +                                                               +
+ * |                                                               |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                  destination address, bytes 0-7 (dstHi)       | 16
+ * +                                                               +
+ * |                                                               |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                  destination address, bytes 8-15 (dstLo)      | 24
+ * +                                                               +
+ * |                                                               |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |          Source Port          |       Destination Port        | 32
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |   Protocol    |  Tuple flags  |         pad (zero)            | 36
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ *
+ * <p>Addresses are IPv6-wide, IPv4 as IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}), exactly as
+ * {@link FrameVector#srcHi}/{@link FrameVector#srcLo} hold them, so one key format and one pair
+ * of tables serve both families (a mapped address cannot collide with a real IPv6 source the
+ * node accepts). Every field is in network byte order, so a key dump reads as the addresses
+ * and ports it holds. The pad bytes are always written as zero: the map hashes and compares all
+ * 40 bytes.
+ *
+ * <p>For ICMP echo the identifier stands in both ports (as the parser reports it), so a request
+ * A&rarr;B and its reply B&rarr;A are one flow: the reply's reversed key is the request's key.
+ *
+ * <p>The flyweight owns no memory: {@link #wrap} it over a scratch area (see {@link CtResult}) or
+ * over a key inside a map.
+ */
+public final class CtKey {
+    public static final int SRC_HI_OFFSET = 0;
+    public static final int SRC_LO_OFFSET = 8;
+    public static final int DST_HI_OFFSET = 16;
+    public static final int DST_LO_OFFSET = 24;
+    public static final int SRC_PORT_OFFSET = 32;
+    public static final int DST_PORT_OFFSET = 34;
+    public static final int PROTOCOL_OFFSET = 36;
+    public static final int FLAGS_OFFSET = 37;
+    public static final int PAD_OFFSET = 38;
+    /** Size of a key in bytes. */
+    public static final int LENGTH = 40;
+
+    /**
+     * Tuple flag: the entry is keyed by the pre-DNAT client&rarr;VIP tuple (Cilium's
+     * {@code TUPLE_F_SERVICE}); it records the backend chosen for that client connection. The NAT
+     * module creates and looks up these entries; frames never produce this flag.
+     */
+    public static final int FLAG_SERVICE = 1;
+
+    private MemorySegment segment;
+    private long offset;
+
+    public CtKey wrap(MemorySegment segment, long offset) {
+        this.segment = segment;
+        this.offset = offset;
+        return this;
+    }
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    public long offset() {
+        return offset;
+    }
+
+    /** Writes every field (pad zeroed). Ports are u16, protocol and flags u8. */
+    public CtKey set(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int protocol, int flags) {
+        NetworkOrder.u64(segment, offset + SRC_HI_OFFSET, srcHi);
+        NetworkOrder.u64(segment, offset + SRC_LO_OFFSET, srcLo);
+        NetworkOrder.u64(segment, offset + DST_HI_OFFSET, dstHi);
+        NetworkOrder.u64(segment, offset + DST_LO_OFFSET, dstLo);
+        NetworkOrder.u16(segment, offset + SRC_PORT_OFFSET, srcPort);
+        NetworkOrder.u16(segment, offset + DST_PORT_OFFSET, dstPort);
+        NetworkOrder.u8(segment, offset + PROTOCOL_OFFSET, protocol);
+        NetworkOrder.u8(segment, offset + FLAGS_OFFSET, flags);
+        NetworkOrder.u16(segment, offset + PAD_OFFSET, 0);
+        return this;
+    }
+
+    /** Fills the key with frame {@code i}'s tuple as it travels (source = the frame's sender), flags 0. */
+    public CtKey fromFrame(FrameVector vector, int i) {
+        return set(vector.srcHi(i), vector.srcLo(i), vector.dstHi(i), vector.dstLo(i),
+                vector.srcPort(i), vector.dstPort(i), vector.protocol(i), 0);
+    }
+
+    /** Fills the key with frame {@code i}'s tuple reversed (source = the frame's destination), flags 0. */
+    public CtKey fromFrameReversed(FrameVector vector, int i) {
+        return set(vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i),
+                vector.dstPort(i), vector.srcPort(i), vector.protocol(i), 0);
+    }
+
+    /** Fills the key with the tuple an ICMP error quotes, as the quoted packet travelled, flags 0. */
+    public CtKey fromQuote(IcmpErrorPayload quote) {
+        return set(quote.srcHi(), quote.srcLo(), quote.dstHi(), quote.dstLo(),
+                quote.srcPort(), quote.dstPort(), quote.protocol(), 0);
+    }
+
+    /** Swaps source and destination (addresses and ports) in place; protocol and flags stay. */
+    public CtKey reverse() {
+        long srcHi = srcHi();
+        long srcLo = srcLo();
+        int srcPort = srcPort();
+        NetworkOrder.u64(segment, offset + SRC_HI_OFFSET, dstHi());
+        NetworkOrder.u64(segment, offset + SRC_LO_OFFSET, dstLo());
+        NetworkOrder.u16(segment, offset + SRC_PORT_OFFSET, dstPort());
+        NetworkOrder.u64(segment, offset + DST_HI_OFFSET, srcHi);
+        NetworkOrder.u64(segment, offset + DST_LO_OFFSET, srcLo);
+        NetworkOrder.u16(segment, offset + DST_PORT_OFFSET, srcPort);
+        return this;
+    }
+
+    /** Copies the 40 bytes of another key here. */
+    public CtKey copyFrom(MemorySegment source, long sourceOffset) {
+        MemorySegment.copy(source, sourceOffset, segment, offset, LENGTH);
+        return this;
+    }
+
+    public long srcHi() {
+        return NetworkOrder.u64(segment, offset + SRC_HI_OFFSET);
+    }
+
+    public long srcLo() {
+        return NetworkOrder.u64(segment, offset + SRC_LO_OFFSET);
+    }
+
+    public long dstHi() {
+        return NetworkOrder.u64(segment, offset + DST_HI_OFFSET);
+    }
+
+    public long dstLo() {
+        return NetworkOrder.u64(segment, offset + DST_LO_OFFSET);
+    }
+
+    public int srcPort() {
+        return NetworkOrder.u16(segment, offset + SRC_PORT_OFFSET);
+    }
+
+    public int dstPort() {
+        return NetworkOrder.u16(segment, offset + DST_PORT_OFFSET);
+    }
+
+    public int protocol() {
+        return NetworkOrder.u8(segment, offset + PROTOCOL_OFFSET);
+    }
+
+    /** Returns: the tuple flags ({@link #FLAG_SERVICE}). */
+    public int flags() {
+        return NetworkOrder.u8(segment, offset + FLAGS_OFFSET);
+    }
+
+    public CtKey flags(int value) {
+        NetworkOrder.u8(segment, offset + FLAGS_OFFSET, value);
+        return this;
+    }
+
+    /** Returns: true when the address pair is IPv4 (both IPv4-mapped). */
+    public boolean ipv4() {
+        return srcHi() == 0 && (srcLo() >>> 32) == 0xFFFF && dstHi() == 0 && (dstLo() >>> 32) == 0xFFFF;
+    }
+
+    /** Returns: the protocol byte of the key at {@code keyOffset} without wrapping it. */
+    public static int protocol(MemorySegment segment, long keyOffset) {
+        return NetworkOrder.u8(segment, keyOffset + PROTOCOL_OFFSET);
+    }
+
+    /** Returns: a readable form ("6 10.0.0.1:40000 -> 10.0.0.2:80 flags 0"); allocates, not for the hot path. */
+    @Override
+    public String toString() {
+        return protocol() + " " + address(srcHi(), srcLo()) + ":" + srcPort() + " -> "
+                + address(dstHi(), dstLo()) + ":" + dstPort() + " flags " + flags();
+    }
+
+    private static String address(long hi, long lo) {
+        return hi == 0 && (lo >>> 32) == 0xFFFF ? Addresses.formatIpv4((int) lo) : "[" + Addresses.formatIpv6(hi, lo) + "]";
+    }
+}

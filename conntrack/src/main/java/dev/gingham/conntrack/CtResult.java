@@ -1,0 +1,125 @@
+package dev.gingham.conntrack;
+
+import dev.gingham.maps.HashMap;
+import dev.gingham.maps.MapErrors;
+import dev.gingham.packet.IcmpErrorPayload;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One worker's reusable conntrack state: the result of the last lookup (status, direction,
+ * which table, the entry's offset) and the scratch memory lookups and creates build keys and
+ * values in, so the per-packet path allocates nothing. Create one per worker at start; never
+ * share one between threads.
+ *
+ * <pre>
+ *  scratch: | key, 40 bytes (CtKey) | value, 72 bytes (CtEntry) |
+ *           0                       40                          112
+ * </pre>
+ */
+public final class CtResult {
+    /** The frame travels as the flow's first packet did (counted as tx). */
+    public static final int ORIGINAL = 0;
+    /** The frame travels against the flow's first packet (counted as rx). */
+    public static final int REPLY = 1;
+
+    static final long KEY_OFFSET = 0;
+    static final long VALUE_OFFSET = CtKey.LENGTH;
+
+    private final MemorySegment scratch;
+    private final CtKey key = new CtKey();
+    private final CtEntry entry = new CtEntry();
+    private final CtEntry newEntry = new CtEntry();
+    private final IcmpErrorPayload quote = new IcmpErrorPayload();
+
+    int status;
+    int direction;
+    HashMap map;
+    long entryOffset = MapErrors.MISSING;
+    boolean created;
+
+    public CtResult() {
+        // Off-heap so maps hash and compare it like any key; freed with this object.
+        this.scratch = Arena.ofAuto().allocate(CtKey.LENGTH + CtEntry.LENGTH, Long.BYTES);
+        key.wrap(scratch, KEY_OFFSET);
+        newEntry.wrap(scratch, VALUE_OFFSET);
+    }
+
+    void reset() {
+        status = CtStatus.NEW;
+        direction = ORIGINAL;
+        map = null;
+        entryOffset = MapErrors.MISSING;
+        created = false;
+    }
+
+    void found(int foundStatus, int foundDirection, HashMap foundMap, long offset) {
+        status = foundStatus;
+        direction = foundDirection;
+        map = foundMap;
+        entryOffset = offset;
+        entry.wrap(foundMap.segment(), offset);
+    }
+
+    /** Returns: the {@link CtStatus} of the last lookup. */
+    public int status() {
+        return status;
+    }
+
+    /** Returns: {@link #ORIGINAL} or {@link #REPLY}: the direction the frame travels in its flow. */
+    public int direction() {
+        return direction;
+    }
+
+    /** Returns: the table that holds (or would hold) the flow; null before a lookup or after a drop. */
+    public HashMap map() {
+        return map;
+    }
+
+    /** Returns: the entry's offset in {@link #map()}'s segment, or {@link MapErrors#MISSING}. */
+    public long entryOffset() {
+        return entryOffset;
+    }
+
+    /** Returns: true when the last create or insert made a new entry (false: another worker's was found). */
+    public boolean created() {
+        return created;
+    }
+
+    /** Returns: the found entry (valid while {@link #entryOffset()} is not MISSING). */
+    public CtEntry entry() {
+        return entry;
+    }
+
+    /**
+     * Returns: the key of the last lookup, in scratch memory. After a NEW frame lookup it holds
+     * the frame's forward tuple; after RELATED, the quoted tuple in the matching orientation.
+     */
+    public CtKey key() {
+        return key;
+    }
+
+    /** Returns: the scratch segment that {@link #key()} and {@link #newEntry()} live in. */
+    public MemorySegment scratch() {
+        return scratch;
+    }
+
+    /** Returns: a value in scratch memory to prepare an entry for {@link CtTable#insert} (at {@link #newEntryOffset()}). */
+    public CtEntry newEntry() {
+        return newEntry;
+    }
+
+    public long newEntryOffset() {
+        return VALUE_OFFSET;
+    }
+
+    public long keyOffset() {
+        return KEY_OFFSET;
+    }
+
+    /** Returns: the quoted datagram of the last ICMP error looked up. */
+    public IcmpErrorPayload quote() {
+        return quote;
+    }
+}

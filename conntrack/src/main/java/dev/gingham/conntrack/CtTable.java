@@ -1,0 +1,354 @@
+package dev.gingham.conntrack;
+
+import dev.gingham.maps.HashMap;
+import dev.gingham.maps.MapErrors;
+import dev.gingham.maps.MapSpec;
+import dev.gingham.maps.UpdateFlags;
+import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.IcmpErrorPayload;
+import dev.gingham.packet.Verdict;
+import dev.gingham.packet.header.Ipv4Header;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The connection tracking table: {@link CtKey} &rarr; {@link CtEntry} in two fixed-size hash
+ * maps, one for TCP and one for everything else, as Cilium splits {@code cilium_ct4_global} and
+ * {@code cilium_ct_any4_global}, so a UDP or ICMP flood fills its own table and can neither evict
+ * nor block TCP connections.
+ *
+ * <p><b>Full tables fail new flows, never old ones.</b> The maps are plain hash maps (not LRU)
+ * and entries are created with {@link UpdateFlags#NOEXIST}: when a table is full the new flow's
+ * create returns {@code -DropReason.CT_CREATE_FAILED.code()} and every established flow goes on
+ * as before. Room comes back only through expiry ({@link CtSweeper}).
+ *
+ * <p><b>Hot path</b> (per worker, with that worker's {@link CtResult}):
+ * <pre>{@code
+ * int status = table.lookup(vector, i, result);          // < 0: drop verdict
+ * if (status == CtStatus.NEW) {
+ *     // policy ... then, if allowed:
+ *     long entry = table.create(vector, i, nowNs, result); // < 0: -CT_CREATE_FAILED
+ * } else {
+ *     table.account(vector, i, nowNs, result);             // counters, TCP state, lifetime
+ * }
+ * }</pre>
+ * Lookups allocate nothing, take no lock and never throw for packet content; creates take the
+ * map's per-key stripe (see {@link HashMap}); {@link #account} is lock-free (atomic adds and a
+ * compare-and-set on the state word).
+ *
+ * <p><b>Expiry</b> is decided by the sweeper alone: a lookup finds an entry past its expiry that
+ * has not been swept yet, and traffic revives it, as in Cilium. That way the NAT module's
+ * {@link CtExpiryListener} runs exactly once for every entry that goes away, and never for one
+ * that stays. Lookups therefore take no clock.
+ *
+ * <p><b>Time.</b> Every {@code nowNs} comes from the caller's cached or virtual clock. A pinned
+ * table outlives the process, so its clock must too: use a node-wide clock (CLOCK_MONOTONIC or
+ * wall-clock nanoseconds), not {@link System#nanoTime}, whose origin changes per JVM.
+ *
+ * <p><b>Fragments</b> are the caller's concern: a later fragment has no ports, so its lookup uses
+ * ports 0 (Cilium tracks fragments in a map of its own).
+ */
+public final class CtTable implements AutoCloseable {
+    /** File and map name of the TCP table. */
+    public static final String TCP_MAP_NAME = "ct_tcp";
+    /** File and map name of the table for UDP, ICMP and other protocols. */
+    public static final String NON_TCP_MAP_NAME = "ct_any";
+
+    private static final int CREATE_ATTEMPTS = 2;
+
+    private final HashMap tcp;
+    private final HashMap nonTcp;
+    private final CtLifetimes lifetimes;
+
+    private CtTable(HashMap tcp, HashMap nonTcp, CtLifetimes lifetimes) {
+        this.tcp = tcp;
+        this.nonTcp = nonTcp;
+        this.lifetimes = lifetimes;
+    }
+
+    /** Creates anonymous tables with a fixed hash seed (fixed seeds make replays reproducible). */
+    public static CtTable create(CtConfig config, long hashSeed) {
+        HashMap tcp = HashMap.create(tcpSpec(config), hashSeed);
+        HashMap nonTcp = HashMap.create(nonTcpSpec(config), hashSeed);
+        return new CtTable(tcp, nonTcp, config.lifetimes());
+    }
+
+    /**
+     * Opens the tables pinned under {@code directory} ({@value #TCP_MAP_NAME} and
+     * {@value #NON_TCP_MAP_NAME}), creating them when absent and reopening them with their
+     * entries otherwise, so connections survive a restart of the dataplane.
+     *
+     * @throws dev.gingham.maps.MapPinException when a file holds a map of other sizes or is open elsewhere
+     */
+    public static CtTable pinned(Path directory, CtConfig config) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("conntrack pin directory " + directory + ": " + e.getMessage(), e);
+        }
+        HashMap tcp = HashMap.pinned(tcpSpec(config), directory.resolve(TCP_MAP_NAME));
+        try {
+            return new CtTable(tcp, HashMap.pinned(nonTcpSpec(config), directory.resolve(NON_TCP_MAP_NAME)), config.lifetimes());
+        } catch (RuntimeException e) {
+            tcp.close();
+            throw e;
+        }
+    }
+
+    private static MapSpec tcpSpec(CtConfig config) {
+        return MapSpec.hash(TCP_MAP_NAME, CtKey.LENGTH, CtEntry.LENGTH, config.tcpMaxEntries());
+    }
+
+    private static MapSpec nonTcpSpec(CtConfig config) {
+        return MapSpec.hash(NON_TCP_MAP_NAME, CtKey.LENGTH, CtEntry.LENGTH, config.nonTcpMaxEntries());
+    }
+
+    // ---- lookup ------------------------------------------------------------------------------------
+
+    /**
+     * Looks frame {@code i} up: by its own tuple (ESTABLISHED), its reversed tuple (REPLY) or,
+     * for an ICMP error, by the tuple it quotes (RELATED). On NEW, {@code out.key()} holds the
+     * frame's forward tuple and {@code out.map()} the table a create would use.
+     *
+     * <p>RELATED: an error travels back towards the sender of the packet it quotes. A quoted tuple
+     * that matches an entry as it stands was a packet of the original direction (our pod's SYN
+     * that a router could not forward; a client's datagram the pod answered with port
+     * unreachable), so the error travels in the REPLY direction. A quoted tuple that matches
+     * reversed was a reply (the pod's answer that did not reach the client), so the error
+     * travels in the ORIGINAL direction. An error that matches nothing is NEW under its own tuple.
+     *
+     * @return a {@link CtStatus}, or a drop verdict: {@code DropReason.ICMP_EMBEDDED_INVALID}
+     *         for an error with a bogus quote, {@code DropReason.UNKNOWN_L3} for a non-IP frame
+     */
+    public int lookup(FrameVector vector, int i, CtResult out) {
+        out.reset();
+        if (!vector.hasFlag(i, FrameVector.FLAG_IPV4) && !vector.hasFlag(i, FrameVector.FLAG_IPV6)) {
+            return DropReason.UNKNOWN_L3.verdict();
+        }
+        CtKey key = out.key();
+        MemorySegment scratch = out.scratch();
+        if (vector.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
+            IcmpErrorPayload quote = out.quote();
+            int parsed = quote.parse(vector, i);
+            if (parsed != Verdict.CONTINUE) {
+                return parsed;
+            }
+            HashMap map = mapFor(quote.protocol());
+            key.fromQuote(quote);
+            long offset = map.lookup(scratch, CtResult.KEY_OFFSET);
+            if (offset != MapErrors.MISSING) {
+                out.found(CtStatus.RELATED, CtResult.REPLY, map, offset);
+                return CtStatus.RELATED;
+            }
+            key.reverse();
+            offset = map.lookup(scratch, CtResult.KEY_OFFSET);
+            if (offset != MapErrors.MISSING) {
+                out.found(CtStatus.RELATED, CtResult.ORIGINAL, map, offset);
+                return CtStatus.RELATED;
+            }
+        }
+        HashMap map = mapFor(vector.protocol(i));
+        key.fromFrame(vector, i);
+        long offset = map.lookup(scratch, CtResult.KEY_OFFSET);
+        if (offset != MapErrors.MISSING) {
+            out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
+            return CtStatus.ESTABLISHED;
+        }
+        key.reverse();
+        offset = map.lookup(scratch, CtResult.KEY_OFFSET);
+        if (offset != MapErrors.MISSING) {
+            out.found(CtStatus.REPLY, CtResult.REPLY, map, offset);
+            return CtStatus.REPLY;
+        }
+        key.reverse();
+        out.map = map;
+        return CtStatus.NEW;
+    }
+
+    /**
+     * Looks up an explicit key exactly as given (no reversal): the NAT module's access to
+     * service entries ({@link CtKey#FLAG_SERVICE}) and to entries it keys itself. The caller
+     * knows which way the packet runs and says so, for {@link #account}.
+     *
+     * @param direction {@link CtResult#ORIGINAL} or {@link CtResult#REPLY}
+     * @return {@link CtStatus#NEW}, or {@link CtStatus#ESTABLISHED} / {@link CtStatus#REPLY} per {@code direction}
+     */
+    public int lookup(MemorySegment key, long keyOffset, int direction, CtResult out) {
+        out.reset();
+        HashMap map = mapFor(CtKey.protocol(key, keyOffset));
+        out.map = map;
+        long offset = map.lookup(key, keyOffset);
+        if (offset == MapErrors.MISSING) {
+            return CtStatus.NEW;
+        }
+        int status = direction == CtResult.REPLY ? CtStatus.REPLY : CtStatus.ESTABLISHED;
+        out.found(status, direction == CtResult.REPLY ? CtResult.REPLY : CtResult.ORIGINAL, map, offset);
+        return status;
+    }
+
+    // ---- create ------------------------------------------------------------------------------------
+
+    /**
+     * Creates the entry for frame {@code i}'s flow, keyed by its own tuple and already
+     * accounting this first packet (do not {@link #account} it again): counters, the TCP state
+     * its flags give (see {@link CtTcp}), the lifetime and the frame's source identity. When
+     * another worker created the same flow a moment earlier, the packet is accounted on that
+     * entry instead and {@code out.created()} is false.
+     *
+     * @return the entry's offset in {@code out.map()}'s segment, or
+     *         {@code -DropReason.CT_CREATE_FAILED.code()} when the flow's table is full
+     */
+    public long create(FrameVector vector, int i, long nowNs, CtResult out) {
+        out.reset();
+        int protocol = vector.protocol(i);
+        HashMap map = mapFor(protocol);
+        out.key().fromFrame(vector, i);
+        CtEntry entry = out.newEntry();
+        int tcpFlags = vector.tcpFlags(i);
+        int bytes = vector.length(i);
+        if (map == tcp) {
+            int word = CtTcp.next(CtEntry.stateWord(CtTcp.NONE, 0), tcpFlags, false);
+            entry.init(nowNs, CtTcp.lifetimeNs(word, lifetimes)).stateWord(word);
+        } else {
+            entry.init(nowNs, lifetimes.nonTcpNs());
+        }
+        entry.srcIdentity(vector.srcIdentity(i));
+        entry.addTx(bytes);
+        long offset = insert(out.scratch(), CtResult.KEY_OFFSET, out.scratch(), CtResult.VALUE_OFFSET, out);
+        if (offset >= 0 && !out.created) {
+            account(out, tcpFlags, bytes, nowNs);
+        }
+        return offset;
+    }
+
+    /**
+     * Inserts an entry the caller prepared (see {@link CtResult#newEntry()} and
+     * {@link CtEntry#init}) under an explicit key: the NAT module's way to create service
+     * entries with their backend and rev-NAT index in place before any other worker can see
+     * them. The key's protocol chooses the table. When the key already exists (another worker
+     * won the race) nothing is written, the existing entry is returned and {@code out.created()}
+     * is false.
+     *
+     * @return the entry's offset in {@code out.map()}'s segment, or
+     *         {@code -DropReason.CT_CREATE_FAILED.code()} when the table is full
+     */
+    public long insert(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, CtResult out) {
+        HashMap map = mapFor(CtKey.protocol(key, keyOffset));
+        out.map = map;
+        out.created = false;
+        for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+            int result = map.update(key, keyOffset, value, valueOffset, UpdateFlags.NOEXIST);
+            if (result != MapErrors.OK && result != MapErrors.EEXIST) {
+                break; // E2BIG: full; anything else (a read-only map) cannot create either
+            }
+            long offset = map.lookup(key, keyOffset);
+            if (offset != MapErrors.MISSING) {
+                out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
+                out.created = result == MapErrors.OK;
+                return offset;
+            }
+            // Swept between the update and the lookup (an entry that expired the same instant): try again.
+        }
+        return -DropReason.CT_CREATE_FAILED.code();
+    }
+
+    // ---- account -----------------------------------------------------------------------------------
+
+    /** {@link #account(CtResult, int, int, long)} with frame {@code i}'s TCP flags and length. */
+    public int account(FrameVector vector, int i, long nowNs, CtResult out) {
+        return account(out, vector.tcpFlags(i), vector.length(i), nowNs);
+    }
+
+    /**
+     * Records one packet on the entry of the last successful lookup or create: packets and bytes
+     * (frame length, as Cilium counts) in its direction; for ESTABLISHED and REPLY also the TCP
+     * state, the SEEN_REPLY flag and the lifetime. A RELATED ICMP error is counted only: it
+     * neither changes state nor extends the flow's life.
+     *
+     * <p>Closing TCP states get the close lifetime once, at the transition. A packet racing that
+     * transition on another worker (it read the state while still alive and writes the longer
+     * lifetime after) re-reads the state after its own write and restores the close lifetime:
+     * both sides use volatile accesses, so one of them always sees the other.
+     *
+     * @return the entry's state word after the packet
+     */
+    public int account(CtResult out, int tcpFlags, int bytes, long nowNs) {
+        CtEntry entry = out.entry();
+        boolean reply = out.direction == CtResult.REPLY;
+        if (reply) {
+            entry.addRx(bytes);
+        } else {
+            entry.addTx(bytes);
+        }
+        if (out.status == CtStatus.RELATED) {
+            return entry.stateWord();
+        }
+        if (out.map != tcp) {
+            if (reply) {
+                entry.addFlags(CtEntry.FLAG_SEEN_REPLY);
+            }
+            entry.expiresAtNs(nowNs + lifetimes.nonTcpNs());
+            return entry.stateWord();
+        }
+        int before = entry.stateWord();
+        int after = CtTcp.next(before, tcpFlags, reply);
+        while (after != before && !entry.compareAndSetStateWord(before, after)) {
+            before = entry.stateWord();
+            after = CtTcp.next(before, tcpFlags, reply);
+        }
+        if (CtTcp.closed(after)) {
+            if (!CtTcp.closed(before)) {
+                entry.expiresAtNs(nowNs + lifetimes.tcpCloseNs());
+            }
+        } else {
+            entry.expiresAtNs(nowNs + CtTcp.lifetimeNs(after, lifetimes));
+            if (CtTcp.closed(entry.stateWord())) {
+                entry.expiresAtNs(nowNs + lifetimes.tcpCloseNs());
+            }
+        }
+        return after;
+    }
+
+    // ---- tables ------------------------------------------------------------------------------------
+
+    /** Returns: the table for an L4 protocol: TCP's own, or the shared one for all others. */
+    public HashMap mapFor(int protocol) {
+        return protocol == Ipv4Header.PROTOCOL_TCP ? tcp : nonTcp;
+    }
+
+    public HashMap tcpMap() {
+        return tcp;
+    }
+
+    public HashMap nonTcpMap() {
+        return nonTcp;
+    }
+
+    /** Returns: live TCP entries (for metrics; approximate while writers run). */
+    public int tcpCount() {
+        return tcp.count();
+    }
+
+    /** Returns: live UDP/ICMP/other entries (for metrics; approximate while writers run). */
+    public int nonTcpCount() {
+        return nonTcp.count();
+    }
+
+    public CtLifetimes lifetimes() {
+        return lifetimes;
+    }
+
+    @Override
+    public void close() {
+        try {
+            tcp.close();
+        } finally {
+            nonTcp.close();
+        }
+    }
+}

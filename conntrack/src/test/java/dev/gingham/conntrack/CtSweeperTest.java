@@ -1,0 +1,145 @@
+package dev.gingham.conntrack;
+
+import dev.gingham.maps.MapErrors;
+import dev.gingham.packet.PacketBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+
+import static dev.gingham.packet.PacketBuilder.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CtSweeperTest {
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 10_000 * S;
+
+    private final Frames frames = new Frames();
+    private final CtTable table = CtTable.create(CtConfig.defaults().withMaxEntries(16, 16), 5L);
+    private final CtResult result = new CtResult();
+    private final Recorder recorder = new Recorder();
+
+    /** Records each expired key and checks the entry is intact and still in its map when told. */
+    private final class Recorder implements CtExpiryListener {
+        final List<String> keys = new ArrayList<>();
+        final CtKey key = new CtKey();
+        final CtEntry entry = new CtEntry();
+        long nowNs;
+
+        @Override
+        public void expired(MemorySegment segment, long keyOffset, long entryOffset) {
+            key.wrap(segment, keyOffset);
+            assertTrue(entry.wrap(segment, entryOffset).expired(nowNs), "only expired entries are reported");
+            assertNotEquals(MapErrors.MISSING, table.mapFor(key.protocol()).lookup(segment, keyOffset), "reported before deletion");
+            keys.add(key.toString());
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        table.close();
+        frames.close();
+    }
+
+    private void create(byte[] frame, long nowNs) {
+        int i = frames.only(frame);
+        assertEquals(CtStatus.NEW, table.lookup(frames.vector, i, result));
+        assertTrue(table.create(frames.vector, i, nowNs, result) >= 0);
+    }
+
+    /** 5 TCP + 8 UDP entries expiring at T0+60s, 5 TCP at T0+90s, 4 UDP at T0+160s. */
+    private void populate() {
+        for (int p = 1; p <= 5; p++) {
+            create(PacketBuilder.tcp4("10.0.0.1", p, "10.0.0.2", 80).flags(SYN).build(), T0);
+            create(PacketBuilder.tcp4("10.0.0.1", 100 + p, "10.0.0.2", 80).flags(SYN).build(), T0 + 30 * S);
+        }
+        for (int p = 1; p <= 8; p++) {
+            create(PacketBuilder.udp4("10.0.0.1", p, "10.0.0.2", 53).build(), T0);
+        }
+        for (int p = 1; p <= 4; p++) {
+            create(PacketBuilder.udp6("fd00::1", p, "fd00::2", 53).build(), T0 + 100 * S);
+        }
+    }
+
+    private int expiredIn(int fromSlot, int slots, long nowNs) {
+        int[] count = {0};
+        CtEntry entry = new CtEntry();
+        table.tcpMap().scan(fromSlot, slots, (segment, key, value) -> count[0] += entry.wrap(segment, value).expired(nowNs) ? 1 : 0);
+        return count[0];
+    }
+
+    @Test
+    void shouldDeleteOnlyExpiredEntriesAndReportEachOnceWhenRoundsAreBudgeted() {
+        populate();
+        assertEquals(10, table.tcpCount());
+        assertEquals(12, table.nonTcpCount());
+        CtSweeper sweeper = new CtSweeper(table, recorder, 8);
+        assertEquals(32, table.tcpMap().slots());
+        assertEquals(32, table.nonTcpMap().slots());
+        assertEquals(8, sweeper.callsPerRound());
+
+        long now = T0 + 60 * S;
+        recorder.nowNs = now;
+        int expectedFirstCall = expiredIn(0, 8, now);
+        assertEquals(expectedFirstCall, sweeper.sweep(now), "one call sweeps the first 8 slots only");
+        int deleted = expectedFirstCall;
+        for (int call = 1; call < 8; call++) {
+            assertEquals(0, sweeper.roundsCompleted());
+            deleted += sweeper.sweep(now);
+        }
+        assertEquals(1, sweeper.roundsCompleted(), "8 calls of 8 slots cover both tables once");
+        assertEquals(13, deleted);
+        assertEquals(13, recorder.keys.size());
+        assertEquals(13, new HashSet<>(recorder.keys).size(), "each entry reported exactly once");
+        assertEquals(5, table.tcpCount());
+        assertEquals(4, table.nonTcpCount());
+
+        assertEquals(0, sweeper.sweepRound(now), "nothing else has expired");
+        assertEquals(13, recorder.keys.size());
+
+        recorder.nowNs = T0 + 90 * S;
+        assertEquals(5, sweeper.sweepRound(T0 + 90 * S));
+        assertEquals(0, table.tcpCount());
+        recorder.nowNs = T0 + 160 * S;
+        assertEquals(4, sweeper.sweepRound(T0 + 160 * S));
+        assertEquals(0, table.nonTcpCount());
+        assertEquals(22, recorder.keys.size());
+        assertEquals(22, new HashSet<>(recorder.keys).size());
+        assertEquals(22, sweeper.deletedTotal());
+    }
+
+    @Test
+    void shouldStopAtTheEndOfARoundWhenBudgetExceedsTheTables() {
+        populate();
+        CtSweeper sweeper = new CtSweeper(table, recorder, 1_000);
+        assertEquals(1, sweeper.callsPerRound());
+        recorder.nowNs = T0 + 200 * S;
+        assertEquals(22, sweeper.sweep(T0 + 200 * S));
+        assertEquals(1, sweeper.roundsCompleted());
+        assertEquals(0, sweeper.sweep(T0 + 200 * S));
+        assertEquals(2, sweeper.roundsCompleted());
+    }
+
+    @Test
+    void shouldReviveEntryWhenTrafficArrivesBeforeTheSweeper() {
+        create(PacketBuilder.udp4("10.0.0.1", 1, "10.0.0.2", 53).build(), T0);
+        int i = frames.only(PacketBuilder.udp4("10.0.0.2", 53, "10.0.0.1", 1).build());
+        assertEquals(CtStatus.REPLY, table.lookup(frames.vector, i, result), "past its expiry but not swept: still found");
+        table.account(frames.vector, i, T0 + 70 * S, result);
+        CtSweeper sweeper = new CtSweeper(table, recorder, 64);
+        recorder.nowNs = T0 + 70 * S;
+        assertEquals(0, sweeper.sweepRound(T0 + 70 * S));
+        assertEquals(1, table.nonTcpCount());
+    }
+
+    @Test
+    void shouldRejectBudgetWhenNotPositive() {
+        assertThrows(IllegalArgumentException.class, () -> new CtSweeper(table, CtExpiryListener.NONE, 0));
+    }
+}

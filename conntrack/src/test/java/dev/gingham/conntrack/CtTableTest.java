@@ -1,0 +1,258 @@
+package dev.gingham.conntrack;
+
+import dev.gingham.maps.MapErrors;
+import dev.gingham.packet.DropReason;
+import dev.gingham.packet.PacketBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static dev.gingham.packet.PacketBuilder.ACK;
+import static dev.gingham.packet.PacketBuilder.PSH;
+import static dev.gingham.packet.PacketBuilder.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CtTableTest {
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 5_000 * S;
+
+    private final Frames frames = new Frames();
+    private final CtResult result = new CtResult();
+    private CtTable table = CtTable.create(CtConfig.defaults().withMaxEntries(8, 16), 11L);
+
+    @AfterEach
+    void tearDown() {
+        table.close();
+        frames.close();
+    }
+
+    private int lookup(byte[] frame) {
+        return table.lookup(frames.vector, frames.only(frame), result);
+    }
+
+    private long create(byte[] frame, long nowNs) {
+        int i = frames.only(frame);
+        assertEquals(CtStatus.NEW, table.lookup(frames.vector, i, result));
+        return table.create(frames.vector, i, nowNs, result);
+    }
+
+    private static byte[] tcp(int clientPort, int flags) {
+        return PacketBuilder.tcp4("10.0.0.1", clientPort, "10.0.0.2", 80).flags(flags).build();
+    }
+
+    @Test
+    void shouldCountPacketsAndBytesPerDirectionWhenFlowCarriesTraffic() {
+        byte[] syn = tcp(40000, SYN);
+        long entry = create(syn, T0);
+        byte[] synAck = PacketBuilder.tcp4("10.0.0.2", 80, "10.0.0.1", 40000).flags(SYN | ACK).build();
+        byte[] request = PacketBuilder.tcp4("10.0.0.1", 40000, "10.0.0.2", 80).flags(PSH | ACK).payload(100).build();
+        byte[] response = PacketBuilder.tcp4("10.0.0.2", 80, "10.0.0.1", 40000).flags(PSH | ACK).payload(1000).build();
+        assertEquals(54, syn.length);
+        for (byte[] frame : new byte[][] {synAck, request, response, response}) {
+            int i = frames.only(frame);
+            assertTrue(table.lookup(frames.vector, i, result) > CtStatus.NEW);
+            assertEquals(entry, result.entryOffset(), "every packet of the flow finds the same entry");
+            table.account(frames.vector, i, T0 + S, result);
+        }
+        CtEntry e = result.entry();
+        assertEquals(2, e.txPackets());
+        assertEquals(54 + 154, e.txBytes());
+        assertEquals(3, e.rxPackets());
+        assertEquals(54 + 1054 + 1054, e.rxBytes());
+    }
+
+    @Test
+    void shouldKeepCountersExactAndFlagsWhenTwoWorkersAccountBothDirectionsAtOnce() throws InterruptedException {
+        create(tcp(40000, SYN), T0);
+        long entry = result.entryOffset();
+        int packets = 50_000;
+        Thread[] workers = new Thread[2];
+        for (int w = 0; w < 2; w++) {
+            boolean reply = w == 1;
+            workers[w] = new Thread(() -> {
+                CtResult own = new CtResult();
+                own.key().set(0, 0x0000_FFFF_0A00_0001L, 0, 0x0000_FFFF_0A00_0002L, 40000, 80, 6, 0);
+                assertEquals(reply ? CtStatus.REPLY : CtStatus.ESTABLISHED,
+                        table.lookup(own.scratch(), own.keyOffset(), reply ? CtResult.REPLY : CtResult.ORIGINAL, own));
+                for (int p = 0; p < packets; p++) {
+                    table.account(own, reply ? (SYN | ACK) : ACK, reply ? 60 : 100, T0 + p);
+                }
+            });
+            workers[w].start();
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        CtEntry e = new CtEntry().wrap(table.tcpMap().segment(), entry);
+        assertEquals(1 + packets, e.txPackets());
+        assertEquals(54 + 100L * packets, e.txBytes());
+        assertEquals(packets, e.rxPackets());
+        assertEquals(60L * packets, e.rxBytes());
+        assertTrue(e.hasFlags(CtEntry.FLAG_SEEN_REPLY | CtEntry.FLAG_SEEN_NON_SYN), "neither side's flag was lost");
+    }
+
+    @Test
+    void shouldTrackUdpWithNonTcpLifetimeAndSeenReplyWhenReplyArrives() {
+        long lifetime = CtLifetimes.DEFAULT_NON_TCP_NS;
+        create(PacketBuilder.udp4("10.0.0.1", 5353, "10.96.0.10", 53).payload(30).build(), T0);
+        assertEquals(1, table.nonTcpCount());
+        assertEquals(0, table.tcpCount());
+        CtEntry e = result.entry();
+        assertEquals(T0 + lifetime, e.expiresAtNs());
+        assertEquals(CtTcp.NONE, e.tcpState());
+        assertEquals(0, e.flags());
+        assertEquals(CtStatus.REPLY, lookup(PacketBuilder.udp4("10.96.0.10", 53, "10.0.0.1", 5353).payload(80).build()));
+        table.account(frames.vector, 0, T0 + 2 * S, result);
+        assertEquals(CtEntry.FLAG_SEEN_REPLY, result.entry().flags());
+        assertEquals(T0 + 2 * S + lifetime, result.entry().expiresAtNs());
+        assertEquals(1, result.entry().rxPackets());
+        assertEquals(14 + 20 + 8 + 80, result.entry().rxBytes());
+    }
+
+    @Test
+    void shouldMatchEchoReplyToItsRequestWhenPinging() {
+        create(PacketBuilder.icmp4Echo("10.0.0.1", "8.8.8.8", 99, 1).build(), T0);
+        long entry = result.entryOffset();
+        assertEquals(CtStatus.REPLY, lookup(PacketBuilder.icmp4Echo("8.8.8.8", "10.0.0.1", 99, 1).icmpEchoReply().build()));
+        assertEquals(entry, result.entryOffset());
+        assertEquals(CtStatus.ESTABLISHED, lookup(PacketBuilder.icmp4Echo("10.0.0.1", "8.8.8.8", 99, 2).build()));
+        assertEquals(CtStatus.NEW, lookup(PacketBuilder.icmp4Echo("10.0.0.1", "8.8.8.8", 100, 1).build()), "another identifier is another flow");
+    }
+
+    @Test
+    void shouldRefuseNonIpFramesWhenLookedUp() {
+        assertEquals(DropReason.UNKNOWN_L3.verdict(),
+                lookup(PacketBuilder.arpRequest("02:00:00:00:00:01", "10.0.0.1", "10.0.0.2").build()));
+    }
+
+    @Test
+    void shouldNotEvictOrBlockTcpWhenUdpFloodFillsItsTable() {
+        create(tcp(40000, SYN), T0);
+        long established = result.entryOffset();
+        int accepted = 0;
+        int refused = 0;
+        for (int port = 1; port <= 100; port++) {
+            long r = create(PacketBuilder.udp4("198.51.100.1", port, "10.0.0.2", 53).build(), T0);
+            if (r >= 0) {
+                accepted++;
+            } else {
+                assertEquals(-DropReason.CT_CREATE_FAILED.code(), r);
+                refused++;
+            }
+        }
+        assertEquals(16, accepted);
+        assertEquals(84, refused);
+        assertEquals(16, table.nonTcpCount());
+        assertEquals(CtStatus.ESTABLISHED, lookup(tcp(40000, ACK)), "the TCP flow survived the flood");
+        assertEquals(established, result.entryOffset());
+        assertTrue(create(tcp(40001, SYN), T0) >= 0, "new TCP flows are still created");
+        assertEquals(2, table.tcpCount());
+    }
+
+    @Test
+    void shouldFailOnlyTheNewFlowWhenTcpTableIsFull() {
+        for (int port = 1; port <= 8; port++) {
+            assertTrue(create(tcp(port, SYN), T0) >= 0);
+        }
+        assertEquals(-DropReason.CT_CREATE_FAILED.code(), create(tcp(9, SYN), T0));
+        assertEquals(8, table.tcpCount());
+        for (int port = 1; port <= 8; port++) {
+            int i = frames.only(tcp(port, ACK));
+            assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, i, result));
+            table.account(frames.vector, i, T0 + S, result);
+            assertEquals(2, result.entry().txPackets());
+            assertEquals(108, result.entry().txBytes());
+        }
+        assertTrue(create(PacketBuilder.udp4("10.0.0.1", 1, "10.0.0.2", 2).build(), T0) >= 0, "UDP is not affected");
+    }
+
+    @Test
+    void shouldAccountOnTheExistingEntryWhenTwoWorkersCreateTheSameFlow() {
+        int i = frames.only(tcp(40000, SYN));
+        CtResult otherWorker = new CtResult();
+        assertEquals(CtStatus.NEW, table.lookup(frames.vector, i, result));
+        assertEquals(CtStatus.NEW, table.lookup(frames.vector, i, otherWorker));
+        long first = table.create(frames.vector, i, T0, result);
+        assertTrue(result.created());
+        long second = table.create(frames.vector, i, T0 + S, otherWorker);
+        assertFalse(otherWorker.created());
+        assertEquals(first, second);
+        assertEquals(2, result.entry().txPackets());
+        assertEquals(1, table.tcpCount());
+    }
+
+    @Test
+    void shouldFindServiceEntryOnlyByItsExplicitKeyWhenNatInsertsIt() {
+        // The NAT module's path: a CT_SERVICE entry under the client -> VIP tuple, backend set before insertion.
+        CtKey key = result.key();
+        key.set(0, 0x0000_FFFF_0A00_0001L, 0, 0x0000_FFFF_0A60_0001L, 40000, 80, 6, CtKey.FLAG_SERVICE);
+        assertEquals(CtStatus.NEW, table.lookup(result.scratch(), result.keyOffset(), CtResult.ORIGINAL, result));
+        result.newEntry().init(T0, CtLifetimes.DEFAULT_TCP_SYN_NS).backendId(17).revNatIndex(3).addFlags(CtEntry.FLAG_SERVICE_DNAT);
+        long offset = table.insert(result.scratch(), result.keyOffset(), result.scratch(), result.newEntryOffset(), result);
+        assertTrue(offset >= 0);
+        assertTrue(result.created());
+
+        result.newEntry().backendId(99);
+        assertEquals(offset, table.insert(result.scratch(), result.keyOffset(), result.scratch(), result.newEntryOffset(), result));
+        assertFalse(result.created(), "a second insert finds the first and writes nothing");
+
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(result.scratch(), result.keyOffset(), CtResult.ORIGINAL, result));
+        assertEquals(offset, result.entryOffset());
+        assertEquals(17, result.entry().backendId());
+        assertEquals(3, result.entry().revNatIndex());
+        assertTrue(result.entry().hasFlags(CtEntry.FLAG_SERVICE_DNAT));
+
+        assertEquals(CtStatus.NEW, lookup(PacketBuilder.tcp4("10.0.0.1", 40000, "10.96.0.1", 80).flags(SYN).build()),
+                "a frame's lookup never matches a service entry");
+    }
+
+    @Test
+    void shouldKeepEntriesWhenPinnedTableIsReopened(@TempDir Path dir) {
+        table.close();
+        CtConfig config = CtConfig.defaults().withMaxEntries(32, 32);
+        table = CtTable.pinned(dir.resolve("ct"), config);
+        create(tcp(40000, SYN), T0);
+        create(PacketBuilder.udp6("fd00::1", 5000, "fd00::2", 53).build(), T0);
+        assertTrue(Files.exists(dir.resolve("ct").resolve(CtTable.TCP_MAP_NAME)));
+        table.close();
+
+        table = CtTable.pinned(dir.resolve("ct"), config);
+        assertEquals(1, table.tcpCount());
+        assertEquals(1, table.nonTcpCount());
+        assertEquals(CtStatus.REPLY, lookup(PacketBuilder.tcp4("10.0.0.2", 80, "10.0.0.1", 40000).flags(SYN | ACK).build()));
+        assertEquals(CtTcp.SYN_SENT, result.entry().tcpState());
+        assertEquals(T0, result.entry().createdNs());
+        assertEquals(CtStatus.REPLY, lookup(PacketBuilder.udp6("fd00::2", 53, "fd00::1", 5000).build()));
+    }
+
+    @Test
+    void shouldRejectInvalidConfigurationWhenSizesOrLifetimesAreNotPositive() {
+        assertThrows(IllegalArgumentException.class, () -> new CtLifetimes(0, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new CtLifetimes(1, 1, -1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new CtConfig(0, 1, CtLifetimes.defaults()));
+        assertThrows(IllegalArgumentException.class, () -> new CtConfig(1, 1, null));
+        CtConfig defaults = CtConfig.defaults();
+        assertEquals(524_288, defaults.tcpMaxEntries());
+        assertEquals(262_144, defaults.nonTcpMaxEntries());
+        assertEquals(60 * S, defaults.lifetimes().tcpSynNs());
+        assertEquals(21_600 * S, defaults.lifetimes().tcpEstablishedNs());
+        assertEquals(10 * S, defaults.lifetimes().tcpCloseNs());
+        assertEquals(60 * S, defaults.lifetimes().nonTcpNs());
+    }
+
+    @Test
+    void shouldReportMissingEntryWhenLookupIsNew() {
+        assertEquals(CtStatus.NEW, lookup(tcp(1, SYN)));
+        assertEquals(MapErrors.MISSING, result.entryOffset());
+        assertEquals(table.tcpMap(), result.map());
+        assertNotEquals(table.nonTcpMap(), result.map());
+        assertEquals(1, result.key().srcPort(), "the forward tuple is left for create");
+    }
+}
