@@ -1,6 +1,8 @@
 /**
- * Service load-balancing (nat.lb) and source NAT (nat.snat) on Cilium-style maps. (Services/conntrack/NAT issue.)
+ * Service load-balancing (nat.lb) and source NAT (nat.snat) on Cilium-style maps.
  *
- * <p>This module holds only its package declaration until its issue starts; see docs/architecture.md.
+ * <p>{@code dev.gingham.nat.lb}: frontend, backend, rev-NAT, backend-list, Maglev, affinity and
+ * round-robin maps; the {@code ServiceTable} control plane and the per-worker
+ * {@code ServiceLookup} hot path. See docs/architecture.md.
  */
 package dev.gingham.nat;

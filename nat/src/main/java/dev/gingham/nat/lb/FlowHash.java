@@ -1,0 +1,38 @@
+package dev.gingham.nat.lb;
+
+/**
+ * Hashes for backend selection: pure arithmetic on primitives, so the hot path allocates nothing
+ * and a replay with the same packets picks the same backends (no {@code Random} anywhere).
+ * The finaliser is MurmurHash3's fmix64, whose output bits each depend on every input bit.
+ */
+public final class FlowHash {
+    private static final long K1 = 0x9E3779B97F4A7C15L;
+    private static final long K2 = 0xC2B2AE3D27D4EB4FL;
+
+    private FlowHash() {
+    }
+
+    /** Returns: fmix64 of {@code x}: a bijective 64-bit mix. */
+    public static long mix(long x) {
+        x ^= x >>> 33;
+        x *= 0xFF51AFD7ED558CCDL;
+        x ^= x >>> 33;
+        x *= 0xC4CEB9FE1A85EC53L;
+        x ^= x >>> 33;
+        return x;
+    }
+
+    /** Returns: a hash of the 5-tuple (what RANDOM and MAGLEV consume). */
+    public static long of(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int protocol) {
+        long h = mix(srcHi ^ K1);
+        h = mix(h ^ srcLo);
+        h = mix(h ^ dstHi * K2);
+        h = mix(h ^ dstLo);
+        return mix(h ^ ((long) srcPort << 32 | (long) dstPort << 8 | protocol));
+    }
+
+    /** Returns: a hash of a client address alone (what SOURCE_HASH consumes, as IPVS sh). */
+    public static long ofClient(long clientHi, long clientLo) {
+        return mix(mix(clientHi ^ K2) ^ clientLo);
+    }
+}
