@@ -1,5 +1,7 @@
 package dev.gingham.nat.lb;
 
+import dev.gingham.nat.IpAddress;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

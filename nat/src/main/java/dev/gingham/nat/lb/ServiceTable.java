@@ -1,5 +1,7 @@
 package dev.gingham.nat.lb;
 
+import dev.gingham.nat.IpAddress;
+
 import dev.gingham.maps.ArrayMap;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.maps.UpdateFlags;
@@ -194,7 +196,7 @@ public final class ServiceTable {
         Set<FrontendKey> seen = new HashSet<>();
         int ext = spec.externalTrafficPolicy() == ServiceSpec.TrafficPolicy.LOCAL ? LOCAL : CLUSTER;
         int in = spec.internalTrafficPolicy() == ServiceSpec.TrafficPolicy.LOCAL ? LOCAL : CLUSTER;
-        boolean ipv4 = spec.clusterIps().getFirst().isIpv4();
+        boolean ipv4 = spec.clusterIps().getFirst().ipv4();
         for (int i = 0; i < spec.ports().size(); i++) {
             ServiceSpec.Port port = spec.ports().get(i);
             PortId portId = new PortId(port.name(), port.protocol());
@@ -208,7 +210,7 @@ public final class ServiceTable {
             }
             if (spec.type() != ServiceSpec.Type.CLUSTER_IP) {
                 for (IpAddress ip : config.nodeAddresses()) {
-                    if (ip.isIpv4() == ipv4) {
+                    if (ip.ipv4() == ipv4) {
                         fps.add(new FrontendPlan(key(ip, port.nodePort(), proto), FrontendKind.NODE_PORT, ext, in != ext ? in : -1));
                     }
                 }
@@ -480,7 +482,7 @@ public final class ServiceTable {
 
     private static String text(FrontendKey key) {
         IpAddress ip = new IpAddress(key.hi(), key.lo());
-        String address = ip.isIpv4() ? ip.toString() : "[" + ip + "]";
+        String address = ip.ipv4() ? ip.toString() : "[" + ip + "]";
         return address + ":" + key.port() + "/" + (key.protocol() == L4Protocol.TCP_NUMBER ? "TCP" : "UDP");
     }
 
@@ -542,7 +544,7 @@ public final class ServiceTable {
             require(spec, b.portName() != null && portNames.contains(b.portName()),
                     field + ".portName '" + b.portName() + "': no such port");
             require(spec, b.address() != null, field + ".address: required");
-            require(spec, b.address().isIpv4() == first.isIpv4(), field + ".address " + b.address()
+            require(spec, b.address().ipv4() == first.ipv4(), field + ".address " + b.address()
                     + ": family differs from clusterIPs[0] " + first + " (one spec per family)");
             require(spec, b.targetPort() >= 1 && b.targetPort() <= 65_535, field + ".targetPort " + b.targetPort() + ": must be 1..65535");
             require(spec, b.state() != null, field + ".state: required");
@@ -566,7 +568,7 @@ public final class ServiceTable {
         for (int i = 0; i < addresses.size(); i++) {
             IpAddress a = addresses.get(i);
             require(spec, a != null, field + "[" + i + "]: null");
-            require(spec, a.isIpv4() == first.isIpv4(), field + "[" + i + "] " + a + ": family differs from clusterIPs[0] "
+            require(spec, a.ipv4() == first.ipv4(), field + "[" + i + "] " + a + ": family differs from clusterIPs[0] "
                     + first + " (one spec per family)");
         }
     }

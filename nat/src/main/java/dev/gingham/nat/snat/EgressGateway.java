@@ -1,5 +1,8 @@
 package dev.gingham.nat.snat;
 
+import dev.gingham.nat.IpAddress;
+import dev.gingham.nat.Cidr;
+
 import dev.gingham.maps.HashMap;
 import dev.gingham.maps.LpmTrie;
 import dev.gingham.maps.MapErrors;

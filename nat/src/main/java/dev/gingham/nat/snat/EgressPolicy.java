@@ -1,5 +1,8 @@
 package dev.gingham.nat.snat;
 
+import dev.gingham.nat.IpAddress;
+import dev.gingham.nat.Cidr;
+
 import java.util.List;
 
 /**

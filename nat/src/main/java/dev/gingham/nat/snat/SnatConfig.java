@@ -1,5 +1,8 @@
 package dev.gingham.nat.snat;
 
+import dev.gingham.nat.IpAddress;
+import dev.gingham.nat.Cidr;
+
 import dev.gingham.packet.header.Addresses;
 import java.util.ArrayList;
 import java.util.List;

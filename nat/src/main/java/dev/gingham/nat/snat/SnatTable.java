@@ -1,5 +1,7 @@
 package dev.gingham.nat.snat;
 
+import dev.gingham.nat.IpAddress;
+
 import dev.gingham.maps.HashMap;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.maps.MapSpec;

@@ -1,5 +1,7 @@
 package dev.gingham.nat.lb;
 
+import dev.gingham.nat.IpAddress;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,7 @@
 package dev.gingham.nat.lb;
 
+import dev.gingham.nat.IpAddress;
+
 import static dev.gingham.nat.lb.LbTestSupport.TCP;
 import static dev.gingham.nat.lb.LbTestSupport.backends;
 import static dev.gingham.nat.lb.LbTestSupport.ip;

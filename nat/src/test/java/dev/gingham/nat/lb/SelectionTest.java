@@ -1,5 +1,7 @@
 package dev.gingham.nat.lb;
 
+import dev.gingham.nat.IpAddress;
+
 import static dev.gingham.nat.lb.LbTestSupport.TCP;
 import static dev.gingham.nat.lb.LbTestSupport.backend;
 import static dev.gingham.nat.lb.LbTestSupport.backends;
@@ -50,7 +52,7 @@ class SelectionTest {
     private Map<String, Integer> histogram(int flows) {
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < flows; i++) {
-            counts.merge(address(select(i, IpAddress.ipv4(0xAC10_0000 | i), 0)), 1, Integer::sum);
+            counts.merge(address(select(i, IpAddress.of4(0xAC10_0000 | i), 0)), 1, Integer::sum);
         }
         return counts;
     }

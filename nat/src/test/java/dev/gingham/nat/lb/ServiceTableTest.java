@@ -1,5 +1,7 @@
 package dev.gingham.nat.lb;
 
+import dev.gingham.nat.IpAddress;
+
 import static dev.gingham.nat.lb.LbTestSupport.NODE1;
 import static dev.gingham.nat.lb.LbTestSupport.NODE2;
 import static dev.gingham.nat.lb.LbTestSupport.TCP;

@@ -1,5 +1,8 @@
 package dev.gingham.nat.snat;
 
+import dev.gingham.nat.IpAddress;
+import dev.gingham.nat.Cidr;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

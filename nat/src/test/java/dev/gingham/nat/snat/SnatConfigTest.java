@@ -1,5 +1,7 @@
 package dev.gingham.nat.snat;
 
+import dev.gingham.nat.Cidr;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

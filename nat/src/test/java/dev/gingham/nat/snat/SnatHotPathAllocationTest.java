@@ -1,5 +1,8 @@
 package dev.gingham.nat.snat;
 
+import dev.gingham.nat.IpAddress;
+import dev.gingham.nat.Cidr;
+
 import static dev.gingham.nat.snat.SnatTableTest.NODE;
 import static dev.gingham.nat.snat.SnatTableTest.POD;
 import static dev.gingham.nat.snat.SnatTableTest.REMOTE;

@@ -1,4 +1,4 @@
-package dev.gingham.nat.snat;
+package dev.gingham.nat;
 
 import dev.gingham.packet.MappedAddress;
 
@@ -25,6 +25,11 @@ public record IpAddress(long hi, long lo) {
         long[] hiLo = new long[2];
         Addresses.parseIpv6(text, hiLo);
         return new IpAddress(hiLo[0], hiLo[1]);
+    }
+
+    /** Returns: the IPv4-mapped form of an IPv4 address given in network order as an int. */
+    public static IpAddress of4(int address) {
+        return new IpAddress(0, MappedAddress.lo4(address));
     }
 
     /** Returns: the IPv4 address as a big-endian int (meaningful for IPv4 addresses only). */

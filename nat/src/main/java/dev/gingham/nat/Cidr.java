@@ -1,4 +1,4 @@
-package dev.gingham.nat.snat;
+package dev.gingham.nat;
 
 import dev.gingham.packet.header.Addresses;
 
