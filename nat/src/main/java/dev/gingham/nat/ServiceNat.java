@@ -1,0 +1,237 @@
+package dev.gingham.nat;
+
+import dev.gingham.conntrack.CtEntry;
+import dev.gingham.conntrack.CtKey;
+import dev.gingham.conntrack.CtResult;
+import dev.gingham.conntrack.CtStatus;
+import dev.gingham.conntrack.CtTable;
+import dev.gingham.maps.MapErrors;
+import dev.gingham.nat.lb.BackendState;
+import dev.gingham.nat.lb.FlowHash;
+import dev.gingham.nat.lb.ServiceLookup;
+import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.IcmpErrorWriter;
+import dev.gingham.packet.MappedAddress;
+import dev.gingham.packet.Verdict;
+
+/**
+ * The service program for packets travelling from a client towards a Service (Cilium's
+ * {@code lb4_lookup_service} + {@code lb4_local} + DNAT): frontend lookup, the backend of an
+ * existing flow or a new selection, the service conntrack entry, DNAT to the backend, and the
+ * flow's own conntrack entry carrying the rev-NAT index its replies need.
+ *
+ * <p>Two conntrack entries per service flow, as Cilium keeps them: the service entry keyed by
+ * the client's tuple to the VIP ({@link CtKey#FLAG_SERVICE}) remembers the chosen backend, so
+ * every later packet of the flow goes to the same backend even while the service's backend set
+ * changes (a terminating backend keeps its flows; a removed one is replaced); the flow entry keyed
+ * by the translated tuple (client to backend) is what the backend's replies find, and its
+ * rev-NAT index tells {@link ReverseServiceNat} which VIP to put back.
+ *
+ * <p>Hairpin: when a pod reaches a service and is chosen as its own backend, the source is
+ * rewritten to {@link #hairpinAddress} (Cilium uses 169.254.42.1), or the pod's kernel would
+ * answer itself directly and the connection would never see the VIP again.
+ *
+ * <p>No usable backend: the service's configuration says REJECT (an ICMP port unreachable from
+ * the VIP written in place; the frame goes back out of its ingress port) or DROP. Both count as
+ * {@link DropReason#NO_SERVICE} in {@link #noServiceCount()}. One instance per worker; not
+ * thread-safe; allocates nothing per packet.
+ */
+public final class ServiceNat {
+    private static final int QUARANTINED = BackendState.QUARANTINED.code();
+
+    private final ServiceLookup services;
+    private final CtTable conntrack;
+    private final CtResult ct = new CtResult();
+    private final CtEntry serviceEntry = new CtEntry();
+    private final long hairpinHi;
+    private final long hairpinLo;
+    private long noServiceCount;
+    private long rejectedCount;
+
+    /**
+     * @param hairpinAddress the source address for hairpinned flows (IPv4-mapped for IPv4)
+     */
+    public ServiceNat(ServiceLookup services, CtTable conntrack, IpAddress hairpinAddress) {
+        this.services = services;
+        this.conntrack = conntrack;
+        this.hairpinHi = hairpinAddress.hi();
+        this.hairpinLo = hairpinAddress.lo();
+    }
+
+    /**
+     * Runs the service program over every frame of the vector whose verdict is still
+     * {@link Verdict#CONTINUE}, setting each frame's verdict.
+     *
+     * @param scope {@code Scope.INTERNAL} for traffic from pods, {@code Scope.EXTERNAL} for traffic
+     *              that entered the node from outside (NodePort, LoadBalancer, ExternalIPs)
+     * @return the number of frames translated
+     */
+    public int process(FrameVector v, int scope, long nowNs) {
+        int translated = 0;
+        for (int i = 0, n = v.count(); i < n; i++) {
+            if (v.verdict(i) != Verdict.CONTINUE) {
+                continue;
+            }
+            int verdict = processFrame(v, i, scope, nowNs);
+            v.verdict(i, verdict == TRANSLATED ? Verdict.CONTINUE : verdict);
+            if (verdict == TRANSLATED) {
+                translated++;
+            }
+        }
+        return translated;
+    }
+
+    /** A private marker: the frame was a service frame and now goes to its backend. */
+    private static final int TRANSLATED = Integer.MAX_VALUE;
+
+    /**
+     * Runs the program on one frame.
+     *
+     * @return {@link Verdict#CONTINUE} (not service traffic: untouched), a drop verdict, a TX
+     *         verdict (REJECT answered in place), or, internally, {@code TRANSLATED}
+     */
+    int processFrame(FrameVector v, int i, int scope, long nowNs) {
+        if (!v.hasFlag(i, FrameVector.FLAG_L4) || v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
+            return Verdict.CONTINUE;
+        }
+        int protocol = v.protocol(i);
+        long frontend = services.frontend(v.dstHi(i), v.dstLo(i), v.dstPort(i), protocol, scope);
+        if (frontend == MapErrors.MISSING) {
+            return Verdict.CONTINUE;
+        }
+        if (frontend == ServiceLookup.UNSUPPORTED_PROTOCOL) {
+            return DropReason.SERVICE_UNSUPPORTED_PROTOCOL.verdict();
+        }
+        if (v.hasFlag(i, FrameVector.FLAG_LATER_FRAGMENT)) {
+            return DropReason.FRAG_NOT_SUPPORTED.verdict(); // no ports: the backend cannot be known
+        }
+        long clientHi = v.srcHi(i);
+        long clientLo = v.srcLo(i);
+        int revNatIndex = services.revNatIndex(frontend);
+
+        // The service entry: client -> VIP, remembers the backend.
+        CtKey key = ct.key();
+        key.set(clientHi, clientLo, v.dstHi(i), v.dstLo(i), v.srcPort(i), v.dstPort(i), protocol, CtKey.FLAG_SERVICE);
+        int backendId = 0;
+        long backend = MapErrors.MISSING;
+        if (conntrack.lookup(ct.scratch(), ct.keyOffset(), CtResult.ORIGINAL, ct) == CtStatus.ESTABLISHED) {
+            backendId = ct.entry().backendId();
+            backend = services.backend(backendId);
+            if (backend != MapErrors.MISSING && services.backendState(backend) == QUARANTINED) {
+                backend = MapErrors.MISSING; // quarantined backends lose even their existing flows
+            }
+        }
+        if (backend == MapErrors.MISSING) {
+            long flowHash = FlowHash.of(clientHi, clientLo, v.dstHi(i), v.dstLo(i), v.srcPort(i), v.dstPort(i), protocol);
+            int selected = services.selectBackend(frontend, flowHash, clientHi, clientLo, nowNs);
+            if (selected < 0) {
+                return noBackend(v, i, frontend, selected);
+            }
+            backendId = selected;
+            backend = services.backend(backendId);
+            if (backend == MapErrors.MISSING) {
+                return noBackend(v, i, frontend, -DropReason.NO_SERVICE.code());
+            }
+            key.set(clientHi, clientLo, v.dstHi(i), v.dstLo(i), v.srcPort(i), v.dstPort(i), protocol, CtKey.FLAG_SERVICE);
+            CtEntry entry = ct.newEntry();
+            entry.init(nowNs, serviceLifetimeNs(protocol));
+            entry.backendId(backendId);
+            entry.revNatIndex(revNatIndex);
+            entry.addFlags(CtEntry.FLAG_SERVICE_DNAT);
+            long created = conntrack.insert(ct.scratch(), ct.keyOffset(), ct.scratch(), ct.newEntryOffset(), ct);
+            if (created < 0) {
+                return (int) created;
+            }
+            if (!ct.created()) {
+                backendId = ct.entry().backendId(); // another worker chose first: follow it
+                backend = services.backend(backendId);
+                if (backend == MapErrors.MISSING) {
+                    return DropReason.NO_SERVICE.verdict();
+                }
+            }
+        }
+        serviceEntry.wrap(ct.map().segment(), ct.entryOffset());
+
+        long backendHi = services.backendAddrHi(backend);
+        long backendLo = services.backendAddrLo(backend);
+        int rewritten = NatRewriter.rewrite(v, i, NatRewriter.DESTINATION, backendHi, backendLo, services.backendPort(backend));
+        if (rewritten != Verdict.CONTINUE) {
+            return rewritten;
+        }
+        boolean hairpin = backendHi == clientHi && backendLo == clientLo;
+        if (hairpin) {
+            boolean ipv4 = MappedAddress.isIpv4(clientHi, clientLo);
+            if (ipv4 != MappedAddress.isIpv4(hairpinHi, hairpinLo)) {
+                return DropReason.INVALID.verdict();
+            }
+            NatRewriter.rewrite(v, i, NatRewriter.SOURCE, hairpinHi, hairpinLo, NatRewriter.KEEP_PORT);
+        }
+        int verdict = trackTranslatedFlow(v, i, revNatIndex, hairpin, nowNs);
+        if (verdict == TRANSLATED) {
+            // The service entry lives exactly as long as its flow: it closes when the flow's TCP
+            // state closes and is refreshed by each forward packet, as the flow entry is.
+            serviceEntry.expiresAtNs(ct.entry().expiresAtNs());
+        }
+        return verdict;
+    }
+
+    /** The lifetime a new service entry starts with, before its first packet is accounted. */
+    private long serviceLifetimeNs(int protocol) {
+        return protocol == 6 ? conntrack.lifetimes().tcpSynNs() : conntrack.lifetimes().nonTcpNs();
+    }
+
+    /** The flow entry on the translated tuple: created with the rev-NAT index, or accounted. */
+    private int trackTranslatedFlow(FrameVector v, int i, int revNatIndex, boolean hairpin, long nowNs) {
+        int status = conntrack.lookup(v, i, ct);
+        if (status < 0) {
+            return status;
+        }
+        if (status == CtStatus.NEW) {
+            long created = conntrack.create(v, i, nowNs, ct);
+            if (created < 0) {
+                return (int) created;
+            }
+            if (ct.created()) {
+                CtEntry entry = ct.entry();
+                entry.revNatIndex(revNatIndex);
+                entry.addFlags(CtEntry.FLAG_SERVICE_DNAT | (hairpin ? CtEntry.FLAG_HAIRPIN : 0));
+            }
+        } else {
+            conntrack.account(v, i, nowNs, ct);
+        }
+        return TRANSLATED;
+    }
+
+    private int noBackend(FrameVector v, int i, long frontend, int reason) {
+        if (reason != -DropReason.NO_SERVICE.code()) {
+            return reason; // NO_LOCAL_BACKEND and anything else the selector names
+        }
+        noServiceCount++;
+        if (services.rejectsWhenNoBackend(frontend)) {
+            int port = v.ingressPort(i);
+            long vipHi = v.dstHi(i);
+            long vipLo = v.dstLo(i);
+            boolean written = v.hasFlag(i, FrameVector.FLAG_IPV4)
+                    ? IcmpErrorWriter.toIcmp4Error(v, i, IcmpErrorWriter.ICMP4_DEST_UNREACHABLE,
+                    IcmpErrorWriter.ICMP4_CODE_PORT_UNREACHABLE, 0, MappedAddress.ip4(vipLo))
+                    : IcmpErrorWriter.toIcmp6Error(v, i, IcmpErrorWriter.ICMP6_DEST_UNREACHABLE,
+                    IcmpErrorWriter.ICMP6_CODE_PORT_UNREACHABLE, 0, vipHi, vipLo);
+            if (written) {
+                rejectedCount++;
+                return Verdict.tx(port);
+            }
+        }
+        return DropReason.NO_SERVICE.verdict();
+    }
+
+    /** Returns: new flows that found no usable backend (rejected or dropped), counted as NO_SERVICE. */
+    public long noServiceCount() {
+        return noServiceCount;
+    }
+
+    /** Returns: of {@link #noServiceCount()}, those answered with ICMP port unreachable. */
+    public long rejectedCount() {
+        return rejectedCount;
+    }
+}
