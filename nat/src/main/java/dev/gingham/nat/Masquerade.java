@@ -1,0 +1,127 @@
+package dev.gingham.nat;
+
+import dev.gingham.conntrack.CtEntry;
+import dev.gingham.conntrack.CtResult;
+import dev.gingham.conntrack.CtStatus;
+import dev.gingham.conntrack.CtTable;
+import dev.gingham.nat.snat.EgressGateway;
+import dev.gingham.nat.snat.MasqueradePolicy;
+import dev.gingham.nat.snat.SnatResult;
+import dev.gingham.nat.snat.SnatTable;
+import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.Verdict;
+
+/**
+ * Source NAT for traffic leaving the node (Cilium's {@code snat_v4_nat} in bpf_host): a pod's
+ * packet to a destination outside the cluster leaves with the node's address (masquerade), or
+ * with its egress gateway policy's fixed egress IP, and a port from the deterministic allocator.
+ *
+ * <p>Order of work per frame: conntrack on the original (pod) tuple, which is what replies find
+ * after {@link ReverseSnat} has put the pod back; the mapping (existing, or new for a new flow);
+ * then the rewrite. The conntrack entry is marked {@link CtEntry#FLAG_SNAT}, so when conntrack
+ * expires the flow, {@link SnatExpiry} releases the mapping and its port: ports come back as
+ * flows close, not on a timer of their own.
+ *
+ * <p>Which frames: the caller runs this on frames routed out of the node. Frames whose
+ * destination needs no masquerade (pod CIDRs, service CIDR, configured non-masquerade CIDRs)
+ * and that no egress policy selects are left alone. {@link #forceNodeAddress} is for NodePort
+ * traffic DNATed to a backend on another node: its source is a client outside the cluster and
+ * must become this node so the backend's replies come back here.
+ *
+ * <p>Exhaustion drops the new flow with {@link DropReason#NAT_NO_MAPPING}; existing flows keep
+ * their mappings. One instance per worker; allocates nothing per packet.
+ */
+public final class Masquerade {
+    private final SnatTable snat;
+    private final MasqueradePolicy policy;
+    private final EgressGateway egressGateway;
+    private final CtTable conntrack;
+    private final CtResult ct = new CtResult();
+    private final SnatResult mapping = new SnatResult();
+
+    public Masquerade(SnatTable snat, MasqueradePolicy policy, EgressGateway egressGateway, CtTable conntrack) {
+        this.snat = snat;
+        this.policy = policy;
+        this.egressGateway = egressGateway;
+        this.conntrack = conntrack;
+    }
+
+    /**
+     * Runs over every frame whose verdict is still {@link Verdict#CONTINUE}.
+     *
+     * @return the number of frames translated
+     */
+    public int process(FrameVector v, long nowNs) {
+        int translated = 0;
+        for (int i = 0, n = v.count(); i < n; i++) {
+            if (v.verdict(i) != Verdict.CONTINUE) {
+                continue;
+            }
+            int verdict = translate(v, i, false, nowNs);
+            if (verdict == TRANSLATED) {
+                translated++;
+            } else {
+                v.verdict(i, verdict);
+            }
+        }
+        return translated;
+    }
+
+    private static final int TRANSLATED = Integer.MAX_VALUE;
+
+    /**
+     * Source-NATs frame {@code i} behind the node address whatever its destination: NodePort
+     * traffic to a remote backend (DNAT + SNAT). The frame's conntrack entry (created by
+     * {@link ServiceNat}) gets the SNAT flag.
+     *
+     * @return {@link Verdict#CONTINUE} or a drop verdict
+     */
+    public int forceNodeAddress(FrameVector v, int i, long nowNs) {
+        int verdict = translate(v, i, true, nowNs);
+        return verdict == TRANSLATED ? Verdict.CONTINUE : verdict;
+    }
+
+    private int translate(FrameVector v, int i, boolean force, long nowNs) {
+        if (!v.hasFlag(i, FrameVector.FLAG_L4) || v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
+            return Verdict.CONTINUE;
+        }
+        long srcHi = v.srcHi(i);
+        long srcLo = v.srcLo(i);
+        long dstHi = v.dstHi(i);
+        long dstLo = v.dstLo(i);
+        boolean viaGateway = !force && egressGateway != null && egressGateway.egress(srcHi, srcLo, dstHi, dstLo, mapping);
+        if (!force && !viaGateway && !policy.masquerade(dstHi, dstLo)) {
+            return Verdict.CONTINUE;
+        }
+        int status = conntrack.lookup(v, i, ct);
+        if (status < 0) {
+            return status;
+        }
+        if (status == CtStatus.REPLY) {
+            return Verdict.CONTINUE; // a reply of a flow that came in: its addresses are already right
+        }
+        int protocol = v.protocol(i);
+        int mapped = viaGateway
+                ? snat.mapEgress(srcHi, srcLo, v.srcPort(i), dstHi, dstLo, v.dstPort(i), protocol,
+                mapping.natHi, mapping.natLo, nowNs, mapping)
+                : snat.mapEgress(srcHi, srcLo, v.srcPort(i), dstHi, dstLo, v.dstPort(i), protocol, nowNs, mapping);
+        if (mapped < 0) {
+            return mapped;
+        }
+        if (status == CtStatus.NEW) {
+            long created = conntrack.create(v, i, nowNs, ct);
+            if (created < 0) {
+                if (mapped == SnatTable.CREATED) {
+                    snat.release(srcHi, srcLo, v.srcPort(i), dstHi, dstLo, v.dstPort(i), protocol, mapping);
+                }
+                return (int) created;
+            }
+        } else {
+            conntrack.account(v, i, nowNs, ct);
+        }
+        ct.entry().addFlags(CtEntry.FLAG_SNAT);
+        int verdict = NatRewriter.rewrite(v, i, NatRewriter.SOURCE, mapping.natHi, mapping.natLo, mapping.natPort);
+        return verdict == Verdict.CONTINUE ? TRANSLATED : verdict;
+    }
+}
