@@ -25,9 +25,10 @@ import dev.gingham.packet.Verdict;
  *
  * <p>Which frames: the caller runs this on frames routed out of the node. Frames whose
  * destination needs no masquerade (pod CIDRs, service CIDR, configured non-masquerade CIDRs)
- * and that no egress policy selects are left alone. {@link #forceNodeAddress} is for NodePort
- * traffic DNATed to a backend on another node: its source is a client outside the cluster and
- * must become this node so the backend's replies come back here.
+ * and that no egress policy selects are left alone. NodePort traffic DNATed to a backend on
+ * another node is source-NATed whatever its destination: its source is a client outside the
+ * cluster and must become this node so the backend's replies come back here; {@link ServiceNat} marks such
+ * frames with {@link ServiceNat#MARK_SNAT_TO_NODE} and {@link #process} honours the mark.
  *
  * <p>Exhaustion drops the new flow with {@link DropReason#NAT_NO_MAPPING}; existing flows keep
  * their mappings. One instance per worker; allocates nothing per packet.
@@ -58,7 +59,8 @@ public final class Masquerade {
             if (v.verdict(i) != Verdict.CONTINUE) {
                 continue;
             }
-            int verdict = translate(v, i, false, nowNs);
+            boolean forced = (v.mark(i) & ServiceNat.MARK_SNAT_TO_NODE) != 0;
+            int verdict = translate(v, i, forced, nowNs);
             if (verdict == TRANSLATED) {
                 translated++;
             } else {
@@ -69,18 +71,6 @@ public final class Masquerade {
     }
 
     private static final int TRANSLATED = Integer.MAX_VALUE;
-
-    /**
-     * Source-NATs frame {@code i} behind the node address whatever its destination: NodePort
-     * traffic to a remote backend (DNAT + SNAT). The frame's conntrack entry (created by
-     * {@link ServiceNat}) gets the SNAT flag.
-     *
-     * @return {@link Verdict#CONTINUE} or a drop verdict
-     */
-    public int forceNodeAddress(FrameVector v, int i, long nowNs) {
-        int verdict = translate(v, i, true, nowNs);
-        return verdict == TRANSLATED ? Verdict.CONTINUE : verdict;
-    }
 
     private int translate(FrameVector v, int i, boolean force, long nowNs) {
         if (!v.hasFlag(i, FrameVector.FLAG_L4) || v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
@@ -117,7 +107,7 @@ public final class Masquerade {
                 }
                 return (int) created;
             }
-        } else {
+        } else if ((v.mark(i) & ServiceNat.MARK_CT_ACCOUNTED) == 0) {
             conntrack.account(v, i, nowNs, ct);
         }
         ct.entry().addFlags(CtEntry.FLAG_SNAT);

@@ -8,6 +8,7 @@ import dev.gingham.conntrack.CtTable;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.lb.BackendState;
 import dev.gingham.nat.lb.FlowHash;
+import dev.gingham.nat.lb.Scope;
 import dev.gingham.nat.lb.ServiceLookup;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
@@ -38,6 +39,14 @@ import dev.gingham.packet.Verdict;
  * thread-safe; allocates nothing per packet.
  */
 public final class ServiceNat {
+    /**
+     * Frame mark bit set on external-scope traffic DNATed to a backend on another node: the
+     * {@link Masquerade} program then source-NATs it behind the node address.
+     */
+    public static final int MARK_SNAT_TO_NODE = 1 << 30;
+    /** Frame mark bit: this frame is already accounted on its conntrack entry (later programs must not count it again). */
+    public static final int MARK_CT_ACCOUNTED = 1 << 29;
+
     private static final int QUARANTINED = BackendState.QUARANTINED.code();
 
     private final ServiceLookup services;
@@ -159,6 +168,12 @@ public final class ServiceNat {
         if (rewritten != Verdict.CONTINUE) {
             return rewritten;
         }
+        if (scope == Scope.EXTERNAL && !services.backendIsLocal(backend)) {
+            // NodePort / LoadBalancer / ExternalIP traffic to a backend on another node: the
+            // client is outside the cluster, so the source must become this node or the
+            // backend's replies would go straight to the client, bypassing the reverse NAT.
+            v.mark(i, v.mark(i) | MARK_SNAT_TO_NODE);
+        }
         boolean hairpin = backendHi == clientHi && backendLo == clientLo;
         if (hairpin) {
             boolean ipv4 = MappedAddress.isIpv4(clientHi, clientLo);
@@ -169,6 +184,7 @@ public final class ServiceNat {
         }
         int verdict = trackTranslatedFlow(v, i, revNatIndex, hairpin, nowNs);
         if (verdict == TRANSLATED) {
+            v.mark(i, v.mark(i) | MARK_CT_ACCOUNTED);
             // The service entry lives exactly as long as its flow: it closes when the flow's TCP
             // state closes and is refreshed by each forward packet, as the flow entry is.
             serviceEntry.expiresAtNs(ct.entry().expiresAtNs());

@@ -294,6 +294,11 @@ public final class ServiceLookup {
         return BackendEntry.port(backendSegment, backend);
     }
 
+    /** Returns: true when the backend runs on this node (its EndpointSlice names this node). */
+    public boolean backendIsLocal(long backend) {
+        return (BackendEntry.flags(backendSegment, backend) & BackendEntry.FLAG_NODE_LOCAL) != 0;
+    }
+
     /** Returns: the backend's {@link BackendState} code. */
     public int backendState(long backend) {
         return BackendEntry.state(backendSegment, backend);
