@@ -56,6 +56,8 @@ import java.nio.file.Path;
 public final class CtTable implements AutoCloseable {
     /** File and map name of the TCP table. */
     public static final String TCP_MAP_NAME = "ct_tcp";
+    /** Expiry is moved forward only in steps of at least this much (see {@code extend}). */
+    public static final long EXPIRY_GRANULARITY_NS = 1_000_000_000L;
     /** File and map name of the table for UDP, ICMP and other protocols. */
     public static final String NON_TCP_MAP_NAME = "ct_any";
 
@@ -289,10 +291,10 @@ public final class CtTable implements AutoCloseable {
             return entry.stateWord();
         }
         if (out.map != tcp) {
-            if (reply) {
+            if (reply && !entry.hasFlags(CtEntry.FLAG_SEEN_REPLY)) {
                 entry.addFlags(CtEntry.FLAG_SEEN_REPLY);
             }
-            entry.expiresAtNs(nowNs + lifetimes.nonTcpNs());
+            extend(entry, nowNs + lifetimes.nonTcpNs());
             return entry.stateWord();
         }
         int before = entry.stateWord();
@@ -305,13 +307,29 @@ public final class CtTable implements AutoCloseable {
             if (!CtTcp.closed(before)) {
                 entry.expiresAtNs(nowNs + lifetimes.tcpCloseNs());
             }
-        } else {
-            entry.expiresAtNs(nowNs + CtTcp.lifetimeNs(after, lifetimes));
-            if (CtTcp.closed(entry.stateWord())) {
-                entry.expiresAtNs(nowNs + lifetimes.tcpCloseNs());
-            }
+        } else if (extend(entry, nowNs + CtTcp.lifetimeNs(after, lifetimes)) && CtTcp.closed(entry.stateWord())) {
+            entry.expiresAtNs(nowNs + lifetimes.tcpCloseNs());
         }
         return after;
+    }
+
+    /**
+     * Moves an open flow's expiry to {@code expiresAtNs}, but only when that is at least
+     * {@link #EXPIRY_GRANULARITY_NS} later than the stored one: the expiry is a volatile store (it
+     * races the closing transition and the sweeper), and a store plus the re-read after it costs a
+     * full fence; most packets of a busy flow arrive within the same second and need neither.
+     * Lifetimes are therefore exact to within that granularity. A shorter lifetime (SYN after
+     * established) is written at once.
+     *
+     * @return true when it wrote
+     */
+    private static boolean extend(CtEntry entry, long expiresAtNs) {
+        long current = entry.expiresAtNs();
+        if (expiresAtNs - current < EXPIRY_GRANULARITY_NS && expiresAtNs >= current) {
+            return false;
+        }
+        entry.expiresAtNs(expiresAtNs);
+        return true;
     }
 
     // ---- tables ------------------------------------------------------------------------------------
