@@ -59,8 +59,9 @@ public final class Masquerade {
             if (v.verdict(i) != Verdict.CONTINUE) {
                 continue;
             }
-            boolean forced = (v.mark(i) & ServiceNat.MARK_SNAT_TO_NODE) != 0;
-            int verdict = translate(v, i, forced, nowNs);
+            int verdict = (v.mark(i) & ServiceNat.MARK_SNAT_TO_NODE) != 0
+                    ? translateToNode(v, i, nowNs)
+                    : translate(v, i, nowNs);
             if (verdict == TRANSLATED) {
                 translated++;
             } else {
@@ -72,7 +73,22 @@ public final class Masquerade {
 
     private static final int TRANSLATED = Integer.MAX_VALUE;
 
-    private int translate(FrameVector v, int i, boolean force, long nowNs) {
+    /**
+     * NodePort traffic to a backend on another node, already DNATed and tracked by
+     * {@link ServiceNat}, whose conntrack entry carries the SNAT flag: only the mapping and the
+     * rewrite are left.
+     */
+    private int translateToNode(FrameVector v, int i, long nowNs) {
+        int mapped = snat.mapEgress(v.srcHi(i), v.srcLo(i), v.srcPort(i), v.dstHi(i), v.dstLo(i), v.dstPort(i),
+                v.protocol(i), nowNs, mapping);
+        if (mapped < 0) {
+            return mapped;
+        }
+        int verdict = NatRewriter.rewrite(v, i, NatRewriter.SOURCE, mapping.natHi, mapping.natLo, mapping.natPort);
+        return verdict == Verdict.CONTINUE ? TRANSLATED : verdict;
+    }
+
+    private int translate(FrameVector v, int i, long nowNs) {
         if (!v.hasFlag(i, FrameVector.FLAG_L4) || v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
             return Verdict.CONTINUE;
         }
@@ -80,8 +96,8 @@ public final class Masquerade {
         long srcLo = v.srcLo(i);
         long dstHi = v.dstHi(i);
         long dstLo = v.dstLo(i);
-        boolean viaGateway = !force && egressGateway != null && egressGateway.egress(srcHi, srcLo, dstHi, dstLo, mapping);
-        if (!force && !viaGateway && !policy.masquerade(dstHi, dstLo)) {
+        boolean viaGateway = egressGateway != null && egressGateway.egress(srcHi, srcLo, dstHi, dstLo, mapping);
+        if (!viaGateway && !policy.masquerade(dstHi, dstLo)) {
             return Verdict.CONTINUE;
         }
         int status = conntrack.lookup(v, i, ct);

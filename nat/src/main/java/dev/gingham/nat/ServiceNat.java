@@ -41,7 +41,8 @@ import dev.gingham.packet.Verdict;
 public final class ServiceNat {
     /**
      * Frame mark bit set on external-scope traffic DNATed to a backend on another node: the
-     * {@link Masquerade} program then source-NATs it behind the node address.
+     * {@link Masquerade} program then source-NATs it behind the node address. Its conntrack
+     * entry already carries {@code FLAG_SNAT} (set here), so the mapping is released with it.
      */
     public static final int MARK_SNAT_TO_NODE = 1 << 30;
     /** Frame mark bit: this frame is already accounted on its conntrack entry (later programs must not count it again). */
@@ -142,7 +143,7 @@ public final class ServiceNat {
             if (backend == MapErrors.MISSING) {
                 return noBackend(v, i, frontend, -DropReason.NO_SERVICE.code());
             }
-            key.set(clientHi, clientLo, v.dstHi(i), v.dstLo(i), v.srcPort(i), v.dstPort(i), protocol, CtKey.FLAG_SERVICE);
+            // The scratch key still holds the service key: the explicit-key lookup left it as it was.
             CtEntry entry = ct.newEntry();
             entry.init(nowNs, serviceLifetimeNs(protocol));
             entry.backendId(backendId);
@@ -168,12 +169,10 @@ public final class ServiceNat {
         if (rewritten != Verdict.CONTINUE) {
             return rewritten;
         }
-        if (scope == Scope.EXTERNAL && !services.backendIsLocal(backend)) {
-            // NodePort / LoadBalancer / ExternalIP traffic to a backend on another node: the
-            // client is outside the cluster, so the source must become this node or the
-            // backend's replies would go straight to the client, bypassing the reverse NAT.
-            v.mark(i, v.mark(i) | MARK_SNAT_TO_NODE);
-        }
+        // NodePort / LoadBalancer / ExternalIP traffic to a backend on another node: the client
+        // is outside the cluster, so the source must become this node or the backend's replies
+        // would go straight to the client, bypassing the reverse NAT.
+        boolean snatToNode = scope == Scope.EXTERNAL && !services.backendIsLocal(backend);
         boolean hairpin = backendHi == clientHi && backendLo == clientLo;
         if (hairpin) {
             boolean ipv4 = MappedAddress.isIpv4(clientHi, clientLo);
@@ -182,9 +181,9 @@ public final class ServiceNat {
             }
             NatRewriter.rewrite(v, i, NatRewriter.SOURCE, hairpinHi, hairpinLo, NatRewriter.KEEP_PORT);
         }
-        int verdict = trackTranslatedFlow(v, i, revNatIndex, hairpin, nowNs);
+        int verdict = trackTranslatedFlow(v, i, revNatIndex, hairpin, snatToNode, nowNs);
         if (verdict == TRANSLATED) {
-            v.mark(i, v.mark(i) | MARK_CT_ACCOUNTED);
+            v.mark(i, v.mark(i) | MARK_CT_ACCOUNTED | (snatToNode ? MARK_SNAT_TO_NODE : 0));
             // The service entry lives exactly as long as its flow: it closes when the flow's TCP
             // state closes and is refreshed by each forward packet, as the flow entry is.
             serviceEntry.expiresAtNs(ct.entry().expiresAtNs());
@@ -197,8 +196,13 @@ public final class ServiceNat {
         return protocol == 6 ? conntrack.lifetimes().tcpSynNs() : conntrack.lifetimes().nonTcpNs();
     }
 
-    /** The flow entry on the translated tuple: created with the rev-NAT index, or accounted. */
-    private int trackTranslatedFlow(FrameVector v, int i, int revNatIndex, boolean hairpin, long nowNs) {
+    /**
+     * The flow entry on the translated tuple: created with the rev-NAT index (and, for a flow
+     * {@link Masquerade} will SNAT to the node, the SNAT flag, so that program needs no conntrack
+     * lookup of its own), or accounted.
+     */
+    private int trackTranslatedFlow(FrameVector v, int i, int revNatIndex, boolean hairpin, boolean snatToNode,
+                                    long nowNs) {
         int status = conntrack.lookup(v, i, ct);
         if (status < 0) {
             return status;
@@ -211,7 +215,8 @@ public final class ServiceNat {
             if (ct.created()) {
                 CtEntry entry = ct.entry();
                 entry.revNatIndex(revNatIndex);
-                entry.addFlags(CtEntry.FLAG_SERVICE_DNAT | (hairpin ? CtEntry.FLAG_HAIRPIN : 0));
+                entry.addFlags(CtEntry.FLAG_SERVICE_DNAT | (hairpin ? CtEntry.FLAG_HAIRPIN : 0)
+                        | (snatToNode ? CtEntry.FLAG_SNAT | CtEntry.FLAG_NODEPORT : 0));
             }
         } else {
             conntrack.account(v, i, nowNs, ct);
