@@ -1,6 +1,7 @@
 package dev.gingham.conntrack;
 
 import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.IcmpErrorPayload;
 import dev.gingham.packet.NetworkOrder;
 import dev.gingham.packet.header.Addresses;
@@ -179,7 +180,7 @@ public final class CtKey {
 
     /** Returns: true when the address pair is IPv4 (both IPv4-mapped). */
     public boolean ipv4() {
-        return srcHi() == 0 && (srcLo() >>> 32) == 0xFFFF && dstHi() == 0 && (dstLo() >>> 32) == 0xFFFF;
+        return MappedAddress.isIpv4(srcHi(), srcLo()) && MappedAddress.isIpv4(dstHi(), dstLo());
     }
 
     /** Returns: the protocol byte of the key at {@code keyOffset} without wrapping it. */
@@ -195,6 +196,6 @@ public final class CtKey {
     }
 
     private static String address(long hi, long lo) {
-        return hi == 0 && (lo >>> 32) == 0xFFFF ? Addresses.formatIpv4((int) lo) : "[" + Addresses.formatIpv6(hi, lo) + "]";
+        return MappedAddress.isIpv4(hi, lo) ? Addresses.formatIpv4(MappedAddress.ip4(lo)) : "[" + Addresses.formatIpv6(hi, lo) + "]";
     }
 }

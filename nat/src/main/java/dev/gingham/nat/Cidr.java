@@ -1,5 +1,6 @@
 package dev.gingham.nat;
 
+import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.header.Addresses;
 
 /**
@@ -17,7 +18,7 @@ public record Cidr(boolean ipv4, long hi, long lo, int prefixLength) {
         if (prefixLength < 0 || prefixLength > maxBits) {
             throw new IllegalArgumentException("prefix length " + prefixLength + " must be 0.." + maxBits);
         }
-        if (ipv4 && !IpAddress.isIpv4Mapped(hi, lo)) {
+        if (ipv4 && !MappedAddress.isIpv4(hi, lo)) {
             throw new IllegalArgumentException("an IPv4 prefix must be held IPv4-mapped");
         }
     }
@@ -44,7 +45,7 @@ public record Cidr(boolean ipv4, long hi, long lo, int prefixLength) {
         }
         try {
             if (address.indexOf(':') < 0) {
-                return new Cidr(true, 0, IpAddress.mapped(Addresses.parseIpv4(address)), length);
+                return new Cidr(true, 0, MappedAddress.lo4(Addresses.parseIpv4(address)), length);
             }
             long[] hiLo = new long[2];
             Addresses.parseIpv6(address, hiLo);

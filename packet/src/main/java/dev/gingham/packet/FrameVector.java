@@ -51,7 +51,6 @@ public final class FrameVector {
     /** Offset value meaning "this layer is absent". */
     public static final long NO_OFFSET = -1L;
 
-    private static final long IPV4_MAPPED_PREFIX = MappedAddress.IPV4_PREFIX;
 
     private final BufferPool pool;
     private final MemorySegment segment;
@@ -399,12 +398,12 @@ public final class FrameVector {
 
     public void src4(int i, int address) {
         srcHi[i] = 0;
-        srcLo[i] = IPV4_MAPPED_PREFIX | (address & 0xFFFF_FFFFL);
+        srcLo[i] = MappedAddress.lo4(address);
     }
 
     public void dst4(int i, int address) {
         dstHi[i] = 0;
-        dstLo[i] = IPV4_MAPPED_PREFIX | (address & 0xFFFF_FFFFL);
+        dstLo[i] = MappedAddress.lo4(address);
     }
 
     public void src6(int i, long hi, long lo) {

@@ -46,7 +46,6 @@ public final class IcmpErrorPayload {
     /** Bytes of the quoted L4 header that must be present (RFC 792: "64 bits of data"). */
     public static final int MIN_QUOTED_L4_BYTES = 8;
 
-    private static final long IPV4_MAPPED_PREFIX = 0x0000_FFFF_0000_0000L;
 
     private boolean ipv6;
     private long l3Offset;
@@ -127,9 +126,9 @@ public final class IcmpErrorPayload {
         }
         protocol = u8(segment, l3 + Ipv4Header.PROTOCOL_OFFSET);
         srcHi = 0;
-        srcLo = IPV4_MAPPED_PREFIX | (NetworkOrder.u32(segment, l3 + Ipv4Header.SRC_OFFSET) & 0xFFFF_FFFFL);
+        srcLo = MappedAddress.lo4(NetworkOrder.u32(segment, l3 + Ipv4Header.SRC_OFFSET));
         dstHi = 0;
-        dstLo = IPV4_MAPPED_PREFIX | (NetworkOrder.u32(segment, l3 + Ipv4Header.DST_OFFSET) & 0xFFFF_FFFFL);
+        dstLo = MappedAddress.lo4(NetworkOrder.u32(segment, l3 + Ipv4Header.DST_OFFSET));
         l4Offset = l3 + headerLength;
         return Verdict.CONTINUE;
     }

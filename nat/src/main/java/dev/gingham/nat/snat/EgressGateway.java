@@ -1,5 +1,6 @@
 package dev.gingham.nat.snat;
 
+import dev.gingham.packet.MappedAddress;
 import dev.gingham.nat.IpAddress;
 import dev.gingham.nat.Cidr;
 
@@ -106,7 +107,7 @@ public final class EgressGateway implements AutoCloseable {
                 continue;
             }
             int result = NONE;
-            long classOffset = g.sources4.lookup(IpAddress.mapped(src));
+            long classOffset = g.sources4.lookup(MappedAddress.lo4(src));
             if (classOffset != MapErrors.MISSING) {
                 long selection = g.sources4.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, classOffset);
                 long rule = g.rules4.lookup6((selection << 32) | (dst & 0xFFFF_FFFFL), 0);
@@ -128,8 +129,8 @@ public final class EgressGateway implements AutoCloseable {
      * @return true when a policy applies
      */
     public boolean egress(long srcHi, long srcLo, long dstHi, long dstLo, SnatResult out) {
-        if (IpAddress.isIpv4Mapped(dstHi, dstLo)) {
-            if (!IpAddress.isIpv4Mapped(srcHi, srcLo)) {
+        if (MappedAddress.isIpv4(dstHi, dstLo)) {
+            if (!MappedAddress.isIpv4(srcHi, srcLo)) {
                 return false;
             }
             int ip = egressIp4((int) srcLo, (int) dstLo);
@@ -137,7 +138,7 @@ public final class EgressGateway implements AutoCloseable {
                 return false;
             }
             out.natHi = 0;
-            out.natLo = IpAddress.mapped(ip);
+            out.natLo = MappedAddress.lo4(ip);
             return true;
         }
         MemorySegment key = out.scratch;

@@ -1,6 +1,6 @@
 package dev.gingham.nat.snat;
 
-import dev.gingham.nat.IpAddress;
+import dev.gingham.packet.MappedAddress;
 import dev.gingham.nat.Cidr;
 
 import dev.gingham.maps.LpmTrie;
@@ -88,7 +88,7 @@ public final class MasqueradePolicy implements AutoCloseable {
      * destinations arrive IPv4-mapped.
      */
     public boolean masquerade(long dstHi, long dstLo) {
-        if (IpAddress.isIpv4Mapped(dstHi, dstLo)) {
+        if (MappedAddress.isIpv4(dstHi, dstLo)) {
             return v4.lookup4((int) dstLo) == MapErrors.MISSING;
         }
         return v6.lookup6(dstHi, dstLo) == MapErrors.MISSING;
@@ -96,7 +96,7 @@ public final class MasqueradePolicy implements AutoCloseable {
 
     /** Returns: {@link #MASQUERADE} or the EXCLUDED_* reason of the longest matching exclusion (for dumps and tests). */
     public int exclusion(long dstHi, long dstLo) {
-        boolean ipv4 = IpAddress.isIpv4Mapped(dstHi, dstLo);
+        boolean ipv4 = MappedAddress.isIpv4(dstHi, dstLo);
         LpmTrie trie = ipv4 ? v4 : v6;
         long offset = ipv4 ? v4.lookup4((int) dstLo) : v6.lookup6(dstHi, dstLo);
         return offset == MapErrors.MISSING ? MASQUERADE : trie.segment().get(ValueLayout.JAVA_INT_UNALIGNED, offset);

@@ -1,6 +1,6 @@
 package dev.gingham.nat.snat;
 
-import dev.gingham.nat.IpAddress;
+import dev.gingham.packet.MappedAddress;
 
 import dev.gingham.maps.ArrayMap;
 import dev.gingham.maps.HashMap;
@@ -91,7 +91,7 @@ final class PortPools implements AutoCloseable {
      * @return {@link MapErrors#OK} or {@link MapErrors#E2BIG} when maxNatAddresses are in use
      */
     int register(long natHi, long natLo) {
-        int icmp = IpAddress.isIpv4Mapped(natHi, natLo) ? PROTOCOL_ICMP : PROTOCOL_ICMPV6;
+        int icmp = MappedAddress.isIpv4(natHi, natLo) ? PROTOCOL_ICMP : PROTOCOL_ICMPV6;
         int needed = 0;
         for (int protocol : new int[] {PROTOCOL_TCP, PROTOCOL_UDP, icmp}) {
             if (find(natHi, natLo, protocol, controlScratch, 0) < 0) {

@@ -1,6 +1,6 @@
 package dev.gingham.nat.snat;
 
-import dev.gingham.nat.IpAddress;
+import dev.gingham.packet.MappedAddress;
 import dev.gingham.nat.Cidr;
 
 import dev.gingham.packet.header.Addresses;
@@ -42,7 +42,7 @@ public record SnatConfig(int nodeIpv4, long nodeIpv6Hi, long nodeIpv6Lo, int min
         if (nodeIpv4 == 0) {
             errors.add("nodeIpv4: required (0.0.0.0 cannot be a masquerade address)");
         }
-        if ((nodeIpv6Hi != 0 || nodeIpv6Lo != 0) && IpAddress.isIpv4Mapped(nodeIpv6Hi, nodeIpv6Lo)) {
+        if ((nodeIpv6Hi != 0 || nodeIpv6Lo != 0) && MappedAddress.isIpv4(nodeIpv6Hi, nodeIpv6Lo)) {
             errors.add("nodeIpv6: " + Addresses.formatIpv6(nodeIpv6Hi, nodeIpv6Lo) + " is IPv4-mapped; give the IPv4 address as nodeIpv4");
         }
         if (minPort < 1 || minPort > 65535 || maxPort < 1 || maxPort > 65535 || minPort > maxPort) {

@@ -1,6 +1,6 @@
 package dev.gingham.nat.snat;
 
-import dev.gingham.nat.IpAddress;
+import dev.gingham.packet.MappedAddress;
 
 import dev.gingham.maps.HashMap;
 import dev.gingham.maps.MapErrors;
@@ -145,7 +145,7 @@ public final class SnatTable implements AutoCloseable {
     }
 
     private void registerNodeAddresses() {
-        requireOk(addNatAddress(0, IpAddress.mapped(config.nodeIpv4())), "node IPv4");
+        requireOk(addNatAddress(0, MappedAddress.lo4(config.nodeIpv4())), "node IPv4");
         if (config.hasNodeIpv6()) {
             requireOk(addNatAddress(config.nodeIpv6Hi(), config.nodeIpv6Lo()), "node IPv6");
         }
@@ -176,9 +176,9 @@ public final class SnatTable implements AutoCloseable {
      */
     public int mapEgress(long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int protocol,
                          long nowNs, SnatResult out) {
-        if (IpAddress.isIpv4Mapped(dstHi, dstLo)) {
+        if (MappedAddress.isIpv4(dstHi, dstLo)) {
             return mapEgress(srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, protocol,
-                    0, IpAddress.mapped(config.nodeIpv4()), nowNs, out);
+                    0, MappedAddress.lo4(config.nodeIpv4()), nowNs, out);
         }
         if (!config.hasNodeIpv6()) {
             return NO_MAPPING;

@@ -1,5 +1,7 @@
 package dev.gingham.packet.header;
 
+import dev.gingham.packet.MappedAddress;
+
 /**
  * Text forms of the address representations the flyweights use: IPv4 as an {@code int},
  * IPv6 as two {@code long}s (hi = bytes 0-7, lo = bytes 8-15), MAC as the low 48 bits of a
@@ -89,8 +91,8 @@ public final class Addresses {
      * IPv4-mapped address as "::ffff:a.b.c.d".
      */
     public static String formatIpv6(long hi, long lo) {
-        if (hi == 0 && (lo >>> 32) == 0xFFFF) {
-            return "::ffff:" + formatIpv4((int) lo);
+        if (MappedAddress.isIpv4(hi, lo)) {
+            return "::ffff:" + formatIpv4(MappedAddress.ip4(lo));
         }
         int[] groups = new int[8];
         for (int i = 0; i < 4; i++) {
