@@ -1,12 +1,15 @@
 package dev.gingham.conntrack;
 
+import dev.gingham.maps.KeyHash;
 import dev.gingham.packet.FrameVector;
-import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.IcmpErrorPayload;
+import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.NetworkOrder;
 import dev.gingham.packet.header.Addresses;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Flyweight over a conntrack key: the flow tuple, 40 bytes, 8-byte aligned, the key of both
@@ -90,16 +93,45 @@ public final class CtKey {
 
     /** Writes every field (pad zeroed). Ports are u16, protocol and flags u8. */
     public CtKey set(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int protocol, int flags) {
-        NetworkOrder.u64(segment, offset + SRC_HI_OFFSET, srcHi);
-        NetworkOrder.u64(segment, offset + SRC_LO_OFFSET, srcLo);
-        NetworkOrder.u64(segment, offset + DST_HI_OFFSET, dstHi);
-        NetworkOrder.u64(segment, offset + DST_LO_OFFSET, dstLo);
-        NetworkOrder.u16(segment, offset + SRC_PORT_OFFSET, srcPort);
-        NetworkOrder.u16(segment, offset + DST_PORT_OFFSET, dstPort);
-        NetworkOrder.u8(segment, offset + PROTOCOL_OFFSET, protocol);
-        NetworkOrder.u8(segment, offset + FLAGS_OFFSET, flags);
-        NetworkOrder.u16(segment, offset + PAD_OFFSET, 0);
+        MemorySegment s = segment;
+        long at = offset;
+        s.set(NATIVE_WORD, at, word(srcHi));
+        s.set(NATIVE_WORD, at + SRC_LO_OFFSET, word(srcLo));
+        s.set(NATIVE_WORD, at + DST_HI_OFFSET, word(dstHi));
+        s.set(NATIVE_WORD, at + DST_LO_OFFSET, word(dstLo));
+        s.set(NATIVE_WORD, at + SRC_PORT_OFFSET, lastWord(srcPort, dstPort, protocol, flags));
         return this;
+    }
+
+    /**
+     * Returns: the hash, in a map of this seed, of the key {@link #set} would write: the same
+     * value as {@code map.hash(key)} of the written key, computed from the fields in registers
+     * (a vector loop's first pass hashes every frame this way without touching memory).
+     */
+    public static long hash(long seed, long srcHi, long srcLo, long dstHi, long dstLo,
+                            int srcPort, int dstPort, int protocol, int flags) {
+        long h = KeyHash.start(seed, LENGTH);
+        h = KeyHash.mix(h, word(srcHi));
+        h = KeyHash.mix(h, word(srcLo));
+        h = KeyHash.mix(h, word(dstHi));
+        h = KeyHash.mix(h, word(dstLo));
+        h = KeyHash.mix(h, lastWord(srcPort, dstPort, protocol, flags));
+        return KeyHash.finish(h, LENGTH);
+    }
+
+    /** 8 key bytes as one native-order word: how a key is written in one store and how maps hash it. */
+    private static final ValueLayout.OfLong NATIVE_WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+
+    /** Returns: the native-order word of 8 bytes that hold {@code networkOrderValue} big-endian. */
+    private static long word(long networkOrderValue) {
+        return NATIVE_BIG_ENDIAN ? networkOrderValue : Long.reverseBytes(networkOrderValue);
+    }
+
+    /** Returns: the native-order word of bytes 32-39: ports (big-endian), protocol, flags, zero pad. */
+    private static long lastWord(int srcPort, int dstPort, int protocol, int flags) {
+        return word(((long) (srcPort & 0xFFFF) << 48) | ((long) (dstPort & 0xFFFF) << 32)
+                | ((long) (protocol & 0xFF) << 24) | ((long) (flags & 0xFF) << 16));
     }
 
     /** Fills the key with frame {@code i}'s tuple as it travels (source = the frame's sender), flags 0. */

@@ -38,6 +38,8 @@ public final class CtResult {
     HashMap map;
     long entryOffset = MapErrors.MISSING;
     boolean created;
+    /** Where {@link CtTable#prefetch} folds the words it touched, so the loads are not optimised away. */
+    long prefetchSink;
 
     public CtResult() {
         // Off-heap so maps hash and compare it like any key; freed with this object.

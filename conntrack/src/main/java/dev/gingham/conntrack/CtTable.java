@@ -38,7 +38,7 @@ import java.nio.file.Path;
  * }
  * }</pre>
  * Lookups allocate nothing, take no lock and never throw for packet content; creates take the
- * map's per-key stripe (see {@link HashMap}); {@link #account} is lock-free (atomic adds and a
+ * map's per-key stripe (see {@link HashMap}); {@link #account} is lock-free (plain counter adds and a
  * compare-and-set on the state word).
  *
  * <p><b>Expiry</b> is decided by the sweeper alone: a lookup finds an entry past its expiry that
@@ -62,6 +62,12 @@ public final class CtTable implements AutoCloseable {
     public static final String NON_TCP_MAP_NAME = "ct_any";
 
     private static final int CREATE_ATTEMPTS = 2;
+    /**
+     * "No precomputed hash": the one 64-bit value {@link #prefetch} never hands out for a real
+     * tuple (it would need the key's hash to be exactly this; if it ever is, that lookup merely
+     * hashes again).
+     */
+    public static final long NO_HASH = Long.MIN_VALUE;
 
     private final HashMap tcp;
     private final HashMap nonTcp;
@@ -128,6 +134,53 @@ public final class CtTable implements AutoCloseable {
      *         for an error with a bogus quote, {@code DropReason.UNKNOWN_L3} for a non-IP frame
      */
     public int lookup(FrameVector vector, int i, CtResult out) {
+        return lookup(vector, i, NO_HASH, out);
+    }
+
+    /**
+     * The first pass of a vector loop: hashes every frame's forward tuple into {@code hashes}
+     * and touches the slot each probe starts at, so that when the second pass calls
+     * {@link #lookup(FrameVector, int, long, CtResult)} with {@code hashes[i]}, the entries are
+     * in cache. Looked up frame by frame, every lookup in a large table waits for its own cache
+     * miss; touched together in a tight loop, the misses of a whole vector overlap. The two
+     * steps are separate loops on purpose: the touching loop must be small for the CPU to keep
+     * many misses in flight.
+     *
+     * <p>Only the forward tuple is touched: it is what established packets of the original
+     * direction find. A reply, an ICMP error and a non-IP frame gain nothing and lose nothing
+     * (non-IP frames get {@link #NO_HASH}).
+     *
+     * @param hashes at least {@code vector.count()} long, written from index 0
+     */
+    public void prefetch(FrameVector vector, int from, int to, long[] hashes, CtResult scratch) {
+        for (int i = from; i < to; i++) {
+            hashes[i] = forwardHash(vector, i);
+        }
+        long sink = 0;
+        for (int i = from; i < to; i++) {
+            long hash = hashes[i];
+            if (hash != NO_HASH) {
+                sink += mapFor(vector.protocol(i)).prefetch(hash);
+            }
+        }
+        scratch.prefetchSink += sink;
+    }
+
+    /** Returns: the hash of frame {@code i}'s forward tuple in its table, or {@link #NO_HASH} for a non-IP frame. */
+    private long forwardHash(FrameVector vector, int i) {
+        if (!vector.hasFlag(i, FrameVector.FLAG_IPV4) && !vector.hasFlag(i, FrameVector.FLAG_IPV6)) {
+            return NO_HASH;
+        }
+        int protocol = vector.protocol(i);
+        return CtKey.hash(mapFor(protocol).seed(), vector.srcHi(i), vector.srcLo(i), vector.dstHi(i), vector.dstLo(i),
+                vector.srcPort(i), vector.dstPort(i), protocol, 0);
+    }
+
+    /**
+     * {@link #lookup(FrameVector, int, CtResult)} with the forward tuple's hash from
+     * {@link #prefetch} (or {@code NO_HASH}): the same result, without hashing the tuple again.
+     */
+    public int lookup(FrameVector vector, int i, long forwardHash, CtResult out) {
         out.reset();
         if (!vector.hasFlag(i, FrameVector.FLAG_IPV4) && !vector.hasFlag(i, FrameVector.FLAG_IPV6)) {
             return DropReason.UNKNOWN_L3.verdict();
@@ -156,7 +209,9 @@ public final class CtTable implements AutoCloseable {
         }
         HashMap map = mapFor(vector.protocol(i));
         key.fromFrame(vector, i);
-        long offset = map.lookup(scratch, CtResult.KEY_OFFSET);
+        long offset = forwardHash == NO_HASH
+                ? map.lookup(scratch, CtResult.KEY_OFFSET)
+                : map.lookup(scratch, CtResult.KEY_OFFSET, forwardHash);
         if (offset != MapErrors.MISSING) {
             out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
             return CtStatus.ESTABLISHED;

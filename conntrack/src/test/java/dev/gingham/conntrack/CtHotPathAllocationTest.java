@@ -1,5 +1,6 @@
 package dev.gingham.conntrack;
 
+import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * lookup + account (and create's refusal and race paths, and a sweep) allocate nothing
+ * prefetch, lookup + account (and create's refusal and race paths, and a sweep) allocate nothing
  * (DESIGN.md §3), measured with the JVM's per-thread allocation counter over a warmed-up loop.
  */
 class CtHotPathAllocationTest {
@@ -68,11 +69,15 @@ class CtHotPathAllocationTest {
             }
             CtSweeper sweeper = new CtSweeper(table, CtExpiryListener.NONE, 16);
             long[] now = {1L};
+            long[] hashes = new long[FrameVector.MAX_FRAMES];
             Runnable loop = () -> {
                 for (int round = 0; round < 2_000; round++) {
                     long nowNs = now[0]++;
+                    table.prefetch(frames.vector, 0, frames.vector.count(), hashes, result);
                     for (int i : index) {
-                        int status = table.lookup(frames.vector, i, result);
+                        int status = (round & 1) == 0
+                                ? table.lookup(frames.vector, i, result)
+                                : table.lookup(frames.vector, i, hashes[i], result);
                         if (status == CtStatus.NEW || i == index[9]) {
                             sink += table.create(frames.vector, i, nowNs, result);
                         } else if (status > CtStatus.NEW) {

@@ -43,6 +43,24 @@ class CtKeyTest {
     }
 
     @Test
+    void shouldHashLikeTheMapWhenHashedFromFieldsInRegisters() {
+        try (dev.gingham.maps.HashMap map = dev.gingham.maps.HashMap.create(
+                dev.gingham.maps.MapSpec.hash("ct", CtKey.LENGTH, CtEntry.LENGTH, 16), 0x5EEDL)) {
+            long[][] tuples = {
+                    {0, 0x0000_FFFF_0A00_0001L, 0, 0x0000_FFFF_0A60_0001L, 40000, 80, 6, 0},
+                    {0x2001_0DB8_0000_0001L, 2, 0x2001_0DB8_0000_0002L, 0xFFFF_FFFF_FFFF_FFFFL, 65535, 1, 17, CtKey.FLAG_SERVICE},
+                    {0, 0x0000_FFFF_C0A8_0101L, 0, 0x0000_FFFF_0808_0808L, 7, 7, 1, 0},
+            };
+            for (long[] t : tuples) {
+                key.set(t[0], t[1], t[2], t[3], (int) t[4], (int) t[5], (int) t[6], (int) t[7]);
+                assertEquals(map.hash(memory, 0),
+                        CtKey.hash(map.seed(), t[0], t[1], t[2], t[3], (int) t[4], (int) t[5], (int) t[6], (int) t[7]),
+                        key.toString());
+            }
+        }
+    }
+
+    @Test
     void shouldSwapAddressesAndPortsWhenKeyIsReversed() {
         int i = frames.only(PacketBuilder.udp4("10.0.0.1", 5353, "10.96.0.10", 53).build());
         key.fromFrameReversed(frames.vector, i);

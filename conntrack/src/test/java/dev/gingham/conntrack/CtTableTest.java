@@ -2,6 +2,7 @@ package dev.gingham.conntrack;
 
 import dev.gingham.maps.MapErrors;
 import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,40 @@ class CtTableTest {
         assertEquals(54 + 154, e.txBytes());
         assertEquals(3, e.rxPackets());
         assertEquals(54 + 1054 + 1054, e.rxBytes());
+    }
+
+    @Test
+    void shouldGiveTheSameResultWhenAVectorIsPrefetchedBeforeItsLookups() {
+        create(tcp(40000, SYN), T0);
+        create(PacketBuilder.udp4("10.0.0.1", 5353, "10.96.0.10", 53).build(), T0);
+        byte[][] batch = {
+                tcp(40000, ACK),                                                                  // ESTABLISHED
+                PacketBuilder.tcp4("10.0.0.2", 80, "10.0.0.1", 40000).flags(ACK).build(),       // REPLY
+                PacketBuilder.udp4("10.0.0.1", 5353, "10.96.0.10", 53).build(),                 // ESTABLISHED, other table
+                PacketBuilder.udp4("10.96.0.10", 53, "10.0.0.1", 5353).build(),                 // REPLY, other table
+                tcp(40001, SYN),                                                                  // NEW
+                PacketBuilder.arpRequest("02:00:00:00:00:01", "10.0.0.1", "10.0.0.2").build(),  // not IP
+        };
+        frames.vector.releaseAll();
+        int[] index = new int[batch.length];
+        for (int f = 0; f < batch.length; f++) {
+            index[f] = frames.add(batch[f]);
+        }
+        long[] hashes = new long[FrameVector.MAX_FRAMES];
+        table.prefetch(frames.vector, 0, frames.vector.count(), hashes, result);
+        CtResult plain = new CtResult();
+        int[] expected = {CtStatus.ESTABLISHED, CtStatus.REPLY, CtStatus.ESTABLISHED, CtStatus.REPLY, CtStatus.NEW,
+                DropReason.UNKNOWN_L3.verdict()};
+        for (int f = 0; f < batch.length; f++) {
+            int i = index[f];
+            int withHash = table.lookup(frames.vector, i, hashes[i], result);
+            int without = table.lookup(frames.vector, i, plain);
+            assertEquals(expected[f], withHash, "frame " + f);
+            assertEquals(without, withHash, "frame " + f);
+            assertEquals(plain.entryOffset(), result.entryOffset(), "frame " + f);
+            assertEquals(plain.direction(), result.direction(), "frame " + f);
+        }
+        assertEquals(CtTable.NO_HASH, hashes[index[5]], "a non-IP frame has no tuple to hash");
     }
 
     @Test

@@ -97,10 +97,6 @@ final class HashTable {
      */
     static final VarHandle ATOMIC = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();
 
-    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
-    private static final long C1 = 0x87C37B91114253D5L;
-    private static final long C2 = 0x4CF5AD432745937FL;
-
     private final MapMemory memory;
     private final MemorySegment segment;
     private final boolean lru;
@@ -196,12 +192,12 @@ final class HashTable {
 
     // ---------------------------------------------------------------- hashing
 
-    /** A seeded 64-bit hash of the key bytes: murmur3-style rounds over 8-byte chunks, then fmix64. */
+    /** A seeded 64-bit hash of the key bytes: {@link KeyHash} over 8-byte chunks, then a tail word. */
     static long hash(MemorySegment key, long offset, int length, long seed) {
-        long h = seed ^ (length * GOLDEN);
+        long h = KeyHash.start(seed, length);
         int i = 0;
         for (; i <= length - 8; i += 8) {
-            h = round(h, key.get(LONG_U, offset + i));
+            h = KeyHash.mix(h, key.get(LONG_U, offset + i));
         }
         if (i < length) {
             long tail = 0;
@@ -219,32 +215,14 @@ final class HashTable {
             if (length - i >= 1) {
                 tail |= (key.get(BYTE, offset + i) & 0xFFL) << shift;
             }
-            h = round(h, tail);
+            h = KeyHash.mix(h, tail);
         }
-        return fmix64(h ^ length);
+        return KeyHash.finish(h, length);
     }
 
     /** The same value as {@link #hash} of the 8 native-order bytes of {@code key}. */
     static long hashLong(long key, long seed) {
-        return fmix64(round(seed ^ (8 * GOLDEN), key) ^ 8);
-    }
-
-    private static long round(long h, long k) {
-        k *= C1;
-        k = Long.rotateLeft(k, 31);
-        k *= C2;
-        h ^= k;
-        h = Long.rotateLeft(h, 27);
-        return h * 5 + 0x52DCE729L;
-    }
-
-    private static long fmix64(long h) {
-        h ^= h >>> 33;
-        h *= 0xFF51AFD7ED558CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CEB9FE1A85EC53L;
-        h ^= h >>> 33;
-        return h;
+        return KeyHash.finish(KeyHash.mix(KeyHash.start(seed, 8), key), 8);
     }
 
     // ---------------------------------------------------------------- accessors
@@ -301,6 +279,42 @@ final class HashTable {
         requireLongKey();
         int slot = find(null, 0L, key, hashLong(key, seed));
         return slot < 0 ? MapErrors.MISSING : found(slot);
+    }
+
+    long lookup(MemorySegment key, long keyOffset, long hash) {
+        int slot = find(key, keyOffset, 0L, hash);
+        return slot < 0 ? MapErrors.MISSING : found(slot);
+    }
+
+    long lookup(long key, long hash) {
+        requireLongKey();
+        int slot = find(null, 0L, key, hash);
+        return slot < 0 ? MapErrors.MISSING : found(slot);
+    }
+
+    long seed() {
+        return seed;
+    }
+
+    long hashOf(MemorySegment key, long keyOffset) {
+        return hash(key, keyOffset, keySize, seed);
+    }
+
+    long hashOfLong(long key) {
+        requireLongKey();
+        return hashLong(key, seed);
+    }
+
+    /** Loads one word of every cache line the hash's home slot spans (its first, each 64 bytes on, its last). */
+    long prefetch(long hash) {
+        MemorySegment s = segment;
+        long slot = slotsOffset + (long) ((int) hash & mask) * slotBytes;
+        long last = slot + slotBytes - 8;
+        long sum = s.get(LONG, last);
+        for (long at = slot; at < last; at += 64) {
+            sum += s.get(LONG, at);
+        }
+        return sum;
     }
 
     /** The value offset of a found slot; an LRU lookup also marks the entry referenced. */

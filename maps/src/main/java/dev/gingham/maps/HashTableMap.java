@@ -81,6 +81,54 @@ abstract sealed class HashTableMap implements OffHeapMap permits HashMap, LruHas
     }
 
     /**
+     * Returns: the key's hash in this map (seeded per map), for {@link #prefetch} and
+     * {@link #lookup(MemorySegment, long, long)}: a vector loop hashes every frame's key and
+     * touches its slot first, then looks the keys up, so the cache misses of a whole vector
+     * overlap instead of being paid one after another.
+     */
+    public long hash(MemorySegment key, long keyOffset) {
+        return table.hashOf(key, keyOffset);
+    }
+
+    /** Returns: the map's hash seed, for hashing a key word by word with {@link KeyHash}. */
+    public long seed() {
+        return table.seed();
+    }
+
+    /** Returns: {@link #hash(MemorySegment, long)} of an 8-byte native-order key. */
+    public long hash(long key) {
+        return table.hashOfLong(key);
+    }
+
+    /**
+     * Reads a word of every cache line of the slot where a key of this hash starts its probe, so
+     * the slot's lines are on their way by the time the lookup comes. Call it in a loop of its
+     * own over hashes computed before: the smaller the loop, the more of these loads the CPU
+     * keeps in flight at once (each one that misses waits for memory, and the CPU can only run
+     * as far ahead as its reorder window). Java has no prefetch
+     * instruction; these are ordinary loads, and the caller must use the result (fold it into a
+     * field, for example) or the compiler drops them.
+     *
+     * @return the two words added together (meaningless; only for the caller to keep)
+     */
+    public long prefetch(long hash) {
+        return table.prefetch(hash);
+    }
+
+    /**
+     * {@link #lookup(MemorySegment, long)} with the key's {@link #hash(MemorySegment, long)}
+     * already computed. A wrong hash finds nothing (never a wrong entry).
+     */
+    public long lookup(MemorySegment key, long keyOffset, long hash) {
+        return table.lookup(key, keyOffset, hash);
+    }
+
+    /** {@link #lookup(long)} with the key's {@link #hash(long)} already computed. */
+    public long lookup(long key, long hash) {
+        return table.lookup(key, hash);
+    }
+
+    /**
      * Copies a key's value into {@code dst} as one consistent snapshot (never half of one update
      * and half of another), waiting while a writer rewrites it. An {@link LruHashMap} also marks
      * the key referenced.

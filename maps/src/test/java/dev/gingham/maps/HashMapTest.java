@@ -69,6 +69,52 @@ class HashMapTest {
     }
 
     @Test
+    void shouldFindTheSameEntryWhenLookedUpWithItsPrecomputedHash() {
+        try (HashMap map = map13(100)) {
+            for (int k = 0; k < 50; k++) {
+                assertEquals(MapErrors.OK, map.update(key13(k, 0), 0, value24(k, k, k), 3, UpdateFlags.NOEXIST));
+            }
+            for (int k = 0; k < 60; k++) {
+                MemorySegment key = key13(k, 0);
+                long hash = map.hash(key, 0);
+                map.prefetch(hash);
+                assertEquals(map.lookup(key, 0), map.lookup(key, 0, hash), "key " + k);
+            }
+        }
+    }
+
+    @Test
+    void shouldMissWhenLookedUpWithAnotherKeysHash() {
+        try (HashMap map = HashMap.create(MapSpec.hash("h", KEY, VALUE, 1000), 5L)) {
+            MemorySegment key = key13(1, 0);
+            assertEquals(MapErrors.OK, map.update(key, 0, value24(1, 1, 1), 3, UpdateFlags.NOEXIST));
+            long hash = map.hash(key, 0);
+            // The neighbouring home slot is empty (one key in 2048 slots): the probe stops there.
+            assertEquals(MapErrors.MISSING, map.lookup(key, 0, hash ^ 1));
+            assertTrue(map.lookup(key, 0, hash) >= 0);
+        }
+    }
+
+    @Test
+    void shouldHashLikeTheMapWhenKeyIsHashedWordByWord() {
+        try (HashMap map = HashMap.create(MapSpec.hash("w", 16, 8, 10), 0x1234L)) {
+            MemorySegment key = arena.allocate(16, 8);
+            key.set(ValueLayout.JAVA_LONG, 0, 0x0102_0304_0506_0708L);
+            key.set(ValueLayout.JAVA_LONG, 8, -42L);
+            long words = KeyHash.finish(KeyHash.mix(KeyHash.mix(KeyHash.start(map.seed(), 16),
+                    0x0102_0304_0506_0708L), -42L), 16);
+            assertEquals(map.hash(key, 0), words);
+            assertEquals(0x1234L, map.seed());
+        }
+        try (HashMap longs = HashMap.create(MapSpec.hash("l", 8, 8, 10), 9L)) {
+            MemorySegment key = arena.allocate(8, 8);
+            key.set(ValueLayout.JAVA_LONG, 0, 77L);
+            assertEquals(longs.hash(key, 0), longs.hash(77L));
+            assertEquals(longs.hash(77L), KeyHash.finish(KeyHash.mix(KeyHash.start(9L, 8), 77L), 8));
+        }
+    }
+
+    @Test
     void shouldFindKeyWhenLookupKeySitsAtUnalignedOffsetOfAnotherSegment() {
         try (HashMap map = map13(100)) {
             MemorySegment stored = key13(99, 5);
