@@ -21,7 +21,7 @@ import java.lang.invoke.VarHandle;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |  state word (i32): bits 0-7 tcpState, 8-15 zero, 16-31 flags  | 48
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |       revNatIndex (u16)       |       reserved (zero)         | 52
+ * |                       revNatIndex (u32)                       | 52
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |                        backendId (u32)                        | 56
  * |                        srcIdentity (u32)                      | 60
@@ -92,7 +92,6 @@ public final class CtEntry {
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
 
     private MemorySegment segment;
     private long offset;
@@ -261,11 +260,11 @@ public final class CtEntry {
 
     /** Returns: the service whose VIP replies are rewritten back to (0: none). */
     public int revNatIndex() {
-        return segment.get(SHORT, offset + REV_NAT_INDEX_OFFSET) & 0xFFFF;
+        return (int) INT.get(segment, offset + REV_NAT_INDEX_OFFSET);
     }
 
     public CtEntry revNatIndex(int value) {
-        segment.set(SHORT, offset + REV_NAT_INDEX_OFFSET, (short) value);
+        INT.set(segment, offset + REV_NAT_INDEX_OFFSET, value);
         return this;
     }
 

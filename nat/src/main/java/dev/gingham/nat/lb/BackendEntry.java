@@ -12,10 +12,10 @@ import java.lang.foreign.ValueLayout;
  *
  * <h2>Value (32 bytes)</h2>
  * <pre>
- *  0               8               16     18    19    20      22    23   24        26     28      32
- *  +---------------+---------------+------+-----+-----+-------+-----+----+---------+------+-------+
- *  | addrHi u64    | addrLo u64    | port |proto|state|weight |flags|pad |serviceId| zone | pad   |
- *  +---------------+---------------+------+-----+-----+-------+-----+----+---------+------+-------+
+ *  0               8               16     18    19    20      22    23   24          28     30    32
+ *  +---------------+---------------+------+-----+-----+-------+-----+----+-----------+------+-----+
+ *  | addrHi u64    | addrLo u64    | port |proto|state|weight |flags|pad |serviceId  | zone | pad |
+ *  +---------------+---------------+------+-----+-----+-------+-----+----+-----------+------+-----+
  * </pre>
  * port is the target port (host order), state a {@link BackendState} code, flags
  * {@link #FLAG_NODE_LOCAL}, serviceId the owning service port. A backend serving two service ports
@@ -34,7 +34,7 @@ public final class BackendEntry {
     public static final int WEIGHT_OFFSET = 20;
     public static final int FLAGS_OFFSET = 22;
     public static final int SERVICE_ID_OFFSET = 24;
-    public static final int ZONE_OFFSET = 26;
+    public static final int ZONE_OFFSET = 28;
 
     /** The backend runs on this node. */
     public static final int FLAG_NODE_LOCAL = 1;
@@ -53,9 +53,9 @@ public final class BackendEntry {
         s.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + WEIGHT_OFFSET, (short) weight);
         s.set(ValueLayout.JAVA_BYTE, offset + FLAGS_OFFSET, (byte) flags);
         s.set(ValueLayout.JAVA_BYTE, offset + FLAGS_OFFSET + 1, (byte) 0);
-        s.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + SERVICE_ID_OFFSET, (short) serviceId);
+        s.set(ValueLayout.JAVA_INT_UNALIGNED, offset + SERVICE_ID_OFFSET, serviceId);
         s.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + ZONE_OFFSET, (short) zone);
-        s.set(ValueLayout.JAVA_INT_UNALIGNED, offset + ZONE_OFFSET + 2, 0);
+        s.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + ZONE_OFFSET + 2, (short) 0);
     }
 
     public static long addrHi(MemorySegment s, long offset) {
@@ -87,7 +87,7 @@ public final class BackendEntry {
     }
 
     public static int serviceId(MemorySegment s, long offset) {
-        return Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset + SERVICE_ID_OFFSET));
+        return s.get(ValueLayout.JAVA_INT_UNALIGNED, offset + SERVICE_ID_OFFSET);
     }
 
     public static int zone(MemorySegment s, long offset) {

@@ -17,11 +17,12 @@ import java.lang.invoke.VarHandle;
  *  +----------------+------------------------+-------------------------+
  *  | generation u64 |        half 0          |         half 1          |
  *  +----------------+------------------------+-------------------------+
- *  half (H = 16 + 8 * maxBackendsPerService bytes):
- *  0       2     3     4                   8             12          14         16
- *  +-------+-----+-----+-------------------+-------------+-----------+----------+----------------+
- *  | count |algo |flags| affinityTimeoutSec| totalWeight | maglevIdx | serviceId| slots[count]   |
- *  +-------+-----+-----+-------------------+-------------+-----------+----------+----------------+
+ *  half (H = 24 + 8 * maxBackendsPerService bytes):
+ *  0       2     3     4                   8             12          16          20         24
+ *  +-------+-----+-----+-------------------+-------------+-----------+-----------+----------+--------------+
+ *  | count |algo |flags| affinityTimeoutSec| totalWeight | serviceId | maglevIdx | reserved | slots[count] |
+ *  +-------+-----+-----+-------------------+-------------+-----------+-----------+----------+--------------+
+ *  header words: header0 (bytes 0-7), header1 (8-15), header2 (16-23), each one native-order u64
  *  slot (8 bytes): backendId u32 | cumulativeWeight u32 (sum of weights up to and including it)
  * </pre>
  * Only backends usable for new flows are in the slots (ACTIVE, weight above 0, and node-local in
@@ -41,7 +42,7 @@ import java.lang.invoke.VarHandle;
 public final class BackendLists {
     public static final int GENERATION_OFFSET = 0;
     public static final int HALF_OFFSET = 8;
-    public static final int HEADER_BYTES = 16;
+    public static final int HEADER_BYTES = 24;
     public static final int SLOT_BYTES = 8;
 
     /** Session affinity is on (timeout in the header). */
@@ -54,7 +55,7 @@ public final class BackendLists {
     public static final int FLAG_REJECT = 8;
 
     /** Maglev index of a list that has no Maglev table. */
-    public static final int NO_MAGLEV = 0xFFFF;
+    public static final int NO_MAGLEV = -1;
 
     static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();
     private static final int MAX_READ_RETRIES = 1 << 16;
@@ -124,12 +125,13 @@ public final class BackendLists {
         return header1 & 0xFFFF_FFFFL;
     }
 
-    public static int maglevIndex(long header1) {
-        return (int) (header1 >>> 32) & 0xFFFF;
+    public static int serviceId(long header1) {
+        return (int) (header1 >>> 32);
     }
 
-    public static int serviceId(long header1) {
-        return (int) (header1 >>> 48) & 0xFFFF;
+    /** Returns: the Maglev table index, or {@link #NO_MAGLEV}. */
+    public static int maglevIndex(long header2) {
+        return (int) header2;
     }
 
     // ------------------------------------------------------------------ writer (control thread)
@@ -161,9 +163,11 @@ public final class BackendLists {
         }
         long header0 = (count & 0xFFFFL) | (algorithm & 0xFFL) << 16 | (flags & 0xFFL) << 24
                 | (affinityTimeoutSec & 0xFFFF_FFFFL) << 32;
-        long header1 = (cumulative & 0xFFFF_FFFFL) | (maglevIndex & 0xFFFFL) << 32 | (serviceId & 0xFFFFL) << 48;
+        long header1 = (cumulative & 0xFFFF_FFFFL) | (serviceId & 0xFFFF_FFFFL) << 32;
+        long header2 = maglevIndex & 0xFFFF_FFFFL;
         segment.set(ValueLayout.JAVA_LONG, h, header0);
         segment.set(ValueLayout.JAVA_LONG, h + 8, header1);
+        segment.set(ValueLayout.JAVA_LONG, h + 16, header2);
     }
 
     /** Makes the half written since {@link #beginWrite} the active one: one release store. */

@@ -1,10 +1,12 @@
 package dev.gingham.nat.lb;
 
+import dev.gingham.maps.KeyHash;
 import dev.gingham.nat.IpAddress;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Key and value layout of the frontend map ({@code lb-frontends}, a hash map): the first and
@@ -22,7 +24,7 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Value: the master word (8 bytes, one native-order u64)</h2>
  * <pre>
- *  bits 0-15 listIndex | 16-31 revNatIndex | 32-39 kind | 40-47 flags | 48-63 zero
+ *  bits 0-23 listIndex | 24-47 revNatIndex | 48-55 kind | 56-63 flags
  * </pre>
  * Unlike Cilium's lb4 map this value holds no backend slots and no count: those live in the
  * backend list ({@link BackendLists}) the word points to, which every frontend of one service
@@ -45,6 +47,10 @@ public final class FrontendEntry {
     public static final int PAD_OFFSET = 20;
     public static final int VALUE_BYTES = 8;
 
+    /** List and rev-NAT indexes are 24 bits: up to 16,777,215 of each (see {@link LbConfig}). */
+    public static final int MAX_INDEX = (1 << 24) - 1;
+    private static final long INDEX_MASK = MAX_INDEX;
+
     /** The EXTERNAL entry has an INTERNAL sibling for in-cluster clients. */
     public static final int FLAG_TWO_SCOPES = 1;
 
@@ -63,9 +69,32 @@ public final class FrontendEntry {
         s.set(ValueLayout.JAVA_INT_UNALIGNED, offset + PAD_OFFSET, 0);
     }
 
+    /**
+     * Returns: the hash, in {@code seed}'s frontend map, of the key {@link #key} writes: the same
+     * value as the map's own hash of that key, computed from the fields (the first pass of a
+     * vector loop hashes every frame this way without writing a key).
+     */
+    public static long hash(long seed, long addrHi, long addrLo, int port, int protocol, int scope) {
+        long h = KeyHash.start(seed, KEY_BYTES);
+        h = KeyHash.mix(h, addrHi);
+        h = KeyHash.mix(h, addrLo);
+        h = KeyHash.mix(h, lastWord(port, protocol, scope));
+        return KeyHash.finish(h, KEY_BYTES);
+    }
+
+    /** Bytes 16-23 of a key as one native-order word: port (native u16), protocol, scope, zero pad. */
+    private static long lastWord(int port, int protocol, int scope) {
+        if (NATIVE_BIG_ENDIAN) {
+            return (long) (port & 0xFFFF) << 48 | (long) (protocol & 0xFF) << 40 | (long) (scope & 0xFF) << 32;
+        }
+        return (port & 0xFFFFL) | (protocol & 0xFFL) << 16 | (scope & 0xFFL) << 24;
+    }
+
+    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+
     /** Returns: the master word of these fields. */
     public static long word(int listIndex, int revNatIndex, int kind, int flags) {
-        return (listIndex & 0xFFFFL) | (revNatIndex & 0xFFFFL) << 16 | (kind & 0xFFL) << 32 | (flags & 0xFFL) << 40;
+        return (listIndex & INDEX_MASK) | (revNatIndex & INDEX_MASK) << 24 | (kind & 0xFFL) << 48 | (flags & 0xFFL) << 56;
     }
 
     /** Returns: the master word at a value offset (acquire: a whole, published word). */
@@ -79,18 +108,18 @@ public final class FrontendEntry {
     }
 
     public static int listIndex(long word) {
-        return (int) word & 0xFFFF;
+        return (int) (word & INDEX_MASK);
     }
 
     public static int revNatIndex(long word) {
-        return (int) (word >>> 16) & 0xFFFF;
+        return (int) ((word >>> 24) & INDEX_MASK);
     }
 
     public static int kind(long word) {
-        return (int) (word >>> 32) & 0xFF;
+        return (int) (word >>> 48) & 0xFF;
     }
 
     public static int flags(long word) {
-        return (int) (word >>> 40) & 0xFF;
+        return (int) (word >>> 56) & 0xFF;
     }
 }

@@ -12,11 +12,12 @@ import java.util.List;
  * @param nodeAddresses         this node's addresses: every one is a NodePort frontend
  * @param nodePortMin           lowest allowed nodePort (Kubernetes default 30000)
  * @param nodePortMax           highest allowed nodePort (Kubernetes default 32767)
- * @param maxServices           service ports (each owns up to two backend lists), at most 32767
- * @param maxFrontends          frontends (address:port:protocol); also the rev-NAT index range, at most 65535
+ * @param maxServices           service ports (each owns up to two backend lists), at most {@link #MAX_SERVICES} (8,388,607)
+ * @param maxFrontends          frontends (address:port:protocol); also the rev-NAT index range, at most
+ *                              {@link FrontendEntry#MAX_INDEX} (16,777,215; Cilium's rev-NAT index is 16 bits, ours 24)
  * @param maxBackends           backend entries in total (backend ids 1..maxBackends)
  * @param maxBackendsPerService backends of one service port, at most {@link #MAX_BACKENDS_PER_SERVICE}
- * @param maxMaglevTables       Maglev tables (one per backend list that uses Maglev)
+ * @param maxMaglevTables       Maglev tables (one per backend list that uses Maglev), at most {@link #MAX_MAGLEV_TABLES}
  * @param maglevTableSize       Maglev table size M: a prime, {@link #MIN_MAGLEV_TABLE_SIZE}..{@link #MAX_MAGLEV_TABLE_SIZE}
  * @param maxAffinityEntries    session-affinity entries (LRU)
  * @param workers               worker threads (per-worker round-robin counters)
@@ -29,6 +30,10 @@ public record LbConfig(List<IpAddress> nodeAddresses, int nodePortMin, int nodeP
     /** A backend list half must fit one map value (64 KiB): 16-byte header + 8 bytes per backend, twice. */
     public static final int MAX_BACKENDS_PER_SERVICE = 4_092;
     public static final int MIN_MAGLEV_TABLE_SIZE = 3;
+    /** Service port p owns backend lists 2p and 2p+1, and list indexes are 24 bits wide. */
+    public static final int MAX_SERVICES = (FrontendEntry.MAX_INDEX - 1) / 2;
+    /** Maglev tables are addressed by a u32 index; 4M tables of even the smallest size exceed any node's memory. */
+    public static final int MAX_MAGLEV_TABLES = 1 << 22;
     public static final int MAX_MAGLEV_TABLE_SIZE = 1 << 20;
 
     public LbConfig {
@@ -40,14 +45,18 @@ public record LbConfig(List<IpAddress> nodeAddresses, int nodePortMin, int nodeP
             throw new IllegalArgumentException("nodePortMin/nodePortMax " + nodePortMin + "-" + nodePortMax
                     + ": must be a range within 1..65535");
         }
-        requireRange("maxServices", maxServices, 1, 32_767);
-        requireRange("maxFrontends", maxFrontends, 1, 65_535);
+        requireRange("maxServices", maxServices, 1, MAX_SERVICES);
+        requireRange("maxFrontends", maxFrontends, 1, FrontendEntry.MAX_INDEX);
         requireRange("maxBackends", maxBackends, 1, Integer.MAX_VALUE - 1);
         requireRange("maxBackendsPerService", maxBackendsPerService, 1, MAX_BACKENDS_PER_SERVICE);
-        requireRange("maxMaglevTables", maxMaglevTables, 1, 65_534);
+        requireRange("maxMaglevTables", maxMaglevTables, 1, MAX_MAGLEV_TABLES);
         requireRange("maglevTableSize", maglevTableSize, MIN_MAGLEV_TABLE_SIZE, MAX_MAGLEV_TABLE_SIZE);
         if (!isPrime(maglevTableSize)) {
             throw new IllegalArgumentException("maglevTableSize " + maglevTableSize + ": must be prime (e.g. 16381, 65521)");
+        }
+        if (2L * maxMaglevTables * MaglevTables.rowsPerTable(maglevTableSize) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("maxMaglevTables " + maxMaglevTables + " x maglevTableSize " + maglevTableSize
+                    + ": the double-buffered tables would need more than 2^31-1 rows of " + MaglevTables.ROW_ENTRIES + " entries");
         }
         requireRange("maxAffinityEntries", maxAffinityEntries, 1, Integer.MAX_VALUE);
         requireRange("workers", workers, 1, 4096);

@@ -58,8 +58,14 @@ public final class ServiceLookup {
     private final int maxBackendsPerService;
     private final MemorySegment scratch;
 
+    private final long frontendSeed;
+    private final long halfBytes;
+    private final long touchOffset;
+
     private long affinityOffset;
     private long roundRobinCounter;
+    /** Where the prefetch passes fold the words they touch, so the loads are not optimised away. */
+    private long prefetchSink;
 
     /**
      * @param worker this worker's index, 0..workers-1 (selects its round-robin counters)
@@ -70,6 +76,10 @@ public final class ServiceLookup {
         }
         this.frontends = maps.frontends();
         this.frontendSegment = frontends.segment();
+        this.frontendSeed = frontends.seed();
+        this.halfBytes = BackendLists.halfBytes(maps.lists().maxBackendsPerService());
+        // The second line of a half, or its last word when the half is shorter.
+        this.touchOffset = Math.min(64, halfBytes - 8);
         this.backends = maps.backends();
         this.backendSegment = backends.segment();
         this.revNat = maps.revNat();
@@ -100,7 +110,11 @@ public final class ServiceLookup {
             return protocol == L4Protocol.SCTP_NUMBER ? sctp(addrHi, addrLo, port) : MapErrors.MISSING;
         }
         FrontendEntry.key(scratch, FRONTEND_KEY, addrHi, addrLo, port, protocol, Scope.EXTERNAL);
-        long external = frontends.lookup(scratch, FRONTEND_KEY);
+        return scoped(frontends.lookup(scratch, FRONTEND_KEY), scope);
+    }
+
+    /** The INTERNAL-scope sibling of an EXTERNAL frontend when there is one and the client is in-cluster; the key is in scratch. */
+    private long scoped(long external, int scope) {
         if (external == MapErrors.MISSING || scope != Scope.INTERNAL
                 || (FrontendEntry.flags(FrontendEntry.read(frontendSegment, external)) & FrontendEntry.FLAG_TWO_SCOPES) == 0) {
             return external;
@@ -108,6 +122,62 @@ public final class ServiceLookup {
         scratch.set(ValueLayout.JAVA_BYTE, FRONTEND_KEY + FrontendEntry.SCOPE_OFFSET, (byte) Scope.INTERNAL);
         long internal = frontends.lookup(scratch, FRONTEND_KEY);
         return internal == MapErrors.MISSING ? external : internal;
+    }
+
+    // ------------------------------------------------------------------ vector passes (prefetch)
+
+    /**
+     * First pass of a vector loop: the hash of the EXTERNAL-scope frontend key for a
+     * destination, with the frontend map's slot for it touched. Looking frontends up frame by
+     * frame in a large map, each lookup waits for its own cache miss; hashing and touching a
+     * whole vector first in a tight loop lets the misses overlap (see {@code HashMap.prefetch}).
+     *
+     * @return the hash to hand to {@link #frontend(long, long, int, int, int, long)}
+     */
+    public long prefetchFrontend(long addrHi, long addrLo, int port, int protocol) {
+        long hash = FrontendEntry.hash(frontendSeed, addrHi, addrLo, port, protocol, Scope.EXTERNAL);
+        prefetchSink += frontends.prefetch(hash);
+        return hash;
+    }
+
+    /**
+     * {@link #frontend(long, long, int, int, int)} with the hash from {@link #prefetchFrontend}
+     * (used for TCP and UDP; other protocols take the ordinary path).
+     */
+    public long frontend(long addrHi, long addrLo, int port, int protocol, int scope, long externalHash) {
+        if (protocol != L4Protocol.TCP_NUMBER && protocol != L4Protocol.UDP_NUMBER) {
+            return frontend(addrHi, addrLo, port, protocol, scope);
+        }
+        FrontendEntry.key(scratch, FRONTEND_KEY, addrHi, addrLo, port, protocol, Scope.EXTERNAL);
+        long external = frontends.lookup(scratch, FRONTEND_KEY, externalHash);
+        return scoped(external, scope);
+    }
+
+    /**
+     * Second pass, after the frontends of a batch have been looked up: touches the backend list
+     * of each found frontend ({@code frontends[from..to)}, negative entries skipped), so the
+     * {@link #selectBackend} of the third pass finds it in cache. Both halves are touched from
+     * their start (header and first slots, two cache lines each), whichever is active: reading
+     * the generation first would make every touch wait for a miss. Maglev tables and affinity
+     * entries are not touched: where they sit depends on what this pass is still fetching.
+     */
+    public void prefetchBackends(long[] frontends, int from, int to) {
+        MemorySegment s = listSegment;
+        long secondHalf = BackendLists.HALF_OFFSET + halfBytes;
+        long sum = 0;
+        for (int n = from; n < to; n++) {
+            long frontend = frontends[n];
+            if (frontend < 0) {
+                continue;
+            }
+            long base = lists.base(FrontendEntry.listIndex(FrontendEntry.read(frontendSegment, frontend)));
+            if (base == MapErrors.MISSING) {
+                continue;
+            }
+            sum += s.get(ValueLayout.JAVA_LONG, base) + s.get(ValueLayout.JAVA_LONG, base + secondHalf)
+                    + s.get(ValueLayout.JAVA_LONG, base + touchOffset) + s.get(ValueLayout.JAVA_LONG, base + secondHalf + touchOffset);
+        }
+        prefetchSink += sum;
     }
 
     private long sctp(long addrHi, long addrLo, int port) {
@@ -163,7 +233,7 @@ public final class ServiceLookup {
                 }
                 if (!fromAffinity) {
                     result = pick(BackendLists.algorithm(header0), half, generation, count, BackendLists.totalWeight(header1),
-                            BackendLists.maglevIndex(header1), list, hash, clientHi, clientLo);
+                            list, hash, clientHi, clientLo);
                 }
             }
             VarHandle.acquireFence();
@@ -190,7 +260,7 @@ public final class ServiceLookup {
         return NO_SERVICE;
     }
 
-    private int pick(int algorithm, long half, long generation, int count, long totalWeight, int maglevIndex,
+    private int pick(int algorithm, long half, long generation, int count, long totalWeight,
                      int list, long hash, long clientHi, long clientLo) {
         if (algorithm == Algorithm.ROUND_ROBIN.code()) {
             roundRobinCounter = roundRobin.get(worker, list, 0);
@@ -198,6 +268,7 @@ public final class ServiceLookup {
             return listSegment.get(ValueLayout.JAVA_INT, half + BackendLists.HEADER_BYTES + (long) BackendLists.SLOT_BYTES * slot);
         }
         if (algorithm == Algorithm.MAGLEV.code()) {
+            int maglevIndex = BackendLists.maglevIndex(listSegment.get(ValueLayout.JAVA_LONG, half + 16));
             return maglev.backendId(maglevIndex, generation, (int) Long.remainderUnsigned(hash, maglevTableSize));
         }
         if (algorithm == Algorithm.SOURCE_HASH.code()) {

@@ -96,6 +96,69 @@ class ServiceTableTest {
     }
 
     @Test
+    void shouldServeEveryServiceWhenThereAreMoreThanSixteenBitsOfThem() {
+        int services = 70_000; // list indexes up to 139,999 and rev-NAT indexes past 65,535
+        LbConfig big = LbConfig.defaults(List.of()).withCapacity(services, services, services, 1, 2);
+        try (LbMaps bigMaps = LbMaps.create(big, 3L)) {
+            ServiceTable bigTable = new ServiceTable(bigMaps);
+            ServiceLookup bigLookup = new ServiceLookup(bigMaps, 0);
+            for (int s = 0; s < services; s++) {
+                IpAddress vip = IpAddress.of4(0x0A60_0000 + s);
+                bigTable.upsert(spec().name("svc-" + s).clusterIp(vip.toString())
+                        .algorithm(s == services - 1 ? Algorithm.MAGLEV : Algorithm.RANDOM)
+                        .backends(List.of(backend(IpAddress.of4(0x0A80_0000 + s).toString(), 8080))).build());
+            }
+            for (int s : new int[] {0, 65_535, 65_536, services - 1}) {
+                IpAddress vip = IpAddress.of4(0x0A60_0000 + s);
+                long f = bigLookup.frontend(vip.hi(), vip.lo(), 80, TCP, Scope.EXTERNAL);
+                assertTrue(f >= 0, "service " + s);
+                long revNat = bigLookup.revNat(bigLookup.revNatIndex(f));
+                assertEquals(vip, new IpAddress(bigLookup.revNatAddrHi(revNat), bigLookup.revNatAddrLo(revNat)), "service " + s);
+                long b = bigLookup.backend(bigLookup.selectBackend(f, s, 0, 0, 0));
+                assertEquals(IpAddress.of4(0x0A80_0000 + s), new IpAddress(bigLookup.backendAddrHi(b), bigLookup.backendAddrLo(b)),
+                        "service " + s);
+            }
+            assertTrue(bigLookup.revNatIndex(bigLookup.frontend(IpAddress.of4(0x0A60_0000 + services - 1).hi(),
+                    IpAddress.of4(0x0A60_0000 + services - 1).lo(), 80, TCP, Scope.EXTERNAL)) > 65_535);
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> LbConfig.defaults(List.of()).withCapacity(LbConfig.MAX_SERVICES + 1, 1, 1, 1, 1));
+    }
+
+    @Test
+    void shouldFindTheSameFrontendAndBackendsWhenTheVectorPassesPrefetchFirst() {
+        table.upsert(spec().type(ServiceSpec.Type.NODE_PORT).ports(new ServiceSpec.Port("http", L4Protocol.TCP, 80, 30_080))
+                .etp(ServiceSpec.TrafficPolicy.LOCAL).backends(backends(1, 2)).build());
+        IpAddress vip = ip("10.96.0.10");
+        long[][] probes = {
+                {vip.hi(), vip.lo(), 80, TCP, Scope.EXTERNAL},
+                {vip.hi(), vip.lo(), 80, TCP, Scope.INTERNAL}, // two scopes: the INTERNAL sibling
+                {NODE1.hi(), NODE1.lo(), 30_080, TCP, Scope.EXTERNAL},
+                {vip.hi(), vip.lo(), 81, TCP, Scope.EXTERNAL},  // not a frontend
+                {vip.hi(), vip.lo(), 80, UDP, Scope.EXTERNAL},  // not a frontend
+                {vip.hi(), vip.lo(), 80, 132, Scope.EXTERNAL},  // SCTP to a TCP frontend
+        };
+        for (long[] p : probes) {
+            long hash = lookup.prefetchFrontend(p[0], p[1], (int) p[2], (int) p[3]);
+            long plain = lookup.frontend(p[0], p[1], (int) p[2], (int) p[3], (int) p[4]);
+            long staged = lookup.frontend(p[0], p[1], (int) p[2], (int) p[3], (int) p[4], hash);
+            assertEquals(plain, staged, java.util.Arrays.toString(p));
+            lookup.prefetchBackends(new long[] {staged}, 0, 1);
+            if (staged >= 0) {
+                assertEquals(lookup.selectBackend(plain, 7, 0, 0, 0), lookup.selectBackend(staged, 7, 0, 0, 0));
+            }
+        }
+        assertEquals(maps.frontends().hash(keyOf(vip, 80, TCP, Scope.EXTERNAL), 0),
+                FrontendEntry.hash(maps.frontends().seed(), vip.hi(), vip.lo(), 80, TCP, Scope.EXTERNAL));
+    }
+
+    private static java.lang.foreign.MemorySegment keyOf(IpAddress a, int port, int protocol, int scope) {
+        java.lang.foreign.MemorySegment key = java.lang.foreign.Arena.ofAuto().allocate(FrontendEntry.KEY_BYTES, 8);
+        FrontendEntry.key(key, 0, a.hi(), a.lo(), port, protocol, scope);
+        return key;
+    }
+
+    @Test
     void shouldTranslateEachPortToItsBackendsTargetPortWhenServiceHasSeveralPorts() {
         table.upsert(spec().ports(new ServiceSpec.Port("http", L4Protocol.TCP, 80, 0),
                         new ServiceSpec.Port("metrics", L4Protocol.TCP, 9090, 0))
