@@ -40,6 +40,15 @@ import dev.gingham.packet.Verdict;
  * direction.
  */
 public final class PolicyEnforcer {
+    /**
+     * Frame mark bit: this pass through the pipeline created the frame's conntrack entry (the
+     * source pod's egress check allowed a new connection). The destination pod's ingress check,
+     * when the destination is on this node, then still treats the packet as NEW: it reports the
+     * verdict, and if it denies, it deletes the entry, so a connection one side refused leaves
+     * nothing behind for forged replies to match. (ServiceNat uses bits 29 and 30.)
+     */
+    public static final int MARK_CT_CREATED = 1 << 28;
+
     private final int direction;
     private final PolicyLookup lookup;
     private final CtTable conntrack;
@@ -96,6 +105,10 @@ public final class PolicyEnforcer {
             account(v, i, nowNs);
             return Verdict.CONTINUE;
         }
+        boolean createdThisPass = (v.mark(i) & MARK_CT_CREATED) != 0;
+        if (createdThisPass) {
+            status = CtStatus.NEW; // created by the egress check a moment ago: still a new connection here
+        }
         int peer = direction == Direction.EGRESS ? v.dstIdentity(i) : v.srcIdentity(i);
         int decision = lookup.check(endpoint, direction, peer, v.protocol(i), v.dstPort(i),
                 v.hasFlag(i, FrameVector.FLAG_LATER_FRAGMENT));
@@ -108,11 +121,17 @@ public final class PolicyEnforcer {
                     allowed++;
                 }
                 if (status == CtStatus.NEW) {
-                    long created = conntrack.create(v, i, nowNs, ct);
-                    if (created < 0) {
-                        return (int) created;
+                    if (!createdThisPass) {
+                        long created = conntrack.create(v, i, nowNs, ct);
+                        if (created < 0) {
+                            return (int) created;
+                        }
+                        if (ct.created()) {
+                            v.mark(i, v.mark(i) | ServiceNat.MARK_CT_ACCOUNTED | MARK_CT_CREATED);
+                        } else {
+                            v.mark(i, v.mark(i) | ServiceNat.MARK_CT_ACCOUNTED);
+                        }
                     }
-                    v.mark(i, v.mark(i) | ServiceNat.MARK_CT_ACCOUNTED);
                     if (decision != PolicyLookup.NOT_ENFORCED) {
                         report(v, i, audit ? FlowFilter.POLICY_AUDITED : FlowFilter.POLICY_ALLOWED,
                                 audit ? FlowRecord.VERDICT_AUDIT : FlowRecord.VERDICT_FORWARDED,
@@ -125,6 +144,9 @@ public final class PolicyEnforcer {
             }
             case PolicyLookup.DENIED, PolicyLookup.FRAGMENT_DENIED -> {
                 denied++;
+                if (createdThisPass) {
+                    ct.map().delete(ct.scratch(), ct.keyOffset()); // the frame's own tuple: the entry this pass created
+                }
                 DropReason reason = decision == PolicyLookup.DENIED ? DropReason.POLICY : DropReason.FRAG_NOT_SUPPORTED;
                 report(v, i, FlowFilter.POLICY_DENIED, FlowRecord.VERDICT_DROPPED, reason.code(), status, nowNs);
                 return reason.verdict();
