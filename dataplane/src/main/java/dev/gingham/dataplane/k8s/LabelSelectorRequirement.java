@@ -28,12 +28,7 @@ public record LabelSelectorRequirement(String key, Operator operator, List<Strin
 
         /** @throws IllegalArgumentException for anything but the four API spellings */
         public static Operator parse(String text) {
-            for (Operator op : values()) {
-                if (op.spelling.equals(text)) {
-                    return op;
-                }
-            }
-            throw new IllegalArgumentException("'" + text + "' is not In, NotIn, Exists or DoesNotExist");
+            return Spellings.parse(values(), Operator::spelling, text, "In, NotIn, Exists or DoesNotExist");
         }
     }
 

@@ -16,11 +16,6 @@ public enum PolicyType {
 
     /** @throws IllegalArgumentException for anything but "Ingress" or "Egress" */
     public static PolicyType parse(String text) {
-        for (PolicyType t : values()) {
-            if (t.spelling.equals(text)) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("'" + text + "' is not Ingress or Egress");
+        return Spellings.parse(values(), PolicyType::spelling, text, "Ingress or Egress");
     }
 }

@@ -27,11 +27,6 @@ public enum Protocol {
      * @throws IllegalArgumentException for any other text (Kubernetes is case-sensitive here)
      */
     public static Protocol parse(String text) {
-        for (Protocol p : values()) {
-            if (p.name().equals(text)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("'" + text + "' is not TCP, UDP or SCTP");
+        return Spellings.parse(values(), Protocol::name, text, "TCP, UDP or SCTP");
     }
 }

@@ -24,8 +24,7 @@ class NetworkPolicyTruthTableTest {
     private static final boolean DENY = false;
 
     private static String policy(String namespace, String name, String spec) {
-        return "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " + name
-                + ", namespace: " + namespace + "}\nspec:\n" + spec.stripIndent().indent(2);
+        return PolicyHarness.policy(namespace, name, spec);
     }
 
     private static final String DENY_INGRESS_X = policy("x", "deny-ingress", """

@@ -30,26 +30,18 @@ class PolicyEnforcerTest {
         h.close();
     }
 
-    private static final String YA_TO_XA_80_ONLY = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: a-from-y-a, namespace: x}
-            spec:
+    private static final String YA_TO_XA_80_ONLY = PolicyHarness.policy("x", "a-from-y-a", """
               podSelector: {matchLabels: {pod: a}}
               policyTypes: [Ingress, Egress]
               ingress:
                 - from: [{namespaceSelector: {matchLabels: {ns: y}}, podSelector: {matchLabels: {pod: a}}}]
                   ports: [{port: 80}]
-            """;
+            """);
 
-    private static final String DENY_INGRESS_X = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: deny-ingress, namespace: x}
-            spec:
+    private static final String DENY_INGRESS_X = PolicyHarness.policy("x", "deny-ingress", """
               podSelector: {}
               policyTypes: [Ingress]
-            """;
+            """);
 
     @Test
     void shouldPassRepliesWhenTheReverseDirectionIsDenied() {
@@ -83,7 +75,7 @@ class PolicyEnforcerTest {
     void shouldLeaveNoConntrackEntryWhenTheDestinationDeniesANewConnection() {
         // Both namespaces isolate ingress; egress is open, so y/c's egress check allows (and
         // creates the entry) before x/c's ingress check denies.
-        h.policies(DENY_INGRESS_X + "---\n" + DENY_INGRESS_X.replace("namespace: x", "namespace: y"));
+        h.policies(DENY_INGRESS_X + DENY_INGRESS_X.replace("namespace: x", "namespace: y"));
         String client = PolicyHarness.address("y", "c");
         String server = PolicyHarness.address("x", "c");
         assertEquals(DropReason.POLICY.verdict(), h.send(PolicyHarness.frame(client, 50002, server, 22, Protocol.TCP, PacketBuilder.SYN), client, server));
@@ -94,27 +86,23 @@ class PolicyEnforcerTest {
 
     @Test
     void shouldFollowTheNewIdentityWhenARunningPodIsRelabelled() {
-        h.policies("""
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata: {name: from-b, namespace: x}
-                spec:
+        h.policies(PolicyHarness.policy("x", "from-b", """
                   podSelector: {matchLabels: {pod: a}}
                   ingress:
                     - from: [{podSelector: {matchLabels: {pod: b}}}]
-                """);
+                """));
         int before = h.engine.identityOf("x/c");
         assertEquals(DropReason.POLICY.verdict(), h.send("x/c", "x/a", Protocol.TCP, 80));
 
-        Pod c = h.engine.identities().labels(before) == null ? null : podOf("x", "c");
-        h.engine.upsertPod(c.withLabels(Map.of("pod", "b")), slotOf("x/c"));
+        Pod c = h.pod("x/c");
+        h.engine.upsertPod(c.withLabels(Map.of("pod", "b")), h.slot("x/c"));
         int after = h.engine.identityOf("x/c");
         assertNotEquals(before, after, "new labels, new identity");
         assertEquals(h.engine.identityOf("x/b"), after, "equal label sets share one identity");
         assertEquals(0, h.engine.identities().references(before), "the old identity is released");
         assertEquals(Verdict.CONTINUE, h.send("x/c", "x/a", Protocol.TCP, 80));
 
-        h.engine.upsertPod(c, slotOf("x/c"));
+        h.engine.upsertPod(c, h.slot("x/c"));
         assertEquals(DropReason.POLICY.verdict(), h.send("x/c", "x/a", Protocol.TCP, 80));
     }
 
@@ -139,15 +127,11 @@ class PolicyEnforcerTest {
 
     @Test
     void shouldReportVerdictsWithNamesWhenTheReaderDecodesThem() {
-        h.policies("""
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata: {name: from-y, namespace: x}
-                spec:
+        h.policies(PolicyHarness.policy("x", "from-y", """
                   podSelector: {matchLabels: {pod: a}}
                   ingress:
                     - from: [{namespaceSelector: {matchLabels: {ns: y}}}]
-                """);
+                """));
         h.drainEvents();
         assertEquals(Verdict.CONTINUE, h.send("y/b", "x/a", Protocol.TCP, 80));
         List<FlowEvent> allowed = h.drainEvents();
@@ -214,17 +198,5 @@ class PolicyEnforcerTest {
         h.egress.process(v, slots, 1L);
         assertEquals(DropReason.NO_LOCAL_ENDPOINT.verdict(), v.verdict(i));
         v.releaseAll();
-    }
-
-    private Pod podOf(String namespace, String name) {
-        String address = PolicyHarness.address(namespace, name);
-        return new Pod(namespace, name, Map.of("pod", name), dev.gingham.nat.IpAddress.parse(address), List.of(
-                new dev.gingham.dataplane.k8s.ContainerPort("web", 80, Protocol.TCP)));
-    }
-
-    private static int slotOf(String key) {
-        int n = key.charAt(0) - 'x';
-        int p = key.charAt(2) - 'a';
-        return n * 3 + p;
     }
 }

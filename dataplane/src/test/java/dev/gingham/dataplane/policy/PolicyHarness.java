@@ -58,6 +58,7 @@ final class PolicyHarness implements AutoCloseable {
     private final int[] slots = new int[FrameVector.MAX_FRAMES];
     private final Map<String, Integer> slotByAddress = new HashMap<>();
     private final Map<String, String> podByAddress = new HashMap<>();
+    private final Map<String, Pod> podsByKey = new HashMap<>();
     private int sourcePort = 40000;
     long nowNs = 1_000_000_000L;
 
@@ -75,10 +76,27 @@ final class PolicyHarness implements AutoCloseable {
                         new ContainerPort("serve-80-sctp", 80, Protocol.SCTP),
                         new ContainerPort("web", PODS[p].equals("c") ? 8080 : 80, Protocol.TCP)));
                 engine.upsertPod(pod, slot);
+                podsByKey.put(pod.key(), pod);
                 slotByAddress.put(address, slot++);
                 podByAddress.put(address, pod.key());
             }
         }
+    }
+
+    /** Returns: one NetworkPolicy document (with its leading "---") in {@code namespace} with the given spec. */
+    static String policy(String namespace, String name, String spec) {
+        return "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " + name
+                + ", namespace: " + namespace + "}\nspec:\n" + spec.stripIndent().indent(2);
+    }
+
+    /** Returns: the pod as the harness created it ("x/c"). */
+    Pod pod(String key) {
+        return podsByKey.get(key);
+    }
+
+    /** Returns: the endpoint slot of a pod ("x/c"). */
+    int slot(String key) {
+        return slotByAddress.get(resolve(key));
     }
 
     static String address(String namespace, String pod) {
