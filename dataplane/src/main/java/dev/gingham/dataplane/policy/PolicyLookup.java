@@ -15,10 +15,10 @@ import java.lang.invoke.VarHandle;
  * <ol>
  *   <li>two acquire loads: the active bank, then the endpoint's word in it (tables, enforcement
  *       and audit bits for both directions, published together);</li>
- *   <li>one hash probe for (table, peer identity); only when that misses, a second for
- *       (table, 0), the row of rules that allow every peer. The compiler merges the wildcard row
- *       into every identity row, so a peer with a row never needs the second probe, and an
- *       unlisted peer needs exactly two;</li>
+ *   <li>one hash probe for (table, peer identity); only when that misses and the table has a
+ *       wildcard row (a bit in the endpoint word), a second for (table, 0), the row of rules that
+ *       allow every peer. The compiler merges the wildcard row into every identity row, so a peer
+ *       with a row never needs the second probe;</li>
  *   <li>one load from the port bitmap of the packet's protocol (8 KiB per distinct port set; bit
  *       p = port p): ranges of any shape cost the same single bit test, where Cilium's LPM on the
  *       port splits an endPort range into up to 2 &times; 16 aligned power-of-two blocks.</li>
@@ -95,16 +95,17 @@ public final class PolicyLookup {
             return NOT_ENFORCED;
         }
         int table = PolicyMaps.table(word, direction);
-        int decision = table == 0 ? DENIED : lookupRow(table, peer, protocol, port, laterFragment);
+        boolean wildcard = (word & (ingress ? PolicyMaps.INGRESS_WILDCARD : PolicyMaps.EGRESS_WILDCARD)) != 0;
+        int decision = table == 0 ? DENIED : lookupRow(table, peer, wildcard, protocol, port, laterFragment);
         if (decision != ALLOWED && (word & (ingress ? PolicyMaps.INGRESS_AUDIT : PolicyMaps.EGRESS_AUDIT)) != 0) {
             return AUDITED;
         }
         return decision;
     }
 
-    private int lookupRow(int table, int peer, int protocol, int port, boolean laterFragment) {
+    private int lookupRow(int table, int peer, boolean wildcard, int protocol, int port, boolean laterFragment) {
         long row = rows.lookup(PolicyMaps.rowKey(table, peer));
-        if (row == MapErrors.MISSING && peer != 0) {
+        if (row == MapErrors.MISSING && wildcard && peer != 0) {
             row = rows.lookup(PolicyMaps.rowKey(table, 0));
         }
         if (row == MapErrors.MISSING) {

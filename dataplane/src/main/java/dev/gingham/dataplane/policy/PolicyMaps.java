@@ -15,6 +15,8 @@ import dev.gingham.maps.MapSpec;
  *   endpoint word: bits  0-23  ingress table id     bit 48  VALID (a policy was published)
  *                  bits 24-47  egress table id      bit 49  ingress enforced   bit 51 ingress audit
  *                                                   bit 50  egress enforced    bit 52 egress audit
+ *                                                   bit 53  ingress table has a wildcard row (peer 0)
+ *                                                   bit 54  egress table has a wildcard row
  *
  * policy_rows       HashMap, 8-byte key, 16-byte value
  *   key   (native long): table id &lt;&lt; 32 | peer identity (0 = every peer)
@@ -40,6 +42,10 @@ public final class PolicyMaps implements AutoCloseable {
     public static final long EGRESS_ENFORCED = 1L << 50;
     public static final long INGRESS_AUDIT = 1L << 51;
     public static final long EGRESS_AUDIT = 1L << 52;
+    /** The ingress table has a row for peer 0: a miss on the peer's own row must probe it. */
+    public static final long INGRESS_WILDCARD = 1L << 53;
+    /** The egress table has a row for peer 0. */
+    public static final long EGRESS_WILDCARD = 1L << 54;
     /** Largest table id (24 bits). */
     public static final int MAX_TABLE_ID = (int) TABLE_MASK;
 

@@ -104,6 +104,12 @@ public final class PolicyPublisher {
                 if (policy.egress().enforced()) {
                     word |= PolicyMaps.EGRESS_ENFORCED | (policy.egress().audit() ? PolicyMaps.EGRESS_AUDIT : 0);
                 }
+                if (policy.ingress().rows().containsKey(0)) {
+                    word |= PolicyMaps.INGRESS_WILDCARD;
+                }
+                if (policy.egress().rows().containsKey(0)) {
+                    word |= PolicyMaps.EGRESS_WILDCARD;
+                }
                 if (ingress != null) {
                     word |= ingress.id;
                     referenced.add(ingress);
