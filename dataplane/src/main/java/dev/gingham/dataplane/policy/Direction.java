@@ -1,0 +1,26 @@
+package dev.gingham.dataplane.policy;
+
+/**
+ * Traffic direction as seen from a local endpoint, as ints so frames, map keys and flow records
+ * carry no objects: ingress is checked at the destination pod, egress at the source pod.
+ */
+public final class Direction {
+    /** Not known or not applicable (a drop before any endpoint was found). */
+    public static final int UNKNOWN = 0;
+    /** Towards the endpoint: checked against the destination pod's ingress policy. */
+    public static final int INGRESS = 1;
+    /** Away from the endpoint: checked against the source pod's egress policy. */
+    public static final int EGRESS = 2;
+
+    private Direction() {
+    }
+
+    /** Returns: "ingress", "egress" or "unknown". */
+    public static String name(int direction) {
+        return switch (direction) {
+            case INGRESS -> "ingress";
+            case EGRESS -> "egress";
+            default -> "unknown";
+        };
+    }
+}
