@@ -43,17 +43,19 @@ public final class NodeRoutes {
      * @param nodeId          1..65535, unique per node (the daemon allocates it)
      * @param underlayAddress the node's underlay IPv4 address (its InternalIP)
      * @param nextHopMac      the MAC outer frames to the node go to
+     * @param vtepMac         the MAC inner frames to the node are addressed to: its tunnel
+     *                        device's (flannel's VtepMAC), or a Gingham node's gateway MAC
      * @param podCidrs        the node's {@code spec.podCIDRs}
      * @return 0, or the first negative errno a map returned (the routes written before it stay)
      * @throws IllegalArgumentException for a node id out of range or a null list (programming errors)
      */
-    public int upsertNode(int nodeId, int underlayAddress, long nextHopMac, List<IpPrefix> podCidrs) {
+    public int upsertNode(int nodeId, int underlayAddress, long nextHopMac, long vtepMac, List<IpPrefix> podCidrs) {
         if (nodeId < 1 || nodeId > MAX_NODE_ID) {
             throw new IllegalArgumentException("nodeId: " + nodeId + " must be 1.." + MAX_NODE_ID);
         }
         List<IpPrefix> cidrs = List.copyOf(Objects.requireNonNull(podCidrs, "podCidrs"));
         Installed old = nodes.get(nodeId);
-        int rc = peers.upsert(underlayAddress, nodeId, nextHopMac);
+        int rc = peers.upsert(underlayAddress, nodeId, nextHopMac, vtepMac);
         if (rc != MapErrors.OK) {
             return rc;
         }

@@ -26,6 +26,8 @@ import java.lang.foreign.MemorySegment;
  * <pre>
  * vxlan   0 Ethernet(14) 14 IPv4(20) 34 UDP(8) 42 VXLAN(8)  50 inner Ethernet frame
  * geneve  0 Ethernet(14) 14 IPv4(20) 34 UDP(8) 42 Geneve(8) 50 inner Ethernet frame
+ *           (inner MACs: source the gateway's, destination the peer's VTEP MAC, as a Linux
+ *           VXLAN device sends them and requires them)
  * ipip    0 Ethernet(14) 14 IPv4(20, protocol 4; 41 for IPv6) 34 inner IP packet
  *           (the inner Ethernet header is overwritten: IPIP carries no L2)
  * native  the frame itself, MACs rewritten: destination the next hop, source the underlay's
@@ -73,6 +75,7 @@ public final class TunnelEncap {
     private final int podMtuBytes;
     private final int underlayPort;
     private final long underlayMac;
+    private final long routerMac;
     private final int underlayAddress;
     private final int tunnelPort;
     private final int vni;
@@ -102,6 +105,7 @@ public final class TunnelEncap {
         this.podMtuBytes = config.podMtuBytes();
         this.underlayPort = config.underlayPort();
         this.underlayMac = config.underlayMac();
+        this.routerMac = config.routerMac();
         this.underlayAddress = config.underlayAddress();
         this.tunnelPort = config.tunnelPort();
         this.vni = config.vni();
@@ -271,6 +275,11 @@ public final class TunnelEncap {
                 : UDP_TUNNEL_HEADERS_BYTES;
         if (!v.prepend(i, grow)) {
             return DropReason.WRITE_ERROR.verdict();
+        }
+        if (mode != TunnelMode.IPIP) {
+            long inner = v.start(i) + grow;
+            EthernetHeader.mac(s, inner + EthernetHeader.DST_OFFSET, peers.vtepMac(peer));
+            EthernetHeader.mac(s, inner + EthernetHeader.SRC_OFFSET, routerMac);
         }
         long outer = v.start(i);
         int outerIpBytes = v.length(i) - EthernetHeader.LENGTH;

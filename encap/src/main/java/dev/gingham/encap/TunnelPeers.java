@@ -11,28 +11,33 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
 /**
- * The other nodes of the cluster by underlay address: who may send us tunnel packets, and
- * which MAC an outer frame to them is addressed to (the peer's own, or the underlay gateway's
- * when the peer is behind a router; the daemon resolves it). Encapsulation reads it after the
+ * The other nodes of the cluster by underlay address: who may send us tunnel packets, which
+ * MAC an outer frame to them is addressed to (the peer's own, or the underlay gateway's when the
+ * peer is behind a router; the daemon resolves it), and the MAC of the peer's tunnel endpoint
+ * (VTEP) that inner frames are addressed to: a Linux VXLAN device (flannel's {@code flannel.1})
+ * hands its IP stack only frames sent to its own MAC, the {@code VtepMAC} flannel publishes in
+ * its Node annotation; a Gingham peer gives its gateway MAC. Encapsulation reads it after the
  * {@link IpCache} named the tunnel endpoint; decapsulation reads it to refuse tunnel packets from
  * addresses that are not nodes (a pod or an outside host could otherwise inject frames with any
  * inner source and identity).
  *
  * <pre>
  * key   (8 bytes)  underlay IPv4 address as a native-order long (zero-extended big-endian int value)
- * value (16 bytes, native order)
+ * value (24 bytes, native order)
  *   +0 node id          u32
  *   +4 reserved         u32
- *   +8 next-hop MAC     u64  (low 48 bits)
+ *   +8 next-hop MAC     u64  (low 48 bits): outer Ethernet destination
+ *   +16 VTEP MAC        u64  (low 48 bits): inner Ethernet destination (VXLAN, Geneve)
  * </pre>
  *
  * <p>Written by {@link NodeRoutes} on the control agent's thread; read by workers lock-free.
  */
 public final class TunnelPeers implements AutoCloseable {
     public static final long MISSING = MapErrors.MISSING;
-    public static final int VALUE_SIZE = 16;
+    public static final int VALUE_SIZE = 24;
     private static final int NODE_ID_OFFSET = 0;
     private static final int MAC_OFFSET = 8;
+    private static final int VTEP_MAC_OFFSET = 16;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private final HashMap map;
@@ -60,10 +65,11 @@ public final class TunnelPeers implements AutoCloseable {
     }
 
     /** Adds or replaces a peer. Returns: 0 or a negative errno (E2BIG when full). */
-    int upsert(int underlayAddress, int nodeId, long nextHopMac) {
+    int upsert(int underlayAddress, int nodeId, long nextHopMac, long vtepMac) {
         writerKey.set(LONG, 0, key(underlayAddress));
         writerValue.set(LONG, NODE_ID_OFFSET, nodeId & 0xFFFF_FFFFL);
         writerValue.set(LONG, MAC_OFFSET, nextHopMac);
+        writerValue.set(LONG, VTEP_MAC_OFFSET, vtepMac);
         return map.update(writerKey, 0, writerValue, 0, UpdateFlags.ANY);
     }
 
@@ -85,6 +91,11 @@ public final class TunnelPeers implements AutoCloseable {
     /** Returns: the MAC an outer frame to this peer is sent to. */
     public long nextHopMac(long slot) {
         return segment.get(LONG, slot + MAC_OFFSET);
+    }
+
+    /** Returns: the MAC inner frames to this peer are addressed to. */
+    public long vtepMac(long slot) {
+        return segment.get(LONG, slot + VTEP_MAC_OFFSET);
     }
 
     public int count() {

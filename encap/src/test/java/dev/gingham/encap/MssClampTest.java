@@ -130,11 +130,12 @@ class MssClampTest {
         byte[] syn = syn4(SYN, mssOption(1460)).build();
         try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).build())) {
             assertEquals(Verdict.tx(Overlay.A_UNDERLAY_PORT), o.encap(syn, 0));
-            assertArrayEquals(syn4(SYN, mssOption(1410)).build(), Arrays.copyOfRange(o.out(0), 50, 50 + syn.length));
+            assertArrayEquals(TunnelEncapTest.carried(syn4(SYN, mssOption(1410)).build()),
+                    Arrays.copyOfRange(o.out(0), 50, 50 + syn.length));
         }
         try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).clampMss(false).build())) {
             o.encap(syn, 0);
-            assertArrayEquals(syn, Arrays.copyOfRange(o.out(0), 50, 50 + syn.length));
+            assertArrayEquals(TunnelEncapTest.carried(syn), Arrays.copyOfRange(o.out(0), 50, 50 + syn.length));
         }
         assertFalse(nodeA(TunnelMode.NATIVE).build().clampMss(), "native routing needs no clamp by default");
         assertTrue(nodeA(TunnelMode.IPIP).build().clampMss());

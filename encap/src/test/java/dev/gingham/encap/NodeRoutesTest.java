@@ -29,7 +29,7 @@ class NodeRoutesTest {
     @Test
     void shouldRoutePodCidrsToUnderlayAddressWhenNodeIsAdded() {
         int b = PacketBuilder.ip4("192.168.1.20");
-        assertEquals(0, routes.upsertNode(2, b, 0x02_0000_000B0BL, List.of(IpPrefix.parse("10.244.2.0/24"))));
+        assertEquals(0, routes.upsertNode(2, b, 0x02_0000_000B0BL, 0x02_0000_0000FFL, List.of(IpPrefix.parse("10.244.2.0/24"))));
         long slot = route("10.244.2.99");
         assertEquals(b, ipCache.tunnelEndpoint(slot));
         assertEquals(2, ipCache.nodeId(slot));
@@ -38,6 +38,7 @@ class NodeRoutesTest {
         long peer = peers.lookup(b);
         assertEquals(2, peers.nodeId(peer));
         assertEquals(0x02_0000_000B0BL, peers.nextHopMac(peer));
+        assertEquals(0x02_0000_0000FFL, peers.vtepMac(peer));
         assertEquals(1, routes.nodeCount());
     }
 
@@ -45,9 +46,9 @@ class NodeRoutesTest {
     void shouldReplaceStaleRoutesAndAddressWhenNodeIsUpdated() {
         int oldAddress = PacketBuilder.ip4("192.168.1.20");
         int newAddress = PacketBuilder.ip4("192.168.1.21");
-        routes.upsertNode(2, oldAddress, 0x02_0000_000B0BL,
+        routes.upsertNode(2, oldAddress, 0x02_0000_000B0BL, 0x02_0000_0000FFL,
                 List.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("10.244.3.0/24")));
-        assertEquals(0, routes.upsertNode(2, newAddress, 0x02_0000_000B0CL,
+        assertEquals(0, routes.upsertNode(2, newAddress, 0x02_0000_000B0CL, 0x02_0000_0000FFL,
                 List.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("fd00:2::/64"))));
         assertEquals(newAddress, ipCache.tunnelEndpoint(route("10.244.2.1")));
         assertEquals(IpCache.MISSING, route("10.244.3.1"), "CIDR the node no longer lists is gone");
@@ -60,7 +61,7 @@ class NodeRoutesTest {
     @Test
     void shouldRemoveRoutesAndPeerWhenNodeIsDeleted() {
         int b = PacketBuilder.ip4("192.168.1.20");
-        routes.upsertNode(2, b, 0x02_0000_000B0BL, List.of(IpPrefix.parse("10.244.2.0/24")));
+        routes.upsertNode(2, b, 0x02_0000_000B0BL, 0x02_0000_0000FFL, List.of(IpPrefix.parse("10.244.2.0/24")));
         assertEquals(0, routes.removeNode(2));
         assertEquals(IpCache.MISSING, route("10.244.2.1"));
         assertEquals(TunnelPeers.MISSING, peers.lookup(b));
@@ -70,15 +71,15 @@ class NodeRoutesTest {
 
     @Test
     void shouldRejectNodeIdOutsideSixteenBitsWhenAdded() {
-        assertThrows(IllegalArgumentException.class, () -> routes.upsertNode(0, 1, 2, List.of()));
-        assertThrows(IllegalArgumentException.class, () -> routes.upsertNode(65536, 1, 2, List.of()));
+        assertThrows(IllegalArgumentException.class, () -> routes.upsertNode(0, 1, 2, 3, List.of()));
+        assertThrows(IllegalArgumentException.class, () -> routes.upsertNode(65536, 1, 2, 3, List.of()));
     }
 
     @Test
     void shouldReturnErrnoWhenPeerMapIsFull() {
         for (int n = 1; n <= 8; n++) {
-            assertEquals(0, routes.upsertNode(n, PacketBuilder.ip4("192.168.2." + n), 0x02_0000_000001L, List.of()));
+            assertEquals(0, routes.upsertNode(n, PacketBuilder.ip4("192.168.2." + n), 0x02_0000_000001L, 0x02_0000_0000FFL, List.of()));
         }
-        assertEquals(MapErrors.E2BIG, routes.upsertNode(9, PacketBuilder.ip4("192.168.2.9"), 0x02_0000_000001L, List.of()));
+        assertEquals(MapErrors.E2BIG, routes.upsertNode(9, PacketBuilder.ip4("192.168.2.9"), 0x02_0000_000001L, 0x02_0000_0000FFL, List.of()));
     }
 }
