@@ -35,7 +35,7 @@ import java.lang.foreign.MemorySegment;
  * outer IPv4 is a fragment                         FRAG_NOT_SUPPORTED (157)
  * outer IPv4 header checksum wrong                  BAD_CHECKSUM (1015)
  * outer source is not a node (TunnelPeers)          UNKNOWN_SENDER (172)
- * outer UDP checksum non-zero and wrong (if on)     BAD_CHECKSUM (1015)
+ * outer UDP checksum non-zero, not partial, wrong   BAD_CHECKSUM (1015) (when verification is on)
  * tunnel header or inner Ethernet header cut short  TUNNEL_TRUNCATED (1031)
  * VXLAN: flags word not exactly I, reserved byte    VXLAN_BAD_FLAGS (1032)
  * Geneve: version not 0                             GENEVE_BAD_VERSION (1033)
@@ -166,7 +166,7 @@ public final class TunnelDecap {
     private int vxlan(FrameVector v, int i, MemorySegment s, int outerSource) {
         long udp = v.l4Offset(i);
         int udpBytes = NetworkOrder.u16(s, udp + UdpHeader.LENGTH_OFFSET);
-        if (!udpChecksumOk(s, udp, udpBytes, outerSource)) {
+        if (!udpChecksumOk(v, i, s, udp, udpBytes, outerSource)) {
             return DropReason.BAD_CHECKSUM.verdict();
         }
         long header = udp + UdpHeader.LENGTH;
@@ -184,7 +184,7 @@ public final class TunnelDecap {
     private int geneve(FrameVector v, int i, MemorySegment s, int outerSource) {
         long udp = v.l4Offset(i);
         int udpBytes = NetworkOrder.u16(s, udp + UdpHeader.LENGTH_OFFSET);
-        if (!udpChecksumOk(s, udp, udpBytes, outerSource)) {
+        if (!udpChecksumOk(v, i, s, udp, udpBytes, outerSource)) {
             return DropReason.BAD_CHECKSUM.verdict();
         }
         long header = udp + UdpHeader.LENGTH;
@@ -251,8 +251,15 @@ public final class TunnelDecap {
         return 0;
     }
 
-    private boolean udpChecksumOk(MemorySegment s, long udp, int udpBytes, int outerSource) {
+    /**
+     * A zero checksum is "none" (RFC 768, RFC 7348). A frame whose checksum the driver marks
+     * partial (virtio-net NEEDS_CSUM, as a veth or TAP peer hands over locally built tunnel
+     * packets: the inner checksum unfinished, the outer one computed ahead for it) cannot be
+     * verified and is trusted, as Linux trusts CHECKSUM_PARTIAL.
+     */
+    private boolean udpChecksumOk(FrameVector v, int i, MemorySegment s, long udp, int udpBytes, int outerSource) {
         return !verifyUdpChecksum || NetworkOrder.u16(s, udp + UdpHeader.CHECKSUM_OFFSET) == 0
+                || v.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL)
                 || TransportChecksum.verifies4(s, udp, udpBytes, outerSource, underlayAddress, TransportChecksum.UDP);
     }
 
