@@ -14,8 +14,8 @@ import java.util.Objects;
  * <p>Each pod CIDR becomes an {@link IpCache} entry with the node's underlay address as tunnel
  * endpoint, the node id and {@link IpCache#FLAG_TUNNEL}, and identity {@link #POD_CIDR_IDENTITY}
  * (the pods' own /32 and /128 entries, with their identities, are longer prefixes and win).
- * The node's underlay address becomes a {@link TunnelPeers} entry, so its tunnel packets are
- * accepted and outer frames to it get the right MAC. An update replaces what the node had:
+ * The node becomes a {@link TunnelPeers} entry (by node id, with its MACs, and by address), so
+ * its tunnel packets are accepted and frames to it get the right MACs. An update replaces what the node had:
  * CIDRs it no longer lists and an old underlay address are removed. Order of writes is chosen
  * for readers: the peer before the routes that name it, the routes before the peer on removal,
  * so a worker never finds a route whose peer is missing while a node is added or removed.
@@ -73,7 +73,7 @@ public final class NodeRoutes {
                 }
             }
             if (old.underlayAddress() != underlayAddress) {
-                peers.remove(old.underlayAddress());
+                peers.removeAddress(old.underlayAddress());
             }
         }
         nodes.put(nodeId, new Installed(underlayAddress, cidrs));
@@ -89,7 +89,8 @@ public final class NodeRoutes {
         for (IpPrefix cidr : old.podCidrs()) {
             ipCache.remove(cidr);
         }
-        peers.remove(old.underlayAddress());
+        peers.removeAddress(old.underlayAddress());
+        peers.removeNode(nodeId);
         return MapErrors.OK;
     }
 

@@ -138,7 +138,7 @@ public final class TunnelDecap {
             return DropReason.BAD_CHECKSUM.verdict();
         }
         int outerSource = v.srcIp4(i);
-        if (peers.lookup(outerSource) == TunnelPeers.MISSING) {
+        if (!peers.isPeer(outerSource)) {
             return DropReason.UNKNOWN_SENDER.verdict();
         }
         int result = switch (mode) {

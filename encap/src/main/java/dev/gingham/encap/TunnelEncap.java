@@ -139,7 +139,7 @@ public final class TunnelEncap {
             if (route == IpCache.MISSING || (ipCache.flags(route) & IpCache.FLAG_TUNNEL) == 0) {
                 continue;
             }
-            int verdict = forward(v, i, ipCache.tunnelEndpoint(route), nowNs);
+            int verdict = forward(v, i, ipCache.tunnelEndpoint(route), ipCache.nodeId(route), nowNs);
             if (verdict == FRAGMENTED) {
                 sent += sendFragments(v, i);
             } else {
@@ -164,8 +164,9 @@ public final class TunnelEncap {
     private int pendingSourcePort;
     private int pendingVni;
 
-    private int forward(FrameVector v, int i, int endpoint, long nowNs) {
-        long peer = endpoint == 0 ? TunnelPeers.MISSING : peers.lookup(endpoint);
+    private int forward(FrameVector v, int i, int endpoint, int nodeId, long nowNs) {
+        // An entry installed with a tunnel endpoint but no node id (node 0) finds its node by address.
+        long peer = peers.node(nodeId != 0 ? nodeId : peers.nodeIdOf(endpoint), endpoint);
         if (peer == TunnelPeers.MISSING) {
             return DropReason.NO_TUNNEL_ENDPOINT.verdict();
         }

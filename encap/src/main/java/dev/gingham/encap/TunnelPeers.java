@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.maps.ArrayMap;
 import dev.gingham.maps.HashMap;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.maps.MapSpec;
@@ -11,95 +12,143 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
 /**
- * The other nodes of the cluster by underlay address: who may send us tunnel packets, which
- * MAC an outer frame to them is addressed to (the peer's own, or the underlay gateway's when the
- * peer is behind a router; the daemon resolves it), and the MAC of the peer's tunnel endpoint
- * (VTEP) that inner frames are addressed to: a Linux VXLAN device (flannel's {@code flannel.1})
- * hands its IP stack only frames sent to its own MAC, the {@code VtepMAC} flannel publishes in
- * its Node annotation; a Gingham peer gives its gateway MAC. Encapsulation reads it after the
- * {@link IpCache} named the tunnel endpoint; decapsulation reads it to refuse tunnel packets from
- * addresses that are not nodes (a pod or an outside host could otherwise inject frames with any
- * inner source and identity).
+ * The other nodes of the cluster: who may send us tunnel packets, which MAC an outer frame to
+ * a node is addressed to (the node's own, or the underlay gateway's when the node is behind a
+ * router; the daemon resolves it), and the MAC of the node's tunnel endpoint (VTEP) that inner
+ * frames are addressed to: a Linux VXLAN device (flannel's {@code flannel.1}) hands its IP stack
+ * only frames sent to its own MAC, the {@code VtepMAC} flannel publishes in its Node annotation;
+ * a Gingham node gives its gateway MAC.
  *
+ * <p>Two maps, one per question, so neither hot path pays for the other's:
  * <pre>
- * key   (8 bytes)  underlay IPv4 address as a native-order long (zero-extended big-endian int value)
- * value (24 bytes, native order)
- *   +0 node id          u32
- *   +4 reserved         u32
- *   +8 next-hop MAC     u64  (low 48 bits): outer Ethernet destination
- *   +16 VTEP MAC        u64  (low 48 bits): inner Ethernet destination (VXLAN, Geneve)
+ * nodes  (ArrayMap, index = node id 0..65535; the ipcache entry names the node, so encapsulation
+ *         finds the MACs with one multiply, no hash)
+ *   +0  underlay address u32 (big-endian int value; 0 = no such node)
+ *   +4  reserved         u32
+ *   +8  next-hop MAC     u64 (low 48 bits): outer Ethernet destination
+ *   +16 VTEP MAC         u64 (low 48 bits): inner Ethernet destination (VXLAN, Geneve)
+ * peers  (HashMap, key = underlay address as a zero-extended long, value = node id as a long):
+ *         decapsulation asks "is this outer source a node?"
  * </pre>
  *
- * <p>Written by {@link NodeRoutes} on the control agent's thread; read by workers lock-free.
+ * <p>Written by {@link NodeRoutes} on the control agent's thread (the node entry before the
+ * address that leads to it; on removal the address first); read by workers without locks. A
+ * node entry rewritten while a worker reads it may be seen half old, half new (the kernel's
+ * array-map contract); the address check in {@link #node} catches a node id reused for another
+ * node.
  */
 public final class TunnelPeers implements AutoCloseable {
     public static final long MISSING = MapErrors.MISSING;
-    public static final int VALUE_SIZE = 24;
-    private static final int NODE_ID_OFFSET = 0;
-    private static final int MAC_OFFSET = 8;
+    /** Node ids are u16 (the ipcache's node id field). */
+    public static final int MAX_NODE_ID = 0xFFFF;
+    public static final int NODE_VALUE_SIZE = 24;
+    private static final int ADDRESS_OFFSET = 0;
+    private static final int NEXT_HOP_MAC_OFFSET = 8;
     private static final int VTEP_MAC_OFFSET = 16;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
-    private final HashMap map;
-    private final MemorySegment segment;
+    private final ArrayMap nodes;
+    private final HashMap peers;
+    private final MemorySegment nodeSegment;
+    private final MemorySegment peerSegment;
     private final Arena writerArena = Arena.ofShared();
-    private final MemorySegment writerKey = writerArena.allocate(8, 8);
-    private final MemorySegment writerValue = writerArena.allocate(VALUE_SIZE, 8);
+    private final MemorySegment writerValue = writerArena.allocate(NODE_VALUE_SIZE, 8);
 
-    private TunnelPeers(HashMap map) {
-        this.map = map;
-        this.segment = map.segment();
+    private TunnelPeers(ArrayMap nodes, HashMap peers) {
+        this.nodes = nodes;
+        this.peers = peers;
+        this.nodeSegment = nodes.segment();
+        this.peerSegment = peers.segment();
     }
 
+    /** Creates anonymous maps for up to {@code maxNodes} peers. */
     public static TunnelPeers create(int maxNodes) {
-        return new TunnelPeers(HashMap.create(spec(maxNodes)));
+        ArrayMap nodes = ArrayMap.create(nodeSpec());
+        return new TunnelPeers(nodes, HashMap.create(peerSpec(maxNodes)));
     }
 
-    /** Opens (or creates) the pinned map {@code tunnel-peers.map} in {@code directory}. */
+    /** Opens (or creates) the pinned maps {@code tunnel-nodes.map} and {@code tunnel-peers.map} in {@code directory}. */
     public static TunnelPeers pinned(Path directory, int maxNodes) {
-        return new TunnelPeers(HashMap.pinned(spec(maxNodes), directory.resolve("tunnel-peers.map")));
+        ArrayMap nodes = ArrayMap.pinned(nodeSpec(), directory.resolve("tunnel-nodes.map"));
+        try {
+            return new TunnelPeers(nodes, HashMap.pinned(peerSpec(maxNodes), directory.resolve("tunnel-peers.map")));
+        } catch (RuntimeException e) {
+            nodes.close();
+            throw e;
+        }
     }
 
-    private static MapSpec spec(int maxNodes) {
-        return MapSpec.hash("tunnel_peers", 8, VALUE_SIZE, maxNodes);
+    private static MapSpec nodeSpec() {
+        return MapSpec.array("tunnel_nodes", NODE_VALUE_SIZE, MAX_NODE_ID + 1);
     }
 
-    /** Adds or replaces a peer. Returns: 0 or a negative errno (E2BIG when full). */
+    private static MapSpec peerSpec(int maxNodes) {
+        return MapSpec.hash("tunnel_peers", 8, 8, maxNodes);
+    }
+
+    // ---- control plane (NodeRoutes) ------------------------------------------------------------
+
+    /** Adds or replaces node {@code nodeId} (1..65535). Returns: 0 or a negative errno (E2BIG when full). */
     int upsert(int underlayAddress, int nodeId, long nextHopMac, long vtepMac) {
-        writerKey.set(LONG, 0, key(underlayAddress));
-        writerValue.set(LONG, NODE_ID_OFFSET, nodeId & 0xFFFF_FFFFL);
-        writerValue.set(LONG, MAC_OFFSET, nextHopMac);
+        writerValue.set(INT, ADDRESS_OFFSET, underlayAddress);
+        writerValue.set(INT, ADDRESS_OFFSET + 4, 0);
+        writerValue.set(LONG, NEXT_HOP_MAC_OFFSET, nextHopMac);
         writerValue.set(LONG, VTEP_MAC_OFFSET, vtepMac);
-        return map.update(writerKey, 0, writerValue, 0, UpdateFlags.ANY);
+        int rc = nodes.update(nodeId, writerValue, 0);
+        return rc != MapErrors.OK ? rc : peers.update(key(underlayAddress), nodeId, UpdateFlags.ANY);
     }
 
-    /** Returns: 0 or ENOENT. */
-    int remove(int underlayAddress) {
-        writerKey.set(LONG, 0, key(underlayAddress));
-        return map.delete(writerKey, 0);
+    /** Forgets the address of a node (it no longer sends or receives tunnel packets). Returns: 0 or ENOENT. */
+    int removeAddress(int underlayAddress) {
+        return peers.delete(key(underlayAddress));
     }
 
-    /** Returns: the peer's slot, or {@link #MISSING} when the address is not a node's. */
-    public long lookup(int underlayAddress) {
-        return map.lookup(key(underlayAddress));
+    /** Clears node {@code nodeId}'s entry (after its address and routes are gone). */
+    void removeNode(int nodeId) {
+        writerValue.fill((byte) 0);
+        nodes.update(nodeId, writerValue, 0);
     }
 
-    public int nodeId(long slot) {
-        return (int) segment.get(LONG, slot + NODE_ID_OFFSET);
+    // ---- hot path -------------------------------------------------------------------------------
+
+    /** Returns: true when {@code underlayAddress} is a node's (decapsulation's peer check). */
+    public boolean isPeer(int underlayAddress) {
+        return peers.lookup(key(underlayAddress)) != MISSING;
     }
 
-    /** Returns: the MAC an outer frame to this peer is sent to. */
-    public long nextHopMac(long slot) {
-        return segment.get(LONG, slot + MAC_OFFSET);
+    /** Returns: the node id of the node at {@code underlayAddress}, or 0 when none. */
+    public int nodeIdOf(int underlayAddress) {
+        long slot = peers.lookup(key(underlayAddress));
+        return slot == MISSING ? 0 : (int) peerSegment.get(LONG, slot);
     }
 
-    /** Returns: the MAC inner frames to this peer are addressed to. */
-    public long vtepMac(long slot) {
-        return segment.get(LONG, slot + VTEP_MAC_OFFSET);
+    /**
+     * Returns: the slot of node {@code nodeId} if its underlay address is {@code underlayAddress}
+     * (so a route naming a removed or renumbered node is not sent to another one), else
+     * {@link #MISSING}.
+     */
+    public long node(int nodeId, int underlayAddress) {
+        long slot = nodes.valueOffset(nodeId);
+        if (slot == MISSING || underlayAddress == 0 || nodeSegment.get(INT, slot + ADDRESS_OFFSET) != underlayAddress) {
+            return MISSING;
+        }
+        return slot;
     }
 
+    /** Returns: the MAC an outer frame to this node is sent to. */
+    public long nextHopMac(long nodeSlot) {
+        return nodeSegment.get(LONG, nodeSlot + NEXT_HOP_MAC_OFFSET);
+    }
+
+    /** Returns: the MAC inner frames to this node are addressed to. */
+    public long vtepMac(long nodeSlot) {
+        return nodeSegment.get(LONG, nodeSlot + VTEP_MAC_OFFSET);
+    }
+
+    /** Returns: the number of node addresses known. */
     public int count() {
-        return map.count();
+        return peers.count();
     }
 
     private static long key(int underlayAddress) {
@@ -108,7 +157,8 @@ public final class TunnelPeers implements AutoCloseable {
 
     @Override
     public void close() {
-        map.close();
+        nodes.close();
+        peers.close();
         writerArena.close();
     }
 }

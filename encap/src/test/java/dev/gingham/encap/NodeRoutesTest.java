@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class NodeRoutesTest {
@@ -35,8 +36,8 @@ class NodeRoutesTest {
         assertEquals(2, ipCache.nodeId(slot));
         assertEquals(IpCache.FLAG_TUNNEL, ipCache.flags(slot));
         assertEquals(NodeRoutes.POD_CIDR_IDENTITY, ipCache.identity(slot));
-        long peer = peers.lookup(b);
-        assertEquals(2, peers.nodeId(peer));
+        assertEquals(2, peers.nodeIdOf(b));
+        long peer = peers.node(2, b);
         assertEquals(0x02_0000_000B0BL, peers.nextHopMac(peer));
         assertEquals(0x02_0000_0000FFL, peers.vtepMac(peer));
         assertEquals(1, routes.nodeCount());
@@ -54,8 +55,9 @@ class NodeRoutesTest {
         assertEquals(IpCache.MISSING, route("10.244.3.1"), "CIDR the node no longer lists is gone");
         long[] v6 = PacketBuilder.ip6("fd00:2::1");
         assertEquals(newAddress, ipCache.tunnelEndpoint(ipCache.lookup(v6[0], v6[1])));
-        assertEquals(TunnelPeers.MISSING, peers.lookup(oldAddress));
-        assertEquals(0x02_0000_000B0CL, peers.nextHopMac(peers.lookup(newAddress)));
+        assertFalse(peers.isPeer(oldAddress));
+        assertEquals(TunnelPeers.MISSING, peers.node(2, oldAddress), "the node entry names only the new address");
+        assertEquals(0x02_0000_000B0CL, peers.nextHopMac(peers.node(2, newAddress)));
     }
 
     @Test
@@ -64,7 +66,9 @@ class NodeRoutesTest {
         routes.upsertNode(2, b, 0x02_0000_000B0BL, 0x02_0000_0000FFL, List.of(IpPrefix.parse("10.244.2.0/24")));
         assertEquals(0, routes.removeNode(2));
         assertEquals(IpCache.MISSING, route("10.244.2.1"));
-        assertEquals(TunnelPeers.MISSING, peers.lookup(b));
+        assertFalse(peers.isPeer(b));
+        assertEquals(0, peers.nodeIdOf(b));
+        assertEquals(TunnelPeers.MISSING, peers.node(2, b));
         assertEquals(MapErrors.ENOENT, routes.removeNode(2));
         assertEquals(0, routes.nodeCount());
     }

@@ -202,6 +202,25 @@ class TunnelEncapTest {
                     o.encap(PacketBuilder.tcp4(A_POD, 1, "10.244.9.3", 80).build(), 0));
             assertEquals(DropReason.NO_TUNNEL_ENDPOINT.verdict(),
                     o.encap(PacketBuilder.tcp4(A_POD, 1, "10.244.8.3", 80).build(), 0));
+            // node 2 exists, but not at this address: a stale route is not sent to whoever has the id now
+            assertEquals(0, o.ipCache.upsert(IpPrefix.parse("10.244.7.0/24"), 0, Overlay.ip("192.168.1.21"), 2,
+                    IpCache.FLAG_TUNNEL));
+            assertEquals(DropReason.NO_TUNNEL_ENDPOINT.verdict(),
+                    o.encap(PacketBuilder.tcp4(A_POD, 1, "10.244.7.3", 80).build(), 0));
+        }
+    }
+
+    @Test
+    void shouldFindNodeByAddressWhenEntryHasTunnelEndpointButNoNodeId() {
+        try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).build())) {
+            // as a policy engine may install a pod /32: identity and tunnel endpoint, node id 0
+            assertEquals(0, o.ipCache.upsert(IpPrefix.parse("10.244.5.9/32"), 5009, Overlay.ip(B_UNDERLAY), 0,
+                    IpCache.FLAG_TUNNEL));
+            byte[] inner = PacketBuilder.tcp4(A_POD, 1, "10.244.5.9", 80).build();
+            assertEquals(TX_UNDERLAY, o.encap(inner, 0));
+            byte[] expected = PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(inner)).srcMac(A_UNDERLAY_MAC)
+                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).ipId(0).build();
+            assertArrayEquals(expected, o.out(0));
         }
     }
 
