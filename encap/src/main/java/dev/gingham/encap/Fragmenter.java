@@ -21,7 +21,8 @@ import java.lang.foreign.MemorySegment;
  * frame is shortened). Every later fragment gets a buffer from the vector's own
  * {@link BufferPool} and is <em>appended</em> to the same {@link FrameVector} with
  * {@link FrameVector#add}, carrying the original's ingress port, mark and identities, parsed,
- * verdict {@link Verdict#CONTINUE}. The caller (the tunnel encapsulation) then treats those
+ * verdict {@link Verdict#CONTINUE} (a fragment that would not parse, which construction rules
+ * out, carries the parser's drop verdict instead). The caller (the tunnel encapsulation) then treats those
  * frames like the first, in the same pass: programs iterate to the count they saw when they
  * started, so appended frames are left to whoever appended them. The vector's owner releases
  * every buffer of the vector after TX, appended ones included. Before writing anything the
@@ -98,11 +99,15 @@ public final class Fragmenter {
         return later;
     }
 
-    /** Our own fragments are well formed; a failure here is a bug, never a packet's fault. */
+    /**
+     * Parses a fragment this class wrote. They are well formed by construction (the original
+     * passed the parser); should one not be, it is dropped with the parser's reason rather than
+     * thrown about, like any other bad frame.
+     */
     private void parseOwn(FrameVector v, int i) {
         int result = parser.parse(v, i);
         if (result != Verdict.CONTINUE) {
-            throw new IllegalStateException("fragment failed to parse: " + Verdict.toString(result));
+            v.verdict(i, result);
         }
     }
 

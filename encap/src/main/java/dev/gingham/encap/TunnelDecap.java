@@ -11,6 +11,7 @@ import dev.gingham.packet.header.EthernetHeader;
 import dev.gingham.packet.header.GeneveHeader;
 import dev.gingham.packet.header.GeneveOption;
 import dev.gingham.packet.header.Ipv4Header;
+import dev.gingham.packet.header.Ipv6Header;
 import dev.gingham.packet.header.UdpHeader;
 import dev.gingham.packet.header.VxlanHeader;
 
@@ -230,14 +231,16 @@ public final class TunnelDecap {
         if (identityInVni ? frameVni == 0 : frameVni != vni) {
             return DropReason.INVALID_VNI.verdict();
         }
-        v.trimFront(i, (int) (inner - v.start(i)));
+        int outerBytes = (int) (inner - v.start(i));
+        v.trimFront(i, outerBytes);
         v.length(i, innerBytes);
+        TunnelEncap.moveChecksumStart(v, i, -outerBytes);
         return frameVni;
     }
 
     private int ipip(FrameVector v, int i, MemorySegment s, long l3, int ipHeaderBytes, int protocol) {
         int innerBytes = v.l3Length(i) - ipHeaderBytes;
-        int minimum = protocol == Ipv4Header.PROTOCOL_IPIP ? Ipv4Header.MIN_LENGTH : 40;
+        int minimum = protocol == Ipv4Header.PROTOCOL_IPIP ? Ipv4Header.MIN_LENGTH : Ipv6Header.LENGTH;
         if (innerBytes < minimum) {
             return DropReason.TUNNEL_TRUNCATED.verdict();
         }
@@ -248,6 +251,7 @@ public final class TunnelDecap {
                 ? EthernetHeader.ETHER_TYPE_IPV4 : EthernetHeader.ETHER_TYPE_IPV6);
         v.trimFront(i, (int) (newStart - start));
         v.length(i, EthernetHeader.LENGTH + innerBytes);
+        TunnelEncap.moveChecksumStart(v, i, (int) (start - newStart));
         return 0;
     }
 

@@ -242,6 +242,9 @@ public final class TunnelEncap {
         int sent = 0;
         int n = v.count();
         for (int k = i, firstAppended = n - pendingFragments; k < n; k = k == i ? firstAppended : k + 1) {
+            if (v.verdict(k) != Verdict.CONTINUE) {
+                continue;
+            }
             int verdict = encapsulate(v, k, pendingEndpoint, pendingPeer, pendingSourcePort, pendingVni);
             v.verdict(k, verdict);
             if (verdict == Verdict.tx(underlayPort)) {
@@ -277,6 +280,7 @@ public final class TunnelEncap {
         if (!v.prepend(i, grow)) {
             return DropReason.WRITE_ERROR.verdict();
         }
+        moveChecksumStart(v, i, grow);
         if (mode != TunnelMode.IPIP) {
             long inner = v.start(i) + grow;
             EthernetHeader.mac(s, inner + EthernetHeader.DST_OFFSET, peers.vtepMac(peer));
@@ -308,6 +312,16 @@ public final class TunnelEncap {
         }
         encapsulatedCount++;
         return Verdict.tx(underlayPort);
+    }
+
+    /**
+     * A partial checksum's start counts from the frame start (virtio-net csum_start): when the
+     * start moves by {@code bytes}, so must it, or the driver would finish the wrong field.
+     */
+    static void moveChecksumStart(FrameVector v, int i, int bytes) {
+        if (v.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL)) {
+            v.offload(i, v.gsoType(i), v.gsoSize(i), v.csumStart(i) + bytes, v.csumOffset(i));
+        }
     }
 
     /** Returns: frames (and fragments) sent into the tunnel. */

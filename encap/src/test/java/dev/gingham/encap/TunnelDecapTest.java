@@ -308,9 +308,11 @@ class TunnelDecapTest {
             // The driver says the checksum is still partial (virtio-net NEEDS_CSUM): not verifiable, trusted.
             int i = o.load(A_UNDERLAY_PORT, vxlanFromB(inner).outerUdpChecksum(true).badL4Checksum().build());
             o.vector.addFlags(i, FrameVector.FLAG_CSUM_PARTIAL);
+            o.vector.offload(i, 0, 0, 50 + 34, 16); // the inner TCP checksum, counted from the outer frame start
             o.decap.process(o.vector, 0);
             assertEquals(Verdict.CONTINUE, o.vector.verdict(i));
             assertArrayEquals(inner, o.out(i));
+            assertEquals(34, o.vector.csumStart(i), "checksum start moves with the frame start");
         }
         try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).verifyOuterUdpChecksum(false).build())) {
             assertEquals(Verdict.CONTINUE, o.decap(vxlanFromB(inner).outerUdpChecksum(true).badL4Checksum().build()));

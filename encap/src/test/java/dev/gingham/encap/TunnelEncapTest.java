@@ -225,6 +225,25 @@ class TunnelEncapTest {
     }
 
     @Test
+    void shouldMoveChecksumStartWithFrameStartWhenChecksumIsPartial() {
+        try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).build())) {
+            int i = o.load(Overlay.A_POD_PORT, podTcp().build());
+            o.vector.addFlags(i, dev.gingham.packet.FrameVector.FLAG_CSUM_PARTIAL);
+            o.vector.offload(i, 0, 0, 34, 16);
+            o.encap.process(o.vector, 0);
+            assertEquals(TX_UNDERLAY, o.vector.verdict(i));
+            assertEquals(50 + 34, o.vector.csumStart(i));
+        }
+        try (Overlay o = new Overlay(nodeA(TunnelMode.IPIP).build())) {
+            int i = o.load(Overlay.A_POD_PORT, podTcp().build());
+            o.vector.addFlags(i, dev.gingham.packet.FrameVector.FLAG_CSUM_PARTIAL);
+            o.vector.offload(i, 0, 0, 34, 16);
+            o.encap.process(o.vector, 0);
+            assertEquals(20 + 34, o.vector.csumStart(i));
+        }
+    }
+
+    @Test
     void shouldSkipFramesWithFinalVerdictWhenVectorIsProcessed() {
         try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).build())) {
             byte[] inner = podTcp().build();
