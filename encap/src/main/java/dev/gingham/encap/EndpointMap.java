@@ -38,14 +38,12 @@ public final class EndpointMap implements AutoCloseable {
     private static final int PORT_OFFSET = 0;
     private static final int IDENTITY_OFFSET = 4;
     private static final int MAC_OFFSET = 8;
-    private static final long IPV6_SLOT = 1L << 62;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private final HashMap v4;
     private final HashMap v6;
-    private final MemorySegment v4Segment;
-    private final MemorySegment v6Segment;
+    private final FamilySlots slots;
     private final Arena writerArena = Arena.ofShared();
     private final MemorySegment writerKey = writerArena.allocate(16, 8);
     private final MemorySegment writerValue = writerArena.allocate(VALUE_SIZE, 8);
@@ -53,8 +51,7 @@ public final class EndpointMap implements AutoCloseable {
     private EndpointMap(HashMap v4, HashMap v6) {
         this.v4 = v4;
         this.v6 = v6;
-        this.v4Segment = v4.segment();
-        this.v6Segment = v6.segment();
+        this.slots = new FamilySlots(v4.segment(), v6.segment());
     }
 
     public static EndpointMap create(int maxEndpoints) {
@@ -117,32 +114,23 @@ public final class EndpointMap implements AutoCloseable {
      * {@code segment} (a packet's address field, read in place), or {@link #MISSING}.
      */
     public long lookup6(MemorySegment segment, long offset) {
-        long slot = v6.lookup(segment, offset);
-        return slot == MISSING ? MISSING : slot | IPV6_SLOT;
+        return FamilySlots.tag6(v6.lookup(segment, offset));
     }
 
     public int port(long slot) {
-        return segment(slot).get(INT, offset(slot) + PORT_OFFSET);
+        return slots.segment(slot).get(INT, FamilySlots.offset(slot) + PORT_OFFSET);
     }
 
     public int identity(long slot) {
-        return segment(slot).get(INT, offset(slot) + IDENTITY_OFFSET);
+        return slots.segment(slot).get(INT, FamilySlots.offset(slot) + IDENTITY_OFFSET);
     }
 
     public long mac(long slot) {
-        return segment(slot).get(LONG, offset(slot) + MAC_OFFSET);
+        return slots.segment(slot).get(LONG, FamilySlots.offset(slot) + MAC_OFFSET);
     }
 
     public int count() {
         return v4.count() + v6.count();
-    }
-
-    private MemorySegment segment(long slot) {
-        return (slot & IPV6_SLOT) != 0 ? v6Segment : v4Segment;
-    }
-
-    private static long offset(long slot) {
-        return slot & ~IPV6_SLOT;
     }
 
     @Override

@@ -47,23 +47,19 @@ public final class IpCache implements AutoCloseable {
     private static final int TUNNEL_ENDPOINT_OFFSET = 4;
     private static final int NODE_ID_OFFSET = 8;
     private static final int FLAGS_OFFSET = 10;
-    /** Marks a slot of the IPv6 trie, so one long says which trie's segment to read. */
-    private static final long IPV6_SLOT = 1L << 62;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     private final LpmTrie v4;
     private final LpmTrie v6;
-    private final MemorySegment v4Segment;
-    private final MemorySegment v6Segment;
+    private final FamilySlots slots;
     private final Arena writerArena = Arena.ofShared();
     private final MemorySegment writerValue = writerArena.allocate(VALUE_SIZE, 8);
 
     private IpCache(LpmTrie v4, LpmTrie v6) {
         this.v4 = v4;
         this.v6 = v6;
-        this.v4Segment = v4.segment();
-        this.v6Segment = v6.segment();
+        this.slots = new FamilySlots(v4.segment(), v6.segment());
     }
 
     /** Creates an anonymous ipcache holding up to {@code maxEntries} prefixes per family. */
@@ -138,8 +134,7 @@ public final class IpCache implements AutoCloseable {
         if (prefix.ipv4()) {
             return v4.lookupExact4(prefix.address4(), prefix.prefixLength());
         }
-        long slot = v6.lookupExact6(prefix.hi(), prefix.lo(), prefix.prefixLength());
-        return slot == MISSING ? MISSING : slot | IPV6_SLOT;
+        return FamilySlots.tag6(v6.lookupExact6(prefix.hi(), prefix.lo(), prefix.prefixLength()));
     }
 
     /**
@@ -166,8 +161,7 @@ public final class IpCache implements AutoCloseable {
         if (MappedAddress.isIpv4(hi, lo)) {
             return v4.lookup4(MappedAddress.ip4(lo));
         }
-        long slot = v6.lookup6(hi, lo);
-        return slot == MISSING ? MISSING : slot | IPV6_SLOT;
+        return FamilySlots.tag6(v6.lookup6(hi, lo));
     }
 
     /** Longest-prefix match for an IPv4 address (big-endian int). Returns: a slot or {@link #MISSING}. */
@@ -176,28 +170,20 @@ public final class IpCache implements AutoCloseable {
     }
 
     public int identity(long slot) {
-        return segment(slot).get(INT, offset(slot) + IDENTITY_OFFSET);
+        return slots.segment(slot).get(INT, FamilySlots.offset(slot) + IDENTITY_OFFSET);
     }
 
     /** Returns: the tunnel endpoint (underlay IPv4, big-endian int), 0 when none. */
     public int tunnelEndpoint(long slot) {
-        return segment(slot).get(INT, offset(slot) + TUNNEL_ENDPOINT_OFFSET);
+        return slots.segment(slot).get(INT, FamilySlots.offset(slot) + TUNNEL_ENDPOINT_OFFSET);
     }
 
     public int nodeId(long slot) {
-        return segment(slot).get(SHORT, offset(slot) + NODE_ID_OFFSET) & 0xFFFF;
+        return slots.segment(slot).get(SHORT, FamilySlots.offset(slot) + NODE_ID_OFFSET) & 0xFFFF;
     }
 
     public int flags(long slot) {
-        return segment(slot).get(SHORT, offset(slot) + FLAGS_OFFSET) & 0xFFFF;
-    }
-
-    private MemorySegment segment(long slot) {
-        return (slot & IPV6_SLOT) != 0 ? v6Segment : v4Segment;
-    }
-
-    private static long offset(long slot) {
-        return slot & ~IPV6_SLOT;
+        return slots.segment(slot).get(SHORT, FamilySlots.offset(slot) + FLAGS_OFFSET) & 0xFFFF;
     }
 
     @Override

@@ -142,11 +142,19 @@ public final class TunnelDecap {
         if (!peers.isPeer(outerSource)) {
             return DropReason.UNKNOWN_SENDER.verdict();
         }
-        int result = switch (mode) {
-            case VXLAN -> vxlan(v, i, s, outerSource);
-            case GENEVE -> geneve(v, i, s, outerSource);
-            default -> ipip(v, i, s, l3, ipHeaderBytes, protocol);
-        };
+        int result;
+        if (mode.udp()) {
+            long udp = v.l4Offset(i);
+            int udpBytes = NetworkOrder.u16(s, udp + UdpHeader.LENGTH_OFFSET);
+            if (!udpChecksumOk(v, i, s, udp, udpBytes, outerSource)) {
+                return DropReason.BAD_CHECKSUM.verdict();
+            }
+            long header = udp + UdpHeader.LENGTH;
+            int payloadBytes = udpBytes - UdpHeader.LENGTH;
+            result = mode == TunnelMode.VXLAN ? vxlan(v, i, s, header, payloadBytes) : geneve(v, i, s, header, payloadBytes);
+        } else {
+            result = ipip(v, i, s, l3, ipHeaderBytes, protocol);
+        }
         if (result < 0) {
             return result;
         }
@@ -163,15 +171,13 @@ public final class TunnelDecap {
         return DECAPSULATED;
     }
 
-    /** Returns: the VNI (0 or more) with the frame trimmed to the inner frame, or a drop verdict. */
-    private int vxlan(FrameVector v, int i, MemorySegment s, int outerSource) {
-        long udp = v.l4Offset(i);
-        int udpBytes = NetworkOrder.u16(s, udp + UdpHeader.LENGTH_OFFSET);
-        if (!udpChecksumOk(v, i, s, udp, udpBytes, outerSource)) {
-            return DropReason.BAD_CHECKSUM.verdict();
-        }
-        long header = udp + UdpHeader.LENGTH;
-        int innerBytes = udpBytes - UdpHeader.LENGTH - VxlanHeader.LENGTH;
+    /**
+     * @param header       offset of the VXLAN header (the UDP payload)
+     * @param payloadBytes UDP payload length
+     * @return the VNI (0 or more) with the frame trimmed to the inner frame, or a drop verdict
+     */
+    private int vxlan(FrameVector v, int i, MemorySegment s, long header, int payloadBytes) {
+        int innerBytes = payloadBytes - VxlanHeader.LENGTH;
         if (innerBytes < EthernetHeader.LENGTH) {
             return DropReason.TUNNEL_TRUNCATED.verdict();
         }
@@ -182,14 +188,8 @@ public final class TunnelDecap {
         return keepInner(v, i, vniWord >>> 8, header + VxlanHeader.LENGTH, innerBytes);
     }
 
-    private int geneve(FrameVector v, int i, MemorySegment s, int outerSource) {
-        long udp = v.l4Offset(i);
-        int udpBytes = NetworkOrder.u16(s, udp + UdpHeader.LENGTH_OFFSET);
-        if (!udpChecksumOk(v, i, s, udp, udpBytes, outerSource)) {
-            return DropReason.BAD_CHECKSUM.verdict();
-        }
-        long header = udp + UdpHeader.LENGTH;
-        int payloadBytes = udpBytes - UdpHeader.LENGTH;
+    /** As {@link #vxlan}, for a Geneve header. */
+    private int geneve(FrameVector v, int i, MemorySegment s, long header, int payloadBytes) {
         if (payloadBytes < GeneveHeader.LENGTH) {
             return DropReason.TUNNEL_TRUNCATED.verdict();
         }

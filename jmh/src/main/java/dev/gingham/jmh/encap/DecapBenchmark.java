@@ -24,7 +24,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,33 +49,21 @@ public class DecapBenchmark {
     public TunnelMode mode;
 
     private BenchOverlay overlay;
-    private BufferPool pool;
-    private FrameVector vector;
+    private ReceivedFrames frames;
     private TunnelDecap decap;
     private LocalDelivery delivery;
-    private final Parser parser = new Parser();
-    private MemorySegment template;
-    private int frameBytes;
-    private final int[] buffers = new int[FrameVector.MAX_FRAMES];
 
     @Setup(Level.Trial)
     public void setUp() {
-        byte[] wire = onTheWire(mode);
         overlay = BenchOverlay.receiver(mode);
         decap = new TunnelDecap(overlay.config, overlay.ipCache, overlay.peers);
         delivery = new LocalDelivery(overlay.endpoints, overlay.config.routerMac());
-        frameBytes = wire.length;
-        template = MemorySegment.ofArray(wire);
-        pool = BufferPool.allocate(FrameVector.MAX_FRAMES, BufferPool.DEFAULT_BUFFER_SIZE);
-        vector = new FrameVector(pool);
-        for (int i = 0; i < FrameVector.MAX_FRAMES; i++) {
-            buffers[i] = vector.buffer(PacketBuilder.load(vector, 0, wire));
-        }
-        receive();
-        decap.process(vector, 0);
-        delivery.process(vector);
-        if (vector.verdict(0) != Verdict.tx(BenchOverlay.POD_PORT)) {
-            throw new IllegalStateException(mode + ": frames are not delivered: " + Verdict.toString(vector.verdict(0)));
+        frames = new ReceivedFrames(onTheWire(mode), 0, RESTORED_BYTES);
+        frames.receive();
+        decap.process(frames.vector, 0);
+        delivery.process(frames.vector);
+        if (frames.vector.verdict(0) != Verdict.tx(BenchOverlay.POD_PORT)) {
+            throw new IllegalStateException(mode + ": frames are not delivered: " + Verdict.toString(frames.vector.verdict(0)));
         }
     }
 
@@ -97,40 +84,29 @@ public class DecapBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        vector.releaseAll();
-        pool.close();
+        frames.close();
         overlay.close();
-    }
-
-    private void receive() {
-        MemorySegment s = vector.segment();
-        vector.clear();
-        for (int b = 0; b < FrameVector.MAX_FRAMES; b++) {
-            int i = vector.add(buffers[b], 0, frameBytes);
-            MemorySegment.copy(template, 0, s, vector.start(i), RESTORED_BYTES);
-            parser.parse(vector, i);
-        }
     }
 
     @Benchmark
     @OperationsPerInvocation(FrameVector.MAX_FRAMES)
     public int baseline() {
-        receive();
-        return vector.count();
+        frames.receive();
+        return frames.vector.count();
     }
 
     @Benchmark
     @OperationsPerInvocation(FrameVector.MAX_FRAMES)
     public int decap() {
-        receive();
-        return decap.process(vector, 0);
+        frames.receive();
+        return decap.process(frames.vector, 0);
     }
 
     @Benchmark
     @OperationsPerInvocation(FrameVector.MAX_FRAMES)
     public int decapAndDeliver() {
-        receive();
-        decap.process(vector, 0);
-        return delivery.process(vector);
+        frames.receive();
+        decap.process(frames.vector, 0);
+        return delivery.process(frames.vector);
     }
 }

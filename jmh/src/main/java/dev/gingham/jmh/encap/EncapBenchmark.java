@@ -2,10 +2,8 @@ package dev.gingham.jmh.encap;
 
 import dev.gingham.encap.TunnelEncap;
 import dev.gingham.encap.TunnelMode;
-import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
-import dev.gingham.packet.Parser;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,7 +19,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,13 +39,8 @@ public class EncapBenchmark {
     public TunnelMode mode;
 
     private BenchOverlay overlay;
-    private BufferPool pool;
-    private FrameVector vector;
+    private ReceivedFrames frames;
     private TunnelEncap encap;
-    private final Parser parser = new Parser();
-    private MemorySegment template;
-    private int frameBytes;
-    private final int[] buffers = new int[FrameVector.MAX_FRAMES];
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -56,44 +48,26 @@ public class EncapBenchmark {
         encap = new TunnelEncap(overlay.config, overlay.ipCache, overlay.peers);
         byte[] frame = PacketBuilder.tcp4(BenchOverlay.LOCAL_POD, 40000, BenchOverlay.REMOTE_POD, 80)
                 .flags(PacketBuilder.ACK).payload(64).build();
-        frameBytes = frame.length;
-        template = MemorySegment.ofArray(frame);
-        pool = BufferPool.allocate(FrameVector.MAX_FRAMES, BufferPool.DEFAULT_BUFFER_SIZE);
-        vector = new FrameVector(pool);
-        for (int i = 0; i < FrameVector.MAX_FRAMES; i++) {
-            buffers[i] = vector.buffer(PacketBuilder.load(vector, BenchOverlay.POD_PORT, frame));
-        }
+        frames = new ReceivedFrames(frame, BenchOverlay.POD_PORT, 14); // encapsulation rewrites the inner MACs (IPIP: the whole header)
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        vector.releaseAll();
-        pool.close();
+        frames.close();
         overlay.close();
-    }
-
-    /** Refills the vector with its own buffers as received frames and parses them. */
-    private void receive() {
-        MemorySegment s = vector.segment();
-        vector.clear();
-        for (int b = 0; b < FrameVector.MAX_FRAMES; b++) {
-            int i = vector.add(buffers[b], BenchOverlay.POD_PORT, frameBytes);
-            MemorySegment.copy(template, 0, s, vector.start(i), 14);
-            parser.parse(vector, i);
-        }
     }
 
     @Benchmark
     @OperationsPerInvocation(FrameVector.MAX_FRAMES)
     public int baseline() {
-        receive();
-        return vector.count();
+        frames.receive();
+        return frames.vector.count();
     }
 
     @Benchmark
     @OperationsPerInvocation(FrameVector.MAX_FRAMES)
     public int encap() {
-        receive();
-        return encap.process(vector, 0);
+        frames.receive();
+        return encap.process(frames.vector, 0);
     }
 }
