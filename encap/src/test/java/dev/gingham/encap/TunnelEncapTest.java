@@ -28,6 +28,11 @@ class TunnelEncapTest {
         return PacketBuilder.tcp4(A_POD, 40000, B_POD, 80).srcMac(A_POD_MAC).dstMac(A_ROUTER_MAC).payload(100);
     }
 
+    /** Returns: {@code outer} with what node A's encapsulation sets for the first frame: A's and B's MACs, id 0, the flow's source port. */
+    private static PacketBuilder fromA(PacketBuilder outer, Overlay o) {
+        return outer.srcMac(A_UNDERLAY_MAC).dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).ipId(0);
+    }
+
     /** Returns: the inner frame as a VXLAN or Geneve tunnel carries it: from the gateway's MAC to the peer's VTEP MAC. */
     static byte[] carried(byte[] inner) {
         byte[] copy = inner.clone();
@@ -91,8 +96,7 @@ class TunnelEncapTest {
             o.vector.srcIdentity(i, 0x01_2345);
             o.encap.process(o.vector, 0);
             assertEquals(TX_UNDERLAY, o.vector.verdict(i));
-            byte[] expected = PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 0x01_2345, carried(inner)).srcMac(A_UNDERLAY_MAC)
-                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).ipId(0).build();
+            byte[] expected = fromA(PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 0x01_2345, carried(inner)), o).build();
             assertArrayEquals(expected, o.out(0));
 
             i = o.load(Overlay.A_POD_PORT, inner);
@@ -110,8 +114,7 @@ class TunnelEncapTest {
         try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).build())) {
             byte[] inner = podTcp6().tos(0x2C).build();
             assertEquals(TX_UNDERLAY, o.encap(inner, 0));
-            byte[] expected = PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(inner)).srcMac(A_UNDERLAY_MAC)
-                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).ipId(0).tos(0x2C).build();
+            byte[] expected = fromA(PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(inner)), o).tos(0x2C).build();
             assertArrayEquals(expected, o.out(0));
         }
     }
@@ -121,8 +124,7 @@ class TunnelEncapTest {
         try (Overlay o = new Overlay(nodeA(TunnelMode.GENEVE).vni(77).build())) {
             byte[] inner = podTcp().build();
             assertEquals(TX_UNDERLAY, o.encap(inner, 0));
-            byte[] expected = PacketBuilder.geneve(A_UNDERLAY, B_UNDERLAY, 77, carried(inner)).srcMac(A_UNDERLAY_MAC)
-                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).ipId(0).build();
+            byte[] expected = fromA(PacketBuilder.geneve(A_UNDERLAY, B_UNDERLAY, 77, carried(inner)), o).build();
             assertArrayEquals(expected, o.out(0));
         }
     }
@@ -167,8 +169,7 @@ class TunnelEncapTest {
             PacketBuilder small = PacketBuilder.udp4(A_POD, 5000, B_POD, 53).srcMac(A_POD_MAC).dstMac(A_ROUTER_MAC).payload(4);
             byte[] unpadded = small.build();
             assertEquals(TX_UNDERLAY, o.encap(small.ethernetPadTo(60).build(), 0));
-            byte[] expected = PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(unpadded)).srcMac(A_UNDERLAY_MAC)
-                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).ipId(0).build();
+            byte[] expected = fromA(PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(unpadded)), o).build();
             assertArrayEquals(expected, o.out(0));
         }
     }
@@ -218,8 +219,7 @@ class TunnelEncapTest {
                     IpCache.FLAG_TUNNEL));
             byte[] inner = PacketBuilder.tcp4(A_POD, 1, "10.244.5.9", 80).build();
             assertEquals(TX_UNDERLAY, o.encap(inner, 0));
-            byte[] expected = PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(inner)).srcMac(A_UNDERLAY_MAC)
-                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).ipId(0).build();
+            byte[] expected = fromA(PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(inner)), o).build();
             assertArrayEquals(expected, o.out(0));
         }
     }
