@@ -1,6 +1,9 @@
 /**
- * VXLAN, IPIP and Geneve encapsulation and decapsulation, tunnel endpoints and MTU policy. (Overlay issue.)
- *
- * <p>This module holds only its package declaration until its issue starts; see docs/architecture.md.
+ * The overlay: routes to other nodes ({@link dev.gingham.encap.IpCache},
+ * {@link dev.gingham.encap.NodeRoutes}, {@link dev.gingham.encap.TunnelPeers}), local endpoints
+ * ({@link dev.gingham.encap.EndpointMap}), VXLAN / Geneve / IPIP encapsulation or native routing
+ * with MTU enforcement ({@link dev.gingham.encap.TunnelEncap}), decapsulation
+ * ({@link dev.gingham.encap.TunnelDecap}) and delivery to pods ({@link dev.gingham.encap.LocalDelivery}).
+ * See docs/architecture.md, section "encap".
  */
 package dev.gingham.encap;

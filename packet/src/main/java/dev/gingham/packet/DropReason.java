@@ -83,7 +83,16 @@ public enum DropReason {
     ICMP_EMBEDDED_INVALID(1018, "ICMP error carries an invalid embedded header"),
     IPV6_BAD_FRAGMENT(1019, "IPv6 fragment header is inconsistent"),
     NO_LOCAL_BACKEND(1020, "Service traffic policy is Local and this node has no backend"),
-    SERVICE_UNSUPPORTED_PROTOCOL(1021, "Service frontend reached with a protocol it cannot balance (SCTP)");
+    SERVICE_UNSUPPORTED_PROTOCOL(1021, "Service frontend reached with a protocol it cannot balance (SCTP)"),
+
+    // encap (1030-1049)
+    TUNNEL_MODE_MISMATCH(1030, "Tunnel packet for a mode or UDP port this node is not configured for"),
+    TUNNEL_TRUNCATED(1031, "Tunnel header or inner frame does not fit in the outer packet"),
+    VXLAN_BAD_FLAGS(1032, "VXLAN I flag missing, or reserved flag or VNI bits set"),
+    GENEVE_BAD_VERSION(1033, "Geneve version is not 0"),
+    GENEVE_BAD_OPTIONS_LENGTH(1034, "Geneve options length runs past the packet"),
+    GENEVE_BAD_PROTOCOL(1035, "Geneve protocol type is not Ethernet (0x6558)"),
+    GENEVE_OAM(1036, "Geneve control (OAM) packet: no OAM handler");
 
     private static final DropReason[] BY_CODE;
 

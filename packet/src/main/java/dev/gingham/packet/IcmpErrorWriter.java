@@ -77,16 +77,8 @@ public final class IcmpErrorWriter {
             return false;
         }
         int totalLength = Ipv4Header.MIN_LENGTH + ICMP_HEADER + quoted;
-        NetworkOrder.u8(s, newL3, 0x45);
-        NetworkOrder.u8(s, newL3 + Ipv4Header.TOS_OFFSET, ICMP_TOS);
-        NetworkOrder.u16(s, newL3 + Ipv4Header.TOTAL_LENGTH_OFFSET, totalLength);
-        NetworkOrder.u32(s, newL3 + Ipv4Header.IDENTIFICATION_OFFSET, 0); // id 0, no flags, offset 0
-        NetworkOrder.u8(s, newL3 + Ipv4Header.TTL_OFFSET, IP_TTL);
-        NetworkOrder.u8(s, newL3 + Ipv4Header.PROTOCOL_OFFSET, Ipv4Header.PROTOCOL_ICMP);
-        NetworkOrder.u16(s, newL3 + Ipv4Header.CHECKSUM_OFFSET, 0);
-        NetworkOrder.u32(s, newL3 + Ipv4Header.SRC_OFFSET, sourceAddress);
-        NetworkOrder.u32(s, newL3 + Ipv4Header.DST_OFFSET, originalSource);
-        NetworkOrder.u16(s, newL3 + Ipv4Header.CHECKSUM_OFFSET, TransportChecksum.ipv4Header(s, newL3, Ipv4Header.MIN_LENGTH));
+        // id 0, no flags, offset 0
+        Ipv4Header.write(s, newL3, ICMP_TOS, totalLength, 0, 0, IP_TTL, Ipv4Header.PROTOCOL_ICMP, sourceAddress, originalSource);
         long icmp = newL3 + Ipv4Header.MIN_LENGTH;
         writeIcmpHeader(s, icmp, type, code, restOfHeader);
         NetworkOrder.u16(s, icmp + Icmp4Header.CHECKSUM_OFFSET, InternetChecksum.compute(s, icmp, ICMP_HEADER + quoted));

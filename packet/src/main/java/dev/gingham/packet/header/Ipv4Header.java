@@ -285,4 +285,26 @@ public final class Ipv4Header {
     public long payloadOffset() {
         return offset + headerLength();
     }
+
+    /**
+     * Writes a whole 20-byte header (version 4, IHL 5, no options) with its checksum, for headers
+     * built from nothing in headroom that holds old bytes: encapsulation and ICMP errors. The
+     * checksum is summed from the field values, not read back from memory.
+     *
+     * @param flagsAndOffset the flags word ({@link #FLAG_DF}, {@link #FLAG_MF}, fragment offset)
+     */
+    public static void write(MemorySegment segment, long offset, int tos, int totalLength, int identification,
+                             int flagsAndOffset, int ttl, int protocol, int src, int dst) {
+        int versionIhlTos = 0x4500 | (tos & 0xFF);
+        int ttlProtocol = (ttl & 0xFF) << 8 | (protocol & 0xFF);
+        long sum = versionIhlTos + (totalLength & 0xFFFF) + (identification & 0xFFFF) + (flagsAndOffset & 0xFFFF)
+                + ttlProtocol + (src >>> 16) + (src & 0xFFFF) + (dst >>> 16) + (dst & 0xFFFF);
+        sum = (sum & 0xFFFF) + (sum >>> 16);
+        sum = (sum & 0xFFFF) + (sum >>> 16);
+        NetworkOrder.u32(segment, offset, versionIhlTos << 16 | (totalLength & 0xFFFF));
+        NetworkOrder.u32(segment, offset + IDENTIFICATION_OFFSET, (identification & 0xFFFF) << 16 | (flagsAndOffset & 0xFFFF));
+        NetworkOrder.u32(segment, offset + TTL_OFFSET, ttlProtocol << 16 | (~(int) sum & 0xFFFF));
+        NetworkOrder.u32(segment, offset + SRC_OFFSET, src);
+        NetworkOrder.u32(segment, offset + DST_OFFSET, dst);
+    }
 }

@@ -1,9 +1,16 @@
 package dev.gingham.packet.header;
 
 import dev.gingham.packet.NetworkOrder;
+import dev.gingham.packet.PacketBuilder;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
 import static dev.gingham.packet.header.Frame.BASE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -185,6 +192,34 @@ class Ipv4HeaderTest {
             assertSame(ip, ip.dst(0xFFFF_FFFE));
             f.assertOnlyChanged(16, "fffffffe");
         }
+    }
+
+    @Test
+    void shouldWriteWholeHeaderWithChecksumWhenBuiltFromNothing() {
+        // Expected bytes from PacketBuilder (its own byte-by-byte checksum), high addresses and a
+        // full TOS byte so the checksum's end-around carries are exercised.
+        byte[][] cases = {
+            PacketBuilder.ipPacketOf(PacketBuilder.udp4("10.0.0.1", 1, "10.0.0.2", 2).payload(30).build()),
+            PacketBuilder.ipPacketOf(PacketBuilder.udp4("255.254.253.252", 1, "223.255.255.255", 2).tos(0xFF)
+                    .ipId(0xFFFF).ttl(255).dontFragment().build()),
+            PacketBuilder.ipPacketOf(PacketBuilder.tcp4("192.0.2.1", 1, "198.51.100.7", 2).tos(0x2E).ipId(0x8001)
+                    .ttl(1).payload(1400).build()),
+        };
+        for (byte[] expected : cases) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment s = arena.allocate(BASE + 20 + 8);
+                s.fill((byte) 0xA5);
+                Ipv4Header.write(s, BASE, expected[1] & 0xFF, u16(expected, 2), u16(expected, 4), u16(expected, 6),
+                        expected[8] & 0xFF, expected[9] & 0xFF, NetworkOrder.u32(MemorySegment.ofArray(expected), 12),
+                        NetworkOrder.u32(MemorySegment.ofArray(expected), 16));
+                assertArrayEquals(Arrays.copyOf(expected, 20), s.asSlice(BASE, 20).toArray(ValueLayout.JAVA_BYTE));
+                assertEquals((byte) 0xA5, s.get(ValueLayout.JAVA_BYTE, BASE + 20), "wrote past the header");
+            }
+        }
+    }
+
+    private static int u16(byte[] bytes, int at) {
+        return (bytes[at] & 0xFF) << 8 | (bytes[at + 1] & 0xFF);
     }
 
     @Test

@@ -1,0 +1,142 @@
+package dev.gingham.encap;
+
+import dev.gingham.maps.HashMap;
+import dev.gingham.maps.MapErrors;
+import dev.gingham.maps.MapSpec;
+import dev.gingham.maps.UpdateFlags;
+import dev.gingham.packet.MappedAddress;
+import dev.gingham.packet.NetworkOrder;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+
+/**
+ * The pods on this node by IP address (Cilium's endpoints map, {@code cilium_lxc}): the port
+ * (TAP) a frame for the pod leaves on, the pod's MAC, its security identity and flags.
+ *
+ * <p>Two hash maps so that neither lookup copies a key: IPv4 pods are keyed by the address as
+ * an 8-byte long ({@link HashMap#lookup(long)}); IPv6 pods by the 16 address bytes as they sit
+ * in the packet, looked up in place. A slot from either is read with the same accessors (the
+ * IPv6 map's slots carry a tag bit).
+ *
+ * <pre>
+ * value (24 bytes, native order)
+ *   +0  port      u32   verdict TX argument of the pod's interface
+ *   +4  identity  u32   the pod's security identity
+ *   +8  MAC       u64   low 48 bits
+ *   +16 flags     u32   reserved for endpoint flags (0)
+ *   +20 reserved  u32
+ * </pre>
+ *
+ * <p>Threading: one writer (the control agent), lock-free readers.
+ */
+public final class EndpointMap implements AutoCloseable {
+    public static final long MISSING = MapErrors.MISSING;
+    public static final int VALUE_SIZE = 24;
+    private static final int PORT_OFFSET = 0;
+    private static final int IDENTITY_OFFSET = 4;
+    private static final int MAC_OFFSET = 8;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    private final HashMap v4;
+    private final HashMap v6;
+    private final FamilySlots slots;
+    private final Arena writerArena = Arena.ofShared();
+    private final MemorySegment writerKey = writerArena.allocate(16, 8);
+    private final MemorySegment writerValue = writerArena.allocate(VALUE_SIZE, 8);
+
+    private EndpointMap(HashMap v4, HashMap v6) {
+        this.v4 = v4;
+        this.v6 = v6;
+        this.slots = new FamilySlots(v4.segment(), v6.segment());
+    }
+
+    public static EndpointMap create(int maxEndpoints) {
+        HashMap v4 = HashMap.create(MapSpec.hash("endpoints4", 8, VALUE_SIZE, maxEndpoints));
+        return new EndpointMap(v4, HashMap.create(MapSpec.hash("endpoints6", 16, VALUE_SIZE, maxEndpoints)));
+    }
+
+    /** Opens (or creates) {@code endpoints4.map} and {@code endpoints6.map} in {@code directory}. */
+    public static EndpointMap pinned(Path directory, int maxEndpoints) {
+        HashMap v4 = HashMap.pinned(MapSpec.hash("endpoints4", 8, VALUE_SIZE, maxEndpoints), directory.resolve("endpoints4.map"));
+        try {
+            return new EndpointMap(v4, HashMap.pinned(MapSpec.hash("endpoints6", 16, VALUE_SIZE, maxEndpoints),
+                    directory.resolve("endpoints6.map")));
+        } catch (RuntimeException e) {
+            v4.close();
+            throw e;
+        }
+    }
+
+    // ---- control plane --------------------------------------------------------------------------
+
+    /**
+     * Adds or replaces the pod at address ({@code hi}, {@code lo}) (IPv4 IPv4-mapped).
+     *
+     * @return 0 or a negative errno (E2BIG when full)
+     */
+    public int upsert(long hi, long lo, int port, long mac, int identity) {
+        writerValue.set(INT, PORT_OFFSET, port);
+        writerValue.set(INT, IDENTITY_OFFSET, identity);
+        writerValue.set(LONG, MAC_OFFSET, mac);
+        writerValue.set(LONG, 16, 0L);
+        return selectKey(hi, lo).update(writerKey, 0, writerValue, 0, UpdateFlags.ANY);
+    }
+
+    /** Returns: 0 or ENOENT. */
+    public int remove(long hi, long lo) {
+        return selectKey(hi, lo).delete(writerKey, 0);
+    }
+
+    /** Writes the key for (hi, lo) into the writer's key memory and returns the map it belongs to. */
+    private HashMap selectKey(long hi, long lo) {
+        if (MappedAddress.isIpv4(hi, lo)) {
+            writerKey.set(LONG, 0, MappedAddress.ip4(lo) & 0xFFFF_FFFFL);
+            return v4;
+        }
+        NetworkOrder.u64(writerKey, 0, hi);
+        NetworkOrder.u64(writerKey, 8, lo);
+        return v6;
+    }
+
+    // ---- hot path -------------------------------------------------------------------------------
+
+    /** Returns: the slot of the IPv4 pod {@code address} (big-endian int), or {@link #MISSING}. */
+    public long lookup4(int address) {
+        return v4.lookup(address & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Returns: the slot of the IPv6 pod whose 16 address bytes sit at {@code offset} of
+     * {@code segment} (a packet's address field, read in place), or {@link #MISSING}.
+     */
+    public long lookup6(MemorySegment segment, long offset) {
+        return FamilySlots.tag6(v6.lookup(segment, offset));
+    }
+
+    public int port(long slot) {
+        return slots.segment(slot).get(INT, FamilySlots.offset(slot) + PORT_OFFSET);
+    }
+
+    public int identity(long slot) {
+        return slots.segment(slot).get(INT, FamilySlots.offset(slot) + IDENTITY_OFFSET);
+    }
+
+    public long mac(long slot) {
+        return slots.segment(slot).get(LONG, FamilySlots.offset(slot) + MAC_OFFSET);
+    }
+
+    public int count() {
+        return v4.count() + v6.count();
+    }
+
+    @Override
+    public void close() {
+        v4.close();
+        v6.close();
+        writerArena.close();
+    }
+}

@@ -1,0 +1,195 @@
+package dev.gingham.encap;
+
+import dev.gingham.maps.LpmTrie;
+import dev.gingham.maps.MapErrors;
+import dev.gingham.maps.MapSpec;
+import dev.gingham.maps.UpdateFlags;
+import dev.gingham.packet.MappedAddress;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+
+/**
+ * Cilium's ipcache: longest-prefix match from an IP address to what the dataplane must know
+ * about it: the security identity (for policy), and, for addresses behind another node, the
+ * tunnel endpoint (that node's underlay address) and the node id. Pod routes of other nodes
+ * ({@link NodeRoutes}), pods' own /32 and /128 entries and policy CIDR identities all live here.
+ *
+ * <p>Two {@link LpmTrie}s, one per family, so an IPv4 lookup is at most three loads (an
+ * IPv4-mapped key in one IPv6 trie would walk twelve levels). A lookup returns an opaque
+ * <em>slot</em> or {@link #MISSING}; read the fields with {@link #identity}, {@link #tunnelEndpoint},
+ * {@link #nodeId} and {@link #flags}. A slot stays valid, with the value it had, until the
+ * reading worker's next quiescent point (the trie's RCU-style contract; the control agent calls
+ * {@link #reclaim()} after a grace period).
+ *
+ * <pre>
+ * value (16 bytes, native order)
+ *   +0  identity        u32  security identity (0 = unknown)
+ *   +4  tunnel endpoint u32  IPv4 underlay address, big-endian int value (0 = none)
+ *   +8  node id         u16  (0 = no node)
+ *   +10 flags           u16  {@link #FLAG_TUNNEL} ...
+ *   +12 reserved        u32  zero (room for an encryption key index, as in Cilium)
+ * </pre>
+ *
+ * <p>Threading: one writer (the control agent) calls {@link #upsert}, {@link #remove} and
+ * {@link #reclaim()}; any number of workers call the lookups. Hot-path lookups allocate nothing.
+ */
+public final class IpCache implements AutoCloseable {
+    /** What a lookup returns when no prefix covers the address. */
+    public static final long MISSING = MapErrors.MISSING;
+    public static final int VALUE_SIZE = 16;
+    /** Traffic to this prefix goes through the tunnel endpoint (or, in native mode, to that node). */
+    public static final int FLAG_TUNNEL = 1;
+
+    private static final int IDENTITY_OFFSET = 0;
+    private static final int TUNNEL_ENDPOINT_OFFSET = 4;
+    private static final int NODE_ID_OFFSET = 8;
+    private static final int FLAGS_OFFSET = 10;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    private final LpmTrie v4;
+    private final LpmTrie v6;
+    private final FamilySlots slots;
+    private final Arena writerArena = Arena.ofShared();
+    private final MemorySegment writerValue = writerArena.allocate(VALUE_SIZE, 8);
+
+    private IpCache(LpmTrie v4, LpmTrie v6) {
+        this.v4 = v4;
+        this.v6 = v6;
+        this.slots = new FamilySlots(v4.segment(), v6.segment());
+    }
+
+    /** Creates an anonymous ipcache holding up to {@code maxEntries} prefixes per family. */
+    public static IpCache create(int maxEntries) {
+        LpmTrie v4 = LpmTrie.create(spec4(maxEntries));
+        try {
+            return new IpCache(v4, LpmTrie.create(spec6(maxEntries)));
+        } catch (RuntimeException e) {
+            v4.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the pinned ipcache in {@code directory} ({@code ipcache4.map}, {@code ipcache6.map}),
+     * creating it when absent and keeping its prefixes when reopened after a restart.
+     */
+    public static IpCache pinned(Path directory, int maxEntries) {
+        LpmTrie v4 = LpmTrie.pinned(spec4(maxEntries), directory.resolve("ipcache4.map"));
+        try {
+            return new IpCache(v4, LpmTrie.pinned(spec6(maxEntries), directory.resolve("ipcache6.map")));
+        } catch (RuntimeException e) {
+            v4.close();
+            throw e;
+        }
+    }
+
+    private static MapSpec spec4(int maxEntries) {
+        return MapSpec.lpmTrie("ipcache4", 4, VALUE_SIZE, maxEntries);
+    }
+
+    private static MapSpec spec6(int maxEntries) {
+        return MapSpec.lpmTrie("ipcache6", 16, VALUE_SIZE, maxEntries);
+    }
+
+    // ---- control plane (the writer's thread) ---------------------------------------------------
+
+    /**
+     * Inserts or replaces {@code prefix}'s entry.
+     *
+     * @param identity       security identity (u32)
+     * @param tunnelEndpoint underlay IPv4 address of the node behind the prefix, 0 for none
+     * @param nodeId         that node's id (u16), 0 for none
+     * @param flags          {@link #FLAG_TUNNEL} and later flags (u16)
+     * @return 0, or a negative errno from {@link LpmTrie#update6} (E2BIG full, ENOSPC, EBUSY...);
+     *         EINVAL for a node id or flags beyond 16 bits
+     */
+    public int upsert(IpPrefix prefix, int identity, int tunnelEndpoint, int nodeId, int flags) {
+        if ((nodeId & ~0xFFFF) != 0 || (flags & ~0xFFFF) != 0) {
+            return MapErrors.EINVAL;
+        }
+        MemorySegment value = writerValue;
+        value.set(INT, IDENTITY_OFFSET, identity);
+        value.set(INT, TUNNEL_ENDPOINT_OFFSET, tunnelEndpoint);
+        value.set(SHORT, NODE_ID_OFFSET, (short) nodeId);
+        value.set(SHORT, FLAGS_OFFSET, (short) flags);
+        value.set(INT, 12, 0);
+        return prefix.ipv4()
+                ? v4.update4(prefix.address4(), prefix.prefixLength(), value, 0, UpdateFlags.ANY)
+                : v6.update6(prefix.hi(), prefix.lo(), prefix.prefixLength(), value, 0, UpdateFlags.ANY);
+    }
+
+    /** Removes exactly {@code prefix}. Returns: 0 or ENOENT. */
+    public int remove(IpPrefix prefix) {
+        return prefix.ipv4()
+                ? v4.delete4(prefix.address4(), prefix.prefixLength())
+                : v6.delete6(prefix.hi(), prefix.lo(), prefix.prefixLength());
+    }
+
+    /** Returns: the slot of exactly {@code prefix} (not a covering one), or {@link #MISSING}: for dumps and tests. */
+    public long lookupExact(IpPrefix prefix) {
+        if (prefix.ipv4()) {
+            return v4.lookupExact4(prefix.address4(), prefix.prefixLength());
+        }
+        return FamilySlots.tag6(v6.lookupExact6(prefix.hi(), prefix.lo(), prefix.prefixLength()));
+    }
+
+    /**
+     * Frees the memory of replaced and removed entries. Call once every worker has passed a
+     * quiescent point since the last update (at once when no worker runs, as in tests).
+     */
+    public void reclaim() {
+        v4.reclaim();
+        v6.reclaim();
+    }
+
+    public int count() {
+        return v4.count() + v6.count();
+    }
+
+    // ---- hot path -------------------------------------------------------------------------------
+
+    /**
+     * Longest-prefix match for an address in the flow tuple's form (IPv4 IPv4-mapped).
+     *
+     * @return a slot for the accessors, or {@link #MISSING}
+     */
+    public long lookup(long hi, long lo) {
+        if (MappedAddress.isIpv4(hi, lo)) {
+            return v4.lookup4(MappedAddress.ip4(lo));
+        }
+        return FamilySlots.tag6(v6.lookup6(hi, lo));
+    }
+
+    /** Longest-prefix match for an IPv4 address (big-endian int). Returns: a slot or {@link #MISSING}. */
+    public long lookup4(int address) {
+        return v4.lookup4(address);
+    }
+
+    public int identity(long slot) {
+        return slots.segment(slot).get(INT, FamilySlots.offset(slot) + IDENTITY_OFFSET);
+    }
+
+    /** Returns: the tunnel endpoint (underlay IPv4, big-endian int), 0 when none. */
+    public int tunnelEndpoint(long slot) {
+        return slots.segment(slot).get(INT, FamilySlots.offset(slot) + TUNNEL_ENDPOINT_OFFSET);
+    }
+
+    public int nodeId(long slot) {
+        return slots.segment(slot).get(SHORT, FamilySlots.offset(slot) + NODE_ID_OFFSET) & 0xFFFF;
+    }
+
+    public int flags(long slot) {
+        return slots.segment(slot).get(SHORT, FamilySlots.offset(slot) + FLAGS_OFFSET) & 0xFFFF;
+    }
+
+    @Override
+    public void close() {
+        v4.close();
+        v6.close();
+        writerArena.close();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.gingham.encap;
+
+import dev.gingham.maps.MapErrors;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Routes from Kubernetes Node objects, as the daemon applies them: every pod CIDR of another
+ * node goes to that node's underlay address (flannel's subnet leases, Cilium's tunnel map).
+ * One call per Node add, update or delete; the control agent's thread only.
+ *
+ * <p>Each pod CIDR becomes an {@link IpCache} entry with the node's underlay address as tunnel
+ * endpoint, the node id and {@link IpCache#FLAG_TUNNEL}, and identity {@link #POD_CIDR_IDENTITY}
+ * (the pods' own /32 and /128 entries, with their identities, are longer prefixes and win).
+ * The node becomes a {@link TunnelPeers} entry (by node id, with its MACs, and by address), so
+ * its tunnel packets are accepted and frames to it get the right MACs. An update replaces what the node had:
+ * CIDRs it no longer lists and an old underlay address are removed. Order of writes is chosen
+ * for readers: the peer before the routes that name it, the routes before the peer on removal,
+ * so a worker never finds a route whose peer is missing while a node is added or removed.
+ */
+public final class NodeRoutes {
+    /** Identity of a pod CIDR route: unknown until the pod's own entry says otherwise (Cilium's 0). */
+    public static final int POD_CIDR_IDENTITY = 0;
+    public static final int MAX_NODE_ID = 0xFFFF;
+
+    private record Installed(int underlayAddress, List<IpPrefix> podCidrs) {
+    }
+
+    private final IpCache ipCache;
+    private final TunnelPeers peers;
+    private final Map<Integer, Installed> nodes = new java.util.HashMap<>();
+
+    public NodeRoutes(IpCache ipCache, TunnelPeers peers) {
+        this.ipCache = ipCache;
+        this.peers = peers;
+    }
+
+    /**
+     * Adds a node or replaces what it had.
+     *
+     * @param nodeId          1..65535, unique per node (the daemon allocates it)
+     * @param underlayAddress the node's underlay IPv4 address (its InternalIP)
+     * @param nextHopMac      the MAC outer frames to the node go to
+     * @param vtepMac         the MAC inner frames to the node are addressed to: its tunnel
+     *                        device's (flannel's VtepMAC), or a Gingham node's gateway MAC
+     * @param podCidrs        the node's {@code spec.podCIDRs}
+     * @return 0, or the first negative errno a map returned (the routes written before it stay)
+     * @throws IllegalArgumentException for a node id out of range or a null list (programming errors)
+     */
+    public int upsertNode(int nodeId, int underlayAddress, long nextHopMac, long vtepMac, List<IpPrefix> podCidrs) {
+        if (nodeId < 1 || nodeId > MAX_NODE_ID) {
+            throw new IllegalArgumentException("nodeId: " + nodeId + " must be 1.." + MAX_NODE_ID);
+        }
+        List<IpPrefix> cidrs = List.copyOf(Objects.requireNonNull(podCidrs, "podCidrs"));
+        Installed old = nodes.get(nodeId);
+        int rc = peers.upsert(underlayAddress, nodeId, nextHopMac, vtepMac);
+        if (rc != MapErrors.OK) {
+            return rc;
+        }
+        for (IpPrefix cidr : cidrs) {
+            rc = ipCache.upsert(cidr, POD_CIDR_IDENTITY, underlayAddress, nodeId, IpCache.FLAG_TUNNEL);
+            if (rc != MapErrors.OK) {
+                nodes.put(nodeId, new Installed(underlayAddress, cidrs.subList(0, cidrs.indexOf(cidr))));
+                return rc;
+            }
+        }
+        if (old != null) {
+            for (IpPrefix stale : old.podCidrs()) {
+                if (!cidrs.contains(stale)) {
+                    ipCache.remove(stale);
+                }
+            }
+            if (old.underlayAddress() != underlayAddress) {
+                peers.removeAddress(old.underlayAddress());
+            }
+        }
+        nodes.put(nodeId, new Installed(underlayAddress, cidrs));
+        return MapErrors.OK;
+    }
+
+    /** Removes a node's routes and peer entry. Returns: 0, or ENOENT when the node is unknown. */
+    public int removeNode(int nodeId) {
+        Installed old = nodes.remove(nodeId);
+        if (old == null) {
+            return MapErrors.ENOENT;
+        }
+        for (IpPrefix cidr : old.podCidrs()) {
+            ipCache.remove(cidr);
+        }
+        peers.removeAddress(old.underlayAddress());
+        peers.removeNode(nodeId);
+        return MapErrors.OK;
+    }
+
+    /** Returns: the number of nodes with routes installed. */
+    public int nodeCount() {
+        return nodes.size();
+    }
+}

@@ -1,0 +1,278 @@
+package dev.gingham.encap;
+
+import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.NetworkOrder;
+import dev.gingham.packet.Parser;
+import dev.gingham.packet.Verdict;
+import dev.gingham.packet.checksum.InternetChecksum;
+import dev.gingham.packet.checksum.TransportChecksum;
+import dev.gingham.packet.header.EthernetHeader;
+import dev.gingham.packet.header.GeneveHeader;
+import dev.gingham.packet.header.GeneveOption;
+import dev.gingham.packet.header.Ipv4Header;
+import dev.gingham.packet.header.Ipv6Header;
+import dev.gingham.packet.header.UdpHeader;
+import dev.gingham.packet.header.VxlanHeader;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Takes tunnel packets from other nodes apart (Cilium's bpf_overlay, what the kernel's VXLAN
+ * device does for flannel): validates the outer headers, strips them (the frame's start moves,
+ * nothing is copied), parses the inner frame, and records the source identity; the frame stays
+ * {@link Verdict#CONTINUE} for ingress policy and {@link LocalDelivery}.
+ *
+ * <h2>Which frames are claimed</h2>
+ * Parsed frames from the underlay whose outer IPv4 destination is this node's underlay address
+ * and that are tunnel packets of the configured mode: UDP to the tunnel port (VXLAN, Geneve),
+ * IP protocol 4 or 41 (IPIP). Other frames for the node are left alone (the host's traffic),
+ * except tunnel packets of another mode or port (UDP to 8472, 4789 or 6081, IPIP to a UDP-tunnel
+ * node): a peer configured differently, dropped as {@link DropReason#TUNNEL_MODE_MISMATCH} so
+ * the misconfiguration shows in the counters instead of as a silent black hole.
+ *
+ * <h2>Checks, in order, and their reasons</h2>
+ * <pre>
+ * outer IPv4 is a fragment                         FRAG_NOT_SUPPORTED (157)
+ * outer IPv4 header checksum wrong                  BAD_CHECKSUM (1015)
+ * outer source is not a node (TunnelPeers)          UNKNOWN_SENDER (172)
+ * outer UDP checksum non-zero, not partial, wrong   BAD_CHECKSUM (1015) (when verification is on)
+ * tunnel header or inner Ethernet header cut short  TUNNEL_TRUNCATED (1031)
+ * VXLAN: flags word not exactly I, reserved byte    VXLAN_BAD_FLAGS (1032)
+ * Geneve: version not 0                             GENEVE_BAD_VERSION (1033)
+ * Geneve: options length past the UDP payload       GENEVE_BAD_OPTIONS_LENGTH (1034)
+ * Geneve: O bit (control packet)                    GENEVE_OAM (1036)
+ * Geneve: protocol type not 0x6558                  GENEVE_BAD_PROTOCOL (1035)
+ * Geneve: truncated option, or a critical one       INVALID_GENEVE_OPTION (149)
+ *         (this node understands none)
+ * VNI not the configured one (identity mode: 0)     INVALID_VNI (183)
+ * inner frame malformed                             the parser's reason
+ * </pre>
+ * Linux's VXLAN driver likewise drops packets with flags or reserved VNI bits it does not
+ * understand. Lengths come from the outer UDP length (the parser checked it against the IP
+ * total length, and that against the frame), so outer Ethernet padding never reaches the inner
+ * frame.
+ *
+ * <h2>After decapsulation</h2>
+ * VXLAN and Geneve: the frame starts at the inner Ethernet header. IPIP: an Ethernet header is
+ * written in front of the inner IP packet (over the outer IPv4 header's tail; MACs copied from
+ * the outer frame until {@link LocalDelivery} sets the pod's). Source identity: the VNI when
+ * {@link TunnelConfig#identityInVni()}, otherwise the {@link IpCache} identity of the inner
+ * source (0 when unknown). One instance per worker; allocates nothing per packet.
+ */
+public final class TunnelDecap {
+    private static final int VXLAN_FIRST_WORD = VxlanHeader.FLAG_I << 24;
+
+    private final TunnelMode mode;
+    private final IpCache ipCache;
+    private final TunnelPeers peers;
+    private final int underlayAddress;
+    private final int tunnelPort;
+    private final int vni;
+    private final boolean identityInVni;
+    private final boolean verifyUdpChecksum;
+    private final Parser parser = new Parser();
+    private final GeneveOption geneveOptions = new GeneveOption();
+    private long decapsulatedCount;
+
+    public TunnelDecap(TunnelConfig config, IpCache ipCache, TunnelPeers peers) {
+        this.mode = config.mode();
+        this.ipCache = ipCache;
+        this.peers = peers;
+        this.underlayAddress = config.underlayAddress();
+        this.tunnelPort = config.tunnelPort();
+        this.vni = config.vni();
+        this.identityInVni = config.identityInVni();
+        this.verifyUdpChecksum = config.verifyOuterUdpChecksum();
+    }
+
+    /**
+     * Runs over every frame whose verdict is {@link Verdict#CONTINUE}.
+     *
+     * @return the number of frames decapsulated
+     */
+    public int process(FrameVector v, long nowNs) {
+        int decapsulated = 0;
+        for (int i = 0, n = v.count(); i < n; i++) {
+            if (v.verdict(i) != Verdict.CONTINUE || !v.hasFlag(i, FrameVector.FLAG_IPV4)
+                    || v.dstIp4(i) != underlayAddress) {
+                continue;
+            }
+            int verdict = decapsulate(v, i);
+            if (verdict == DECAPSULATED) {
+                decapsulated++;
+            } else {
+                v.verdict(i, verdict);
+            }
+        }
+        decapsulatedCount += decapsulated;
+        return decapsulated;
+    }
+
+    private static final int DECAPSULATED = Integer.MAX_VALUE;
+
+    private int decapsulate(FrameVector v, int i) {
+        int protocol = v.protocol(i);
+        boolean ipip = protocol == Ipv4Header.PROTOCOL_IPIP || protocol == Ipv4Header.PROTOCOL_IPV6;
+        if (protocol == Ipv4Header.PROTOCOL_UDP) {
+            if (v.hasFlag(i, FrameVector.FLAG_LATER_FRAGMENT)) {
+                return Verdict.CONTINUE; // no ports to tell; the host reassembles its own datagrams
+            }
+            int port = v.dstPort(i);
+            if (!mode.udp() || port != tunnelPort) {
+                return isTunnelPort(port) ? DropReason.TUNNEL_MODE_MISMATCH.verdict() : Verdict.CONTINUE;
+            }
+        } else if (ipip) {
+            if (mode != TunnelMode.IPIP) {
+                return DropReason.TUNNEL_MODE_MISMATCH.verdict();
+            }
+        } else {
+            return Verdict.CONTINUE;
+        }
+        if (v.hasFlag(i, FrameVector.FLAG_FRAGMENT)) {
+            return DropReason.FRAG_NOT_SUPPORTED.verdict();
+        }
+        MemorySegment s = v.segment();
+        long l3 = v.l3Offset(i);
+        int ipHeaderBytes = (NetworkOrder.u8(s, l3) & 0x0F) << 2;
+        if (!InternetChecksum.verifies(s, l3, ipHeaderBytes)) {
+            return DropReason.BAD_CHECKSUM.verdict();
+        }
+        int outerSource = v.srcIp4(i);
+        if (!peers.isPeer(outerSource)) {
+            return DropReason.UNKNOWN_SENDER.verdict();
+        }
+        int result;
+        if (mode.udp()) {
+            long udp = v.l4Offset(i);
+            int udpBytes = NetworkOrder.u16(s, udp + UdpHeader.LENGTH_OFFSET);
+            if (!udpChecksumOk(v, i, s, udp, udpBytes, outerSource)) {
+                return DropReason.BAD_CHECKSUM.verdict();
+            }
+            long header = udp + UdpHeader.LENGTH;
+            int payloadBytes = udpBytes - UdpHeader.LENGTH;
+            result = mode == TunnelMode.VXLAN ? vxlan(v, i, s, header, payloadBytes) : geneve(v, i, s, header, payloadBytes);
+        } else {
+            result = ipip(v, i, s, l3, ipHeaderBytes, protocol);
+        }
+        if (result < 0) {
+            return result;
+        }
+        int parsed = parser.parse(v, i);
+        if (parsed != Verdict.CONTINUE) {
+            return parsed;
+        }
+        int identity = result;
+        if (!identityInVni || !mode.udp()) {
+            long entry = ipCache.lookup(v.srcHi(i), v.srcLo(i));
+            identity = entry == IpCache.MISSING ? 0 : ipCache.identity(entry);
+        }
+        v.srcIdentity(i, identity);
+        return DECAPSULATED;
+    }
+
+    /**
+     * @param header       offset of the VXLAN header (the UDP payload)
+     * @param payloadBytes UDP payload length
+     * @return the VNI (0 or more) with the frame trimmed to the inner frame, or a drop verdict
+     */
+    private int vxlan(FrameVector v, int i, MemorySegment s, long header, int payloadBytes) {
+        int innerBytes = payloadBytes - VxlanHeader.LENGTH;
+        if (innerBytes < EthernetHeader.LENGTH) {
+            return DropReason.TUNNEL_TRUNCATED.verdict();
+        }
+        int vniWord = NetworkOrder.u32(s, header + VxlanHeader.VNI_OFFSET);
+        if (NetworkOrder.u32(s, header) != VXLAN_FIRST_WORD || (vniWord & 0xFF) != 0) {
+            return DropReason.VXLAN_BAD_FLAGS.verdict();
+        }
+        return keepInner(v, i, vniWord >>> 8, header + VxlanHeader.LENGTH, innerBytes);
+    }
+
+    /** As {@link #vxlan}, for a Geneve header. */
+    private int geneve(FrameVector v, int i, MemorySegment s, long header, int payloadBytes) {
+        if (payloadBytes < GeneveHeader.LENGTH) {
+            return DropReason.TUNNEL_TRUNCATED.verdict();
+        }
+        int first = NetworkOrder.u8(s, header + GeneveHeader.VERSION_OPTIONS_LENGTH_OFFSET);
+        if (first >>> 6 != 0) {
+            return DropReason.GENEVE_BAD_VERSION.verdict();
+        }
+        int optionsBytes = (first & 0x3F) << 2;
+        int innerBytes = payloadBytes - GeneveHeader.LENGTH - optionsBytes;
+        if (innerBytes < 0) {
+            return DropReason.GENEVE_BAD_OPTIONS_LENGTH.verdict();
+        }
+        if (innerBytes < EthernetHeader.LENGTH) {
+            return DropReason.TUNNEL_TRUNCATED.verdict();
+        }
+        if ((NetworkOrder.u8(s, header + GeneveHeader.FLAGS_OFFSET) & GeneveHeader.FLAG_OAM) != 0) {
+            return DropReason.GENEVE_OAM.verdict();
+        }
+        if (NetworkOrder.u16(s, header + GeneveHeader.PROTOCOL_TYPE_OFFSET) != GeneveHeader.PROTOCOL_TRANS_ETHER_BRIDGING) {
+            return DropReason.GENEVE_BAD_PROTOCOL.verdict();
+        }
+        if (optionsBytes > 0) {
+            GeneveOption options = geneveOptions.wrap(s, header + GeneveHeader.OPTIONS_OFFSET, optionsBytes);
+            while (options.next()) {
+                if (options.critical()) {
+                    return DropReason.INVALID_GENEVE_OPTION.verdict(); // RFC 8926 §3.5: unknown critical option
+                }
+            }
+            if (options.malformed()) {
+                return DropReason.INVALID_GENEVE_OPTION.verdict();
+            }
+        }
+        int frameVni = NetworkOrder.u32(s, header + GeneveHeader.VNI_OFFSET) >>> 8; // reserved byte ignored (RFC 8926)
+        return keepInner(v, i, frameVni, header + GeneveHeader.LENGTH + optionsBytes, innerBytes);
+    }
+
+    /** Checks the VNI and trims the frame to the inner Ethernet frame. Returns: the VNI or a drop verdict. */
+    private int keepInner(FrameVector v, int i, int frameVni, long inner, int innerBytes) {
+        if (identityInVni ? frameVni == 0 : frameVni != vni) {
+            return DropReason.INVALID_VNI.verdict();
+        }
+        int outerBytes = (int) (inner - v.start(i));
+        v.trimFront(i, outerBytes);
+        v.length(i, innerBytes);
+        TunnelEncap.moveChecksumStart(v, i, -outerBytes);
+        return frameVni;
+    }
+
+    private int ipip(FrameVector v, int i, MemorySegment s, long l3, int ipHeaderBytes, int protocol) {
+        int innerBytes = v.l3Length(i) - ipHeaderBytes;
+        int minimum = protocol == Ipv4Header.PROTOCOL_IPIP ? Ipv4Header.MIN_LENGTH : Ipv6Header.LENGTH;
+        if (innerBytes < minimum) {
+            return DropReason.TUNNEL_TRUNCATED.verdict();
+        }
+        long start = v.start(i);
+        long newStart = l3 + ipHeaderBytes - EthernetHeader.LENGTH;
+        MemorySegment.copy(s, start, s, newStart, 2 * EthernetHeader.MAC_LENGTH);
+        NetworkOrder.u16(s, newStart + EthernetHeader.ETHER_TYPE_OFFSET, protocol == Ipv4Header.PROTOCOL_IPIP
+                ? EthernetHeader.ETHER_TYPE_IPV4 : EthernetHeader.ETHER_TYPE_IPV6);
+        v.trimFront(i, (int) (newStart - start));
+        v.length(i, EthernetHeader.LENGTH + innerBytes);
+        TunnelEncap.moveChecksumStart(v, i, (int) (start - newStart));
+        return 0;
+    }
+
+    /**
+     * A zero checksum is "none" (RFC 768, RFC 7348). A frame whose checksum the driver marks
+     * partial (virtio-net NEEDS_CSUM, as a veth or TAP peer hands over locally built tunnel
+     * packets: the inner checksum unfinished, the outer one computed ahead for it) cannot be
+     * verified and is trusted, as Linux trusts CHECKSUM_PARTIAL.
+     */
+    private boolean udpChecksumOk(FrameVector v, int i, MemorySegment s, long udp, int udpBytes, int outerSource) {
+        return !verifyUdpChecksum || NetworkOrder.u16(s, udp + UdpHeader.CHECKSUM_OFFSET) == 0
+                || v.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL)
+                || TransportChecksum.verifies4(s, udp, udpBytes, outerSource, underlayAddress, TransportChecksum.UDP);
+    }
+
+    private static boolean isTunnelPort(int port) {
+        return port == VxlanHeader.PORT_LINUX || port == VxlanHeader.PORT_IANA || port == GeneveHeader.PORT;
+    }
+
+    /** Returns: frames decapsulated since creation. */
+    public long decapsulatedCount() {
+        return decapsulatedCount;
+    }
+}

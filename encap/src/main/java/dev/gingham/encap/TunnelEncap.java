@@ -1,0 +1,351 @@
+package dev.gingham.encap;
+
+import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.IcmpErrorWriter;
+import dev.gingham.packet.NetworkOrder;
+import dev.gingham.packet.Verdict;
+import dev.gingham.packet.checksum.TransportChecksum;
+import dev.gingham.packet.header.EthernetHeader;
+import dev.gingham.packet.header.GeneveHeader;
+import dev.gingham.packet.header.Ipv4Header;
+import dev.gingham.packet.header.Ipv6Header;
+import dev.gingham.packet.header.UdpHeader;
+import dev.gingham.packet.header.VxlanHeader;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Sends frames for pods on other nodes to those nodes (Cilium's {@code encap_and_redirect}, the
+ * to-overlay half of bpf_lxc): the {@link IpCache} entry of the inner destination names the
+ * tunnel endpoint, {@link TunnelPeers} the MAC to send to; the MTU is enforced on the inner
+ * packet; then the mode's outer headers are written into the headroom (nothing of the inner
+ * frame is copied) and the verdict is TX on the underlay port.
+ *
+ * <h2>Outer frame per mode (IPv4 underlay; offsets from the new frame start)</h2>
+ * <pre>
+ * vxlan   0 Ethernet(14) 14 IPv4(20) 34 UDP(8) 42 VXLAN(8)  50 inner Ethernet frame
+ * geneve  0 Ethernet(14) 14 IPv4(20) 34 UDP(8) 42 Geneve(8) 50 inner Ethernet frame
+ *           (inner MACs: source the gateway's, destination the peer's VTEP MAC, as a Linux
+ *           VXLAN device sends them and requires them)
+ * ipip    0 Ethernet(14) 14 IPv4(20, protocol 4; 41 for IPv6) 34 inner IP packet
+ *           (the inner Ethernet header is overwritten: IPIP carries no L2)
+ * native  the frame itself, MACs rewritten: destination the next hop, source the underlay's
+ * </pre>
+ * Outer IPv4: TOS copied from the inner packet (DSCP and ECN, RFC 6040's normal mode), TTL and
+ * DF per {@link TunnelConfig}, identification from a per-worker counter, checksum from the field
+ * values. Outer UDP: source port {@link FlowHash} of the inner flow, checksum 0 (RFC 7348 §5 for
+ * IPv4) unless configured. VNI: the configured one, or the frame's source identity when
+ * {@link TunnelConfig#identityInVni()}.
+ *
+ * <h2>Which frames</h2>
+ * Frames with verdict CONTINUE whose destination's ipcache entry has {@link IpCache#FLAG_TUNNEL};
+ * every other frame (local pods, the outside world, ARP) is left for the programs after this
+ * one. Ethernet padding is cut before encapsulation.
+ *
+ * <h2>MTU (the pod MTU = underlay MTU - mode overhead)</h2>
+ * SYN and SYN-ACK segments have their MSS clamped first ({@link MssClamp}, when configured). An
+ * inner packet longer than the pod MTU (a GSO frame: one segment of it) is
+ * <ul>
+ * <li>IPv4 with DF, or IPv6: turned in place into ICMP fragmentation needed (type 3 code 4,
+ *     next-hop MTU = pod MTU) or ICMPv6 packet too big (MTU = pod MTU) from the pods' gateway
+ *     address, TX back out of its ingress port; at most {@link TunnelConfig#icmpErrorsPerSecond()}
+ *     errors per second ({@link TokenBucket}), the rest dropped. Either way counted in
+ *     {@link #fragNeededCount()}; a dropped one carries {@link DropReason#FRAG_NEEDED}.</li>
+ * <li>IPv4 without DF: fragmented ({@link Fragmenter}; later fragments are appended to the
+ *     vector and encapsulated in this same pass) or, when fragmentation is off,
+ *     {@link DropReason#FRAG_NOT_SUPPORTED}.</li>
+ * </ul>
+ *
+ * <p>Drops: {@link DropReason#NO_TUNNEL_ENDPOINT} (route without a known peer),
+ * {@link DropReason#INVALID_IDENTITY} (identity-in-VNI with an identity of 0 or beyond 24 bits),
+ * {@link DropReason#WRITE_ERROR} (no headroom left), {@link DropReason#BUFFER_POOL_EXHAUSTED}
+ * (no buffers for fragments). One instance per worker; allocates nothing per packet.
+ */
+public final class TunnelEncap {
+    /** Outer Ethernet + IPv4 + UDP + VXLAN (or Geneve without options). */
+    static final int UDP_TUNNEL_HEADERS_BYTES = EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + UdpHeader.LENGTH
+            + VxlanHeader.LENGTH;
+    private static final int OUTER_L2_L3_BYTES = EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH;
+    private static final int VXLAN_FIRST_WORD = VxlanHeader.FLAG_I << 24;
+
+    private final TunnelMode mode;
+    private final IpCache ipCache;
+    private final TunnelPeers peers;
+    private final int podMtuBytes;
+    private final int underlayPort;
+    private final long underlayMac;
+    private final long routerMac;
+    private final int underlayAddress;
+    private final int tunnelPort;
+    private final int vni;
+    private final boolean identityInVni;
+    private final boolean outerUdpChecksum;
+    private final int outerTtl;
+    private final OuterDf outerDf;
+    private final boolean fragmentInner;
+    private final int routerIpv4;
+    private final long routerIpv6Hi;
+    private final long routerIpv6Lo;
+    private final boolean hasRouterIpv6;
+    private final MssClamp mssClamp;
+    private final Fragmenter fragmenter = new Fragmenter();
+    private final TokenBucket icmpErrors;
+
+    private int nextIdentification;
+    private long encapsulatedCount;
+    private long fragNeededCount;
+    private long icmpErrorsSentCount;
+    private long fragmentsCreatedCount;
+
+    public TunnelEncap(TunnelConfig config, IpCache ipCache, TunnelPeers peers) {
+        this.mode = config.mode();
+        this.ipCache = ipCache;
+        this.peers = peers;
+        this.podMtuBytes = config.podMtuBytes();
+        this.underlayPort = config.underlayPort();
+        this.underlayMac = config.underlayMac();
+        this.routerMac = config.routerMac();
+        this.underlayAddress = config.underlayAddress();
+        this.tunnelPort = config.tunnelPort();
+        this.vni = config.vni();
+        this.identityInVni = config.identityInVni();
+        this.outerUdpChecksum = config.outerUdpChecksum();
+        this.outerTtl = config.outerTtl();
+        this.outerDf = config.outerDf();
+        this.fragmentInner = config.fragmentInner();
+        this.routerIpv4 = config.routerIpv4();
+        this.routerIpv6Hi = config.routerIpv6Hi();
+        this.routerIpv6Lo = config.routerIpv6Lo();
+        this.hasRouterIpv6 = config.hasRouterIpv6();
+        this.mssClamp = config.clampMss() ? MssClamp.of(config) : null;
+        this.icmpErrors = new TokenBucket(config.icmpErrorsPerSecond(), config.icmpErrorBurst());
+    }
+
+    /**
+     * Runs over every frame whose verdict is {@link Verdict#CONTINUE} (fragments this pass
+     * appends are handled in the pass too).
+     *
+     * @return the number of frames sent to the underlay (fragments counted one by one)
+     */
+    public int process(FrameVector v, long nowNs) {
+        int sent = 0;
+        for (int i = 0, n = v.count(); i < n; i++) {
+            if (v.verdict(i) != Verdict.CONTINUE
+                    || !v.hasFlag(i, FrameVector.FLAG_IPV4 | FrameVector.FLAG_IPV6)) {
+                continue;
+            }
+            long route = ipCache.lookup(v.dstHi(i), v.dstLo(i));
+            if (route == IpCache.MISSING || (ipCache.flags(route) & IpCache.FLAG_TUNNEL) == 0) {
+                continue;
+            }
+            int verdict = forward(v, i, ipCache.tunnelEndpoint(route), ipCache.nodeId(route), nowNs);
+            if (verdict == FRAGMENTED) {
+                sent += sendFragments(v, i);
+            } else {
+                v.verdict(i, verdict);
+                if (verdict == Verdict.tx(underlayPort)) {
+                    sent++;
+                }
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * Internal result of {@link #forward} and {@link #tooBig}: frame i now holds the first
+     * fragment and {@link #pendingFragments} more follow it at the end of the vector; the
+     * pending fields hold what encapsulating them needs.
+     */
+    private static final int FRAGMENTED = Integer.MAX_VALUE;
+    private int pendingFragments;
+    private long pendingPeer;
+    private int pendingEndpoint;
+    private int pendingSourcePort;
+    private int pendingVni;
+
+    private int forward(FrameVector v, int i, int endpoint, int nodeId, long nowNs) {
+        // An entry installed with a tunnel endpoint but no node id (node 0) finds its node by address.
+        long peer = peers.node(nodeId != 0 ? nodeId : peers.nodeIdOf(endpoint), endpoint);
+        if (peer == TunnelPeers.MISSING) {
+            return DropReason.NO_TUNNEL_ENDPOINT.verdict();
+        }
+        int frameVni = vni;
+        if (identityInVni && mode.udp()) {
+            frameVni = v.srcIdentity(i);
+            if (frameVni <= 0 || frameVni > VxlanHeader.MAX_VNI) {
+                return DropReason.INVALID_IDENTITY.verdict();
+            }
+        }
+        if (mssClamp != null) {
+            mssClamp.clamp(v, i);
+        }
+        int l2Bytes = (int) (v.l3Offset(i) - v.start(i));
+        v.length(i, l2Bytes + v.l3Length(i)); // Ethernet padding stays behind
+        int sourcePort = FlowHash.sourcePort(v, i);
+        if (packetBytes(v, i) > podMtuBytes) {
+            int verdict = tooBig(v, i, nowNs);
+            if (verdict == FRAGMENTED) {
+                pendingPeer = peer;
+                pendingEndpoint = endpoint;
+                pendingSourcePort = sourcePort;
+                pendingVni = frameVni;
+            }
+            return verdict;
+        }
+        return encapsulate(v, i, endpoint, peer, sourcePort, frameVni);
+    }
+
+    /** Returns: the IP packet size the MTU applies to (for a GSO frame: one segment). */
+    private static int packetBytes(FrameVector v, int i) {
+        if (v.hasFlag(i, FrameVector.FLAG_GSO) && v.gsoSize(i) > 0) {
+            return (int) (v.payloadOffset(i) - v.l3Offset(i)) + v.gsoSize(i);
+        }
+        return v.l3Length(i);
+    }
+
+    private int tooBig(FrameVector v, int i, long nowNs) {
+        MemorySegment s = v.segment();
+        if (v.hasFlag(i, FrameVector.FLAG_IPV4)
+                && (NetworkOrder.u16(s, v.l3Offset(i) + Ipv4Header.FLAGS_OFFSET) & Ipv4Header.FLAG_DF) == 0
+                && !v.hasFlag(i, FrameVector.FLAG_GSO)) {
+            if (!fragmentInner) {
+                return DropReason.FRAG_NOT_SUPPORTED.verdict();
+            }
+            int appended = fragmenter.fragment(v, i, podMtuBytes);
+            if (appended < 0) {
+                return appended;
+            }
+            pendingFragments = appended;
+            fragmentsCreatedCount += appended + 1;
+            return FRAGMENTED;
+        }
+        fragNeededCount++;
+        int port = v.ingressPort(i);
+        if (!icmpErrors.tryTake(nowNs)) {
+            return DropReason.FRAG_NEEDED.verdict();
+        }
+        boolean written = v.hasFlag(i, FrameVector.FLAG_IPV4)
+                ? IcmpErrorWriter.toIcmp4Error(v, i, IcmpErrorWriter.ICMP4_DEST_UNREACHABLE,
+                IcmpErrorWriter.ICMP4_CODE_FRAG_NEEDED, podMtuBytes & 0xFFFF, routerIpv4)
+                : hasRouterIpv6 && IcmpErrorWriter.toIcmp6Error(v, i, IcmpErrorWriter.ICMP6_PACKET_TOO_BIG, 0,
+                podMtuBytes, routerIpv6Hi, routerIpv6Lo);
+        if (!written) {
+            return DropReason.FRAG_NEEDED.verdict();
+        }
+        icmpErrorsSentCount++;
+        return Verdict.tx(port);
+    }
+
+    /** Encapsulates frame {@code i} (the first fragment) and the fragments appended for it; returns how many were sent. */
+    private int sendFragments(FrameVector v, int i) {
+        int sent = 0;
+        int n = v.count();
+        for (int k = i, firstAppended = n - pendingFragments; k < n; k = k == i ? firstAppended : k + 1) {
+            if (v.verdict(k) != Verdict.CONTINUE) {
+                continue;
+            }
+            int verdict = encapsulate(v, k, pendingEndpoint, pendingPeer, pendingSourcePort, pendingVni);
+            v.verdict(k, verdict);
+            if (verdict == Verdict.tx(underlayPort)) {
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    /** Writes the outer headers of the configured mode. Returns: TX on the underlay, or WRITE_ERROR. */
+    private int encapsulate(FrameVector v, int i, int endpoint, long peer, int sourcePort, int frameVni) {
+        MemorySegment s = v.segment();
+        long l3 = v.l3Offset(i);
+        boolean ipv4 = v.hasFlag(i, FrameVector.FLAG_IPV4);
+        int tos = ipv4 ? NetworkOrder.u8(s, l3 + Ipv4Header.TOS_OFFSET)
+                : (NetworkOrder.u16(s, l3 + Ipv6Header.VERSION_CLASS_FLOW_OFFSET) >>> 4) & 0xFF;
+        int df = switch (outerDf) {
+            case SET -> Ipv4Header.FLAG_DF;
+            case UNSET -> 0;
+            case INHERIT -> ipv4 ? NetworkOrder.u16(s, l3 + Ipv4Header.FLAGS_OFFSET) & Ipv4Header.FLAG_DF : Ipv4Header.FLAG_DF;
+        };
+        long peerMac = peers.nextHopMac(peer);
+        if (mode == TunnelMode.NATIVE) {
+            long start = v.start(i);
+            EthernetHeader.mac(s, start + EthernetHeader.DST_OFFSET, peerMac);
+            EthernetHeader.mac(s, start + EthernetHeader.SRC_OFFSET, underlayMac);
+            encapsulatedCount++;
+            return Verdict.tx(underlayPort);
+        }
+        int grow = mode == TunnelMode.IPIP
+                ? OUTER_L2_L3_BYTES - (int) (l3 - v.start(i))
+                : UDP_TUNNEL_HEADERS_BYTES;
+        if (!v.prepend(i, grow)) {
+            return DropReason.WRITE_ERROR.verdict();
+        }
+        moveChecksumStart(v, i, grow);
+        if (mode != TunnelMode.IPIP) {
+            long inner = v.start(i) + grow;
+            EthernetHeader.mac(s, inner + EthernetHeader.DST_OFFSET, peers.vtepMac(peer));
+            EthernetHeader.mac(s, inner + EthernetHeader.SRC_OFFSET, routerMac);
+        }
+        long outer = v.start(i);
+        int outerIpBytes = v.length(i) - EthernetHeader.LENGTH;
+        EthernetHeader.mac(s, outer + EthernetHeader.DST_OFFSET, peerMac);
+        EthernetHeader.mac(s, outer + EthernetHeader.SRC_OFFSET, underlayMac);
+        NetworkOrder.u16(s, outer + EthernetHeader.ETHER_TYPE_OFFSET, EthernetHeader.ETHER_TYPE_IPV4);
+        int protocol = mode == TunnelMode.IPIP
+                ? (ipv4 ? Ipv4Header.PROTOCOL_IPIP : Ipv4Header.PROTOCOL_IPV6)
+                : Ipv4Header.PROTOCOL_UDP;
+        long outerL3 = outer + EthernetHeader.LENGTH;
+        Ipv4Header.write(s, outerL3, tos, outerIpBytes, nextIdentification++, df, outerTtl, protocol,
+                underlayAddress, endpoint);
+        if (mode != TunnelMode.IPIP) {
+            long udp = outerL3 + Ipv4Header.MIN_LENGTH;
+            int udpBytes = outerIpBytes - Ipv4Header.MIN_LENGTH;
+            NetworkOrder.u32(s, udp, sourcePort << 16 | tunnelPort);
+            NetworkOrder.u32(s, udp + UdpHeader.LENGTH_OFFSET, udpBytes << 16);
+            long tunnel = udp + UdpHeader.LENGTH;
+            NetworkOrder.u32(s, tunnel, mode == TunnelMode.VXLAN ? VXLAN_FIRST_WORD : GeneveHeader.PROTOCOL_TRANS_ETHER_BRIDGING);
+            NetworkOrder.u32(s, tunnel + VxlanHeader.VNI_OFFSET, frameVni << 8);
+            if (outerUdpChecksum) {
+                NetworkOrder.u16(s, udp + UdpHeader.CHECKSUM_OFFSET, TransportChecksum.tcpUdp4(s, udp, udpBytes,
+                        underlayAddress, endpoint, TransportChecksum.UDP));
+            }
+        }
+        encapsulatedCount++;
+        return Verdict.tx(underlayPort);
+    }
+
+    /**
+     * A partial checksum's start counts from the frame start (virtio-net csum_start): when the
+     * start moves by {@code bytes}, so must it, or the driver would finish the wrong field.
+     */
+    static void moveChecksumStart(FrameVector v, int i, int bytes) {
+        if (v.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL)) {
+            v.offload(i, v.gsoType(i), v.gsoSize(i), v.csumStart(i) + bytes, v.csumOffset(i));
+        }
+    }
+
+    /** Returns: frames (and fragments) sent into the tunnel. */
+    public long encapsulatedCount() {
+        return encapsulatedCount;
+    }
+
+    /** Returns: packets too big with DF (or IPv6): errors sent plus those the rate limit dropped. */
+    public long fragNeededCount() {
+        return fragNeededCount;
+    }
+
+    /** Returns: ICMP fragmentation-needed and ICMPv6 packet-too-big errors sent back. */
+    public long icmpErrorsSentCount() {
+        return icmpErrorsSentCount;
+    }
+
+    /** Returns: fragments made from packets too big without DF (every fragment, the first included). */
+    public long fragmentsCreatedCount() {
+        return fragmentsCreatedCount;
+    }
+
+    /** Returns: the pod MTU this program enforces. */
+    public int podMtuBytes() {
+        return podMtuBytes;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.gingham.encap;
+
+import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.PacketBuilder;
+import dev.gingham.packet.Parser;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FlowHashTest {
+    private final BufferPool pool = BufferPool.allocate(4, BufferPool.DEFAULT_BUFFER_SIZE);
+    private final FrameVector v = new FrameVector(pool);
+    private final Parser parser = new Parser();
+
+    @AfterEach
+    void tearDown() {
+        v.releaseAll();
+        pool.close();
+    }
+
+    private int port(byte[] frame) {
+        v.releaseAll();
+        int i = PacketBuilder.load(v, 0, frame);
+        parser.parse(v, i);
+        return FlowHash.sourcePort(v, i);
+    }
+
+    @Test
+    void shouldStayInDynamicRangeAndSpreadWhenFlowsDiffer() {
+        Set<Integer> ports = new HashSet<>();
+        int[] buckets = new int[16];
+        for (int k = 0; k < 4096; k++) {
+            int p = port(PacketBuilder.tcp4("10.244.1.5", 30000 + k, "10.244.2.7", 80).build());
+            assertTrue(p >= 49152 && p <= 65535, "port " + p);
+            ports.add(p);
+            buckets[(p - FlowHash.MIN_PORT) >>> 10]++;
+        }
+        assertTrue(ports.size() > 3500, "4096 flows got " + ports.size() + " distinct ports");
+        for (int count : buckets) {
+            assertTrue(count > 150 && count < 370, "even spread over the range: " + count);
+        }
+    }
+
+    @Test
+    void shouldKeepPortWhenSameFlowRepeatsAndChangeItWhenAnyFieldChanges() {
+        byte[] flow = PacketBuilder.udp4("10.244.1.5", 5000, "10.244.2.7", 53).payload(10).build();
+        int p = port(flow);
+        assertEquals(p, port(PacketBuilder.udp4("10.244.1.5", 5000, "10.244.2.7", 53).payload(999).ipId(7).build()));
+        assertNotEquals(p, port(PacketBuilder.udp4("10.244.1.6", 5000, "10.244.2.7", 53).build()));
+        assertNotEquals(p, port(PacketBuilder.udp4("10.244.1.5", 5001, "10.244.2.7", 53).build()));
+        assertNotEquals(p, port(PacketBuilder.udp4("10.244.1.5", 5000, "10.244.2.8", 53).build()));
+        assertNotEquals(p, port(PacketBuilder.tcp4("10.244.1.5", 5000, "10.244.2.7", 53).build()));
+        assertNotEquals(port(PacketBuilder.udp6("fd00:1::5", 1, "fd00:2::7", 2).build()),
+                port(PacketBuilder.udp6("fd00:1::6", 1, "fd00:2::7", 2).build()));
+    }
+
+    @Test
+    void shouldHashFragmentsWithoutPortsWhenPacketIsFragmented() {
+        int first = port(PacketBuilder.udp4("10.244.1.5", 5000, "10.244.2.7", 53).moreFragments().payload(16).build());
+        int later = port(PacketBuilder.udp4("10.244.1.5", 5000, "10.244.2.7", 53).fragmentOffset(1480).payload(16).build());
+        assertEquals(first, later);
+    }
+}

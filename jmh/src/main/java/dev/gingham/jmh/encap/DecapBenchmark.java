@@ -1,0 +1,112 @@
+package dev.gingham.jmh.encap;
+
+import dev.gingham.encap.LocalDelivery;
+import dev.gingham.encap.TunnelDecap;
+import dev.gingham.encap.TunnelEncap;
+import dev.gingham.encap.TunnelMode;
+import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.PacketBuilder;
+import dev.gingham.packet.Parser;
+import dev.gingham.packet.Verdict;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The receive side per mode over a full vector of 256 frames from a peer node: ns per frame.
+ * {@link #decap}: validate and strip the outer headers, parse the inner frame, look up the source
+ * identity ({@link TunnelDecap}); {@link #decapAndDeliver} adds the pod's MACs and TX verdict
+ * ({@link LocalDelivery}). The frames on the wire are what {@link TunnelEncap} produced. Every
+ * invocation first puts the frames back as received and parses the outer headers;
+ * {@link #baseline} does only that. NATIVE has nothing to strip: its decap is the "is this a
+ * tunnel packet for me" check alone.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class DecapBenchmark {
+    /** Bytes decapsulation may rewrite in front of the inner frame (IPIP writes an Ethernet header there). */
+    private static final int RESTORED_BYTES = 64;
+
+    @Param({"NATIVE", "VXLAN", "GENEVE", "IPIP"})
+    public TunnelMode mode;
+
+    private BenchOverlay overlay;
+    private ReceivedFrames frames;
+    private TunnelDecap decap;
+    private LocalDelivery delivery;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        overlay = BenchOverlay.receiver(mode);
+        decap = new TunnelDecap(overlay.config, overlay.ipCache, overlay.peers);
+        delivery = new LocalDelivery(overlay.endpoints, overlay.config.routerMac());
+        frames = new ReceivedFrames(onTheWire(mode), 0, RESTORED_BYTES);
+        frames.receive();
+        decap.process(frames.vector, 0);
+        delivery.process(frames.vector);
+        if (frames.vector.verdict(0) != Verdict.tx(BenchOverlay.POD_PORT)) {
+            throw new IllegalStateException(mode + ": frames are not delivered: " + Verdict.toString(frames.vector.verdict(0)));
+        }
+    }
+
+    /** Returns: the frame the sending node's encapsulation puts on the wire. */
+    static byte[] onTheWire(TunnelMode mode) {
+        try (BenchOverlay sender = BenchOverlay.sender(mode);
+             BufferPool pool = BufferPool.allocate(1, BufferPool.DEFAULT_BUFFER_SIZE)) {
+            FrameVector v = new FrameVector(pool);
+            int i = PacketBuilder.load(v, BenchOverlay.POD_PORT, PacketBuilder.tcp4(BenchOverlay.LOCAL_POD, 40000,
+                    BenchOverlay.REMOTE_POD, 80).flags(PacketBuilder.ACK).payload(64).build());
+            new Parser().parse(v, i);
+            new TunnelEncap(sender.config, sender.ipCache, sender.peers).process(v, 0);
+            byte[] wire = PacketBuilder.bytesOf(v, i);
+            v.releaseAll();
+            return wire;
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        frames.close();
+        overlay.close();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FrameVector.MAX_FRAMES)
+    public int baseline() {
+        frames.receive();
+        return frames.vector.count();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FrameVector.MAX_FRAMES)
+    public int decap() {
+        frames.receive();
+        return decap.process(frames.vector, 0);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FrameVector.MAX_FRAMES)
+    public int decapAndDeliver() {
+        frames.receive();
+        decap.process(frames.vector, 0);
+        return delivery.process(frames.vector);
+    }
+}
