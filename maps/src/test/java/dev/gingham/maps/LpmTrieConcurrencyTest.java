@@ -194,7 +194,18 @@ class LpmTrieConcurrencyTest {
             assertTrue(reads.get() > 10_000, "reads " + reads.get());
             assertTrue(writes > 1_000, "writes " + writes);
             assertTrue(reclaims > 10, "reclaims " + reclaims);
-            assertTrue(busy < writes, "busy " + busy + " of " + (writes + busy));
+            // EBUSY (nodes still waiting for a grace period) is how often the writer outran the
+            // readers' quiescent points, which depends on scheduling (a loaded CI machine runs
+            // readers rarely): not a property to assert. What must hold is that it is transient:
+            // once the retired nodes are reclaimed, every write goes through again.
+            trie.reclaim(trie.retiredMark());
+            for (int i = 0; i < present.length; i++) {
+                if (present[i]) {
+                    writeValue(value, i + 1, ++versions[i + 1]);
+                    assertEquals(MapErrors.OK, trie.update4(churnAddress[i], churnLength[i], value, 0, UpdateFlags.EXIST),
+                            "after reclaim (busy was " + busy + " of " + (writes + busy) + ")");
+                }
+            }
 
             // Quiet now: every probe must give exactly the longest present prefix.
             for (int probe : probes) {
