@@ -50,9 +50,7 @@ public final class LocalDelivery {
             if (endpoint == EndpointMap.MISSING) {
                 continue;
             }
-            long start = v.start(i);
-            EthernetHeader.mac(s, start + EthernetHeader.DST_OFFSET, endpoints.mac(endpoint));
-            EthernetHeader.mac(s, start + EthernetHeader.SRC_OFFSET, routerMac);
+            EthernetHeader.macs(s, v.start(i), endpoints.mac(endpoint), routerMac);
             v.dstIdentity(i, endpoints.identity(endpoint));
             v.verdict(i, Verdict.tx(endpoints.port(endpoint)));
             delivered++;

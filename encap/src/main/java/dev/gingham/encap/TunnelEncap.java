@@ -78,6 +78,8 @@ public final class TunnelEncap {
     private final long routerMac;
     private final int underlayAddress;
     private final int tunnelPort;
+    /** VXLAN: the I flag; Geneve: version 0, no options, no flags, protocol 0x6558. */
+    private final int tunnelFirstWord;
     private final int vni;
     private final boolean identityInVni;
     private final boolean outerUdpChecksum;
@@ -108,6 +110,7 @@ public final class TunnelEncap {
         this.routerMac = config.routerMac();
         this.underlayAddress = config.underlayAddress();
         this.tunnelPort = config.tunnelPort();
+        this.tunnelFirstWord = mode == TunnelMode.VXLAN ? VXLAN_FIRST_WORD : GeneveHeader.PROTOCOL_TRANS_ETHER_BRIDGING;
         this.vni = config.vni();
         this.identityInVni = config.identityInVni();
         this.outerUdpChecksum = config.outerUdpChecksum();
@@ -268,9 +271,7 @@ public final class TunnelEncap {
         };
         long peerMac = peers.nextHopMac(peer);
         if (mode == TunnelMode.NATIVE) {
-            long start = v.start(i);
-            EthernetHeader.mac(s, start + EthernetHeader.DST_OFFSET, peerMac);
-            EthernetHeader.mac(s, start + EthernetHeader.SRC_OFFSET, underlayMac);
+            EthernetHeader.macs(s, v.start(i), peerMac, underlayMac);
             encapsulatedCount++;
             return Verdict.tx(underlayPort);
         }
@@ -281,15 +282,12 @@ public final class TunnelEncap {
             return DropReason.WRITE_ERROR.verdict();
         }
         moveChecksumStart(v, i, grow);
-        if (mode != TunnelMode.IPIP) {
-            long inner = v.start(i) + grow;
-            EthernetHeader.mac(s, inner + EthernetHeader.DST_OFFSET, peers.vtepMac(peer));
-            EthernetHeader.mac(s, inner + EthernetHeader.SRC_OFFSET, routerMac);
-        }
         long outer = v.start(i);
+        if (mode != TunnelMode.IPIP) {
+            EthernetHeader.macs(s, outer + grow, peers.vtepMac(peer), routerMac);
+        }
         int outerIpBytes = v.length(i) - EthernetHeader.LENGTH;
-        EthernetHeader.mac(s, outer + EthernetHeader.DST_OFFSET, peerMac);
-        EthernetHeader.mac(s, outer + EthernetHeader.SRC_OFFSET, underlayMac);
+        EthernetHeader.macs(s, outer, peerMac, underlayMac);
         NetworkOrder.u16(s, outer + EthernetHeader.ETHER_TYPE_OFFSET, EthernetHeader.ETHER_TYPE_IPV4);
         int protocol = mode == TunnelMode.IPIP
                 ? (ipv4 ? Ipv4Header.PROTOCOL_IPIP : Ipv4Header.PROTOCOL_IPV6)
@@ -300,11 +298,9 @@ public final class TunnelEncap {
         if (mode != TunnelMode.IPIP) {
             long udp = outerL3 + Ipv4Header.MIN_LENGTH;
             int udpBytes = outerIpBytes - Ipv4Header.MIN_LENGTH;
-            NetworkOrder.u32(s, udp, sourcePort << 16 | tunnelPort);
-            NetworkOrder.u32(s, udp + UdpHeader.LENGTH_OFFSET, udpBytes << 16);
-            long tunnel = udp + UdpHeader.LENGTH;
-            NetworkOrder.u32(s, tunnel, mode == TunnelMode.VXLAN ? VXLAN_FIRST_WORD : GeneveHeader.PROTOCOL_TRANS_ETHER_BRIDGING);
-            NetworkOrder.u32(s, tunnel + VxlanHeader.VNI_OFFSET, frameVni << 8);
+            // ports, length, checksum 0; then the tunnel header's two words: 8 bytes a store
+            NetworkOrder.u64(s, udp, (long) (sourcePort << 16 | tunnelPort) << 32 | (long) udpBytes << 16);
+            NetworkOrder.u64(s, udp + UdpHeader.LENGTH, (long) tunnelFirstWord << 32 | (frameVni & 0xFFFF_FFFFL) << 8);
             if (outerUdpChecksum) {
                 NetworkOrder.u16(s, udp + UdpHeader.CHECKSUM_OFFSET, TransportChecksum.tcpUdp4(s, udp, udpBytes,
                         underlayAddress, endpoint, TransportChecksum.UDP));

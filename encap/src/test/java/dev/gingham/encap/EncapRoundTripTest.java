@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Verdict;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -72,17 +73,9 @@ class EncapRoundTripTest {
             // packet, decapsulation in front of the inner frame) and their starts.
             Runnable loop = () -> {
                 for (int k = 0; k < 20_000; k++) {
-                    moveStart(a.vector, ia, frameStartA);
-                    a.vector.length(ia, frame.length);
-                    MemorySegment.copy(frame, 0, a.vector.segment(), ValueLayout.JAVA_BYTE, frameStartA, frame.length);
-                    a.vector.resetMetadata(ia);
-                    a.parser.parse(a.vector, ia);
+                    reload(a, ia, frameStartA, frame);
                     a.encap.process(a.vector, k);
-                    moveStart(b.vector, ib, frameStartB);
-                    b.vector.length(ib, wire.length);
-                    MemorySegment.copy(wire, 0, b.vector.segment(), ValueLayout.JAVA_BYTE, frameStartB, wire.length);
-                    b.vector.resetMetadata(ib);
-                    b.parser.parse(b.vector, ib);
+                    reload(b, ib, frameStartB, wire);
                     b.decap.process(b.vector, k);
                     b.delivery.process(b.vector);
                 }
@@ -101,9 +94,17 @@ class EncapRoundTripTest {
         }
     }
 
-    /** Puts frame i's start back where it was loaded (encapsulation moved it back, decapsulation forward). */
-    private static void moveStart(dev.gingham.packet.FrameVector v, int i, long start) {
+    /**
+     * Puts frame i back as it was loaded at {@code start} (encapsulation moved its start back,
+     * decapsulation forward; both rewrote bytes) and parses it again.
+     */
+    private static void reload(Overlay o, int i, long start, byte[] bytes) {
+        FrameVector v = o.vector;
         long delta = v.start(i) - start;
         assertTrue(delta > 0 ? v.prepend(i, (int) delta) : v.trimFront(i, (int) -delta));
+        v.length(i, bytes.length);
+        MemorySegment.copy(bytes, 0, v.segment(), ValueLayout.JAVA_BYTE, start, bytes.length);
+        v.resetMetadata(i);
+        o.parser.parse(v, i);
     }
 }

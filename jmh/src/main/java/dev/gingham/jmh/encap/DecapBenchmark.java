@@ -10,21 +10,10 @@ import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Parser;
 import dev.gingham.packet.Verdict;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * The receive side per mode over a full vector of 256 frames from a peer node: ns per frame.
@@ -35,21 +24,13 @@ import java.util.concurrent.TimeUnit;
  * {@link #baseline} does only that. NATIVE has nothing to strip: its decap is the "is this a
  * tunnel packet for me" check alone.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class DecapBenchmark {
+public class DecapBenchmark extends OverlayBenchmark {
     /** Bytes decapsulation may rewrite in front of the inner frame (IPIP writes an Ethernet header there). */
     private static final int RESTORED_BYTES = 64;
 
     @Param({"NATIVE", "VXLAN", "GENEVE", "IPIP"})
     public TunnelMode mode;
 
-    private BenchOverlay overlay;
-    private ReceivedFrames frames;
     private TunnelDecap decap;
     private LocalDelivery delivery;
 
@@ -80,19 +61,6 @@ public class DecapBenchmark {
             v.releaseAll();
             return wire;
         }
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        frames.close();
-        overlay.close();
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(FrameVector.MAX_FRAMES)
-    public int baseline() {
-        frames.receive();
-        return frames.vector.count();
     }
 
     @Benchmark

@@ -5,21 +5,10 @@ import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Encapsulation per mode over a full vector of 256 frames (pod to a pod on another node, TCP
@@ -28,18 +17,10 @@ import java.util.concurrent.TimeUnit;
  * {@link #baseline} does exactly that and nothing else, so encap cost = encap - baseline, and
  * native mode (MAC rewrite only) is the in-run reference for the tunnel modes.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class EncapBenchmark {
+public class EncapBenchmark extends OverlayBenchmark {
     @Param({"NATIVE", "VXLAN", "GENEVE", "IPIP"})
     public TunnelMode mode;
 
-    private BenchOverlay overlay;
-    private ReceivedFrames frames;
     private TunnelEncap encap;
 
     @Setup(Level.Trial)
@@ -49,19 +30,6 @@ public class EncapBenchmark {
         byte[] frame = PacketBuilder.tcp4(BenchOverlay.LOCAL_POD, 40000, BenchOverlay.REMOTE_POD, 80)
                 .flags(PacketBuilder.ACK).payload(64).build();
         frames = new ReceivedFrames(frame, BenchOverlay.POD_PORT, 14); // encapsulation rewrites the inner MACs (IPIP: the whole header)
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        frames.close();
-        overlay.close();
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(FrameVector.MAX_FRAMES)
-    public int baseline() {
-        frames.receive();
-        return frames.vector.count();
     }
 
     @Benchmark

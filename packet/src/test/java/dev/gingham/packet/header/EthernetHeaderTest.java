@@ -149,6 +149,17 @@ class EthernetHeaderTest {
     }
 
     @Test
+    void shouldWriteBothMacsAndNothingElseWhenWritingThePair() {
+        try (Frame f = Frame.of(GoldenFrames.ETH_VLAN_UDP)) {
+            EthernetHeader.macs(f.segment, f.at(0), 0xFFFF_0A1B_2C3D_4E5FL, 0xABCD_F1E2_D3C4_B5A6L);
+            f.assertOnlyChanged(0, "0a1b2c3d4e5ff1e2d3c4b5a6");
+            eth.wrap(f.segment, BASE);
+            assertEquals(0x0A1B_2C3D_4E5FL, eth.dst());
+            assertEquals(0xF1E2_D3C4_B5A6L, eth.src());
+        }
+    }
+
+    @Test
     void shouldCopySixBytesWhenCopyingMac() {
         // scapy: Ether(dst="02:00:00:00:00:01", src="0a:1b:2c:3d:4e:5f")/ARP(op=2, hwsrc="0a:1b:2c:3d:4e:5f",
         //        psrc="10.0.0.254", hwdst="02:00:00:00:00:01", pdst="10.0.0.1")
