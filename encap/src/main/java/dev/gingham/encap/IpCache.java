@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.maps.LpmTrie;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.maps.MapSpec;
@@ -107,7 +108,7 @@ public final class IpCache implements AutoCloseable {
      * @return 0, or a negative errno from {@link LpmTrie#update6} (E2BIG full, ENOSPC, EBUSY...);
      *         EINVAL for a node id or flags beyond 16 bits
      */
-    public int upsert(IpPrefix prefix, int identity, int tunnelEndpoint, int nodeId, int flags) {
+    public int upsert(Cidr prefix, int identity, int tunnelEndpoint, int nodeId, int flags) {
         if ((nodeId & ~0xFFFF) != 0 || (flags & ~0xFFFF) != 0) {
             return MapErrors.EINVAL;
         }
@@ -118,21 +119,21 @@ public final class IpCache implements AutoCloseable {
         value.set(SHORT, FLAGS_OFFSET, (short) flags);
         value.set(INT, 12, 0);
         return prefix.ipv4()
-                ? v4.update4(prefix.address4(), prefix.prefixLength(), value, 0, UpdateFlags.ANY)
+                ? v4.update4(prefix.v4(), prefix.prefixLength(), value, 0, UpdateFlags.ANY)
                 : v6.update6(prefix.hi(), prefix.lo(), prefix.prefixLength(), value, 0, UpdateFlags.ANY);
     }
 
     /** Removes exactly {@code prefix}. Returns: 0 or ENOENT. */
-    public int remove(IpPrefix prefix) {
+    public int remove(Cidr prefix) {
         return prefix.ipv4()
-                ? v4.delete4(prefix.address4(), prefix.prefixLength())
+                ? v4.delete4(prefix.v4(), prefix.prefixLength())
                 : v6.delete6(prefix.hi(), prefix.lo(), prefix.prefixLength());
     }
 
     /** Returns: the slot of exactly {@code prefix} (not a covering one), or {@link #MISSING}: for dumps and tests. */
-    public long lookupExact(IpPrefix prefix) {
+    public long lookupExact(Cidr prefix) {
         if (prefix.ipv4()) {
-            return v4.lookupExact4(prefix.address4(), prefix.prefixLength());
+            return v4.lookupExact4(prefix.v4(), prefix.prefixLength());
         }
         return FamilySlots.tag6(v6.lookupExact6(prefix.hi(), prefix.lo(), prefix.prefixLength()));
     }

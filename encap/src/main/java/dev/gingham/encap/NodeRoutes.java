@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.maps.MapErrors;
 
 import java.util.List;
@@ -25,7 +26,7 @@ public final class NodeRoutes {
     public static final int POD_CIDR_IDENTITY = 0;
     public static final int MAX_NODE_ID = 0xFFFF;
 
-    private record Installed(int underlayAddress, List<IpPrefix> podCidrs) {
+    private record Installed(int underlayAddress, List<Cidr> podCidrs) {
     }
 
     private final IpCache ipCache;
@@ -49,17 +50,17 @@ public final class NodeRoutes {
      * @return 0, or the first negative errno a map returned (the routes written before it stay)
      * @throws IllegalArgumentException for a node id out of range or a null list (programming errors)
      */
-    public int upsertNode(int nodeId, int underlayAddress, long nextHopMac, long vtepMac, List<IpPrefix> podCidrs) {
+    public int upsertNode(int nodeId, int underlayAddress, long nextHopMac, long vtepMac, List<Cidr> podCidrs) {
         if (nodeId < 1 || nodeId > MAX_NODE_ID) {
             throw new IllegalArgumentException("nodeId: " + nodeId + " must be 1.." + MAX_NODE_ID);
         }
-        List<IpPrefix> cidrs = List.copyOf(Objects.requireNonNull(podCidrs, "podCidrs"));
+        List<Cidr> cidrs = List.copyOf(Objects.requireNonNull(podCidrs, "podCidrs"));
         Installed old = nodes.get(nodeId);
         int rc = peers.upsert(underlayAddress, nodeId, nextHopMac, vtepMac);
         if (rc != MapErrors.OK) {
             return rc;
         }
-        for (IpPrefix cidr : cidrs) {
+        for (Cidr cidr : cidrs) {
             rc = ipCache.upsert(cidr, POD_CIDR_IDENTITY, underlayAddress, nodeId, IpCache.FLAG_TUNNEL);
             if (rc != MapErrors.OK) {
                 nodes.put(nodeId, new Installed(underlayAddress, cidrs.subList(0, cidrs.indexOf(cidr))));
@@ -67,7 +68,7 @@ public final class NodeRoutes {
             }
         }
         if (old != null) {
-            for (IpPrefix stale : old.podCidrs()) {
+            for (Cidr stale : old.podCidrs()) {
                 if (!cidrs.contains(stale)) {
                     ipCache.remove(stale);
                 }
@@ -86,7 +87,7 @@ public final class NodeRoutes {
         if (old == null) {
             return MapErrors.ENOENT;
         }
-        for (IpPrefix cidr : old.podCidrs()) {
+        for (Cidr cidr : old.podCidrs()) {
             ipCache.remove(cidr);
         }
         peers.removeAddress(old.underlayAddress());

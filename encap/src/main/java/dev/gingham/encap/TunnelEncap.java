@@ -34,7 +34,7 @@ import java.lang.foreign.MemorySegment;
  * </pre>
  * Outer IPv4: TOS copied from the inner packet (DSCP and ECN, RFC 6040's normal mode), TTL and
  * DF per {@link TunnelConfig}, identification from a per-worker counter, checksum from the field
- * values. Outer UDP: source port {@link FlowHash} of the inner flow, checksum 0 (RFC 7348 §5 for
+ * values. Outer UDP: source port {@link OuterSourcePort} of the inner flow, checksum 0 (RFC 7348 §5 for
  * IPv4) unless configured. VNI: the configured one, or the frame's source identity when
  * {@link TunnelConfig#identityInVni()}.
  *
@@ -185,7 +185,7 @@ public final class TunnelEncap {
         }
         int l2Bytes = (int) (v.l3Offset(i) - v.start(i));
         v.length(i, l2Bytes + v.l3Length(i)); // Ethernet padding stays behind
-        int sourcePort = FlowHash.sourcePort(v, i);
+        int sourcePort = OuterSourcePort.of(v, i);
         if (packetBytes(v, i) > podMtuBytes) {
             int verdict = tooBig(v, i, nowNs);
             if (verdict == FRAGMENTED) {

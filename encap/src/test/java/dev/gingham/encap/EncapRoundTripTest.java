@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Verdict;
@@ -36,7 +37,7 @@ class EncapRoundTripTest {
                 Overlay.ip("10.244.2.1"), Overlay.mac(Overlay.B_ROUTER_MAC)).build();
         Overlay b = new Overlay(config);
         assertEquals(0, b.routes.upsertNode(1, Overlay.ip(Overlay.A_UNDERLAY), Overlay.mac(Overlay.A_UNDERLAY_MAC),
-                Overlay.mac(Overlay.A_ROUTER_MAC), List.of(IpPrefix.parse("10.244.1.0/24"))));
+                Overlay.mac(Overlay.A_ROUTER_MAC), List.of(Cidr.parse("10.244.1.0/24"))));
         assertEquals(0, b.endpoints.upsert(0, dev.gingham.packet.MappedAddress.lo4(Overlay.ip(B_POD)), 7,
                 Overlay.mac(B_POD_MAC), 2007));
         return b;

@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.PacketBuilder;
@@ -20,10 +21,10 @@ class IpCacheTest {
     @Test
     void shouldReturnLongestPrefixFieldsWhenPrefixesNest() {
         try (IpCache cache = IpCache.create(64)) {
-            assertEquals(0, cache.upsert(IpPrefix.parse("10.244.0.0/16"), 2, 0, 0, 0));
-            assertEquals(0, cache.upsert(IpPrefix.parse("10.244.2.0/24"), 0, PacketBuilder.ip4("192.168.1.20"), 2,
+            assertEquals(0, cache.upsert(Cidr.parse("10.244.0.0/16"), 2, 0, 0, 0));
+            assertEquals(0, cache.upsert(Cidr.parse("10.244.2.0/24"), 0, PacketBuilder.ip4("192.168.1.20"), 2,
                     IpCache.FLAG_TUNNEL));
-            assertEquals(0, cache.upsert(IpPrefix.parse("10.244.2.7/32"), 70007, PacketBuilder.ip4("192.168.1.20"), 2,
+            assertEquals(0, cache.upsert(Cidr.parse("10.244.2.7/32"), 70007, PacketBuilder.ip4("192.168.1.20"), 2,
                     IpCache.FLAG_TUNNEL));
             long pod = cache.lookup(0, lo4("10.244.2.7"));
             assertEquals(70007, cache.identity(pod));
@@ -38,9 +39,9 @@ class IpCacheTest {
             assertEquals(0, cache.flags(wide));
             assertEquals(IpCache.MISSING, cache.lookup(0, lo4("10.245.0.1")));
 
-            assertEquals(0, cache.remove(IpPrefix.parse("10.244.2.7/32")));
+            assertEquals(0, cache.remove(Cidr.parse("10.244.2.7/32")));
             assertEquals(0, cache.identity(cache.lookup(0, lo4("10.244.2.7"))), "falls back to the /24");
-            assertEquals(MapErrors.ENOENT, cache.remove(IpPrefix.parse("10.244.2.7/32")));
+            assertEquals(MapErrors.ENOENT, cache.remove(Cidr.parse("10.244.2.7/32")));
             cache.reclaim();
             assertEquals(2, cache.count());
         }
@@ -49,9 +50,9 @@ class IpCacheTest {
     @Test
     void shouldKeepFamiliesApartWhenIpv6PrefixesAreStored() {
         try (IpCache cache = IpCache.create(64)) {
-            assertEquals(0, cache.upsert(IpPrefix.parse("fd00:2::/64"), 5, PacketBuilder.ip4("192.168.1.20"), 2,
+            assertEquals(0, cache.upsert(Cidr.parse("fd00:2::/64"), 5, PacketBuilder.ip4("192.168.1.20"), 2,
                     IpCache.FLAG_TUNNEL));
-            assertEquals(0, cache.upsert(IpPrefix.parse("10.0.0.0/8"), 6, 0, 0, 0));
+            assertEquals(0, cache.upsert(Cidr.parse("10.0.0.0/8"), 6, 0, 0, 0));
             long[] a = PacketBuilder.ip6("fd00:2::1234");
             long slot = cache.lookup(a[0], a[1]);
             assertEquals(5, cache.identity(slot));
@@ -59,19 +60,19 @@ class IpCacheTest {
             assertEquals(6, cache.identity(cache.lookup(0, lo4("10.1.2.3"))));
             long[] other = PacketBuilder.ip6("fd00:3::1");
             assertEquals(IpCache.MISSING, cache.lookup(other[0], other[1]));
-            assertEquals(5, cache.identity(cache.lookupExact(IpPrefix.parse("fd00:2::/64"))));
-            assertEquals(IpCache.MISSING, cache.lookupExact(IpPrefix.parse("fd00:2::/65")));
-            assertEquals(MapErrors.EINVAL, cache.upsert(IpPrefix.parse("10.1.0.0/16"), 1, 0, 0x1_0000, 0));
-            assertEquals(MapErrors.EINVAL, cache.upsert(IpPrefix.parse("10.1.0.0/16"), 1, 0, 0, 0x1_0000));
+            assertEquals(5, cache.identity(cache.lookupExact(Cidr.parse("fd00:2::/64"))));
+            assertEquals(IpCache.MISSING, cache.lookupExact(Cidr.parse("fd00:2::/65")));
+            assertEquals(MapErrors.EINVAL, cache.upsert(Cidr.parse("10.1.0.0/16"), 1, 0, 0x1_0000, 0));
+            assertEquals(MapErrors.EINVAL, cache.upsert(Cidr.parse("10.1.0.0/16"), 1, 0, 0, 0x1_0000));
         }
     }
 
     @Test
     void shouldKeepEntriesWhenPinnedCacheIsReopened(@TempDir Path dir) {
         try (IpCache cache = IpCache.pinned(dir, 64)) {
-            assertEquals(0, cache.upsert(IpPrefix.parse("10.244.2.0/24"), 9, PacketBuilder.ip4("192.168.1.20"), 2,
+            assertEquals(0, cache.upsert(Cidr.parse("10.244.2.0/24"), 9, PacketBuilder.ip4("192.168.1.20"), 2,
                     IpCache.FLAG_TUNNEL));
-            assertEquals(0, cache.upsert(IpPrefix.parse("fd00:2::/64"), 10, 0, 0, 0));
+            assertEquals(0, cache.upsert(Cidr.parse("fd00:2::/64"), 10, 0, 0, 0));
         }
         try (IpCache cache = IpCache.pinned(dir, 64)) {
             assertEquals(9, cache.identity(cache.lookup(0, lo4("10.244.2.200"))));
@@ -82,12 +83,12 @@ class IpCacheTest {
 
     @Test
     void shouldParsePrefixesAndRejectBadOnes() {
-        assertEquals("10.244.2.0/24", IpPrefix.parse("10.244.2.0/24").toString());
-        assertEquals(32, IpPrefix.parse("10.0.0.1").prefixLength());
-        assertEquals(128, IpPrefix.parse("fd00::1").prefixLength());
-        assertEquals("fd00:2::/64", IpPrefix.parse("fd00:2::/64").toString());
+        assertEquals("10.244.2.0/24", Cidr.parse("10.244.2.0/24").toString());
+        assertEquals(32, Cidr.parseAddressOrPrefix("10.0.0.1").prefixLength());
+        assertEquals(128, Cidr.parseAddressOrPrefix("fd00::1").prefixLength());
+        assertEquals("fd00:2::/64", Cidr.parse("fd00:2::/64").toString());
         for (String bad : List.of("10.0.0.0/33", "fd00::/129", "10.0.0/8", "10.0.0.0/x", "hello")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> IpPrefix.parse(bad));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cidr.parseAddressOrPrefix(bad));
             assertEquals(true, e.getMessage().contains(bad), e.getMessage());
         }
     }

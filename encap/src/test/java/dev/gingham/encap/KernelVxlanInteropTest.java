@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.MappedAddress;
@@ -94,7 +95,7 @@ class KernelVxlanInteropTest {
         peers = TunnelPeers.create(8);
         endpoints = EndpointMap.create(8);
         new NodeRoutes(ipCache, peers).upsertNode(2, PacketBuilder.ip4(KERNEL_UNDERLAY), PacketBuilder.mac(KERNEL_UNDERLAY_MAC),
-                PacketBuilder.mac(VX0_MAC), List.of(IpPrefix.parse("10.244.2.0/24")));
+                PacketBuilder.mac(VX0_MAC), List.of(Cidr.parse("10.244.2.0/24")));
         endpoints.upsert(0, MappedAddress.lo4(PacketBuilder.ip4(OUR_POD)), OUR_POD_PORT, PacketBuilder.mac(OUR_POD_MAC), 1005);
         pool = BufferPool.allocate(8, BufferPool.DEFAULT_BUFFER_SIZE);
         vector = new FrameVector(pool);

@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.PacketBuilder;
@@ -30,7 +31,7 @@ class NodeRoutesTest {
     @Test
     void shouldRoutePodCidrsToUnderlayAddressWhenNodeIsAdded() {
         int b = PacketBuilder.ip4("192.168.1.20");
-        assertEquals(0, routes.upsertNode(2, b, 0x02_0000_000B0BL, 0x02_0000_0000FFL, List.of(IpPrefix.parse("10.244.2.0/24"))));
+        assertEquals(0, routes.upsertNode(2, b, 0x02_0000_000B0BL, 0x02_0000_0000FFL, List.of(Cidr.parse("10.244.2.0/24"))));
         long slot = route("10.244.2.99");
         assertEquals(b, ipCache.tunnelEndpoint(slot));
         assertEquals(2, ipCache.nodeId(slot));
@@ -48,9 +49,9 @@ class NodeRoutesTest {
         int oldAddress = PacketBuilder.ip4("192.168.1.20");
         int newAddress = PacketBuilder.ip4("192.168.1.21");
         routes.upsertNode(2, oldAddress, 0x02_0000_000B0BL, 0x02_0000_0000FFL,
-                List.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("10.244.3.0/24")));
+                List.of(Cidr.parse("10.244.2.0/24"), Cidr.parse("10.244.3.0/24")));
         assertEquals(0, routes.upsertNode(2, newAddress, 0x02_0000_000B0CL, 0x02_0000_0000FFL,
-                List.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("fd00:2::/64"))));
+                List.of(Cidr.parse("10.244.2.0/24"), Cidr.parse("fd00:2::/64"))));
         assertEquals(newAddress, ipCache.tunnelEndpoint(route("10.244.2.1")));
         assertEquals(IpCache.MISSING, route("10.244.3.1"), "CIDR the node no longer lists is gone");
         long[] v6 = PacketBuilder.ip6("fd00:2::1");
@@ -63,7 +64,7 @@ class NodeRoutesTest {
     @Test
     void shouldRemoveRoutesAndPeerWhenNodeIsDeleted() {
         int b = PacketBuilder.ip4("192.168.1.20");
-        routes.upsertNode(2, b, 0x02_0000_000B0BL, 0x02_0000_0000FFL, List.of(IpPrefix.parse("10.244.2.0/24")));
+        routes.upsertNode(2, b, 0x02_0000_000B0BL, 0x02_0000_0000FFL, List.of(Cidr.parse("10.244.2.0/24")));
         assertEquals(0, routes.removeNode(2));
         assertEquals(IpCache.MISSING, route("10.244.2.1"));
         assertFalse(peers.isPeer(b));

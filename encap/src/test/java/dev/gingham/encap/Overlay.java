@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
@@ -62,7 +63,7 @@ final class Overlay implements AutoCloseable {
         this.pool = BufferPool.allocate(buffers, BufferPool.JUMBO_BUFFER_SIZE);
         this.vector = new FrameVector(pool);
         assertEquals(0, routes.upsertNode(B_NODE_ID, ip(B_UNDERLAY), mac(B_UNDERLAY_MAC), mac(B_ROUTER_MAC),
-                List.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("fd00:2::/64"))));
+                List.of(Cidr.parse("10.244.2.0/24"), Cidr.parse("fd00:2::/64"))));
         long[] pod6 = PacketBuilder.ip6(A_POD6);
         assertEquals(0, endpoints.upsert(0, dev.gingham.packet.MappedAddress.lo4(ip(A_POD)), A_POD_PORT, mac(A_POD_MAC), A_POD_IDENTITY));
         assertEquals(0, endpoints.upsert(pod6[0], pod6[1], A_POD_PORT, mac(A_POD_MAC), A_POD_IDENTITY));

@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.PacketBuilder;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class PinnedOverlayMapsTest {
         try (IpCache ipCache = IpCache.pinned(dir, 64); TunnelPeers peers = TunnelPeers.pinned(dir, 8);
              EndpointMap endpoints = EndpointMap.pinned(dir, 8)) {
             assertEquals(0, new NodeRoutes(ipCache, peers).upsertNode(2, b, 0x02_0000_000B0BL, 0x02_0000_000201L,
-                    List.of(IpPrefix.parse("10.244.2.0/24"))));
+                    List.of(Cidr.parse("10.244.2.0/24"))));
             assertEquals(0, endpoints.upsert(0, MappedAddress.lo4(PacketBuilder.ip4("10.244.1.5")), 5, 0x02_0000_000105L, 1005));
             assertEquals(0, endpoints.upsert(pod6[0], pod6[1], 6, 0x02_0000_000106L, 1006));
         }

@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
@@ -59,7 +60,7 @@ class TunnelDecapTest {
 
     private static Overlay overlay(TunnelMode mode) {
         Overlay o = new Overlay(nodeA(mode).build());
-        assertEquals(0, o.ipCache.upsert(IpPrefix.parse(B_POD + "/32"), B_POD_IDENTITY, Overlay.ip(B_UNDERLAY),
+        assertEquals(0, o.ipCache.upsert(Cidr.parse(B_POD + "/32"), B_POD_IDENTITY, Overlay.ip(B_UNDERLAY),
                 Overlay.B_NODE_ID, IpCache.FLAG_TUNNEL));
         return o;
     }

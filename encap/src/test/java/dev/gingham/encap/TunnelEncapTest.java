@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Verdict;
@@ -30,7 +31,7 @@ class TunnelEncapTest {
 
     /** Returns: {@code outer} with what node A's encapsulation sets for the first frame: A's and B's MACs, id 0, the flow's source port. */
     private static PacketBuilder fromA(PacketBuilder outer, Overlay o) {
-        return outer.srcMac(A_UNDERLAY_MAC).dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).ipId(0);
+        return outer.srcMac(A_UNDERLAY_MAC).dstMac(B_UNDERLAY_MAC).udpSrcPort(OuterSourcePort.of(o.vector, 0)).ipId(0);
     }
 
     /** Returns: the inner frame as a VXLAN or Geneve tunnel carries it: from the gateway's MAC to the peer's VTEP MAC. */
@@ -54,7 +55,7 @@ class TunnelEncapTest {
         try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).build())) {
             byte[] inner = podTcp().tos(0xB8).build();
             assertEquals(TX_UNDERLAY, o.encap(inner, 0));
-            int port = FlowHash.sourcePort(o.vector, 0);
+            int port = OuterSourcePort.of(o.vector, 0);
             byte[] expected = PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(inner)).srcMac(A_UNDERLAY_MAC)
                     .dstMac(B_UNDERLAY_MAC).udpSrcPort(port).ipId(0).tos(0xB8).build();
             assertArrayEquals(expected, o.out(0));
@@ -70,7 +71,7 @@ class TunnelEncapTest {
             byte[] inner = podTcp().build();
             assertEquals(TX_UNDERLAY, o.encap(inner, 0));
             byte[] expected = PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 0xABCDEF, carried(inner)).srcMac(A_UNDERLAY_MAC)
-                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).udpDstPort(4789).ipId(0).ttl(9)
+                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(OuterSourcePort.of(o.vector, 0)).udpDstPort(4789).ipId(0).ttl(9)
                     .dontFragment().outerUdpChecksum(true).build();
             assertArrayEquals(expected, o.out(0));
         }
@@ -83,7 +84,7 @@ class TunnelEncapTest {
             o.encap(inner, 0);
             assertEquals(TX_UNDERLAY, o.encap(inner, 0));
             byte[] expected = PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(inner)).srcMac(A_UNDERLAY_MAC)
-                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(FlowHash.sourcePort(o.vector, 0)).ipId(1).build();
+                    .dstMac(B_UNDERLAY_MAC).udpSrcPort(OuterSourcePort.of(o.vector, 0)).ipId(1).build();
             assertArrayEquals(expected, o.out(0));
         }
     }
@@ -184,7 +185,7 @@ class TunnelEncapTest {
             assertEquals(Verdict.CONTINUE, o.encap(outside, 0));
             assertArrayEquals(outside, o.out(0));
             // A CIDR identity the policy engine installed: in the ipcache, but no tunnel.
-            assertEquals(0, o.ipCache.upsert(IpPrefix.parse("8.8.8.0/24"), 16777217, 0, 0, 0));
+            assertEquals(0, o.ipCache.upsert(Cidr.parse("8.8.8.0/24"), 16777217, 0, 0, 0));
             byte[] cidr = PacketBuilder.udp4(A_POD, 5000, "8.8.8.8", 53).build();
             assertEquals(Verdict.CONTINUE, o.encap(cidr, 0));
             assertArrayEquals(cidr, o.out(0));
@@ -196,15 +197,15 @@ class TunnelEncapTest {
     @Test
     void shouldDropNoTunnelEndpointWhenRouteNamesUnknownPeer() {
         try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).build())) {
-            assertEquals(0, o.ipCache.upsert(IpPrefix.parse("10.244.9.0/24"), 0, Overlay.ip("192.168.1.99"), 9,
+            assertEquals(0, o.ipCache.upsert(Cidr.parse("10.244.9.0/24"), 0, Overlay.ip("192.168.1.99"), 9,
                     IpCache.FLAG_TUNNEL));
-            assertEquals(0, o.ipCache.upsert(IpPrefix.parse("10.244.8.0/24"), 0, 0, 8, IpCache.FLAG_TUNNEL));
+            assertEquals(0, o.ipCache.upsert(Cidr.parse("10.244.8.0/24"), 0, 0, 8, IpCache.FLAG_TUNNEL));
             assertEquals(DropReason.NO_TUNNEL_ENDPOINT.verdict(),
                     o.encap(PacketBuilder.tcp4(A_POD, 1, "10.244.9.3", 80).build(), 0));
             assertEquals(DropReason.NO_TUNNEL_ENDPOINT.verdict(),
                     o.encap(PacketBuilder.tcp4(A_POD, 1, "10.244.8.3", 80).build(), 0));
             // node 2 exists, but not at this address: a stale route is not sent to whoever has the id now
-            assertEquals(0, o.ipCache.upsert(IpPrefix.parse("10.244.7.0/24"), 0, Overlay.ip("192.168.1.21"), 2,
+            assertEquals(0, o.ipCache.upsert(Cidr.parse("10.244.7.0/24"), 0, Overlay.ip("192.168.1.21"), 2,
                     IpCache.FLAG_TUNNEL));
             assertEquals(DropReason.NO_TUNNEL_ENDPOINT.verdict(),
                     o.encap(PacketBuilder.tcp4(A_POD, 1, "10.244.7.3", 80).build(), 0));
@@ -215,7 +216,7 @@ class TunnelEncapTest {
     void shouldFindNodeByAddressWhenEntryHasTunnelEndpointButNoNodeId() {
         try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).build())) {
             // as a policy engine may install a pod /32: identity and tunnel endpoint, node id 0
-            assertEquals(0, o.ipCache.upsert(IpPrefix.parse("10.244.5.9/32"), 5009, Overlay.ip(B_UNDERLAY), 0,
+            assertEquals(0, o.ipCache.upsert(Cidr.parse("10.244.5.9/32"), 5009, Overlay.ip(B_UNDERLAY), 0,
                     IpCache.FLAG_TUNNEL));
             byte[] inner = PacketBuilder.tcp4(A_POD, 1, "10.244.5.9", 80).build();
             assertEquals(TX_UNDERLAY, o.encap(inner, 0));

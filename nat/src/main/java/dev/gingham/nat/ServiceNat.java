@@ -7,7 +7,7 @@ import dev.gingham.conntrack.CtStatus;
 import dev.gingham.conntrack.CtTable;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.lb.BackendState;
-import dev.gingham.nat.lb.FlowHash;
+import dev.gingham.packet.FlowHash;
 import dev.gingham.nat.lb.Scope;
 import dev.gingham.nat.lb.ServiceLookup;
 import dev.gingham.packet.DropReason;

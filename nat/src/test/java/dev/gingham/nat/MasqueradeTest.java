@@ -1,5 +1,6 @@
 package dev.gingham.nat;
 
+import dev.gingham.packet.Cidr;
 import dev.gingham.conntrack.CtConfig;
 import dev.gingham.conntrack.CtLifetimes;
 import dev.gingham.conntrack.CtSweeper;

@@ -1,7 +1,6 @@
 package dev.gingham.dataplane.identity;
 
-import dev.gingham.dataplane.k8s.Prefixes;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -44,7 +43,7 @@ public final class CidrIdentityAllocator {
      *                               (nothing is changed then)
      */
     public synchronized int acquire(Cidr prefix) {
-        Cidr key = Prefixes.masked(prefix);
+        Cidr key = prefix.masked();
         Integer existing = byPrefix.get(key);
         if (existing != null) {
             references.merge(existing, 1, Integer::sum);
@@ -76,7 +75,7 @@ public final class CidrIdentityAllocator {
      * @throws IllegalArgumentException when the prefix holds no identity
      */
     public synchronized boolean release(Cidr prefix) {
-        Cidr key = Prefixes.masked(prefix);
+        Cidr key = prefix.masked();
         Integer id = byPrefix.get(key);
         if (id == null) {
             throw new IllegalArgumentException("prefix " + key + " has no CIDR identity");
@@ -100,7 +99,7 @@ public final class CidrIdentityAllocator {
 
     /** Returns: the identity of an installed prefix, or {@link ReservedIdentity#UNKNOWN}. */
     public synchronized int lookup(Cidr prefix) {
-        Integer id = byPrefix.get(Prefixes.masked(prefix));
+        Integer id = byPrefix.get(prefix.masked());
         return id == null ? ReservedIdentity.UNKNOWN : id;
     }
 

@@ -1,6 +1,6 @@
 package dev.gingham.dataplane.identity;
 
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 /**
  * Where CIDR identities go so the packet path can find them: the ipcache (prefix &rarr;

@@ -1,6 +1,6 @@
 package dev.gingham.dataplane.k8s;
 
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.gingham.dataplane.k8s;
 
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
@@ -205,7 +205,7 @@ public final class NetworkPolicyYaml {
             for (int i = 0; i < items.size(); i++) {
                 String itemPath = path + ".except[" + i + "]";
                 Cidr e = cidr(items.get(i), itemPath, true);
-                if (!Prefixes.contains(cidr, e)) {
+                if (!cidr.contains(e)) {
                     throw new FieldError(itemPath, e + " is not inside cidr " + cidr);
                 }
                 except.add(e);
@@ -220,7 +220,7 @@ public final class NetworkPolicyYaml {
         }
         String text = string(node, path);
         try {
-            return Prefixes.masked(Cidr.parse(text));
+            return Cidr.parse(text).masked();
         } catch (IllegalArgumentException e) {
             throw new FieldError(path, e.getMessage());
         }

@@ -4,7 +4,7 @@ import dev.gingham.dataplane.identity.SecurityLabels;
 import dev.gingham.dataplane.k8s.Namespace;
 import dev.gingham.dataplane.k8s.NetworkPolicy;
 import dev.gingham.dataplane.k8s.Pod;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import java.util.Map;
 

@@ -9,8 +9,7 @@ import dev.gingham.dataplane.k8s.NetworkPolicyPort;
 import dev.gingham.dataplane.k8s.NetworkPolicyRule;
 import dev.gingham.dataplane.k8s.Pod;
 import dev.gingham.dataplane.k8s.PolicyType;
-import dev.gingham.dataplane.k8s.Prefixes;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -231,7 +230,7 @@ public final class PolicyCompiler {
         }
         cluster.cidrs().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
             Cidr prefix = e.getValue();
-            if (Prefixes.contains(block.cidr(), prefix) && block.except().stream().noneMatch(x -> Prefixes.contains(x, prefix))) {
+            if (block.cidr().contains(prefix) && block.except().stream().noneMatch(x -> x.contains(prefix))) {
                 selected.add(e.getKey());
             }
         });

@@ -8,7 +8,7 @@ import dev.gingham.dataplane.k8s.NetworkPolicy;
 import dev.gingham.dataplane.k8s.NetworkPolicyPeer;
 import dev.gingham.dataplane.k8s.NetworkPolicyRule;
 import dev.gingham.dataplane.k8s.Pod;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 import dev.gingham.nat.IpAddress;
 
 import java.util.ArrayList;

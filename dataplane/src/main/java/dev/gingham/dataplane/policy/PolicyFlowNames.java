@@ -3,7 +3,7 @@ package dev.gingham.dataplane.policy;
 import dev.gingham.dataplane.flow.FlowNames;
 import dev.gingham.dataplane.identity.ReservedIdentity;
 import dev.gingham.dataplane.identity.SecurityLabels;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import java.util.Map;
 import java.util.stream.Collectors;

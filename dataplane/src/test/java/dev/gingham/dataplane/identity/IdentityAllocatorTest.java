@@ -3,7 +3,7 @@ package dev.gingham.dataplane.identity;
 import dev.gingham.dataplane.k8s.Namespace;
 import dev.gingham.dataplane.k8s.Pod;
 import dev.gingham.maps.MapErrors;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 import dev.gingham.nat.IpAddress;
 import dev.gingham.packet.header.Addresses;
 import org.junit.jupiter.api.Test;

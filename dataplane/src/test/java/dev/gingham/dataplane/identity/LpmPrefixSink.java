@@ -4,7 +4,7 @@ import dev.gingham.maps.LpmTrie;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.maps.MapSpec;
 import dev.gingham.maps.UpdateFlags;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,6 @@
 package dev.gingham.dataplane.k8s;
 
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -2,7 +2,7 @@ package dev.gingham.jmh.encap;
 
 import dev.gingham.encap.EndpointMap;
 import dev.gingham.encap.IpCache;
-import dev.gingham.encap.IpPrefix;
+import dev.gingham.packet.Cidr;
 import dev.gingham.encap.NodeRoutes;
 import dev.gingham.encap.TunnelConfig;
 import dev.gingham.encap.TunnelMode;
@@ -32,7 +32,7 @@ final class BenchOverlay implements AutoCloseable {
         config = TunnelConfig.builder(mode, PacketBuilder.ip4(localUnderlay), 0x02_0000_000A0AL, 0,
                 PacketBuilder.ip4("10.244.0.1"), 0x02_0000_000101L).build();
         new NodeRoutes(ipCache, peers).upsertNode(2, PacketBuilder.ip4(peerUnderlay), 0x02_0000_000B0BL, 0x02_0000_000201L,
-                List.of(IpPrefix.parse(peerCidr)));
+                List.of(Cidr.parse(peerCidr)));
         endpoints.upsert(0, MappedAddress.lo4(PacketBuilder.ip4(localPod)), POD_PORT, 0x02_0000_000105L, 1005);
     }
 

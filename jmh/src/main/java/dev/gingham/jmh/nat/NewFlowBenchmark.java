@@ -6,7 +6,7 @@ import dev.gingham.conntrack.CtStatus;
 import dev.gingham.conntrack.CtTable;
 import dev.gingham.nat.NatRewriter;
 import dev.gingham.nat.lb.Algorithm;
-import dev.gingham.nat.lb.FlowHash;
+import dev.gingham.packet.FlowHash;
 import dev.gingham.nat.lb.LbConfig;
 import dev.gingham.nat.lb.LbMaps;
 import dev.gingham.nat.lb.ServiceLookup;

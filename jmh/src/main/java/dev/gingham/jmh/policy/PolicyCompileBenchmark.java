@@ -19,7 +19,7 @@ import dev.gingham.dataplane.policy.EndpointPolicy;
 import dev.gingham.dataplane.policy.PolicyCompiler;
 import dev.gingham.dataplane.policy.PolicyMaps;
 import dev.gingham.dataplane.policy.PolicyPublisher;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 import dev.gingham.nat.IpAddress;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,5 +1,6 @@
 package dev.gingham.nat.lb;
 
+import dev.gingham.packet.FlowHash;
 import dev.gingham.nat.IpAddress;
 
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package dev.gingham.nat.lb;
 
+import dev.gingham.packet.FlowHash;
 import dev.gingham.maps.ArrayMap;
 import dev.gingham.maps.HashMap;
 import dev.gingham.maps.LruHashMap;

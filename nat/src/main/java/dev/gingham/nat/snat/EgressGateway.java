@@ -2,7 +2,7 @@ package dev.gingham.nat.snat;
 
 import dev.gingham.packet.MappedAddress;
 import dev.gingham.nat.IpAddress;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import dev.gingham.maps.HashMap;
 import dev.gingham.maps.LpmTrie;

@@ -1,7 +1,7 @@
 package dev.gingham.nat.snat;
 
 import dev.gingham.packet.MappedAddress;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import dev.gingham.packet.header.Addresses;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.gingham.nat.snat;
 
 import dev.gingham.nat.IpAddress;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,6 @@
 package dev.gingham.nat.snat;
 
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,7 +1,7 @@
 package dev.gingham.nat.snat;
 
 import dev.gingham.nat.IpAddress;
-import dev.gingham.nat.Cidr;
+import dev.gingham.packet.Cidr;
 
 import static dev.gingham.nat.snat.SnatTableTest.NODE;
 import static dev.gingham.nat.snat.SnatTableTest.POD;

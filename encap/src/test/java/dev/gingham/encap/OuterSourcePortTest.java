@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class FlowHashTest {
+class OuterSourcePortTest {
     private final BufferPool pool = BufferPool.allocate(4, BufferPool.DEFAULT_BUFFER_SIZE);
     private final FrameVector v = new FrameVector(pool);
     private final Parser parser = new Parser();
@@ -29,7 +29,7 @@ class FlowHashTest {
         v.releaseAll();
         int i = PacketBuilder.load(v, 0, frame);
         parser.parse(v, i);
-        return FlowHash.sourcePort(v, i);
+        return OuterSourcePort.of(v, i);
     }
 
     @Test
@@ -40,7 +40,7 @@ class FlowHashTest {
             int p = port(PacketBuilder.tcp4("10.244.1.5", 30000 + k, "10.244.2.7", 80).build());
             assertTrue(p >= 49152 && p <= 65535, "port " + p);
             ports.add(p);
-            buckets[(p - FlowHash.MIN_PORT) >>> 10]++;
+            buckets[(p - OuterSourcePort.MIN_PORT) >>> 10]++;
         }
         assertTrue(ports.size() > 3500, "4096 flows got " + ports.size() + " distinct ports");
         for (int count : buckets) {

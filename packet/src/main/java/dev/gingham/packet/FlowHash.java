@@ -1,8 +1,10 @@
-package dev.gingham.nat.lb;
+package dev.gingham.packet;
 
 /**
- * Hashes for backend selection: pure arithmetic on primitives, so the hot path allocates nothing
- * and a replay with the same packets picks the same backends (no {@code Random} anywhere).
+ * Hashes of a flow's tuple: backend selection (nat.lb: random, Maglev, source hash) and the
+ * outer source port of tunnel packets (encap) use the same one. Pure arithmetic on primitives,
+ * so the hot path allocates nothing and a replay with the same packets makes the same choices
+ * (no {@code Random} anywhere).
  * The finaliser is MurmurHash3's fmix64, whose output bits each depend on every input bit.
  */
 public final class FlowHash {
