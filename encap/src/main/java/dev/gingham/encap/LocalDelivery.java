@@ -5,8 +5,6 @@ import dev.gingham.packet.Verdict;
 import dev.gingham.packet.header.EthernetHeader;
 import dev.gingham.packet.header.Ipv6Header;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * Hands frames for pods on this node to their interface (Cilium's {@code ipv4_local_delivery}):
  * the destination MAC becomes the pod's, the source MAC the gateway's (the router pods see, so
@@ -33,28 +31,42 @@ public final class LocalDelivery {
      * @return the number of frames delivered
      */
     public int process(FrameVector v) {
-        MemorySegment s = v.segment();
         int delivered = 0;
         for (int i = 0, n = v.count(); i < n; i++) {
             if (v.verdict(i) != Verdict.CONTINUE) {
                 continue;
             }
-            long endpoint;
-            if (v.hasFlag(i, FrameVector.FLAG_IPV4)) {
-                endpoint = endpoints.lookup4(v.dstIp4(i));
-            } else if (v.hasFlag(i, FrameVector.FLAG_IPV6)) {
-                endpoint = endpoints.lookup6(s, v.l3Offset(i) + Ipv6Header.DST_OFFSET);
-            } else {
-                continue;
+            long endpoint = lookup(v, i);
+            if (endpoint != EndpointMap.MISSING) {
+                deliver(v, i, endpoint);
+                delivered++;
             }
-            if (endpoint == EndpointMap.MISSING) {
-                continue;
-            }
-            EthernetHeader.macs(s, v.start(i), endpoints.mac(endpoint), routerMac);
-            v.dstIdentity(i, endpoints.identity(endpoint));
-            v.verdict(i, Verdict.tx(endpoints.port(endpoint)));
-            delivered++;
         }
         return delivered;
+    }
+
+    /**
+     * Returns: the local endpoint the frame's destination address names, or
+     * {@link EndpointMap#MISSING} (not a local pod, or not IP). The node pipeline looks the
+     * endpoint up before ingress policy and delivers after it, with this one lookup.
+     */
+    public long lookup(FrameVector v, int i) {
+        if (v.hasFlag(i, FrameVector.FLAG_IPV4)) {
+            return endpoints.lookup4(v.dstIp4(i));
+        }
+        if (v.hasFlag(i, FrameVector.FLAG_IPV6)) {
+            return endpoints.lookup6(v.segment(), v.l3Offset(i) + Ipv6Header.DST_OFFSET);
+        }
+        return EndpointMap.MISSING;
+    }
+
+    /**
+     * Hands frame {@code i} to {@code endpoint} (from {@link #lookup}): the pod's MAC as
+     * destination, the gateway's as source, the endpoint's identity, TX on its port.
+     */
+    public void deliver(FrameVector v, int i, long endpoint) {
+        EthernetHeader.macs(v.segment(), v.start(i), endpoints.mac(endpoint), routerMac);
+        v.dstIdentity(i, endpoints.identity(endpoint));
+        v.verdict(i, Verdict.tx(endpoints.port(endpoint)));
     }
 }

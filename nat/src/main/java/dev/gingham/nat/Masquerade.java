@@ -9,6 +9,7 @@ import dev.gingham.nat.snat.MasqueradePolicy;
 import dev.gingham.nat.snat.SnatResult;
 import dev.gingham.nat.snat.SnatTable;
 import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameMarks;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.Verdict;
 
@@ -29,6 +30,10 @@ import dev.gingham.packet.Verdict;
  * another node is source-NATed whatever its destination: its source is a client outside the
  * cluster and must become this node so the backend's replies come back here; {@link ServiceNat} marks such
  * frames with {@link ServiceNat#MARK_SNAT_TO_NODE} and {@link #process} honours the mark.
+ *
+ * <p>Replies that a reverse NAT program translated ({@link FrameMarks#REVERSE_NAT}: a local
+ * backend answering a NodePort client, a reply coming back through the NAT) are never
+ * source-NATed: their source is already what the peer expects.
  *
  * <p>Exhaustion drops the new flow with {@link DropReason#NAT_NO_MAPPING}; existing flows keep
  * their mappings. One instance per worker; allocates nothing per packet.
@@ -56,10 +61,11 @@ public final class Masquerade {
     public int process(FrameVector v, long nowNs) {
         int translated = 0;
         for (int i = 0, n = v.count(); i < n; i++) {
-            if (v.verdict(i) != Verdict.CONTINUE) {
-                continue;
+            int mark = v.mark(i);
+            if (v.verdict(i) != Verdict.CONTINUE || (mark & FrameMarks.REVERSE_NAT) != 0) {
+                continue; // a reply put back by reverse NAT already carries the addresses the peer knows
             }
-            int verdict = (v.mark(i) & ServiceNat.MARK_SNAT_TO_NODE) != 0
+            int verdict = (mark & FrameMarks.SNAT_TO_NODE) != 0
                     ? translateToNode(v, i, nowNs)
                     : translate(v, i, nowNs);
             if (verdict == TRANSLATED) {

@@ -7,6 +7,7 @@ import dev.gingham.conntrack.CtTable;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.lb.ServiceLookup;
 import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameMarks;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.IcmpErrorPayload;
 import dev.gingham.packet.Verdict;
@@ -45,6 +46,7 @@ public final class ReverseServiceNat {
             }
             int verdict = processFrame(v, i, nowNs);
             if (verdict == TRANSLATED) {
+                v.mark(i, v.mark(i) | FrameMarks.REVERSE_NAT);
                 translated++;
             } else {
                 v.verdict(i, verdict);

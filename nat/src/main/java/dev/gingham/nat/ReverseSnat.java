@@ -2,6 +2,7 @@ package dev.gingham.nat;
 
 import dev.gingham.nat.snat.SnatResult;
 import dev.gingham.nat.snat.SnatTable;
+import dev.gingham.packet.FrameMarks;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.IcmpErrorPayload;
 import dev.gingham.packet.Verdict;
@@ -38,6 +39,7 @@ public final class ReverseSnat {
             }
             int verdict = v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR) ? translateError(v, i) : translate(v, i);
             if (verdict == TRANSLATED) {
+                v.mark(i, v.mark(i) | FrameMarks.REVERSE_NAT);
                 translated++;
             } else if (verdict != Verdict.CONTINUE) {
                 v.verdict(i, verdict);

@@ -11,6 +11,7 @@ import dev.gingham.packet.FlowHash;
 import dev.gingham.nat.lb.Scope;
 import dev.gingham.nat.lb.ServiceLookup;
 import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameMarks;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.IcmpErrorWriter;
 import dev.gingham.packet.MappedAddress;
@@ -39,14 +40,10 @@ import dev.gingham.packet.Verdict;
  * thread-safe; allocates nothing per packet.
  */
 public final class ServiceNat {
-    /**
-     * Frame mark bit set on external-scope traffic DNATed to a backend on another node: the
-     * {@link Masquerade} program then source-NATs it behind the node address. Its conntrack
-     * entry already carries {@code FLAG_SNAT} (set here), so the mapping is released with it.
-     */
-    public static final int MARK_SNAT_TO_NODE = 1 << 30;
-    /** Frame mark bit: this frame is already accounted on its conntrack entry (later programs must not count it again). */
-    public static final int MARK_CT_ACCOUNTED = 1 << 29;
+    /** {@link FrameMarks#SNAT_TO_NODE}: set on external-scope traffic DNATed to a backend on another node. */
+    public static final int MARK_SNAT_TO_NODE = FrameMarks.SNAT_TO_NODE;
+    /** {@link FrameMarks#CT_ACCOUNTED}. */
+    public static final int MARK_CT_ACCOUNTED = FrameMarks.CT_ACCOUNTED;
 
     private static final int QUARANTINED = BackendState.QUARANTINED.code();
 

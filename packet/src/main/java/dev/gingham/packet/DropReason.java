@@ -92,7 +92,11 @@ public enum DropReason {
     GENEVE_BAD_VERSION(1033, "Geneve version is not 0"),
     GENEVE_BAD_OPTIONS_LENGTH(1034, "Geneve options length runs past the packet"),
     GENEVE_BAD_PROTOCOL(1035, "Geneve protocol type is not Ethernet (0x6558)"),
-    GENEVE_OAM(1036, "Geneve control (OAM) packet: no OAM handler");
+    GENEVE_OAM(1036, "Geneve control (OAM) packet: no OAM handler"),
+
+    // node pipeline (1070-1079)
+    MULTICAST_NOT_ROUTED(1070, "Multicast or broadcast IP packet: not routed off the link"),
+    ARP_UNEXPECTED(1071, "ARP reply or other ARP operation where only requests are answered");
 
     private static final DropReason[] BY_CODE;
 

@@ -8,6 +8,7 @@ import dev.gingham.dataplane.flow.FlowFilter;
 import dev.gingham.dataplane.flow.FlowRecord;
 import dev.gingham.nat.ServiceNat;
 import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameMarks;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.Verdict;
 
@@ -45,9 +46,14 @@ public final class PolicyEnforcer {
      * source pod's egress check allowed a new connection). The destination pod's ingress check,
      * when the destination is on this node, then still treats the packet as NEW: it reports the
      * verdict, and if it denies, it deletes the entry, so a connection one side refused leaves
-     * nothing behind for forged replies to match. (ServiceNat uses bits 29 and 30.)
+     * nothing behind for forged replies to match. (All mark bits: {@link FrameMarks}.)
      */
-    public static final int MARK_CT_CREATED = 1 << 28;
+    public static final int MARK_CT_CREATED = FrameMarks.CT_CREATED;
+    /**
+     * Endpoint slot meaning "no local endpoint on this side": the frame is not this direction's
+     * business (an ingress check skips frames routed off the node) and keeps its verdict.
+     */
+    public static final int NOT_LOCAL = -1;
 
     private final int direction;
     private final PolicyLookup lookup;
@@ -76,13 +82,14 @@ public final class PolicyEnforcer {
      * Decides every frame whose verdict is still {@link Verdict#CONTINUE}; non-IP frames (ARP)
      * are not policy's business and stay CONTINUE.
      *
-     * @param endpointSlots the local endpoint's slot per frame (parallel to the vector)
+     * @param endpointSlots the local endpoint's slot per frame (parallel to the vector), or
+     *                      {@link #NOT_LOCAL} for frames this direction does not check
      * @return the number of frames dropped
      */
     public int process(FrameVector v, int[] endpointSlots, long nowNs) {
         int dropped = 0;
         for (int i = 0, n = v.count(); i < n; i++) {
-            if (v.verdict(i) != Verdict.CONTINUE
+            if (v.verdict(i) != Verdict.CONTINUE || endpointSlots[i] == NOT_LOCAL
                     || !v.hasFlag(i, FrameVector.FLAG_IPV4) && !v.hasFlag(i, FrameVector.FLAG_IPV6)) {
                 continue;
             }

@@ -1,0 +1,208 @@
+package dev.gingham.dataplane.program;
+
+import dev.gingham.dataplane.flow.DropEvents;
+import dev.gingham.dataplane.flow.FlowEvents;
+import dev.gingham.dataplane.identity.ReservedIdentity;
+import dev.gingham.dataplane.policy.Direction;
+import dev.gingham.dataplane.policy.PolicyEnforcer;
+import dev.gingham.dataplane.policy.PolicyLookup;
+import dev.gingham.encap.LocalDelivery;
+import dev.gingham.encap.TunnelDecap;
+import dev.gingham.encap.TunnelEncap;
+import dev.gingham.nat.Masquerade;
+import dev.gingham.nat.ReverseServiceNat;
+import dev.gingham.nat.ReverseSnat;
+import dev.gingham.nat.ServiceNat;
+import dev.gingham.nat.lb.Scope;
+import dev.gingham.nat.lb.ServiceLookup;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.Parser;
+import dev.gingham.packet.Verdict;
+
+/**
+ * One worker's data path: every frame of a vector runs through the chain of programs that fits
+ * the port it came in on, as Cilium attaches bpf_lxc, bpf_host and bpf_overlay to different
+ * devices. The daemon's workers, replay and the fuzzer all call {@link #run}, so they share every
+ * decision.
+ *
+ * <pre>
+ * from a pod     parse, SourceGuard, ARP, ServiceNat(internal), ReverseServiceNat, RouteLookup,
+ *                egress policy, ingress policy (local destinations), local | host delivery,
+ *                Masquerade, TunnelEncap, world delivery
+ * from underlay  parse, ARP (node addresses), TunnelDecap, ReverseSnat, ReverseServiceNat,
+ *                ServiceNat(external), RouteLookup, ingress policy, local | host delivery,
+ *                Masquerade (NodePort to another node), TunnelEncap, world delivery (replies)
+ * from the host  parse, ARP, identity HOST, ServiceNat(internal), ReverseServiceNat, RouteLookup,
+ *                ingress policy, local | host delivery, TunnelEncap, world delivery
+ * </pre>
+ * Every chain ends with {@link RouteDelivery#finish} (no frame leaves undecided), the drop
+ * counters and drop events. Afterwards each frame's verdict is TX on a port or a drop; the caller
+ * transmits and releases the buffers.
+ *
+ * <p>Contract: all frames of one call entered through the same port (the worker polls one port
+ * at a time; replay groups consecutive frames of a port). {@code nowNs} is the worker's cached
+ * clock for the vector, or the capture's timestamp in replay. One instance per worker, used by
+ * that worker's thread only; allocates nothing per frame.
+ */
+public final class NodePipeline {
+    private final PipelineConfig config;
+    private final int worker;
+    private final Parser parser = new Parser();
+    private final SourceGuard sourceGuard;
+    private final ArpResponder arp;
+    private final ServiceNat serviceNat;
+    private final ReverseServiceNat reverseServiceNat;
+    private final ReverseSnat reverseSnat;
+    private final Masquerade masquerade;
+    private final RouteLookup routeLookup;
+    private final PolicyEnforcer egressPolicy;
+    private final PolicyEnforcer ingressPolicy;
+    private final RouteDelivery delivery;
+    private final TunnelEncap tunnelEncap;
+    private final TunnelDecap tunnelDecap;
+    private final DropCounters drops;
+    private final DropEvents dropEvents;
+
+    private final int[] sourceSlots = new int[FrameVector.MAX_FRAMES];
+    private final int[] destSlots = new int[FrameVector.MAX_FRAMES];
+    private final int[] routes = new int[FrameVector.MAX_FRAMES];
+    private final long[] endpoints = new long[FrameVector.MAX_FRAMES];
+
+    /**
+     * @param events flow events of this worker (policy verdicts and drops), or null for none
+     * @param drops  the node's drop counters (this pipeline writes region {@code worker})
+     */
+    public NodePipeline(PipelineConfig config, PipelineMaps maps, int worker, FlowEvents events, DropCounters drops) {
+        this.config = config;
+        this.worker = worker;
+        this.drops = drops;
+        ServiceLookup services = new ServiceLookup(maps.services(), worker);
+        LocalDelivery local = new LocalDelivery(maps.endpoints(), config.tunnel().routerMac());
+        this.sourceGuard = new SourceGuard(maps.endpoints());
+        this.arp = new ArpResponder(config.tunnel().routerMac(), config.tunnel().underlayMac(),
+                config.nodeAddresses().stream().filter(a -> a.ipv4()).mapToInt(a -> a.v4()).toArray());
+        this.serviceNat = new ServiceNat(services, maps.conntrack(), config.hairpinAddress());
+        this.reverseServiceNat = new ReverseServiceNat(services, maps.conntrack());
+        this.reverseSnat = new ReverseSnat(maps.snat());
+        this.masquerade = new Masquerade(maps.snat(), maps.masquerade(), maps.egressGateway(), maps.conntrack());
+        this.routeLookup = new RouteLookup(config, maps.endpoints(), local, maps.ipCache());
+        this.egressPolicy = new PolicyEnforcer(Direction.EGRESS, new PolicyLookup(maps.policy()), maps.conntrack(), events);
+        this.ingressPolicy = new PolicyEnforcer(Direction.INGRESS, new PolicyLookup(maps.policy()), maps.conntrack(), events);
+        this.delivery = new RouteDelivery(config, local);
+        this.tunnelEncap = new TunnelEncap(config.tunnel(), maps.ipCache(), maps.peers());
+        this.tunnelDecap = new TunnelDecap(config.tunnel(), maps.ipCache(), maps.peers());
+        this.dropEvents = events == null ? null : new DropEvents(events);
+    }
+
+    /**
+     * Runs the chain of the vector's ingress port over every frame. Frames must be freshly read
+     * (verdict {@link Verdict#CONTINUE}, not parsed yet); afterwards every verdict is final.
+     *
+     * @return the number of frames dropped
+     */
+    public int run(FrameVector v, long nowNs) {
+        if (v.count() == 0) {
+            return 0;
+        }
+        int direction;
+        switch (config.role(v.ingressPort(0))) {
+            case POD -> {
+                fromPod(v, nowNs);
+                direction = Direction.EGRESS;
+            }
+            case UNDERLAY -> {
+                fromUnderlay(v, nowNs);
+                direction = Direction.INGRESS;
+            }
+            default -> {
+                fromHost(v, nowNs);
+                direction = Direction.INGRESS;
+            }
+        }
+        delivery.finish(v);
+        if (dropEvents != null) {
+            dropEvents.process(v, direction, nowNs);
+        }
+        return drops.count(worker, v, direction);
+    }
+
+    private void fromPod(FrameVector v, long nowNs) {
+        parser.parseAll(v);
+        sourceGuard.process(v, sourceSlots);
+        arp.processFromLink(v);
+        serviceNat.process(v, Scope.INTERNAL, nowNs);
+        reverseServiceNat.process(v, nowNs);
+        int routed = v.count();
+        routeLookup.process(v, routes, destSlots, endpoints, false, nowNs);
+        egressPolicy.process(v, sourceSlots, nowNs);
+        ingressPolicy.process(v, destSlots, nowNs);
+        delivery.deliverLocal(v, routes, endpoints, routed);
+        delivery.deliverHost(v, routes, routed);
+        masquerade.process(v, nowNs);
+        tunnelEncap.process(v, nowNs);
+        delivery.deliverWorld(v, routes, routed);
+    }
+
+    private void fromUnderlay(FrameVector v, long nowNs) {
+        parser.parseAll(v);
+        arp.processFromUnderlay(v);
+        tunnelDecap.process(v, nowNs);
+        reverseSnat.process(v);
+        reverseServiceNat.process(v, nowNs);
+        serviceNat.process(v, Scope.EXTERNAL, nowNs);
+        int routed = v.count();
+        routeLookup.process(v, routes, destSlots, endpoints, true, nowNs);
+        ingressPolicy.process(v, destSlots, nowNs);
+        delivery.deliverLocal(v, routes, endpoints, routed);
+        delivery.deliverHost(v, routes, routed);
+        masquerade.process(v, nowNs);
+        tunnelEncap.process(v, nowNs);
+        delivery.deliverWorld(v, routes, routed);
+    }
+
+    private void fromHost(FrameVector v, long nowNs) {
+        parser.parseAll(v);
+        arp.processFromLink(v);
+        for (int i = 0, n = v.count(); i < n; i++) {
+            v.srcIdentity(i, ReservedIdentity.HOST);
+        }
+        serviceNat.process(v, Scope.INTERNAL, nowNs);
+        reverseServiceNat.process(v, nowNs);
+        int routed = v.count();
+        routeLookup.process(v, routes, destSlots, endpoints, false, nowNs);
+        ingressPolicy.process(v, destSlots, nowNs);
+        delivery.deliverLocal(v, routes, endpoints, routed);
+        delivery.deliverHost(v, routes, routed);
+        tunnelEncap.process(v, nowNs);
+        delivery.deliverWorld(v, routes, routed);
+    }
+
+    /** Replaces the addresses whose ARP requests the underlay side answers (node, egress and LoadBalancer IPs). */
+    public void announcedAddresses(int[] ipv4Addresses) {
+        arp.nodeAddresses(ipv4Addresses);
+    }
+
+    public ServiceNat serviceNat() {
+        return serviceNat;
+    }
+
+    public TunnelEncap tunnelEncap() {
+        return tunnelEncap;
+    }
+
+    public TunnelDecap tunnelDecap() {
+        return tunnelDecap;
+    }
+
+    public RouteLookup routeLookup() {
+        return routeLookup;
+    }
+
+    public PolicyEnforcer egressPolicy() {
+        return egressPolicy;
+    }
+
+    public PolicyEnforcer ingressPolicy() {
+        return ingressPolicy;
+    }
+}

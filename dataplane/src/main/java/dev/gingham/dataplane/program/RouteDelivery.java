@@ -1,0 +1,79 @@
+package dev.gingham.dataplane.program;
+
+import dev.gingham.encap.LocalDelivery;
+import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.Verdict;
+import dev.gingham.packet.header.EthernetHeader;
+
+/**
+ * The last hop of the routing decision: frames whose route class {@link RouteLookup} chose, and
+ * which every program in between let through, get the Ethernet addresses of their next hop and
+ * their TX verdict. Run in three steps, because masquerade and encapsulation sit between local
+ * delivery and the way out:
+ *
+ * <pre>
+ *  deliverLocal  LOCAL -> the pod's MAC (from the endpoint map), the gateway's as source, its port
+ *  deliverHost   HOST  -> the host interface's MAC, the gateway's as source, the host port
+ *  deliverWorld  WORLD -> the uplink's MAC, the underlay MAC as source, the underlay port
+ *  finish        anything still undecided: UNROUTABLE (IP) or UNKNOWN_L3 (everything else)
+ * </pre>
+ * Allocates nothing; one instance per worker.
+ */
+public final class RouteDelivery {
+    private final LocalDelivery local;
+    private final long routerMac;
+    private final long hostMac;
+    private final int hostPort;
+    private final long uplinkMac;
+    private final long underlayMac;
+    private final int underlayPort;
+
+    public RouteDelivery(PipelineConfig config, LocalDelivery local) {
+        this.local = local;
+        this.routerMac = config.tunnel().routerMac();
+        this.hostMac = config.hostMac();
+        this.hostPort = config.hostPort();
+        this.uplinkMac = config.uplinkMac();
+        this.underlayMac = config.tunnel().underlayMac();
+        this.underlayPort = config.tunnel().underlayPort();
+    }
+
+    /** Delivers LOCAL frames still undecided to their pods. */
+    public void deliverLocal(FrameVector v, int[] routes, long[] endpoints, int count) {
+        for (int i = 0; i < count; i++) {
+            if (routes[i] == RouteLookup.LOCAL && v.verdict(i) == Verdict.CONTINUE) {
+                local.deliver(v, i, endpoints[i]);
+            }
+        }
+    }
+
+    /** Sends HOST frames still undecided to the host port. */
+    public void deliverHost(FrameVector v, int[] routes, int count) {
+        send(v, routes, count, RouteLookup.HOST, hostMac, routerMac, hostPort);
+    }
+
+    /** Sends WORLD frames still undecided to the underlay's next hop. */
+    public void deliverWorld(FrameVector v, int[] routes, int count) {
+        send(v, routes, count, RouteLookup.WORLD, uplinkMac, underlayMac, underlayPort);
+    }
+
+    private static void send(FrameVector v, int[] routes, int count, int route, long dstMac, long srcMac, int port) {
+        for (int i = 0; i < count; i++) {
+            if (routes[i] == route && v.verdict(i) == Verdict.CONTINUE) {
+                EthernetHeader.macs(v.segment(), v.start(i), dstMac, srcMac);
+                v.verdict(i, Verdict.tx(port));
+            }
+        }
+    }
+
+    /** Gives every frame no program decided a drop verdict, so nothing leaves the pipeline undecided. */
+    public void finish(FrameVector v) {
+        for (int i = 0, n = v.count(); i < n; i++) {
+            if (v.verdict(i) == Verdict.CONTINUE) {
+                v.drop(i, v.hasFlag(i, FrameVector.FLAG_IPV4 | FrameVector.FLAG_IPV6)
+                        ? DropReason.UNROUTABLE : DropReason.UNKNOWN_L3);
+            }
+        }
+    }
+}
