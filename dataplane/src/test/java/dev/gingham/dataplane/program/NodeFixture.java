@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One node as the pipeline tests see it:
+ * One node as the pipeline tests (and the pipeline benchmarks in jmh) see it:
  * <pre>
  *  underlay port 0  node 192.168.1.10 (MAC 02:00:00:00:00:10), uplink 02:00:00:00:00:fe
  *  host port 1      host MAC 02:00:00:00:00:02
@@ -36,41 +36,46 @@ import java.util.Map;
  *  service web      10.96.0.10:80/TCP -> b:8080, NodePort 30080
  * </pre>
  */
-final class NodeFixture implements AutoCloseable {
-    static final int UNDERLAY = 0;
-    static final int HOST = 1;
-    static final int POD_A = 2;
-    static final int POD_B = 3;
-    static final String NODE_IP = "192.168.1.10";
-    static final String NODE2_IP = "192.168.1.11";
-    static final String GATEWAY_IP = "10.244.1.1";
-    static final String A_IP = "10.244.1.5";
-    static final String B_IP = "10.244.1.6";
-    static final String C_IP = "10.244.2.7";
-    static final String VIP = "10.96.0.10";
-    static final String ROUTER_MAC = "02:00:00:00:00:01";
-    static final String HOST_MAC = "02:00:00:00:00:02";
-    static final String UNDERLAY_MAC = "02:00:00:00:00:10";
-    static final String NODE2_MAC = "02:00:00:00:00:11";
-    static final String UPLINK_MAC = "02:00:00:00:00:fe";
-    static final String A_MAC = "0a:00:00:00:00:05";
-    static final String B_MAC = "0a:00:00:00:00:06";
-    static final long SECOND = 1_000_000_000L;
+public final class NodeFixture implements AutoCloseable {
+    public static final int UNDERLAY = 0;
+    public static final int HOST = 1;
+    public static final int POD_A = 2;
+    public static final int POD_B = 3;
+    public static final String NODE_IP = "192.168.1.10";
+    public static final String NODE2_IP = "192.168.1.11";
+    public static final String GATEWAY_IP = "10.244.1.1";
+    public static final String A_IP = "10.244.1.5";
+    public static final String B_IP = "10.244.1.6";
+    public static final String C_IP = "10.244.2.7";
+    public static final String VIP = "10.96.0.10";
+    public static final String ROUTER_MAC = "02:00:00:00:00:01";
+    public static final String HOST_MAC = "02:00:00:00:00:02";
+    public static final String UNDERLAY_MAC = "02:00:00:00:00:10";
+    public static final String NODE2_MAC = "02:00:00:00:00:11";
+    public static final String UPLINK_MAC = "02:00:00:00:00:fe";
+    public static final String A_MAC = "0a:00:00:00:00:05";
+    public static final String B_MAC = "0a:00:00:00:00:06";
+    public static final long SECOND = 1_000_000_000L;
 
-    final NodeState node;
-    final NodePipeline pipeline;
+    public final NodeState node;
+    public final NodePipeline pipeline;
     private final BufferPool pool = BufferPool.allocate(64, BufferPool.DEFAULT_BUFFER_SIZE);
-    final FrameVector vector = new FrameVector(pool);
-    long nowNs = 100 * SECOND;
+    public final FrameVector vector = new FrameVector(pool);
+    public long nowNs = 100 * SECOND;
 
-    NodeFixture(TunnelMode mode) {
+    public NodeFixture(TunnelMode mode) {
+        this(mode, new CtConfig(4096, 4096, CtLifetimes.defaults()));
+    }
+
+    /** A node with a conntrack table of the given size (benchmarks of new flows need millions). */
+    public NodeFixture(TunnelMode mode, CtConfig conntrack) {
         TunnelConfig tunnel = TunnelConfig.builder(mode, Addresses.parseIpv4(NODE_IP), PacketBuilder.mac(UNDERLAY_MAC), UNDERLAY,
                 Addresses.parseIpv4(GATEWAY_IP), PacketBuilder.mac(ROUTER_MAC)).build();
         SnatConfig snat = SnatConfig.of(NODE_IP, List.of("10.244.0.0/16"), List.of("10.96.0.0/12"));
         PipelineConfig config = new PipelineConfig(tunnel, snat, HOST, PacketBuilder.mac(HOST_MAC), PacketBuilder.mac(UPLINK_MAC),
                 List.of(IpAddress.parse(NODE_IP)), PipelineConfig.DEFAULT_HAIRPIN_ADDRESS);
         LbConfig lb = LbConfig.defaults(List.of(IpAddress.parse(NODE_IP))).withCapacity(16, 64, 256, 16, 4);
-        node = NodeState.create(config, lb, new CtConfig(4096, 4096, CtLifetimes.defaults()),
+        node = NodeState.create(config, lb, conntrack,
                 new NodeSizes(8, 1024, 8, 4096, 256, 1024, 16, 16), 1, null, 42L);
         pipeline = node.pipeline(0);
         node.policy().upsertNamespace(Namespace.of("default", Map.of()));
@@ -85,23 +90,23 @@ final class NodeFixture implements AutoCloseable {
                 List.of(new ServiceSpec.Backend("http", IpAddress.parse(B_IP), 8080, BackendState.ACTIVE, 1, true, 0))));
     }
 
-    static Pod pod(String name, String ip, String app) {
+    public static Pod pod(String name, String ip, String app) {
         return new Pod("default", name, Map.of("app", app), IpAddress.parse(ip), List.of());
     }
 
     /** Runs one frame in from {@code port}; returns its verdict (the frame's bytes are then {@link #out()}). */
-    int send(int port, byte[] frame) {
+    public int send(int port, byte[] frame) {
         vector.releaseAll();
         PacketBuilder.load(vector, port, frame);
         pipeline.run(vector, nowNs);
         return vector.verdict(0);
     }
 
-    byte[] out() {
+    public byte[] out() {
         return PacketBuilder.bytesOf(vector, 0);
     }
 
-    byte[] out(int i) {
+    public byte[] out(int i) {
         return PacketBuilder.bytesOf(vector, i);
     }
 
