@@ -1,0 +1,72 @@
+package dev.gingham.dataplane.agent;
+
+import dev.gingham.dataplane.node.NodeState;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.NanoClock;
+
+import java.util.function.Consumer;
+
+/**
+ * The control agent (DESIGN.md §4): the one thread that writes the node's maps. Other threads
+ * (the manifest watcher, the admin API, the CNI plugin's requests) never touch a map: they submit
+ * a task, and the control agent runs it between conntrack sweeps. Each duty cycle it runs the
+ * queued tasks, then one budgeted conntrack sweep (expired flows release their SNAT ports), so
+ * neither ever stalls the workers, which only read.
+ *
+ * <p>A task that throws is reported to the error handler and does not stop the agent (a bad
+ * manifest must not take the node down; the task itself is responsible for leaving the previous
+ * state in place).
+ */
+public final class ControlAgent implements Agent {
+    private static final int TASK_QUEUE_CAPACITY = 1024;
+    private static final int TASKS_PER_CYCLE = 16;
+
+    private final NodeState node;
+    private final NanoClock clock;
+    private final Consumer<Throwable> errors;
+    private final ManyToOneConcurrentArrayQueue<Runnable> tasks = new ManyToOneConcurrentArrayQueue<>(TASK_QUEUE_CAPACITY);
+    private long sweptEntries;
+
+    public ControlAgent(NodeState node, NanoClock clock, Consumer<Throwable> errors) {
+        this.node = node;
+        this.clock = clock;
+        this.errors = errors;
+    }
+
+    /**
+     * Queues a change for the control thread.
+     *
+     * @return false when the queue is full (the caller retries or reports; nothing waits)
+     */
+    public boolean submit(Runnable task) {
+        return tasks.offer(task);
+    }
+
+    @Override
+    public int doWork() {
+        int work = 0;
+        Runnable task;
+        while (work < TASKS_PER_CYCLE && (task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                errors.accept(e);
+            }
+            work++;
+        }
+        int swept = node.sweepConntrack(clock.nanoTime());
+        sweptEntries += swept;
+        return work + swept;
+    }
+
+    /** Returns: conntrack entries expired by this agent's sweeps. */
+    public long sweptEntries() {
+        return sweptEntries;
+    }
+
+    @Override
+    public String roleName() {
+        return "gingham-control";
+    }
+}

@@ -1,0 +1,122 @@
+package dev.gingham.dataplane.agent;
+
+import dev.gingham.dataplane.program.NodePipeline;
+import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.Verdict;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.HdrHistogram.SingleWriterRecorder;
+
+/**
+ * A poll-mode worker (VPP's worker thread, DPDK's lcore loop): every duty cycle it reads the
+ * clock once, then for each of its ports reads a burst of frames into its vector, runs the node
+ * pipeline over the burst, transmits every frame whose verdict is TX on the port the verdict names,
+ * and gives all buffers back to its pool. Drops were counted by the pipeline; frames a port could
+ * not take are counted as TX errors of that port.
+ *
+ * <p>Ports come and go (pods are created and deleted): the control agent publishes a new port
+ * table ({@link #ports(PortIo[])}, indexed by port number, copy-on-write) and the worker picks it
+ * up at its next duty cycle; a TX to a port that is gone is a TX error of that port. The table
+ * should span every port number ({@code NodeSizes.maxPorts()}). The pipeline's latency per
+ * burst goes into an HdrHistogram recorder the control agent samples. Single-threaded: one agent
+ * per worker; allocates nothing per frame or per cycle.
+ */
+public final class WorkerAgent implements Agent {
+    private final int worker;
+    private final NodePipeline pipeline;
+    private final FrameVector vector;
+    private final NanoClock clock;
+    private final PortCounters counters;
+    private final SingleWriterRecorder latencyNs;
+    private final int burstFrames;
+    private volatile PortIo[] ports = new PortIo[0];
+    private long txToUnknownPort;
+
+    /**
+     * @param pool        this worker's buffers (never shared)
+     * @param clock       the node clock (monotonic; replay and tests pass a virtual one)
+     * @param latencyNs   per-burst pipeline latency recorder, or null
+     * @param burstFrames frames read per port per cycle (1..256)
+     */
+    public WorkerAgent(int worker, NodePipeline pipeline, BufferPool pool, NanoClock clock, PortCounters counters,
+                       SingleWriterRecorder latencyNs, int burstFrames) {
+        if (burstFrames < 1 || burstFrames > FrameVector.MAX_FRAMES) {
+            throw new IllegalArgumentException("burstFrames: must be 1.." + FrameVector.MAX_FRAMES + ", got " + burstFrames);
+        }
+        this.worker = worker;
+        this.pipeline = pipeline;
+        this.vector = new FrameVector(pool);
+        this.clock = clock;
+        this.counters = counters;
+        this.latencyNs = latencyNs;
+        this.burstFrames = burstFrames;
+    }
+
+    /** Publishes the port table: {@code table[p]} is port p's I/O, or null. The worker reads it next cycle. */
+    public void ports(PortIo[] table) {
+        this.ports = table.clone();
+    }
+
+    @Override
+    public int doWork() {
+        PortIo[] table = ports;
+        long nowNs = clock.nanoTime();
+        int work = 0;
+        for (PortIo port : table) {
+            if (port != null) {
+                work += poll(port, table, nowNs);
+            }
+        }
+        return work;
+    }
+
+    private int poll(PortIo port, PortIo[] table, long nowNs) {
+        FrameVector v = vector;
+        int received = port.receive(v, burstFrames);
+        if (received == 0) {
+            return 0;
+        }
+        int in = port.port();
+        for (int i = 0; i < received; i++) {
+            counters.add(worker, in, PortCounters.RX_BYTES, v.length(i));
+        }
+        counters.add(worker, in, PortCounters.RX_PACKETS, received);
+        pipeline.run(v, nowNs);
+        for (int i = 0, n = v.count(); i < n; i++) {
+            int verdict = v.verdict(i);
+            if (Verdict.isTx(verdict)) {
+                transmit(v, i, table, Verdict.port(verdict));
+            }
+        }
+        if (latencyNs != null) {
+            latencyNs.recordValue(Math.max(0, clock.nanoTime() - nowNs));
+        }
+        v.releaseAll();
+        return received;
+    }
+
+    private void transmit(FrameVector v, int i, PortIo[] table, int out) {
+        if (out >= table.length) {
+            txToUnknownPort++; // not a port this node has: a bug upstream, counted rather than thrown
+            return;
+        }
+        PortIo port = table[out];
+        if (port != null && port.transmit(v, i)) {
+            counters.add(worker, out, PortCounters.TX_PACKETS, 1);
+            counters.add(worker, out, PortCounters.TX_BYTES, v.length(i));
+        } else {
+            counters.add(worker, out, PortCounters.TX_ERRORS, 1);
+        }
+    }
+
+    /** Returns: frames whose TX verdict named a port number beyond the port table. */
+    public long txToUnknownPort() {
+        return txToUnknownPort;
+    }
+
+    @Override
+    public String roleName() {
+        return "gingham-worker-" + worker;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.gingham.dataplane.agent;
+
+import dev.gingham.dataplane.program.NodeFixture;
+import dev.gingham.encap.TunnelMode;
+import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.PacketBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static dev.gingham.dataplane.program.NodeFixture.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The worker loop: poll, pipeline, transmit to the port the verdict names, count, release. */
+class WorkerAgentTest {
+    private final NodeFixture node = new NodeFixture(TunnelMode.VXLAN);
+    private final BufferPool pool = BufferPool.allocate(32, BufferPool.DEFAULT_BUFFER_SIZE);
+    private final PortCounters counters = new PortCounters(8, 1);
+    private final long[] clock = {5_000_000_000L};
+    private final WorkerAgent worker = new WorkerAgent(0, node.pipeline, pool, () -> clock[0], counters, null, 32);
+    private final MemoryPort a = new MemoryPort(POD_A);
+    private final MemoryPort b = new MemoryPort(POD_B);
+
+    @AfterEach
+    void tearDown() {
+        node.close();
+        counters.close();
+        pool.close();
+    }
+
+    private void ports(PortIo... io) {
+        PortIo[] table = new PortIo[8];
+        for (PortIo p : io) {
+            table[p.port()] = p;
+        }
+        worker.ports(table);
+    }
+
+    @Test
+    void shouldCarryAPingFromPodToPodAndItsReplyBack() {
+        ports(a, b);
+        a.incoming.add(PacketBuilder.icmp4Echo(A_IP, B_IP, 1, 1).srcMac(A_MAC).dstMac(ROUTER_MAC).build());
+        assertEquals(1, worker.doWork());
+        assertArrayEquals(PacketBuilder.icmp4Echo(A_IP, B_IP, 1, 1).srcMac(ROUTER_MAC).dstMac(B_MAC).ttl(63).build(),
+                b.transmitted.getFirst());
+
+        b.incoming.add(PacketBuilder.icmp4Echo(B_IP, A_IP, 1, 1).icmpEchoReply().srcMac(B_MAC).dstMac(ROUTER_MAC).build());
+        assertEquals(1, worker.doWork());
+        assertEquals(1, a.transmitted.size());
+        assertEquals(32, pool.available(), "every buffer back in the pool");
+        assertEquals(1, counters.sum(POD_A, PortCounters.RX_PACKETS));
+        assertEquals(1, counters.sum(POD_B, PortCounters.TX_PACKETS));
+        assertEquals(a.transmitted.getFirst().length, counters.sum(POD_A, PortCounters.TX_BYTES));
+    }
+
+    @Test
+    void shouldCountATxErrorWhenTheDestinationPortIsGoneOrFull() {
+        ports(a);
+        a.incoming.add(PacketBuilder.icmp4Echo(A_IP, B_IP, 1, 1).srcMac(A_MAC).dstMac(ROUTER_MAC).build());
+        worker.doWork();
+        assertEquals(1, counters.sum(POD_B, PortCounters.TX_ERRORS));
+
+        ports(a, b);
+        b.full = true;
+        a.incoming.add(PacketBuilder.icmp4Echo(A_IP, B_IP, 1, 2).srcMac(A_MAC).dstMac(ROUTER_MAC).build());
+        worker.doWork();
+        assertEquals(2, counters.sum(POD_B, PortCounters.TX_ERRORS));
+        assertEquals(32, pool.available());
+    }
+
+    @Test
+    void shouldDoNoWorkWhenNothingWaits() {
+        ports(a, b);
+        assertEquals(0, worker.doWork());
+    }
+}
