@@ -27,7 +27,9 @@ import dev.gingham.packet.Verdict;
  * <ul>
  *   <li>REPLY and RELATED (replies of an allowed connection, ICMP errors about it) pass without
  *       a policy lookup, so an allowed connection always gets its answers, whatever the reverse
- *       direction's policy says;</li>
+ *       direction's policy says. A frame reverse NAT already translated ({@link FrameMarks#REVERSE_NAT}:
+ *       a service reply with the VIP put back, a reply through the masquerade) is such a reply: its
+ *       translated tuple is no longer the one conntrack knows, so it passes on the mark;</li>
  *   <li>NEW and ESTABLISHED are looked up on every packet. A connection the current policy no
  *       longer allows is cut at its next packet, not when its conntrack entry expires (6 h for
  *       TCP): removing a rule must take effect for long-lived connections too, and the lookup is
@@ -103,6 +105,10 @@ public final class PolicyEnforcer {
     }
 
     private int decide(FrameVector v, int i, int endpoint, long nowNs) {
+        if ((v.mark(i) & FrameMarks.REVERSE_NAT) != 0) {
+            replies++; // reverse NAT matched it as a reply (and accounted it) before translating it
+            return Verdict.CONTINUE;
+        }
         int status = conntrack.lookup(v, i, ct);
         if (status < 0) {
             return status;

@@ -166,6 +166,32 @@ class NodePipelineTest {
     }
 
     @Test
+    void shouldPassRepliesOfServiceAndMasqueradedFlowsToAPodWhoseIngressDeniesEverything() {
+        node.node.policy().replacePolicies(NetworkPolicyYaml.parse("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: client-deny-ingress, namespace: default}
+                spec:
+                  podSelector: {matchLabels: {app: client}}
+                  policyTypes: [Ingress]
+                """, "policy.yaml"));
+        node.node.syncIdentities();
+
+        assertEquals(Verdict.tx(POD_B), node.send(POD_A, fromA(PacketBuilder.tcp4(A_IP, 40010, VIP, 80).flags(SYN)).build()));
+        assertEquals(Verdict.tx(POD_A), node.send(POD_B, PacketBuilder.tcp4(B_IP, 8080, A_IP, 40010).flags(SYN_ACK)
+                .srcMac(B_MAC).dstMac(ROUTER_MAC).build()), "the service's reply, VIP put back");
+
+        assertEquals(Verdict.tx(UNDERLAY), node.send(POD_A, fromA(PacketBuilder.udp4(A_IP, 40011, "8.8.8.8", 53)).build()));
+        byte[] sent = node.out();
+        int natPort = ((sent[34] & 0xFF) << 8) | (sent[35] & 0xFF);
+        assertEquals(Verdict.tx(POD_A), node.send(UNDERLAY, PacketBuilder.udp4("8.8.8.8", 53, NODE_IP, natPort)
+                .srcMac(UPLINK_MAC).dstMac(UNDERLAY_MAC).build()), "the masqueraded flow's reply");
+
+        assertEquals(DropReason.POLICY.verdict(), node.send(POD_B, PacketBuilder.tcp4(B_IP, 8081, A_IP, 40012).flags(SYN)
+                .srcMac(B_MAC).dstMac(ROUTER_MAC).build()), "a new connection to the client is still denied");
+    }
+
+    @Test
     void shouldAnswerTimeExceededFromTheGatewayWhenTtlRunsOut() {
         byte[] original = fromA(PacketBuilder.icmp4Echo(A_IP, C_IP, 4, 1).ttl(1)).build();
         assertEquals(Verdict.tx(POD_A), node.send(POD_A, original));
