@@ -82,6 +82,56 @@ class NodePipelineTest {
     }
 
     @Test
+    void shouldCarryAWholeTcpConnectionThroughTheServiceAndFreeItsEntriesOnceClosed() {
+        int ack = PacketBuilder.ACK;
+        int fin = PacketBuilder.FIN | PacketBuilder.ACK;
+        byte[][] clientSends = {
+                fromA(PacketBuilder.tcp4(A_IP, 41000, VIP, 80).flags(SYN)).build(),
+                fromA(PacketBuilder.tcp4(A_IP, 41000, VIP, 80).flags(ack)).build(),
+                fromA(PacketBuilder.tcp4(A_IP, 41000, VIP, 80).flags(ack | PacketBuilder.PSH).payload(100)).build(),
+                fromA(PacketBuilder.tcp4(A_IP, 41000, VIP, 80).flags(fin)).build()};
+        byte[][] serverSends = {
+                PacketBuilder.tcp4(B_IP, 8080, A_IP, 41000).flags(SYN_ACK).srcMac(B_MAC).dstMac(ROUTER_MAC).build(),
+                PacketBuilder.tcp4(B_IP, 8080, A_IP, 41000).flags(ack).payload(300).srcMac(B_MAC).dstMac(ROUTER_MAC).build(),
+                PacketBuilder.tcp4(B_IP, 8080, A_IP, 41000).flags(fin).srcMac(B_MAC).dstMac(ROUTER_MAC).build()};
+        var tcpTable = node.node.maps().conntrack().tcpMap();
+
+        assertEquals(Verdict.tx(POD_B), node.send(POD_A, clientSends[0]));
+        assertEquals(Verdict.tx(POD_A), node.send(POD_B, serverSends[0]));
+        assertEquals(PacketBuilder.tcp4(VIP, 80, A_IP, 41000).flags(SYN_ACK).srcMac(ROUTER_MAC).dstMac(A_MAC).ttl(63).build().length,
+                node.out().length);
+        for (int k = 1; k < 3; k++) {
+            node.nowNs += SECOND;
+            assertEquals(Verdict.tx(POD_B), node.send(POD_A, clientSends[k]), "client packet " + k);
+        }
+        assertEquals(Verdict.tx(POD_A), node.send(POD_B, serverSends[1]));
+        assertEquals(2, tcpTable.count(), "one service entry and one flow entry");
+
+        // established: a sweep an hour later keeps the flow (established lifetime is 6 h)
+        node.nowNs += 3600 * SECOND;
+        sweepAll();
+        assertEquals(2, tcpTable.count());
+
+        assertEquals(Verdict.tx(POD_B), node.send(POD_A, clientSends[3]));
+        assertEquals(Verdict.tx(POD_A), node.send(POD_B, serverSends[2]));
+        assertArrayEquals(PacketBuilder.tcp4(VIP, 80, A_IP, 41000).flags(fin).srcMac(ROUTER_MAC).dstMac(A_MAC).ttl(63).build(),
+                node.out(), "the server's FIN still comes from the VIP");
+        assertEquals(Verdict.tx(POD_B), node.send(POD_A, clientSends[1]), "the client's last ACK");
+        node.nowNs += 5 * SECOND;
+        sweepAll();
+        assertEquals(2, tcpTable.count(), "closing: kept for the close lifetime (10 s)");
+        node.nowNs += 6 * SECOND;
+        sweepAll();
+        assertEquals(0, tcpTable.count(), "closed flows free their entries");
+    }
+
+    private void sweepAll() {
+        for (int k = 0; k < 16; k++) {
+            node.node.sweepConntrack(node.nowNs);
+        }
+    }
+
+    @Test
     void shouldMasqueradeTrafficToTheWorldAndTranslateTheReplyBack() {
         int out = node.send(POD_A, fromA(PacketBuilder.udp4(A_IP, 5353, "8.8.8.8", 53).payload(20)).build());
         assertEquals(Verdict.tx(UNDERLAY), out);
