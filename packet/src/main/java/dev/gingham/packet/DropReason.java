@@ -92,7 +92,10 @@ public enum DropReason {
     GENEVE_BAD_VERSION(1033, "Geneve version is not 0"),
     GENEVE_BAD_OPTIONS_LENGTH(1034, "Geneve options length runs past the packet"),
     GENEVE_BAD_PROTOCOL(1035, "Geneve protocol type is not Ethernet (0x6558)"),
-    GENEVE_OAM(1036, "Geneve control (OAM) packet: no OAM handler");
+    GENEVE_OAM(1036, "Geneve control (OAM) packet: no OAM handler"),
+
+    // tap-driver (1050-1059)
+    VNET_HEADER_INVALID(1050, "TAP virtio-net header has an unknown GSO type, a GSO size of 0, or checksum fields outside the frame");
 
     private static final DropReason[] BY_CODE;
 
