@@ -290,12 +290,7 @@ public final class Rtnetlink implements AutoCloseable {
      * @throws NetDeviceException ALREADY_EXISTS when the interface has it already
      */
     public synchronized void addAddress(int ifindex, Cidr address) {
-        message.begin(RTM_NEWADDR, request(NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL), ++sequence);
-        message.u8(address.ipv4() ? AF_INET : AF_INET6).u8(address.prefixLength())
-                .u8(address.ipv4() ? 0 : IFA_F_NODAD).u8(RT_SCOPE_UNIVERSE).u32(ifindex);
-        byte[] bytes = addressBytes(address);
-        message.attribute(IFA_LOCAL, bytes);
-        message.attribute(IFA_ADDRESS, bytes);
+        encodeAddAddress(message, ++sequence, ifindex, address);
         execute("add address " + address + " to link " + ifindex);
     }
 
@@ -308,22 +303,7 @@ public final class Rtnetlink implements AutoCloseable {
      * @throws NetDeviceException ALREADY_EXISTS when the route exists
      */
     public synchronized void addRoute(int ifindex, Cidr destination, Cidr gateway, boolean onlink) {
-        if (gateway != null && (gateway.ipv4() != destination.ipv4()
-                || gateway.prefixLength() != (gateway.ipv4() ? 32 : 128))) {
-            throw new IllegalArgumentException("gateway " + gateway + " must be a host address of the same family as "
-                    + destination);
-        }
-        message.begin(RTM_NEWROUTE, request(NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL), ++sequence);
-        message.u8(destination.ipv4() ? AF_INET : AF_INET6).u8(destination.prefixLength()).u8(0).u8(0)
-                .u8(RT_TABLE_MAIN).u8(RTPROT_STATIC).u8(gateway == null ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE)
-                .u8(RTN_UNICAST).u32(onlink ? RTNH_F_ONLINK : 0);
-        if (destination.prefixLength() > 0) {
-            message.attribute(RTA_DST, addressBytes(destination.masked()));
-        }
-        if (gateway != null) {
-            message.attribute(RTA_GATEWAY, addressBytes(gateway));
-        }
-        message.attributeU32(RTA_OIF, ifindex);
+        encodeAddRoute(message, ++sequence, ifindex, destination, gateway, onlink);
         execute("add route " + destination.masked() + (gateway == null ? "" : " via " + gateway)
                 + (onlink ? " onlink" : "") + " dev " + ifindex);
     }
@@ -345,6 +325,41 @@ public final class Rtnetlink implements AutoCloseable {
         message.attribute(NDA_LLADDR, bytes);
         execute("add neighbour " + address + " lladdr " + dev.gingham.packet.header.Addresses.formatMac(mac)
                 + " dev " + ifindex);
+    }
+
+    // ---- encodings (package-private: checked byte for byte in RtnetlinkEncodingTest) ----------------------
+
+    /** RTM_NEWADDR (create, exclusive): ifaddrmsg, IFA_LOCAL and IFA_ADDRESS both the address. */
+    static void encodeAddAddress(NetlinkMessage m, int sequence, int ifindex, Cidr address) {
+        m.begin(RTM_NEWADDR, request(NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL), sequence);
+        m.u8(address.ipv4() ? AF_INET : AF_INET6).u8(address.prefixLength())
+                .u8(address.ipv4() ? 0 : IFA_F_NODAD).u8(RT_SCOPE_UNIVERSE).u32(ifindex);
+        byte[] bytes = addressBytes(address);
+        m.attribute(IFA_LOCAL, bytes);
+        m.attribute(IFA_ADDRESS, bytes);
+        m.finish();
+    }
+
+    /** RTM_NEWROUTE (create, exclusive) in the main table: rtmsg, RTA_DST unless /0, RTA_GATEWAY, RTA_OIF. */
+    static void encodeAddRoute(NetlinkMessage m, int sequence, int ifindex, Cidr destination, Cidr gateway,
+                               boolean onlink) {
+        if (gateway != null && (gateway.ipv4() != destination.ipv4()
+                || gateway.prefixLength() != (gateway.ipv4() ? 32 : 128))) {
+            throw new IllegalArgumentException("gateway " + gateway + " must be a host address of the same family as "
+                    + destination);
+        }
+        m.begin(RTM_NEWROUTE, request(NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL), sequence);
+        m.u8(destination.ipv4() ? AF_INET : AF_INET6).u8(destination.prefixLength()).u8(0).u8(0)
+                .u8(RT_TABLE_MAIN).u8(RTPROT_STATIC).u8(gateway == null ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE)
+                .u8(RTN_UNICAST).u32(onlink ? RTNH_F_ONLINK : 0);
+        if (destination.prefixLength() > 0) {
+            m.attribute(RTA_DST, addressBytes(destination.masked()));
+        }
+        if (gateway != null) {
+            m.attribute(RTA_GATEWAY, addressBytes(gateway));
+        }
+        m.attributeU32(RTA_OIF, ifindex);
+        m.finish();
     }
 
     // ---- message plumbing -----------------------------------------------------------------------------
