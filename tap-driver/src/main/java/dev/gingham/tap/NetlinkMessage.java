@@ -31,6 +31,8 @@ final class NetlinkMessage {
     static final int NLM_F_CREATE = 0x400;
     /** In an NLMSG_ERROR reply: extended-ack attributes follow the echoed request. */
     static final int NLM_F_ACK_TLVS = 0x200;
+    /** In an NLMSG_ERROR reply: only the header of the request is echoed (NETLINK_CAP_ACK). */
+    static final int NLM_F_CAPPED = 0x100;
 
     static final int NLMSG_ERROR = 2;
     static final int NLMSG_DONE = 3;

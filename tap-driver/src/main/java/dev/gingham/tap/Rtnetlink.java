@@ -1,6 +1,7 @@
 package dev.gingham.tap;
 
 import dev.gingham.packet.Cidr;
+import dev.gingham.packet.header.Addresses;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -215,12 +216,8 @@ public final class Rtnetlink implements AutoCloseable {
     public synchronized void setMac(int ifindex, long mac) {
         message.begin(RTM_SETLINK, request(0), ++sequence);
         ifinfo(AF_UNSPEC, ifindex, 0, 0);
-        byte[] bytes = new byte[6];
-        for (int i = 0; i < 6; i++) {
-            bytes[i] = (byte) (mac >>> (40 - 8 * i));
-        }
-        message.attribute(IFLA_ADDRESS, bytes);
-        execute("set link " + ifindex + " address " + dev.gingham.packet.header.Addresses.formatMac(mac));
+        message.attribute(IFLA_ADDRESS, macBytes(mac));
+        execute("set link " + ifindex + " address " + Addresses.formatMac(mac));
     }
 
     /**
@@ -318,12 +315,8 @@ public final class Rtnetlink implements AutoCloseable {
         message.begin(RTM_NEWNEIGH, request(NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_REPLACE), ++sequence);
         message.u8(address.ipv4() ? AF_INET : AF_INET6).u8(0).u16(0).u32(ifindex).u16(NUD_PERMANENT).u8(0).u8(RTN_UNICAST);
         message.attribute(NDA_DST, addressBytes(address));
-        byte[] bytes = new byte[6];
-        for (int i = 0; i < 6; i++) {
-            bytes[i] = (byte) (mac >>> (40 - 8 * i));
-        }
-        message.attribute(NDA_LLADDR, bytes);
-        execute("add neighbour " + address + " lladdr " + dev.gingham.packet.header.Addresses.formatMac(mac)
+        message.attribute(NDA_LLADDR, macBytes(mac));
+        execute("add neighbour " + address + " lladdr " + Addresses.formatMac(mac)
                 + " dev " + ifindex);
     }
 
@@ -370,6 +363,15 @@ public final class Rtnetlink implements AutoCloseable {
 
     private void ifinfo(int family, int ifindex, int flags, int change) {
         message.u8(family).u8(0).u16(0).u32(ifindex).u32(flags).u32(change);
+    }
+
+    /** Returns: the six bytes of a MAC held in the low 48 bits of {@code mac}. */
+    private static byte[] macBytes(long mac) {
+        byte[] bytes = new byte[6];
+        for (int i = 0; i < 6; i++) {
+            bytes[i] = (byte) (mac >>> (40 - 8 * i));
+        }
+        return bytes;
     }
 
     /** Returns: the address bytes of a prefix in network order (4 or 16). */
@@ -479,7 +481,7 @@ public final class Rtnetlink implements AutoCloseable {
         // error code (4) and the echoed request: only its header with NETLINK_CAP_ACK
         long echoed = at + NetlinkMessage.HEADER_BYTES + 4;
         int echoedLength = NetlinkMessage.messageLength(reply, echoed);
-        boolean capped = (NetlinkMessage.messageFlags(reply, at) & 0x100) != 0; // NLM_F_CAPPED
+        boolean capped = (NetlinkMessage.messageFlags(reply, at) & NetlinkMessage.NLM_F_CAPPED) != 0;
         long attributes = echoed + (capped ? NetlinkMessage.HEADER_BYTES : NetlinkMessage.align(echoedLength));
         long text = NetlinkMessage.find(reply, attributes, at + length, NLMSGERR_ATTR_MSG);
         if (text < 0) {

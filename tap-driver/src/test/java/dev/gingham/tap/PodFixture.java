@@ -47,6 +47,9 @@ final class PodFixture implements AutoCloseable {
                     Cidr.parse(POD_IP6 + "/128"), Cidr.parseAddressOrPrefix(GATEWAY_IP6)));
         } catch (RuntimeException e) {
             if (opened != null) {
+                if (config.persistent()) {
+                    opened.setPersistent(false); // not moved yet: it must not outlive the test
+                }
                 opened.close();
             }
             netns.close();

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -34,7 +35,10 @@ class PodInterfaceTest {
     @BeforeEach
     void setUp() {
         TapTesting.assumeKernelTapAvailable();
-        pod = new PodFixture(TapConfig.of(TapTesting.uniqueName()));
+    }
+
+    private void startPod(TapConfig config) {
+        pod = new PodFixture(config);
     }
 
     @AfterEach
@@ -46,6 +50,7 @@ class PodInterfaceTest {
 
     @Test
     void shouldShowPodConfigurationWhenIpInspectsTheNamespace() {
+        startPod(TapConfig.of(TapTesting.uniqueName()));
         String ns = pod.namespace;
 
         String link = Netns.must("ip", "-n", ns, "-o", "link", "show", "eth0");
@@ -70,6 +75,7 @@ class PodInterfaceTest {
     void shouldCompletePodPingWhenTestAnswersArpAndEchoOnTheTap() {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/ping")) || Files.isExecutable(Path.of("/bin/ping")),
                 "needs ping (Debian: iputils-ping; ./gingham test installs it)");
+        startPod(TapConfig.of(TapTesting.uniqueName()));
         Process ping = pod.startInPod("ping", "-c1", "-W3", GATEWAY_IP);
 
         byte[] arp = pod.receiveFromPod(0x0806, -1, 5000);
@@ -93,5 +99,31 @@ class PodInterfaceTest {
         Netns.Result result = PodFixture.finish(ping, 10);
         assertEquals(0, result.exitCode(), "ping in the pod: " + result.output());
         assertTrue(result.output().contains("1 received"), result.output());
+    }
+
+    @Test
+    void shouldCarryPodTrafficWhenRestartedDaemonReattachesPersistentTapInsideThePod() {
+        TapConfig config = TapConfig.of(TapTesting.uniqueName()).withPersistent(true);
+        startPod(config);
+        pod.addGatewayNeighbour();
+        pod.tap.close(); // the daemon dies: its descriptors close, the persistent device stays in the pod
+
+        String link = Netns.must("ip", "-n", pod.namespace, "-o", "link", "show", "eth0");
+        assertTrue(link.contains("NO-CARRIER"), "nobody attached: " + link);
+        try (TapDevice restarted = TapDevice.open(config.withName("eth0").inNamespace(pod.namespace));
+             Rtnetlink netlink = Rtnetlink.openIn(pod.namespace)) {
+            assertEquals(pod.podLink.ifindex(), netlink.link("eth0").ifindex(), "the same device");
+            pod.startInPod("bash", "-c", "echo -n again > /dev/udp/" + PodFixture.PEER_IP + "/9999");
+
+            int i = TapTesting.receive(restarted, pod.vector, 5000,
+                    j -> PodFixture.matches(PacketBuilder.bytesOf(pod.vector, j), 0x0800, 17));
+
+            assertTrue(i >= 0, "no datagram from the pod through the re-attached device");
+            byte[] frame = PacketBuilder.bytesOf(pod.vector, i);
+            assertEquals("again", new String(frame, 42, 5, StandardCharsets.US_ASCII));
+            assertTrue(Netns.must("ip", "-n", pod.namespace, "-4", "-o", "addr", "show", "eth0").contains(POD_IP + "/32"),
+                    "the address survived the restart");
+            pod.vector.releaseAll();
+        }
     }
 }
