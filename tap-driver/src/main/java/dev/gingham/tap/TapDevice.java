@@ -33,8 +33,8 @@ import java.nio.file.Path;
  * standing in that namespace ({@link NetworkNamespace}). Queue count, vnet header and
  * multi-queue must match what the device was created with (the kernel refuses a multi-queue
  * mismatch; {@link Rtnetlink#link(String)} reports what a device has in {@link LinkInfo#tun()}).
- * Frames the kernel queued while nobody was attached are dropped by the kernel (the device is
- * not running without a reader); TCP retransmits them.
+ * While nobody is attached the device has no carrier and the kernel drops what the pod sends;
+ * TCP retransmits it.
  *
  * <h2>Errors</h2>
  * {@link NetDeviceException} with a reason: PERMISSION_DENIED (EPERM/EACCES: needs
