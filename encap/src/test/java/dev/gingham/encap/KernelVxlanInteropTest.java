@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.packet.Netns;
 import dev.gingham.packet.Cidr;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;

@@ -94,6 +94,9 @@ public enum DropReason {
     GENEVE_BAD_PROTOCOL(1035, "Geneve protocol type is not Ethernet (0x6558)"),
     GENEVE_OAM(1036, "Geneve control (OAM) packet: no OAM handler"),
 
+    // tap-driver (1050-1059)
+    VNET_HEADER_INVALID(1050, "TAP virtio-net header has an unknown GSO type, a GSO size of 0, or checksum fields outside the frame"),
+
     // node pipeline (1070-1079)
     MULTICAST_NOT_ROUTED(1070, "Multicast or broadcast IP packet: not routed off the link"),
     ARP_UNEXPECTED(1071, "ARP reply or other ARP operation where only requests are answered");

@@ -1,4 +1,4 @@
-package dev.gingham.encap;
+package dev.gingham.packet;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,16 +16,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * command bounded by a timeout, and deletion on {@link #close()} (so also when the test fails).
  * Namespaces left behind by a killed test JVM of an earlier run are deleted on the next start.
  * Traffic stays inside the namespaces: nothing is added to the namespace the JVM runs in.
+ * Shared by every module's kernel tests through packet's test-jar.
  */
-final class Netns implements AutoCloseable {
-    static final String PREFIX = "ghenc";
+public final class Netns implements AutoCloseable {
+    /** Every test namespace starts with this, followed by a role, the creating JVM's pid and a counter. */
+    public static final String PREFIX = "ghtest";
     private static final long TIMEOUT_SECONDS = 5;
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private final List<String> created = new ArrayList<>();
 
-    record Result(int exitCode, String output) {
-        boolean ok() {
+    public record Result(int exitCode, String output) {
+        public boolean ok() {
             return exitCode == 0;
         }
     }
@@ -34,7 +36,7 @@ final class Netns implements AutoCloseable {
      * Skips the calling test (JUnit assumption) unless this process can create namespaces:
      * root, {@code ip} on the PATH, and a namespace actually created and deleted.
      */
-    static void assumeAvailable() {
+    public static void assumeAvailable() {
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "kernel interop tests need root (network namespaces); running as " + System.getProperty("user.name"));
         Result ip = run("ip", "-V");
@@ -47,7 +49,7 @@ final class Netns implements AutoCloseable {
     }
 
     /** Returns: the name of a new namespace, deleted by {@link #close()}. */
-    String create(String role) {
+    public String create(String role) {
         String name = PREFIX + role + ProcessHandle.current().pid() + "x" + COUNTER.incrementAndGet();
         must("ip", "netns", "add", name);
         created.add(name);
@@ -55,7 +57,7 @@ final class Netns implements AutoCloseable {
     }
 
     /** Runs a command with a timeout; returns its exit code (-1 on timeout) and combined output. */
-    static Result run(String... command) {
+    public static Result run(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
@@ -74,7 +76,7 @@ final class Netns implements AutoCloseable {
     }
 
     /** Runs a command that must succeed. */
-    static String must(String... command) {
+    public static String must(String... command) {
         Result r = run(command);
         if (!r.ok()) {
             throw new IllegalStateException(String.join(" ", command) + " failed (" + r.exitCode() + "): " + r.output());
@@ -83,7 +85,7 @@ final class Netns implements AutoCloseable {
     }
 
     /** Returns: the interface index of {@code device} in namespace {@code netns}. */
-    static int ifindex(String netns, String device) {
+    public static int ifindex(String netns, String device) {
         String line = must("ip", "-n", netns, "-o", "link", "show", device);
         return Integer.parseInt(line.substring(0, line.indexOf(':')).trim());
     }
