@@ -59,6 +59,11 @@ public final class YamlField {
         return node != null && !node.isNull() && !node.isMissingNode();
     }
 
+    /** Returns: true when this mapping has the key {@code name}, even with a null value ({@code podSelector:}). */
+    public boolean has(String name) {
+        return present() && node.isObject() && node.has(name);
+    }
+
     /** Returns: true when the field is a mapping. */
     public boolean isMapping() {
         return present() && node.isObject();
