@@ -94,9 +94,9 @@ public final class ManifestReader {
             String kindText = root.get("kind").requiredString();
             String apiVersion = root.get("apiVersion").requiredString();
             ManifestKind kind = ManifestKind.of(kindText);
-            label = kindText;
+            label = kindText + " " + describeName(root, kind == null || kind.namespaced());
             if (kind == null) {
-                warnings.add(source + ": skipped " + kindText + " " + describeName(root) + " (" + apiVersion
+                warnings.add(source + ": skipped " + label + " (" + apiVersion
                         + "): Gingham does not use this kind");
                 return;
             }
@@ -128,13 +128,14 @@ public final class ManifestReader {
         }
     }
 
-    private static String describeName(YamlField root) {
+    /** Returns: "namespace/name" as written (before it is validated), so even a bad name can be found. */
+    private static String describeName(YamlField root, boolean namespaced) {
         YamlField metadata = root.get("metadata");
-        if (!metadata.isMapping()) {
-            return "(no metadata)";
-        }
         String name = metadata.get("name").isString() ? metadata.get("name").node().stringValue() : "(no name)";
-        String namespace = metadata.get("namespace").isString() ? metadata.get("namespace").node().stringValue() : "";
-        return namespace.isEmpty() ? name : namespace + "/" + name;
+        if (!namespaced) {
+            return name;
+        }
+        YamlField namespace = metadata.get("namespace");
+        return (namespace.isString() ? namespace.node().stringValue() : ObjectFields.DEFAULT_NAMESPACE) + "/" + name;
     }
 }

@@ -42,10 +42,11 @@ final class ObjectFields {
             nameField.error("is required (generateName is not supported: objects need stable names across reloads)");
         }
         String name = nameField.requiredString();
-        boolean service = kind == ManifestKind.SERVICE;
-        if (name != null && !(service ? DNS_1035_LABEL : DNS_SUBDOMAIN).matcher(name).matches()) {
-            nameField.error("'" + name + "' is not a " + (service ? "DNS-1035 label (lowercase letters, digits and '-', starting with a letter)"
-                    : "DNS subdomain (lowercase letters, digits, '-', '.')"));
+        Pattern rule = kind == ManifestKind.SERVICE ? DNS_1035_LABEL : kind == ManifestKind.NAMESPACE ? DNS_LABEL : DNS_SUBDOMAIN;
+        if (name != null && !rule.matcher(name).matches()) {
+            nameField.error("'" + name + "' is not a " + (rule == DNS_1035_LABEL
+                    ? "DNS-1035 label (lowercase letters, digits and '-', starting with a letter)"
+                    : rule == DNS_LABEL ? "DNS label (lowercase letters, digits and '-')" : "DNS subdomain (lowercase letters, digits, '-', '.')"));
         }
         String namespace = "";
         if (kind.namespaced()) {
@@ -54,8 +55,6 @@ final class ObjectFields {
             if (!DNS_LABEL.matcher(namespace).matches()) {
                 namespaceField.error("'" + namespace + "' is not a DNS label (lowercase letters, digits and '-')");
             }
-        } else if (kind == ManifestKind.NAMESPACE && name != null && !DNS_LABEL.matcher(name).matches()) {
-            nameField.error("'" + name + "' is not a DNS label (lowercase letters, digits and '-')");
         }
         return new Meta(name, namespace, metadata.get("labels").stringMap(), metadata.get("annotations").stringMap());
     }
