@@ -30,9 +30,19 @@ public record ManifestObject(Ref ref, Source source, Object object) {
      *
      * @param file     the file name (relative to the manifests directory)
      * @param document 1-based document number in the file
-     * @param line     the line the document (or List item) starts on, 0 when unknown
+     * @param line     the line the document starts on, 0 when unknown
+     * @param item     the object's path inside its document: "items[2]" in a {@code kind: List}, "" otherwise
      */
-    public record Source(String file, int document, int line) {
+    public record Source(String file, int document, int line, String item) {
+        public Source(String file, int document, int line) {
+            this(file, document, line, "");
+        }
+
+        /** Returns: the path of {@code field} of the object within its document ("items[2].spec.clusterIP"). */
+        public String field(String field) {
+            return item.isEmpty() ? field : field.isEmpty() ? item : item + "." + field;
+        }
+
         /** Returns: "services.yaml: document 2 (line 14)". */
         @Override
         public String toString() {

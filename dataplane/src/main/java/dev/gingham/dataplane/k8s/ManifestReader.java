@@ -79,7 +79,7 @@ public final class ManifestReader {
                 problems.add(new ManifestException.Problem(source, kind, e.path(), e.getMessage()));
                 return;
             }
-            items.forEach(item -> object(item, source));
+            items.forEach(item -> object(item, new ManifestObject.Source(source.file(), source.document(), source.line(), item.path())));
             return;
         }
         object(root, source);
