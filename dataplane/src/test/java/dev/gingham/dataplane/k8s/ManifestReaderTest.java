@@ -46,7 +46,7 @@ class ManifestReaderTest {
         assertEquals(new Service("shop", "web", Map.of("service.gingham.dev/lb-algorithm", "maglev"), Algorithm.MAGLEV,
                 Service.Type.NODE_PORT, List.of(ip("10.96.0.50")), false, "",
                 List.of(new Service.Port("http", Protocol.TCP, 80, Service.TargetPort.named("http"), 30080),
-                        new Service.Port("metrics", Protocol.TCP, 9100, Service.TargetPort.of(9100), 0)),
+                        new Service.Port("metrics", Protocol.TCP, 9100, Service.TargetPort.of(9100), 30091)),
                 List.of(ip("203.0.113.7")), List.of(), true, 10_800, false, false, Map.of("app", "web"), List.of(), false),
                 service.object());
         EndpointSlice slice = result.objects().get(1).as(EndpointSlice.class);
