@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * reads directly. See docs/user-guide.md "Node configuration" for every key and default.
  *
  * <p>Instances are immutable and always valid: the only ways in are {@link #load}, {@link #parse},
- * {@link #defaults} and {@link Builder#build}, which all run the same checks.
+ * {@link #defaults} and {@link Builder#build}, which all run the same checks. {@link #toBuilder}
+ * leaves derived defaults (gateway addresses, underlay address) unset again, so changing the pod
+ * CIDRs or node addresses derives them anew.
  */
 public final class NodeConfig {
     /** The pods' gateway MAC unless configured: locally administered ("02"), unicast, "gh". */
@@ -57,6 +59,9 @@ public final class NodeConfig {
     private final Flows flows;
     private final boolean policyAuditMode;
     private final Capacities maps;
+    /** The gateway addresses and underlay address were derived (toBuilder derives them again). */
+    private final boolean gatewayDerived;
+    private final boolean underlayAddressDerived;
 
     /**
      * The pods' default gateway on this node (what pods ARP for and route through).
@@ -201,6 +206,8 @@ public final class NodeConfig {
         this.flows = b.flows;
         this.policyAuditMode = b.policyAuditMode;
         this.maps = b.maps;
+        this.gatewayDerived = b.gatewayDerived;
+        this.underlayAddressDerived = b.underlayAddressDerived;
     }
 
     // ---- entry points -----------------------------------------------------------------------------
@@ -258,8 +265,10 @@ public final class NodeConfig {
         b.podCidrs = podCidrs;
         b.clusterCidrs = clusterCidrs;
         b.serviceCidrs = serviceCidrs;
-        b.gateway = gateway;
-        b.underlay = underlay;
+        b.gateway = gatewayDerived ? new Gateway(List.of(), gateway.mac()) : gateway;
+        b.underlay = underlayAddressDerived
+                ? new Underlay(underlay.interfaceName(), null, underlay.mac(), underlay.nextHopMac(), underlay.mtuBytes())
+                : underlay;
         b.tunnel = tunnel;
         b.masquerade = masquerade;
         b.services = services;
@@ -458,6 +467,8 @@ public final class NodeConfig {
         Flows flows = Flows.defaults();
         boolean policyAuditMode;
         Capacities maps = Capacities.defaults();
+        boolean gatewayDerived;
+        boolean underlayAddressDerived;
 
         Builder(String nodeName, String underlayInterface) {
             this.nodeName = nodeName;

@@ -139,6 +139,7 @@ final class NodeConfigCheck {
                 }
             }
             b.gateway = new NodeConfig.Gateway(derived, b.gateway.mac());
+            b.gatewayDerived = true;
             for (int i = 0; i < b.podCidrs.size(); i++) {
                 if (hostBits(b.podCidrs.get(i)) < 2) {
                     report("podCIDRs[" + i + "]", b.podCidrs.get(i) + " has no room for a gateway and pods");
@@ -173,6 +174,7 @@ final class NodeConfigCheck {
         IpAddress address = u.address();
         if (address == null) {
             address = NodeConfig.firstOfFamily(b.nodeAddresses, true);
+            b.underlayAddressDerived = true;
         } else if (!address.ipv4() || !unicast(address)) {
             report("underlay.address", address + " must be a unicast IPv4 address (an IPv6 underlay is not built)");
         }

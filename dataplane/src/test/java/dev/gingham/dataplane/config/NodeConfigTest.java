@@ -233,6 +233,10 @@ class NodeConfigTest {
         assertEquals(TunnelMode.GENEVE, geneve.tunnelConfig(1, 0x52_54_00_00_00_01L).mode());
         assertEquals(2, geneve.lbConfig().workers());
         assertEquals(built.podCidrs(), geneve.podCidrs());
+        NodeConfig moved = built.toBuilder().podCidrs(List.of(Cidr.parse("10.244.7.0/24")))
+                .nodeAddresses(List.of(IpAddress.parse("192.168.50.77"))).build();
+        assertEquals(List.of(IpAddress.parse("10.244.7.1")), moved.gateway().addresses(), "derived again from the new pod CIDR");
+        assertEquals(IpAddress.parse("192.168.50.77"), moved.underlay().address(), "derived again from the new node address");
     }
 
     @Test
