@@ -143,6 +143,23 @@ class ClusterApplierTest {
         return policyLookup.check(slot, Direction.INGRESS, policy.identityOf(fromPod), TCP, 5432, false);
     }
 
+    /** Returns: a Service "shop/api" at {@code clusterIp}:80 and its EndpointSlice of ready endpoints on port 8080. */
+    private static String api(String clusterIp, String... endpoints) {
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: api, namespace: shop}
+                spec: {clusterIP: %s, ports: [{port: 80}]}
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: api-1, namespace: shop, labels: {kubernetes.io/service-name: api}}
+                addressType: IPv4
+                ports: [{port: 8080}]
+                endpoints: [%s]
+                """.formatted(clusterIp, String.join(", ", java.util.Arrays.stream(endpoints).map(e -> "{addresses: [" + e + "]}").toList()));
+    }
+
     // ---- tests ------------------------------------------------------------------------------------------
 
     @Test
@@ -236,19 +253,7 @@ class ClusterApplierTest {
         applier.apply(ShopCluster.set());
         listener.takeCalls();
         Map<String, String> files = ShopCluster.with("policy.yaml", null);
-        files.put("api.yaml", """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: api, namespace: shop}
-                spec: {clusterIP: 10.96.0.60, ports: [{port: 80}]}
-                ---
-                apiVersion: discovery.k8s.io/v1
-                kind: EndpointSlice
-                metadata: {name: api-1, namespace: shop, labels: {kubernetes.io/service-name: api}}
-                addressType: IPv4
-                ports: [{port: 8080}]
-                endpoints: [{addresses: [10.244.1.60]}, {addresses: [10.244.1.61]}, {addresses: [10.244.1.62]}]
-                """);
+        files.put("api.yaml", api("10.96.0.60", "10.244.1.60", "10.244.1.61", "10.244.1.62"));
         ManifestException e = assertThrows(ManifestException.class, () -> applier.apply(ManifestSet.of("shop", files)));
         assertEquals("shop: the batch of 1 services: lb-backends full: needs 3 more, 2 free; nothing changed (raise the services "
                 + "capacities in the node configuration)", e.getMessage());
@@ -354,19 +359,7 @@ class ClusterApplierTest {
         String web = ShopCluster.files().get("web.yaml").replace("clusterIP: 10.96.0.50\n  clusterIPs: [10.96.0.50]",
                 "clusterIP: 10.96.0.51\n  clusterIPs: [10.96.0.51]");
         Map<String, String> files = ShopCluster.with("web.yaml", web);
-        files.put("api.yaml", """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: api, namespace: shop}
-                spec: {clusterIP: 10.96.0.50, ports: [{port: 80}]}
-                ---
-                apiVersion: discovery.k8s.io/v1
-                kind: EndpointSlice
-                metadata: {name: api-1, namespace: shop, labels: {kubernetes.io/service-name: api}}
-                addressType: IPv4
-                ports: [{port: 8080}]
-                endpoints: [{addresses: [10.244.1.60]}]
-                """);
+        files.put("api.yaml", api("10.96.0.50", "10.244.1.60"));
         applier.apply(ManifestSet.of("shop", files));
         assertEquals(Set.of("10.244.1.60:8080"), backends("10.96.0.50", 80), "api took web's old address");
         assertEquals(Set.of("10.244.1.10:8080", "10.244.2.10:8080"), backends("10.96.0.51", 80));

@@ -1,6 +1,7 @@
 package dev.gingham.dataplane.cluster;
 
 import dev.gingham.dataplane.config.NodeConfig;
+import dev.gingham.dataplane.config.NodeConfigTest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,17 +14,7 @@ import java.util.stream.Stream;
 
 /** The "shop" fixture (test resources, kubectl-style manifests) and the configuration of node-a, the node under test. */
 final class ShopCluster {
-    static final String NODE_YAML = """
-            nodeName: node-a
-            nodeAddresses: [192.168.50.10]
-            podCIDRs: [10.244.1.0/24]
-            clusterCIDRs: [10.244.0.0/16]
-            serviceCIDRs: [10.96.0.0/12]
-            underlay:
-              interface: eth0
-            maps:
-              endpoints: 8
-            """;
+    static final String NODE_YAML = NodeConfigTest.MINIMAL + "maps: {endpoints: 8}\n";
 
     private ShopCluster() {
     }

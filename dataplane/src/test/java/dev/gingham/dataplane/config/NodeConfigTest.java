@@ -26,10 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class NodeConfigTest {
+public class NodeConfigTest {
 
-    /** Only what has no default. */
-    static final String MINIMAL = """
+    /** Only what has no default (other packages' tests build on it). */
+    public static final String MINIMAL = """
             nodeName: node-a
             nodeAddresses: [192.168.50.10]
             podCIDRs: [10.244.1.0/24]
