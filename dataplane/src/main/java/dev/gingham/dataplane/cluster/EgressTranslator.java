@@ -91,6 +91,13 @@ public final class EgressTranslator {
             policies.add(new EgressPolicy(policy.name(), sources(set, policy, namespaces), destinations, egressIp));
             egressIps.add(egressIp);
         }
+        for (boolean ipv4 : new boolean[] {true, false}) {
+            long sources = policies.stream().flatMap(p -> p.sources().stream()).filter(a -> a.ipv4() == ipv4).distinct().count();
+            if (sources > config.maps().egressSources()) {
+                findings.error(set.origin(), "egress gateway policies select " + sources + (ipv4 ? " IPv4" : " IPv6")
+                        + " pod addresses, more than maps.egressSources " + config.maps().egressSources());
+            }
+        }
         int natAddresses = (int) config.nodeAddresses().stream().map(IpAddress::ipv4).distinct().count() + egressIps.size();
         if (natAddresses > config.masquerade().maxNatAddresses()) {
             findings.error(set.origin(), "egress gateway policies name " + egressIps.size() + " egress IPs: with the node's addresses "

@@ -29,10 +29,6 @@ final class Findings {
         warnings.add(object.source() + ": " + object.ref() + ": " + message);
     }
 
-    boolean hasProblems() {
-        return !problems.isEmpty();
-    }
-
     List<String> warnings() {
         return List.copyOf(warnings);
     }

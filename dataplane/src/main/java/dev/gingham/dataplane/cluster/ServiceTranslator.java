@@ -14,7 +14,6 @@ import dev.gingham.packet.Cidr;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,13 +227,6 @@ public final class ServiceTranslator {
         for (String zone : names) {
             ids.put(zone, Math.min(ids.size() + 1, 0xFFFF));
         }
-        return ids;
-    }
-
-    /** Returns: the "namespace/name" of every Service a spec id belongs to (for a dual-stack service, both specs). */
-    static Set<String> ids(List<ServiceSpec> specs) {
-        Set<String> ids = new HashSet<>();
-        specs.forEach(s -> ids.add(s.id()));
         return ids;
     }
 }

@@ -87,6 +87,9 @@ final class NodeConfigCheck {
 
     private void checkCidrs() {
         checkFamilies("podCIDRs", b.podCidrs, true);
+        if (!b.podCidrs.isEmpty() && b.podCidrs.stream().noneMatch(Cidr::ipv4)) {
+            report("podCIDRs", "must include an IPv4 CIDR (pods' IPv4 gateway is the source of the overlay's ICMP errors)");
+        }
         checkFamilies("clusterCIDRs", b.clusterCidrs, false);
         checkFamilies("serviceCIDRs", b.serviceCidrs, true);
         for (int i = 0; i < b.podCidrs.size(); i++) {

@@ -44,11 +44,6 @@ public final class YamlField {
         return path;
     }
 
-    /** Returns: the sink problems go to. */
-    public Problems problems() {
-        return problems;
-    }
-
     /** Returns: the underlying node, or null when absent. */
     public JsonNode node() {
         return present() ? node : null;
@@ -123,11 +118,6 @@ public final class YamlField {
             error("must be a mapping, not " + describe(node));
         }
         return this;
-    }
-
-    /** Returns: the keys of this mapping in document order (none when absent or not a mapping). */
-    public List<String> keys() {
-        return present() && node.isObject() ? List.copyOf(node.propertyNames()) : List.of();
     }
 
     /** Returns: the elements of this list with their paths; empty when absent, reported when not a list. */

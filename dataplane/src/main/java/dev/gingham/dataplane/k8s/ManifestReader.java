@@ -69,7 +69,7 @@ public final class ManifestReader {
             problems.add(new ManifestException.Problem(source, "", "", "must be a mapping (a Kubernetes object with apiVersion and kind)"));
             return;
         }
-        String kind = root.get("kind").string("");
+        String kind = root.get("kind").isString() ? root.get("kind").node().stringValue() : "";
         if (kind.endsWith("List") && root.get("items").present()) {
             List<YamlField> items;
             try {

@@ -67,6 +67,14 @@ class EgressTranslatorTest {
     }
 
     @Test
+    void shouldRefuseTheSetWhenThePoliciesSelectMorePodsThanTheMapHolds() {
+        dev.gingham.dataplane.config.NodeConfig small = ShopCluster.config().toBuilder()
+                .maps(new dev.gingham.dataplane.config.NodeConfig.Capacities(65_536, 8, 256, 2, 4096, 65_536, 256)).build();
+        ManifestException e = assertThrows(ManifestException.class, () -> EgressTranslator.translate(ShopCluster.set(), small));
+        assertEquals("shop: egress gateway policies select 3 IPv4 pod addresses, more than maps.egressSources 2", e.getMessage());
+    }
+
+    @Test
     void shouldNameTheFieldWhenADestinationIsOfTheOtherFamily() {
         String egress = ShopCluster.files().get("egress.yaml").replace("destinationCIDRs: [198.51.100.0/24]",
                 "destinationCIDRs: [198.51.100.0/24, \"2001:db8::/32\"]");

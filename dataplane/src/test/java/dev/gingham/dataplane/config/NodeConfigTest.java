@@ -343,6 +343,14 @@ public class NodeConfigTest {
     }
 
     @Test
+    void shouldRequireAnIpv4PodCidrWhenOnlyIpv6IsGiven() {
+        ConfigException e = failure(MINIMAL.replace("podCIDRs: [10.244.1.0/24]", "podCIDRs: [\"fd00:244:1::/64\"]")
+                .replace("clusterCIDRs: [10.244.0.0/16]", "clusterCIDRs: [\"fd00:244::/32\"]"));
+        assertEquals("node.yaml: podCIDRs: must include an IPv4 CIDR (pods' IPv4 gateway is the source of the overlay's ICMP errors)",
+                e.getMessage());
+    }
+
+    @Test
     void shouldPointAtTheLineWhenTheFileIsNotYaml() {
         ConfigException e = failure("nodeName: a\n  bad: [\n");
         assertTrue(e.getMessage().startsWith("node.yaml: document 1: not valid YAML: "), e.getMessage());
