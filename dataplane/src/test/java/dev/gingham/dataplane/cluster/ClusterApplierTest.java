@@ -365,6 +365,55 @@ class ClusterApplierTest {
         assertEquals(Set.of("10.244.1.10:8080", "10.244.2.10:8080"), backends("10.96.0.51", 80));
     }
 
+    /** The daemon's loop in miniature: scan, take the new set, apply it. */
+    @Test
+    void shouldKeepEveryMapWhenAReloadedFileIsBadAndApplyItOnceFixed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        wire(config, 1024);
+        for (Map.Entry<String, String> file : ShopCluster.files().entrySet()) {
+            java.nio.file.Files.writeString(dir.resolve(file.getKey()), file.getValue());
+        }
+        List<String> rejected = new java.util.ArrayList<>();
+        ManifestWatcher watcher = new ManifestWatcher(dir, ManifestWatcher.DEFAULT_DEBOUNCE, ManifestWatcher.DEFAULT_RESCAN_PERIOD,
+                new ManifestWatcher.Listener() {
+                    @Override
+                    public void loaded(ManifestSet set) {
+                    }
+
+                    @Override
+                    public void rejected(ManifestException problems) {
+                        rejected.add(problems.getMessage());
+                    }
+                }, null);
+        assertTrue(watcher.scanNow());
+        applier.apply(watcher.poll());
+        listener.takeCalls();
+
+        // web.yaml turns bad (a misspelt field) in the same save that moves the service's address
+        String web = ShopCluster.files().get("web.yaml");
+        java.nio.file.Files.writeString(dir.resolve("web.yaml"), web.replace("clusterIP: 10.96.0.50\n  clusterIPs: [10.96.0.50]",
+                "clusterIP: 10.96.0.51\n  clusterIPs: [10.96.0.51]").replace("sessionAffinity: ClientIP", "sessionAfinity: ClientIP"));
+        java.nio.file.Files.delete(dir.resolve("policy.yaml"));
+        assertFalse(watcher.scanNow());
+        assertEquals(List.of("web.yaml: document 2 (line 27): Service shop/web: spec.sessionAfinity: unknown field (did you mean "
+                + "sessionAffinity?); expected one of allocateLoadBalancerNodePorts, clusterIP, clusterIPs, externalIPs, externalName, "
+                + "externalTrafficPolicy, healthCheckNodePort, internalTrafficPolicy, ipFamilies, ipFamilyPolicy, loadBalancerClass, "
+                + "loadBalancerIP, loadBalancerSourceRanges, ports, publishNotReadyAddresses, selector, sessionAffinity, "
+                + "sessionAffinityConfig, trafficDistribution, type"), rejected);
+        assertEquals(null, watcher.poll(), "nothing to apply");
+        assertEquals(Set.of("10.244.1.10:8080", "10.244.2.10:8080"), backends("10.96.0.50", 80), "the previous service stays");
+        assertFalse(hasFrontend("10.96.0.51", 80));
+        assertEquals(PolicyLookup.ALLOWED, dbAllows("shop/web-1"), "the deleted policy's file is part of the rejected reload");
+
+        java.nio.file.Files.writeString(dir.resolve("web.yaml"), web.replace("clusterIP: 10.96.0.50\n  clusterIPs: [10.96.0.50]",
+                "clusterIP: 10.96.0.51\n  clusterIPs: [10.96.0.51]"));
+        assertTrue(watcher.scanNow());
+        applier.apply(watcher.poll());
+        assertFalse(hasFrontend("10.96.0.50", 80));
+        assertEquals(Set.of("10.244.1.10:8080", "10.244.2.10:8080"), backends("10.96.0.51", 80));
+        assertEquals(PolicyLookup.NOT_ENFORCED, dbAllows("shop/web-1"));
+    }
+
     @Test
     void shouldTranslateWithoutWritingWhenNoTargetsAreWired() {
         ClusterApplier dry = new ClusterApplier(config, ClusterApplier.Targets.none(), listener);
