@@ -26,7 +26,11 @@ import dev.gingham.packet.Cidr;
 import dev.gingham.packet.header.Addresses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -367,13 +371,13 @@ class ClusterApplierTest {
 
     /** The daemon's loop in miniature: scan, take the new set, apply it. */
     @Test
-    void shouldKeepEveryMapWhenAReloadedFileIsBadAndApplyItOnceFixed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void shouldKeepEveryMapWhenAReloadedFileIsBadAndApplyItOnceFixed(@TempDir Path dir)
             throws Exception {
         wire(config, 1024);
         for (Map.Entry<String, String> file : ShopCluster.files().entrySet()) {
-            java.nio.file.Files.writeString(dir.resolve(file.getKey()), file.getValue());
+            Files.writeString(dir.resolve(file.getKey()), file.getValue());
         }
-        List<String> rejected = new java.util.ArrayList<>();
+        List<String> rejected = new ArrayList<>();
         ManifestWatcher watcher = new ManifestWatcher(dir, ManifestWatcher.DEFAULT_DEBOUNCE, ManifestWatcher.DEFAULT_RESCAN_PERIOD,
                 new ManifestWatcher.Listener() {
                     @Override
@@ -391,9 +395,9 @@ class ClusterApplierTest {
 
         // web.yaml turns bad (a misspelt field) in the same save that moves the service's address
         String web = ShopCluster.files().get("web.yaml");
-        java.nio.file.Files.writeString(dir.resolve("web.yaml"), web.replace("clusterIP: 10.96.0.50\n  clusterIPs: [10.96.0.50]",
+        Files.writeString(dir.resolve("web.yaml"), web.replace("clusterIP: 10.96.0.50\n  clusterIPs: [10.96.0.50]",
                 "clusterIP: 10.96.0.51\n  clusterIPs: [10.96.0.51]").replace("sessionAffinity: ClientIP", "sessionAfinity: ClientIP"));
-        java.nio.file.Files.delete(dir.resolve("policy.yaml"));
+        Files.delete(dir.resolve("policy.yaml"));
         assertFalse(watcher.scanNow());
         assertEquals(List.of("web.yaml: document 2 (line 27): Service shop/web: spec.sessionAfinity: unknown field (did you mean "
                 + "sessionAffinity?); expected one of allocateLoadBalancerNodePorts, clusterIP, clusterIPs, externalIPs, externalName, "
@@ -405,7 +409,7 @@ class ClusterApplierTest {
         assertFalse(hasFrontend("10.96.0.51", 80));
         assertEquals(PolicyLookup.ALLOWED, dbAllows("shop/web-1"), "the deleted policy's file is part of the rejected reload");
 
-        java.nio.file.Files.writeString(dir.resolve("web.yaml"), web.replace("clusterIP: 10.96.0.50\n  clusterIPs: [10.96.0.50]",
+        Files.writeString(dir.resolve("web.yaml"), web.replace("clusterIP: 10.96.0.50\n  clusterIPs: [10.96.0.50]",
                 "clusterIP: 10.96.0.51\n  clusterIPs: [10.96.0.51]"));
         assertTrue(watcher.scanNow());
         applier.apply(watcher.poll());

@@ -1,11 +1,13 @@
 package dev.gingham.dataplane.cluster;
 
+import dev.gingham.dataplane.config.NodeConfig;
 import dev.gingham.dataplane.k8s.ManifestException;
 import dev.gingham.nat.IpAddress;
 import dev.gingham.nat.snat.EgressPolicy;
 import dev.gingham.packet.Cidr;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class EgressTranslatorTest {
 
     private static List<Cidr> cidrs(String... texts) {
-        return java.util.Arrays.stream(texts).map(Cidr::parse).toList();
+        return Arrays.stream(texts).map(Cidr::parse).toList();
     }
 
     @Test
@@ -68,8 +70,8 @@ class EgressTranslatorTest {
 
     @Test
     void shouldRefuseTheSetWhenThePoliciesSelectMorePodsThanTheMapHolds() {
-        dev.gingham.dataplane.config.NodeConfig small = ShopCluster.config().toBuilder()
-                .maps(new dev.gingham.dataplane.config.NodeConfig.Capacities(65_536, 8, 256, 2, 4096, 65_536, 256)).build();
+        NodeConfig small = ShopCluster.config().toBuilder()
+                .maps(new NodeConfig.Capacities(65_536, 8, 256, 2, 4096, 65_536, 256)).build();
         ManifestException e = assertThrows(ManifestException.class, () -> EgressTranslator.translate(ShopCluster.set(), small));
         assertEquals("shop: egress gateway policies select 3 IPv4 pod addresses, more than maps.egressSources 2", e.getMessage());
     }

@@ -7,6 +7,7 @@ import dev.gingham.nat.lb.Algorithm;
 import dev.gingham.nat.lb.BackendState;
 import dev.gingham.nat.lb.L4Protocol;
 import dev.gingham.nat.lb.ServiceSpec;
+import dev.gingham.packet.Cidr;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -101,9 +102,9 @@ class ServiceTranslatorTest {
     void shouldGiveOneSpecPerFamilyWhenTheServiceIsDualStack() {
         NodeConfig dual = CONFIG.toBuilder()
                 .nodeAddresses(List.of(ip("192.168.50.10"), ip("fd00:50::10")))
-                .podCidrs(List.of(dev.gingham.packet.Cidr.parse("10.244.1.0/24"), dev.gingham.packet.Cidr.parse("fd00:244:1::/64")))
-                .clusterCidrs(List.of(dev.gingham.packet.Cidr.parse("10.244.0.0/16"), dev.gingham.packet.Cidr.parse("fd00:244::/32")))
-                .serviceCidrs(List.of(dev.gingham.packet.Cidr.parse("10.96.0.0/12"), dev.gingham.packet.Cidr.parse("fd00:96::/108")))
+                .podCidrs(List.of(Cidr.parse("10.244.1.0/24"), Cidr.parse("fd00:244:1::/64")))
+                .clusterCidrs(List.of(Cidr.parse("10.244.0.0/16"), Cidr.parse("fd00:244::/32")))
+                .serviceCidrs(List.of(Cidr.parse("10.96.0.0/12"), Cidr.parse("fd00:96::/108")))
                 .build();
         String yaml = """
                 apiVersion: v1
