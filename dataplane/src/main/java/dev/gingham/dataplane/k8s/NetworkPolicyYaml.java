@@ -1,30 +1,26 @@
 package dev.gingham.dataplane.k8s;
 
+import dev.gingham.dataplane.config.Problems;
+import dev.gingham.dataplane.config.YamlDocuments;
+import dev.gingham.dataplane.config.YamlField;
 import dev.gingham.packet.Cidr;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.MappingIterator;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reads networking.k8s.io/v1 NetworkPolicy manifests, as users write them for kubectl, into
  * {@link NetworkPolicy} records, validating what the API server validates.
  *
- * <p>Why a hand-written mapping over Jackson's tree rather than data binding: every error must
- * name the field a user has to fix ({@code spec.ingress[0].from[1].ipBlock.except[0]}) and say
- * what is wrong in the user's terms, and unknown fields are errors (a typo such as
- * {@code ingres:} would otherwise silently leave a namespace open), as kubectl's strict field
- * validation treats them. Metadata fields other than name and namespace are ignored.
+ * <p>Read field by field with {@link YamlField}: every error names the field a user has to fix
+ * ({@code spec.ingress[0].from[1].ipBlock.except[0]}) and says what is wrong in the user's terms,
+ * and unknown fields are errors (a typo such as {@code ingres:} would otherwise silently leave a
+ * namespace open), as kubectl's strict field validation treats them. Metadata fields other than
+ * name, namespace, labels and annotations are ignored.
  *
  * <p>All or nothing: {@link #parse} returns every policy of a (multi-document) file or throws;
  * it never returns the good half of a bad file. A document without {@code metadata.namespace}
@@ -35,13 +31,7 @@ import java.util.regex.Pattern;
 public final class NetworkPolicyYaml {
     public static final String API_VERSION = "networking.k8s.io/v1";
     public static final String KIND = "NetworkPolicy";
-    public static final String DEFAULT_NAMESPACE = "default";
-
-    private static final YAMLMapper MAPPER = YAMLMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    public static final String DEFAULT_NAMESPACE = ObjectFields.DEFAULT_NAMESPACE;
 
     private NetworkPolicyYaml() {
     }
@@ -53,20 +43,15 @@ public final class NetworkPolicyYaml {
      * @throws PolicyParseException for the first bad document, naming source, document and field
      */
     public static List<NetworkPolicy> parse(String yaml, String source) {
+        List<YamlDocuments.Document> documents;
+        try {
+            documents = YamlDocuments.read(yaml, source);
+        } catch (YamlDocuments.SyntaxException e) {
+            throw new PolicyParseException(e.getMessage(), "", e);
+        }
         List<NetworkPolicy> policies = new ArrayList<>();
-        int document = 0;
-        try (MappingIterator<JsonNode> documents = MAPPER.readerFor(JsonNode.class).readValues(yaml)) {
-            while (documents.hasNextValue()) {
-                JsonNode node = documents.nextValue();
-                document++;
-                if (node == null || node.isNull() || node.isMissingNode()) {
-                    continue; // an empty document ("---" at the end of a file)
-                }
-                policies.add(fromTree(node, source + ": document " + document));
-            }
-        } catch (JacksonException e) {
-            throw new PolicyParseException(source + ": document " + Math.max(document, 1) + ": not valid YAML: "
-                    + e.getOriginalMessage() + locationOf(e), "", e);
+        for (YamlDocuments.Document document : documents) {
+            policies.add(fromTree(document.root(), source + ": document " + document.number()));
         }
         return List.copyOf(policies);
     }
@@ -78,343 +63,149 @@ public final class NetworkPolicyYaml {
      * @throws PolicyParseException naming the field
      */
     public static NetworkPolicy fromTree(JsonNode document, String where) {
+        YamlField root = YamlField.root(document, Problems.throwing());
         String label = where;
         try {
-            Fields top = Fields.of(document, "", "apiVersion", "kind", "metadata", "spec", "status");
-            String apiVersion = requiredString(document, "apiVersion");
-            String kind = requiredString(document, "kind");
+            root.mapping("apiVersion", "kind", "metadata", "spec", "status");
+            String apiVersion = root.get("apiVersion").requiredString();
+            String kind = root.get("kind").requiredString();
             if (!KIND.equals(kind)) {
-                throw new FieldError("kind", "expected " + KIND + ", got '" + kind + "'");
+                root.get("kind").error("expected " + KIND + ", got '" + kind + "'");
             }
             if (!API_VERSION.equals(apiVersion)) {
-                throw new FieldError("apiVersion", "expected " + API_VERSION + ", got '" + apiVersion + "'");
+                root.get("apiVersion").error("expected " + API_VERSION + ", got '" + apiVersion + "'");
             }
-            JsonNode metadata = top.object("metadata", true);
-            String name = requiredString(metadata, "metadata.name", "name");
-            if (!DNS_SUBDOMAIN.matcher(name).matches()) {
-                throw new FieldError("metadata.name", "'" + name + "' is not a DNS subdomain (lowercase letters, digits, '-', '.')");
-            }
-            String namespace = optionalString(metadata, "metadata.namespace", "namespace", DEFAULT_NAMESPACE);
-            if (!DNS_LABEL.matcher(namespace).matches()) {
-                throw new FieldError("metadata.namespace", "'" + namespace + "' is not a DNS label");
-            }
-            label = where + " (" + KIND + " " + namespace + "/" + name + ")";
-            JsonNode spec = top.object("spec", false);
-            return spec(spec, namespace, name);
-        } catch (FieldError e) {
-            throw new PolicyParseException(label + ": " + e.path + ": " + e.getMessage(), e.path, e);
+            ObjectFields.Meta meta = ObjectFields.metadata(root, ManifestKind.NETWORK_POLICY);
+            label = where + " (" + KIND + " " + meta.namespace() + "/" + meta.name() + ")";
+            return read(root, meta);
+        } catch (Problems.FieldException e) {
+            throw new PolicyParseException(label + ": " + e.describe(), e.path(), e);
         }
     }
 
-    private static NetworkPolicy spec(JsonNode spec, String namespace, String name) {
-        Fields fields = Fields.of(spec, "spec", "podSelector", "policyTypes", "ingress", "egress");
-        LabelSelector podSelector = selector(fields.get("podSelector"), "spec.podSelector");
-        List<NetworkPolicyRule> ingress = rules(fields.get("ingress"), "spec.ingress", "from");
-        List<NetworkPolicyRule> egress = rules(fields.get("egress"), "spec.egress", "to");
+    /** Reads a document whose kind, apiVersion and metadata were checked by the caller. */
+    static NetworkPolicy read(YamlField root, ObjectFields.Meta meta) {
+        root.mapping("apiVersion", "kind", "metadata", "spec", "status");
+        YamlField spec = root.get("spec").mapping("podSelector", "policyTypes", "ingress", "egress");
+        LabelSelector podSelector = ObjectFields.selector(spec.get("podSelector"));
+        List<NetworkPolicyRule> ingress = rules(spec.get("ingress"), "from");
+        List<NetworkPolicyRule> egress = rules(spec.get("egress"), "to");
+        YamlField typesField = spec.get("policyTypes");
         Set<PolicyType> types;
-        JsonNode typesNode = fields.get("policyTypes");
-        if (absent(typesNode)) {
+        if (!typesField.present()) {
             types = NetworkPolicy.defaultPolicyTypes(egress);
         } else {
             types = EnumSet.noneOf(PolicyType.class);
-            List<JsonNode> items = list(typesNode, "spec.policyTypes");
-            for (int i = 0; i < items.size(); i++) {
-                String path = "spec.policyTypes[" + i + "]";
-                String text = string(items.get(i), path);
-                try {
-                    if (!types.add(PolicyType.parse(text))) {
-                        throw new FieldError(path, "'" + text + "' is listed twice");
-                    }
-                } catch (IllegalArgumentException e) {
-                    throw new FieldError(path, e.getMessage());
+            for (YamlField item : typesField.list()) {
+                PolicyType type = item.parsed(PolicyType::parse, null);
+                if (type == null) {
+                    item.error("is required");
+                } else if (!types.add(type)) {
+                    item.error("'" + item.node().stringValue() + "' is listed twice");
                 }
             }
             if (types.isEmpty()) {
-                throw new FieldError("spec.policyTypes", "must not be empty (leave it out for the default)");
+                typesField.error("must not be empty (leave it out for the default)");
             }
         }
-        return new NetworkPolicy(namespace, name, podSelector, types, ingress, egress);
+        return new NetworkPolicy(meta.namespace(), meta.name(), podSelector, types, ingress, egress);
     }
 
-    private static List<NetworkPolicyRule> rules(JsonNode node, String path, String peersField) {
+    private static List<NetworkPolicyRule> rules(YamlField field, String peersField) {
         List<NetworkPolicyRule> rules = new ArrayList<>();
-        if (absent(node)) {
-            return rules;
-        }
-        List<JsonNode> items = list(node, path);
-        for (int i = 0; i < items.size(); i++) {
-            String rulePath = path + "[" + i + "]";
-            JsonNode rule = items.get(i);
-            if (absent(rule)) {
+        for (YamlField rule : field.list()) {
+            if (!rule.present()) {
                 rules.add(NetworkPolicyRule.allowAll());
                 continue;
             }
-            Fields fields = Fields.of(rule, rulePath, peersField, "ports");
+            rule.mapping(peersField, "ports");
             List<NetworkPolicyPeer> peers = new ArrayList<>();
-            JsonNode peersNode = fields.get(peersField);
-            if (!absent(peersNode)) {
-                List<JsonNode> peerItems = list(peersNode, rulePath + "." + peersField);
-                for (int p = 0; p < peerItems.size(); p++) {
-                    peers.add(peer(peerItems.get(p), rulePath + "." + peersField + "[" + p + "]"));
-                }
+            for (YamlField peer : rule.get(peersField).list()) {
+                peers.add(peer(peer));
             }
             List<NetworkPolicyPort> ports = new ArrayList<>();
-            JsonNode portsNode = fields.get("ports");
-            if (!absent(portsNode)) {
-                List<JsonNode> portItems = list(portsNode, rulePath + ".ports");
-                for (int p = 0; p < portItems.size(); p++) {
-                    ports.add(port(portItems.get(p), rulePath + ".ports[" + p + "]"));
-                }
+            for (YamlField port : rule.get("ports").list()) {
+                ports.add(port(port));
             }
             rules.add(new NetworkPolicyRule(peers, ports));
         }
         return rules;
     }
 
-    private static NetworkPolicyPeer peer(JsonNode node, String path) {
-        if (absent(node)) {
-            throw new FieldError(path, "a peer must set podSelector, namespaceSelector or ipBlock");
+    private static NetworkPolicyPeer peer(YamlField field) {
+        if (!field.present()) {
+            field.error("a peer must set podSelector, namespaceSelector or ipBlock");
         }
-        Fields fields = Fields.of(node, path, "podSelector", "namespaceSelector", "ipBlock");
-        JsonNode pods = fields.get("podSelector");
-        JsonNode namespaces = fields.get("namespaceSelector");
-        JsonNode block = fields.get("ipBlock");
-        if (!absent(block)) {
-            if (!absent(pods) || !absent(namespaces)) {
-                throw new FieldError(path, "ipBlock cannot be combined with podSelector or namespaceSelector in one peer");
+        field.mapping("podSelector", "namespaceSelector", "ipBlock");
+        YamlField pods = field.get("podSelector");
+        YamlField namespaces = field.get("namespaceSelector");
+        YamlField block = field.get("ipBlock");
+        if (block.present()) {
+            if (pods.present() || namespaces.present()) {
+                field.error("ipBlock cannot be combined with podSelector or namespaceSelector in one peer");
             }
-            return ipBlock(block, path + ".ipBlock");
+            return ipBlock(block);
         }
-        if (!fields.has("podSelector") && !fields.has("namespaceSelector")) {
-            throw new FieldError(path, "a peer must set podSelector, namespaceSelector or ipBlock");
+        if (!field.has("podSelector") && !field.has("namespaceSelector")) {
+            field.error("a peer must set podSelector, namespaceSelector or ipBlock");
         }
-        LabelSelector podSelector = selector(pods, path + ".podSelector");
-        Optional<LabelSelector> namespaceSelector = fields.has("namespaceSelector")
-                ? Optional.of(selector(namespaces, path + ".namespaceSelector"))
+        Optional<LabelSelector> namespaceSelector = field.has("namespaceSelector")
+                ? Optional.of(ObjectFields.selector(namespaces))
                 : Optional.empty();
-        return new NetworkPolicyPeer.Pods(podSelector, namespaceSelector);
+        return new NetworkPolicyPeer.Pods(ObjectFields.selector(pods), namespaceSelector);
     }
 
-    private static NetworkPolicyPeer ipBlock(JsonNode node, String path) {
-        Fields fields = Fields.of(node, path, "cidr", "except");
-        Cidr cidr = cidr(fields.get("cidr"), path + ".cidr", true);
+    private static NetworkPolicyPeer ipBlock(YamlField field) {
+        field.mapping("cidr", "except");
+        Cidr cidr = cidr(field.get("cidr"));
         List<Cidr> except = new ArrayList<>();
-        JsonNode exceptNode = fields.get("except");
-        if (!absent(exceptNode)) {
-            List<JsonNode> items = list(exceptNode, path + ".except");
-            for (int i = 0; i < items.size(); i++) {
-                String itemPath = path + ".except[" + i + "]";
-                Cidr e = cidr(items.get(i), itemPath, true);
-                if (!cidr.contains(e)) {
-                    throw new FieldError(itemPath, e + " is not inside cidr " + cidr);
-                }
-                except.add(e);
+        for (YamlField item : field.get("except").list()) {
+            Cidr e = cidr(item);
+            if (!cidr.contains(e)) {
+                item.error(e + " is not inside cidr " + cidr);
             }
+            except.add(e);
         }
         return new NetworkPolicyPeer.IpBlock(cidr, except);
     }
 
-    private static Cidr cidr(JsonNode node, String path, boolean required) {
-        if (absent(node) && required) {
-            throw new FieldError(path, "is required");
+    /** An ipBlock CIDR; host bits are cleared, as the API server accepts them. */
+    private static Cidr cidr(YamlField field) {
+        if (!field.present()) {
+            field.error("is required");
         }
-        String text = string(node, path);
-        try {
-            return Cidr.parse(text).masked();
-        } catch (IllegalArgumentException e) {
-            throw new FieldError(path, e.getMessage());
-        }
+        return field.parsed(Cidr::parse, null).masked();
     }
 
-    private static NetworkPolicyPort port(JsonNode node, String path) {
-        if (absent(node)) {
+    private static NetworkPolicyPort port(YamlField field) {
+        if (!field.present()) {
             return NetworkPolicyPort.all(Protocol.TCP);
         }
-        Fields fields = Fields.of(node, path, "protocol", "port", "endPort");
-        Protocol protocol = Protocol.TCP;
-        JsonNode protocolNode = fields.get("protocol");
-        if (!absent(protocolNode)) {
-            try {
-                protocol = Protocol.parse(string(protocolNode, path + ".protocol"));
-            } catch (IllegalArgumentException e) {
-                throw new FieldError(path + ".protocol", e.getMessage());
-            }
-        }
-        JsonNode portNode = fields.get("port");
-        JsonNode endNode = fields.get("endPort");
-        int endPort = absent(endNode) ? 0 : integer(endNode, path + ".endPort");
-        if (absent(portNode)) {
+        field.mapping("protocol", "port", "endPort");
+        Protocol protocol = ObjectFields.protocol(field.get("protocol"));
+        YamlField portField = field.get("port");
+        YamlField endField = field.get("endPort");
+        int endPort = endField.integer(0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (!portField.present()) {
             if (endPort != 0) {
-                throw new FieldError(path + ".endPort", "needs a numeric port");
+                endField.error("needs a numeric port");
             }
             return NetworkPolicyPort.all(protocol);
         }
-        if (portNode.isString()) {
-            String name = portNode.stringValue();
+        if (portField.isString()) {
+            String name = portField.string("");
             if (endPort != 0) {
-                throw new FieldError(path + ".endPort", "cannot be used with the named port '" + name + "'");
+                endField.error("cannot be used with the named port '" + name + "'");
             }
-            try {
-                return NetworkPolicyPort.named(protocol, name);
-            } catch (IllegalArgumentException e) {
-                throw new FieldError(path + ".port", e.getMessage());
-            }
+            return portField.parsed(text -> NetworkPolicyPort.named(protocol, text), null);
         }
-        int port = integer(portNode, path + ".port");
+        int port = portField.integer(0, Integer.MIN_VALUE, Integer.MAX_VALUE);
         if (port < 1 || port > 65535) {
-            throw new FieldError(path + ".port", port + " is not a port (1..65535)");
+            portField.error(port + " is not a port (1..65535)");
         }
         if (endPort != 0 && (endPort < port || endPort > 65535)) {
-            throw new FieldError(path + ".endPort", endPort + (endPort < port ? " is below port " + port : " is not a port (1..65535)"));
+            endField.error(endPort + (endPort < port ? " is below port " + port : " is not a port (1..65535)"));
         }
         return NetworkPolicyPort.range(protocol, port, endPort);
-    }
-
-    private static LabelSelector selector(JsonNode node, String path) {
-        if (absent(node)) {
-            return LabelSelector.ALL;
-        }
-        Fields fields = Fields.of(node, path, "matchLabels", "matchExpressions");
-        Map<String, String> labels = new LinkedHashMap<>();
-        JsonNode labelsNode = fields.get("matchLabels");
-        if (!absent(labelsNode)) {
-            if (!labelsNode.isObject()) {
-                throw new FieldError(path + ".matchLabels", "must be a map of label keys to values");
-            }
-            for (Map.Entry<String, JsonNode> e : labelsNode.properties()) {
-                labels.put(e.getKey(), string(e.getValue(), path + ".matchLabels." + e.getKey()));
-            }
-        }
-        List<LabelSelectorRequirement> expressions = new ArrayList<>();
-        JsonNode expressionsNode = fields.get("matchExpressions");
-        if (!absent(expressionsNode)) {
-            List<JsonNode> items = list(expressionsNode, path + ".matchExpressions");
-            for (int i = 0; i < items.size(); i++) {
-                String itemPath = path + ".matchExpressions[" + i + "]";
-                Fields expression = Fields.of(items.get(i), itemPath, "key", "operator", "values");
-                String key = requiredString(items.get(i), itemPath + ".key", "key");
-                String operatorText = requiredString(items.get(i), itemPath + ".operator", "operator");
-                List<String> values = new ArrayList<>();
-                JsonNode valuesNode = expression.get("values");
-                if (!absent(valuesNode)) {
-                    List<JsonNode> valueItems = list(valuesNode, itemPath + ".values");
-                    for (int v = 0; v < valueItems.size(); v++) {
-                        values.add(string(valueItems.get(v), itemPath + ".values[" + v + "]"));
-                    }
-                }
-                try {
-                    expressions.add(new LabelSelectorRequirement(key, LabelSelectorRequirement.Operator.parse(operatorText), values));
-                } catch (IllegalArgumentException e) {
-                    String field = e.getMessage().startsWith("values") ? ".values" : ".operator";
-                    throw new FieldError(itemPath + field, e.getMessage());
-                }
-            }
-        }
-        return new LabelSelector(labels, expressions);
-    }
-
-    // ---- small readers -------------------------------------------------------------------------
-
-    private static boolean absent(JsonNode node) {
-        return node == null || node.isNull() || node.isMissingNode();
-    }
-
-    private static List<JsonNode> list(JsonNode node, String path) {
-        if (!node.isArray()) {
-            throw new FieldError(path, "must be a list");
-        }
-        return new ArrayList<>(node.values());
-    }
-
-    private static String string(JsonNode node, String path) {
-        if (absent(node)) {
-            throw new FieldError(path, "is required");
-        }
-        if (!node.isString()) {
-            throw new FieldError(path, "must be a string, not " + node.getNodeType().name().toLowerCase()
-                    + (node.isNumber() || node.isBoolean() ? " (quote it)" : ""));
-        }
-        return node.stringValue();
-    }
-
-    private static int integer(JsonNode node, String path) {
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw new FieldError(path, "must be an integer, not " + (node.isString() ? "'" + node.stringValue() + "'" : node.toString()));
-        }
-        return node.intValue();
-    }
-
-    private static String requiredString(JsonNode parent, String field) {
-        return requiredString(parent, field, field);
-    }
-
-    private static String requiredString(JsonNode parent, String path, String field) {
-        JsonNode node = parent.get(field);
-        if (absent(node)) {
-            throw new FieldError(path, "is required");
-        }
-        String text = string(node, path);
-        if (text.isEmpty()) {
-            throw new FieldError(path, "must not be empty");
-        }
-        return text;
-    }
-
-    private static String optionalString(JsonNode parent, String path, String field, String fallback) {
-        JsonNode node = parent.get(field);
-        return absent(node) ? fallback : string(node, path);
-    }
-
-    private static String locationOf(JacksonException e) {
-        return e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-    }
-
-    /** The fields of one mapping, checked against the names the API defines there. */
-    private record Fields(JsonNode node, String path) {
-        static Fields of(JsonNode node, String path, String... known) {
-            if (!node.isObject()) {
-                throw new FieldError(path.isEmpty() ? "(document)" : path, "must be a mapping");
-            }
-            for (String name : node.propertyNames()) {
-                if (!List.of(known).contains(name)) {
-                    throw new FieldError(path.isEmpty() ? name : path + "." + name,
-                            "unknown field (expected one of " + String.join(", ", known) + ")");
-                }
-            }
-            return new Fields(node, path);
-        }
-
-        JsonNode get(String name) {
-            return node.get(name);
-        }
-
-        boolean has(String name) {
-            return node.has(name);
-        }
-
-        JsonNode object(String name, boolean required) {
-            JsonNode child = node.get(name);
-            String childPath = path.isEmpty() ? name : path + "." + name;
-            if (absent(child)) {
-                if (required) {
-                    throw new FieldError(childPath, "is required");
-                }
-                return MAPPER.createObjectNode();
-            }
-            if (!child.isObject()) {
-                throw new FieldError(childPath, "must be a mapping");
-            }
-            return child;
-        }
-    }
-
-    /** An error at one field; turned into a {@link PolicyParseException} with the document's name. */
-    private static final class FieldError extends RuntimeException {
-        final String path;
-
-        FieldError(String path, String message) {
-            super(message, null, false, false);
-            this.path = path;
-        }
     }
 }

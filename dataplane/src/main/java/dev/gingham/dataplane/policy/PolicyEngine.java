@@ -105,6 +105,49 @@ public final class PolicyEngine {
         apply(namespaces, pods, slots, next, audit);
     }
 
+    /**
+     * Replaces namespaces, pods, local slots and policies in one change: one compile and one
+     * publication, so workers see the old cluster or the new one, never a mix (a manifests
+     * directory read anew). All or nothing, like every change.
+     *
+     * @param slots local endpoint slot by pod key ("namespace/name"); pods without one are on other nodes
+     * @throws IllegalArgumentException for a name given twice or a slot used twice (nothing changed)
+     */
+    public synchronized void replaceAll(Collection<Namespace> allNamespaces, Collection<Pod> allPods,
+                                        Map<String, Integer> slots, Collection<NetworkPolicy> allPolicies) {
+        Map<String, Namespace> nextNamespaces = new HashMap<>();
+        for (Namespace namespace : allNamespaces) {
+            if (nextNamespaces.put(namespace.name(), namespace) != null) {
+                throw new IllegalArgumentException("namespace " + namespace.name() + " is given twice");
+            }
+        }
+        Map<String, Pod> nextPods = new HashMap<>();
+        for (Pod pod : allPods) {
+            if (nextPods.put(pod.key(), pod) != null) {
+                throw new IllegalArgumentException("pod " + pod.key() + " is given twice");
+            }
+        }
+        Map<String, Integer> nextSlots = new HashMap<>();
+        Map<Integer, String> bySlot = new HashMap<>();
+        slots.forEach((key, slot) -> {
+            if (!nextPods.containsKey(key)) {
+                throw new IllegalArgumentException("endpoint slot " + slot + " names pod " + key + ", which is not given");
+            }
+            String other = bySlot.put(slot, key);
+            if (other != null) {
+                throw new IllegalArgumentException("endpoint slot " + slot + " is given to both " + other + " and " + key);
+            }
+            nextSlots.put(key, slot);
+        });
+        Map<String, NetworkPolicy> nextPolicies = new HashMap<>();
+        for (NetworkPolicy policy : allPolicies) {
+            if (nextPolicies.put(policy.key(), policy) != null) {
+                throw new IllegalArgumentException("policy " + policy.key() + " is given twice");
+            }
+        }
+        apply(nextNamespaces, nextPods, nextSlots, nextPolicies, audit);
+    }
+
     public synchronized void upsertPolicy(NetworkPolicy policy) {
         Map<String, NetworkPolicy> next = new HashMap<>(policies);
         next.put(policy.key(), policy);

@@ -173,7 +173,7 @@ class NetworkPolicyYamlTest {
             "spec: {ingress: [{ports: [{port: Http_Port}]}]}|spec.ingress[0].ports[0].port|not a valid port name",
             "spec: {egress: [{from: []}]}|spec.egress[0].from|unknown field",
             "spec: {policyTypes: [Ingress, Egres]}|spec.policyTypes[1]|'Egres' is not Ingress or Egress",
-            "spec: {podSelector: {matchLabels: {app: 1}}}|spec.podSelector.matchLabels.app|quote it",
+            "spec: {podSelector: {matchLabels: {app: 1}}}|spec.podSelector.matchLabels[app]|quote it",
             "spec: {podSelector: {matchExpressions: [{key: a, operator: In}]}}|spec.podSelector.matchExpressions[0].values|must not be empty",
             "spec: {podSelector: {matchExpressions: [{key: a, operator: Exists, values: [x]}]}}|spec.podSelector.matchExpressions[0].values|must be empty",
             "spec: {podSelector: {matchExpressions: [{key: a, operator: Contains, values: [x]}]}}|spec.podSelector.matchExpressions[0].operator|not In, NotIn",

@@ -14,6 +14,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Engine changes are all or nothing: a change that does not fit leaves policy, identities and ipcache as they were. */
 class PolicyEngineTest {
@@ -50,6 +51,37 @@ class PolicyEngineTest {
             assertEquals(1, identities.references(a1), "identities hold exactly the old state's references");
             assertEquals("shop/from-a1", engine.policyName(engine.policyId("shop", "from-a1")));
             assertEquals(0, engine.policyId("shop", "from-all"));
+        }
+    }
+
+    @Test
+    void shouldPublishEverythingInOneChangeWhenReplacingAllAndKeepItWhenTheReplacementIsBad() {
+        try (PolicyMaps maps = PolicyMaps.create(4, 64, 16); LpmPrefixSink ipcache = new LpmPrefixSink(64)) {
+            PolicyEngine engine = new PolicyEngine(new IdentityAllocator(), new CidrIdentityAllocator(ipcache), new PolicyPublisher(maps));
+            Pod db = new Pod("shop", "db", Map.of("app", "db"), IpAddress.parse("10.0.0.1"), List.of());
+            Pod web = new Pod("shop", "web", Map.of("app", "web"), IpAddress.parse("10.0.0.2"), List.of());
+            Pod other = new Pod("shop", "other", Map.of("app", "other"), IpAddress.parse("10.0.0.3"), List.of());
+            engine.replaceAll(List.of(Namespace.of("shop", Map.of())), List.of(db, web, other), Map.of("shop/db", 2),
+                    NetworkPolicyYaml.parse(PolicyHarness.policy("shop", "db-from-web", """
+                            podSelector: {matchLabels: {app: db}}
+                            ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]
+                            """), "p.yaml"));
+            PolicyLookup lookup = new PolicyLookup(maps);
+            int webId = engine.identityOf("shop/web");
+            int otherId = engine.identityOf("shop/other");
+            assertEquals(PolicyLookup.ALLOWED, lookup.check(2, Direction.INGRESS, webId, 6, 5432, false));
+            assertEquals(PolicyLookup.DENIED, lookup.check(2, Direction.INGRESS, otherId, 6, 5432, false));
+
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.replaceAll(List.of(),
+                    List.of(db, web), Map.of("shop/db", 1, "shop/web", 1), List.of()));
+            assertTrue(e.getMessage().equals("endpoint slot 1 is given to both shop/db and shop/web")
+                    || e.getMessage().equals("endpoint slot 1 is given to both shop/web and shop/db"), e.getMessage());
+            assertEquals(PolicyLookup.DENIED, lookup.check(2, Direction.INGRESS, otherId, 6, 5432, false), "old state in force");
+            assertEquals(otherId, engine.identityOf("shop/other"));
+
+            engine.replaceAll(List.of(Namespace.of("shop", Map.of())), List.of(db, web), Map.of("shop/db", 1), List.of());
+            assertEquals(PolicyLookup.NOT_ENFORCED, lookup.check(1, Direction.INGRESS, webId, 6, 5432, false), "no policy any more");
+            assertEquals(0, engine.identityOf("shop/other"), "the removed pod lost its identity");
         }
     }
 }

@@ -166,6 +166,110 @@ public final class ServiceTable {
         return true;
     }
 
+    /**
+     * Checks a whole set of changes before any of it is written, so a caller can apply them all or
+     * none (a manifests reload): validates every spec; refuses two specs deriving one frontend and
+     * a frontend owned by a service the batch neither deletes nor moves it from; checks capacity
+     * for the batch as a whole, counting what the deletes free but not what the upserts free
+     * (a sufficient condition: each upsert still counts its new entries before releasing its old
+     * ones). Nothing changes.
+     *
+     * @param upserts services to create or replace
+     * @param deletes "namespace/name" of services to remove
+     * @return the upserts in an order that applies cleanly after the deletes: a service taking a
+     *         frontend from another service of the batch comes after it
+     * @throws IllegalArgumentException naming the service and field, for a bad spec or a conflict
+     *         (including two services exchanging frontends in one batch: apply it in two steps)
+     * @throws IllegalStateException naming the map, when the batch does not fit
+     */
+    public List<ServiceSpec> checkBatch(List<ServiceSpec> upserts, java.util.Collection<String> deletes) {
+        Map<String, ServiceSpec> byId = new LinkedHashMap<>();
+        for (ServiceSpec spec : upserts) {
+            validate(spec);
+            if (byId.put(spec.id(), spec) != null) {
+                throw bad(spec, "given twice in one batch");
+            }
+            if (deletes.contains(spec.id())) {
+                throw bad(spec, "both deleted and upserted in one batch");
+            }
+        }
+        Map<String, Set<FrontendKey>> derived = new java.util.HashMap<>();
+        Map<FrontendKey, String> derivedBy = new java.util.HashMap<>();
+        for (ServiceSpec spec : upserts) {
+            Set<FrontendKey> keys = new HashSet<>();
+            for (PortPlan plan : plan(spec, spec.id(), services.getOrDefault(spec.id(), Map.of()), null)) {
+                for (FrontendPlan fp : plan.frontends()) {
+                    keys.add(fp.key());
+                    String other = derivedBy.putIfAbsent(fp.key(), spec.id());
+                    if (other != null && !other.equals(spec.id())) {
+                        throw bad(spec, "frontend " + text(fp.key()) + " is also derived by service " + other);
+                    }
+                }
+            }
+            derived.put(spec.id(), keys);
+        }
+        Set<FrontendKey> released = new HashSet<>();
+        Map<FrontendKey, String> movedFrom = new java.util.HashMap<>();
+        owners.forEach((key, owner) -> {
+            if (deletes.contains(owner)) {
+                released.add(key);
+            } else if (byId.containsKey(owner) && !derived.get(owner).contains(key)) {
+                released.add(key);
+                movedFrom.put(key, owner);
+            }
+        });
+        int[] needs = new int[NEEDS];
+        for (ServiceSpec spec : upserts) {
+            int[] n = needs(spec.algorithm(), plan(spec, spec.id(), services.getOrDefault(spec.id(), Map.of()), released));
+            for (int i = 0; i < NEEDS; i++) {
+                needs[i] += n[i];
+            }
+        }
+        int[] freed = new int[NEEDS];
+        for (String id : deletes) {
+            int[] h = held(services.getOrDefault(id, Map.of()));
+            for (int i = 0; i < NEEDS; i++) {
+                freed[i] += h[i];
+            }
+        }
+        requireRoom("the batch of " + upserts.size() + " services", needs, freed);
+        return order(upserts, derived, movedFrom);
+    }
+
+    /** Orders upserts so that a service giving up a frontend comes before the one taking it. */
+    private static List<ServiceSpec> order(List<ServiceSpec> upserts, Map<String, Set<FrontendKey>> derived,
+                                           Map<FrontendKey, String> movedFrom) {
+        Map<String, Set<String>> after = new LinkedHashMap<>();
+        for (ServiceSpec spec : upserts) {
+            Set<String> first = new HashSet<>();
+            for (FrontendKey key : derived.get(spec.id())) {
+                String from = movedFrom.get(key);
+                if (from != null && !from.equals(spec.id())) {
+                    first.add(from);
+                }
+            }
+            after.put(spec.id(), first);
+        }
+        List<ServiceSpec> ordered = new ArrayList<>();
+        Set<String> done = new HashSet<>();
+        while (ordered.size() < upserts.size()) {
+            boolean progress = false;
+            for (ServiceSpec spec : upserts) {
+                if (!done.contains(spec.id()) && done.containsAll(after.get(spec.id()))) {
+                    ordered.add(spec);
+                    done.add(spec.id());
+                    progress = true;
+                }
+            }
+            if (!progress) {
+                ServiceSpec stuck = upserts.stream().filter(s -> !done.contains(s.id())).findFirst().orElseThrow();
+                String other = after.get(stuck.id()).stream().filter(id -> !done.contains(id)).findFirst().orElse("?");
+                throw bad(stuck, "exchanges frontends with service " + other + " in one batch; change one of them first");
+            }
+        }
+        return ordered;
+    }
+
     /** Returns: the installed services' "namespace/name". */
     public Set<String> services() {
         return Set.copyOf(services.keySet());
@@ -192,6 +296,14 @@ public final class ServiceTable {
     }
 
     private List<PortPlan> plan(ServiceSpec spec, String id, Map<PortId, PortState> old) {
+        return plan(spec, id, old, Set.of());
+    }
+
+    /**
+     * @param released frontends another service gives up in the same batch (they may be taken);
+     *                 null to skip the ownership check (the first pass of {@link #checkBatch})
+     */
+    private List<PortPlan> plan(ServiceSpec spec, String id, Map<PortId, PortState> old, Set<FrontendKey> released) {
         List<PortPlan> plans = new ArrayList<>();
         Set<FrontendKey> seen = new HashSet<>();
         int ext = spec.externalTrafficPolicy() == ServiceSpec.TrafficPolicy.LOCAL ? LOCAL : CLUSTER;
@@ -223,8 +335,8 @@ public final class ServiceTable {
                 if (!seen.add(fp.key())) {
                     throw bad(spec, "ports[" + i + "]: frontend " + text(fp.key()) + " is derived twice (an address is listed twice)");
                 }
-                String owner = owners.get(fp.key());
-                if (owner != null && !owner.equals(id) && !owner.equals(RESTORED)) {
+                String owner = released == null ? null : owners.get(fp.key());
+                if (owner != null && !owner.equals(id) && !owner.equals(RESTORED) && !released.contains(fp.key())) {
                     throw bad(spec, "ports[" + i + "]: frontend " + text(fp.key()) + " (" + fp.kind() + ") already belongs to " + owner);
                 }
                 views[fp.externalView()] = true;
@@ -244,6 +356,14 @@ public final class ServiceTable {
     }
 
     private void checkCapacity(String id, Algorithm algorithm, List<PortPlan> plans) {
+        requireRoom("service " + id, needs(algorithm, plans), new int[NEEDS]);
+    }
+
+    /** Indexes of a needs/held vector: service ids, backends, rev-NAT indices, frontend entries, Maglev tables. */
+    private static final int NEEDS = 5;
+
+    /** Returns: what {@code plans} need beyond what their ports already hold. */
+    private int[] needs(Algorithm algorithm, List<PortPlan> plans) {
         int newServiceIds = 0;
         int newBackends = 0;
         int newRevNats = 0;
@@ -274,17 +394,38 @@ public final class ServiceTable {
                 }
             }
         }
-        requireRoom(id, LbMaps.LISTS + " (service ids)", newServiceIds, serviceIds.available());
-        requireRoom(id, LbMaps.BACKENDS, newBackends,
-                Math.min(backendIds.available(), backends.spec().maxEntries() - backends.count()));
-        requireRoom(id, LbMaps.REV_NAT, newRevNats, revNatIds.available());
-        requireRoom(id, LbMaps.FRONTENDS, newEntries, frontends.spec().maxEntries() - frontends.count());
-        requireRoom(id, LbMaps.MAGLEV, newMaglev, maglevIds.available());
+        return new int[] {newServiceIds, newBackends, newRevNats, newEntries, newMaglev};
     }
 
-    private static void requireRoom(String id, String map, int needed, int free) {
+    /** Returns: what installed ports hold (and give back when removed). */
+    private static int[] held(Map<PortId, PortState> ports) {
+        int[] held = new int[NEEDS];
+        for (PortState st : ports.values()) {
+            held[0]++;
+            held[1] += st.backendIds.size();
+            held[2] += st.frontends.size();
+            for (Installed installed : st.frontends.values()) {
+                held[3] += installed.twoScopes() ? 2 : 1;
+            }
+            for (int index : st.maglevIndex) {
+                held[4] += index >= 0 ? 1 : 0;
+            }
+        }
+        return held;
+    }
+
+    private void requireRoom(String what, int[] needs, int[] freed) {
+        requireRoom(what, LbMaps.LISTS + " (service ids)", needs[0], serviceIds.available() + freed[0]);
+        requireRoom(what, LbMaps.BACKENDS, needs[1],
+                Math.min(backendIds.available(), backends.spec().maxEntries() - backends.count()) + freed[1]);
+        requireRoom(what, LbMaps.REV_NAT, needs[2], revNatIds.available() + freed[2]);
+        requireRoom(what, LbMaps.FRONTENDS, needs[3], frontends.spec().maxEntries() - frontends.count() + freed[3]);
+        requireRoom(what, LbMaps.MAGLEV, needs[4], maglevIds.available() + freed[4]);
+    }
+
+    private static void requireRoom(String what, String map, int needed, int free) {
         if (needed > free) {
-            throw new IllegalStateException("service " + id + ": " + map + " full: needs " + needed
+            throw new IllegalStateException(what + ": " + map + " full: needs " + needed
                     + " more, " + free + " free; nothing changed");
         }
     }

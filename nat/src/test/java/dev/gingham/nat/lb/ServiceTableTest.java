@@ -258,6 +258,51 @@ class ServiceTableTest {
     }
 
     @Test
+    void shouldOrderTheTakerAfterTheGiverWhenABatchMovesAFrontendBetweenServices() {
+        table.upsert(spec().name("old").backends(backends(1, 1)).build());
+        ServiceSpec taker = spec().name("new").backends(backends(2, 1)).build();
+        ServiceSpec giver = spec().name("old").clusterIp("10.96.0.11").backends(backends(1, 1)).build();
+        assertEquals(List.of(giver, taker), table.checkBatch(List.of(taker, giver), List.of()));
+        table.checkBatch(List.of(taker), List.of("default/old"));
+        // without the giver in the batch the frontend is still taken
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> table.checkBatch(List.of(taker), List.of()));
+        assertTrue(e.getMessage().contains("already belongs to default/old"), e.getMessage());
+        for (ServiceSpec spec : table.checkBatch(List.of(taker, giver), List.of())) {
+            table.upsert(spec);
+        }
+        assertEquals(Set.of("10.0.2.1:8080"), selectMany(frontend("10.96.0.10", 80, TCP)));
+        assertEquals(Set.of("10.0.1.1:8080"), selectMany(frontend("10.96.0.11", 80, TCP)));
+    }
+
+    @Test
+    void shouldRefuseABatchWhenTwoSpecsDeriveOneFrontendOrSwapThem() {
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> table.checkBatch(
+                List.of(spec().name("a").build(), spec().name("b").build()), List.of()));
+        assertEquals("service default/b: frontend 10.96.0.10:80/TCP is also derived by service default/a", both.getMessage());
+        table.upsert(spec().name("a").clusterIp("10.96.0.1").build());
+        table.upsert(spec().name("b").clusterIp("10.96.0.2").build());
+        IllegalArgumentException swap = assertThrows(IllegalArgumentException.class, () -> table.checkBatch(
+                List.of(spec().name("a").clusterIp("10.96.0.2").build(), spec().name("b").clusterIp("10.96.0.1").build()), List.of()));
+        assertTrue(swap.getMessage().contains("exchanges frontends with service default/"), swap.getMessage());
+    }
+
+    @Test
+    void shouldCountTheWholeBatchAndWhatDeletesFreeWhenCheckingCapacity() {
+        try (LbMaps small = LbMaps.create(LbTestSupport.config().withCapacity(4, 8, 4, 4, 1), 1L)) {
+            ServiceTable t = new ServiceTable(small);
+            t.upsert(spec().name("a").clusterIp("10.96.0.1").backends(backends(1, 2)).build());
+            // two more services of one backend each fit one at a time, not together (2 + 1 + 1 > 4 backend ids)...
+            List<ServiceSpec> two = List.of(spec().name("b").clusterIp("10.96.0.2").backends(backends(2, 2)).build(),
+                    spec().name("c").clusterIp("10.96.0.3").backends(backends(3, 1)).build());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.checkBatch(two, List.of()));
+            assertEquals("the batch of 2 services: lb-backends full: needs 3 more, 2 free; nothing changed", e.getMessage());
+            // ...but do when the batch also deletes "a"
+            assertEquals(two, t.checkBatch(two, List.of("default/a")));
+            assertEquals(Set.of("default/a"), t.services(), "a check writes nothing");
+        }
+    }
+
+    @Test
     void shouldFreeIdsAndEntriesWhenServiceIsDeleted() {
         int freeIds = table.freeBackendIds();
         int freeRevNat = table.freeRevNatIndices();
