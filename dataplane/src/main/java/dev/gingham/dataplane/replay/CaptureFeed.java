@@ -15,9 +15,10 @@ import java.util.Arrays;
  * next fill, so none is lost. Frames longer than the pool's buffers and frames of interfaces
  * mapped to {@link IngressPorts#SKIP} are skipped and counted ({@link #oversizedFrames()},
  * {@link #unmappedFrames()}); frames cut by the snap length are skipped by the reader
- * ({@link CaptureReader#snaplenCutFrames()}). Nothing is allocated per frame.
+ * ({@link CaptureReader#snaplenCutFrames()}). Nothing is allocated per frame. The feed owns the
+ * reader: closing the feed closes it.
  */
-public final class CaptureFeed {
+public final class CaptureFeed implements AutoCloseable {
     private static final int UNRESOLVED = Integer.MIN_VALUE;
 
     private final CaptureReader reader;
@@ -139,5 +140,11 @@ public final class CaptureFeed {
 
     public CaptureReader reader() {
         return reader;
+    }
+
+    /** Closes the reader (unmaps the capture); frames already in vectors stay valid. */
+    @Override
+    public void close() {
+        reader.close();
     }
 }
