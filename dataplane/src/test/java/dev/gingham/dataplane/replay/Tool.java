@@ -11,10 +11,10 @@ import java.util.concurrent.TimeUnit;
  * Runs an external tool (tshark, editcap, mergecap) with a time limit, keeping stdout and stderr
  * apart: the interop tests assert that Wireshark's tools print no warning about our files.
  */
-record Tool(int exitCode, String stdout, String stderr) {
+public record Tool(int exitCode, String stdout, String stderr) {
     private static final long TIMEOUT_SECONDS = 30;
 
-    static Tool run(String... command) {
+    public static Tool run(String... command) {
         try {
             File out = File.createTempFile("gingham-tool", ".out");
             File err = File.createTempFile("gingham-tool", ".err");
@@ -43,15 +43,15 @@ record Tool(int exitCode, String stdout, String stderr) {
     }
 
     /** Returns: true when the tool is installed (runs with --version). */
-    static boolean installed(String tool) {
+    public static boolean installed(String tool) {
         return run(tool, "--version").exitCode() == 0;
     }
 
-    List<String> lines() {
+    public List<String> lines() {
         return stdout.lines().toList();
     }
 
-    static String path(Path file) {
+    public static String path(Path file) {
         return file.toAbsolutePath().toString();
     }
 }
