@@ -70,26 +70,35 @@ public final class FrameMutator {
         int roll = r.nextInt(100);
         int mutation = roll < 25 ? NONE : roll < 40 ? TRUNCATE : roll < 55 ? LENGTH_EDGE : roll < 70 ? FIELD_EDGE
                 : roll < 80 ? BAD_CHECKSUM : roll < 95 ? BYTE_FLIP : ETHERNET_PADDING;
-        apply(mutation, w, r);
+        int applied = apply(mutation, w, r);
         if (mutation != NONE && r.chance(15)) {
             apply(1 + r.nextInt(MUTATIONS - 1), w, r);
         }
-        return mutation;
+        return applied;
     }
 
-    /** Applies one mutation of kind {@code mutation}. */
-    public void apply(int mutation, FrameWriter w, FuzzRandom r) {
-        switch (mutation) {
-            case TRUNCATE -> truncate(w, r);
-            case LENGTH_EDGE -> lengthEdge(w, r);
-            case FIELD_EDGE -> fieldEdge(w, r);
-            case BAD_CHECKSUM -> badChecksum(w, r);
-            case BYTE_FLIP -> flip(w, r);
-            case ETHERNET_PADDING -> w.append(Math.min(r.between(1, 46), w.room()));
-            default -> {
-                // NONE
+    /**
+     * Applies one mutation of kind {@code mutation}.
+     *
+     * @return the mutation applied: {@link #BYTE_FLIP} when the frame has no field of the kind asked
+     *         for (a checksum in an ARP frame, a length in a frame cut before its headers)
+     */
+    public int apply(int mutation, FrameWriter w, FuzzRandom r) {
+        return switch (mutation) {
+            case TRUNCATE -> {
+                truncate(w, r);
+                yield TRUNCATE;
             }
-        }
+            case LENGTH_EDGE -> lengthEdge(w, r) ? LENGTH_EDGE : flip(w, r);
+            case FIELD_EDGE -> fieldEdge(w, r) ? FIELD_EDGE : flip(w, r);
+            case BAD_CHECKSUM -> badChecksum(w, r) ? BAD_CHECKSUM : flip(w, r);
+            case BYTE_FLIP -> flip(w, r);
+            case ETHERNET_PADDING -> {
+                w.append(Math.min(r.between(1, 46), w.room()));
+                yield ETHERNET_PADDING;
+            }
+            default -> NONE;
+        };
     }
 
     private static void truncate(FrameWriter w, FuzzRandom r) {
@@ -150,11 +159,10 @@ public final class FrameMutator {
         } & max;
     }
 
-    private static void lengthEdge(FrameWriter w, FuzzRandom r) {
+    private static boolean lengthEdge(FrameWriter w, FuzzRandom r) {
         int layer = pickLayer(w, r, LENGTH_KINDS);
         if (layer < 0) {
-            flip(w, r);
-            return;
+            return false;
         }
         int at = w.start(layer);
         switch (w.kind(layer)) {
@@ -175,13 +183,13 @@ public final class FrameMutator {
         if (r.chance(50)) {
             w.checksums();
         }
+        return true;
     }
 
-    private static void fieldEdge(FrameWriter w, FuzzRandom r) {
+    private static boolean fieldEdge(FrameWriter w, FuzzRandom r) {
         int layer = pickLayer(w, r, ALL_KINDS);
         if (layer < 0) {
-            flip(w, r);
-            return;
+            return false;
         }
         int at = w.start(layer);
         int field = r.nextInt(4);
@@ -265,18 +273,20 @@ public final class FrameMutator {
                     }
                 }
             }
-            default -> flip(w, r);
+            default -> {
+                return false;
+            }
         }
         if (r.chance(70)) {
             w.checksums();
         }
+        return true;
     }
 
-    private static void badChecksum(FrameWriter w, FuzzRandom r) {
+    private static boolean badChecksum(FrameWriter w, FuzzRandom r) {
         int layer = pickLayer(w, r, CHECKSUM_KINDS);
         if (layer < 0) {
-            flip(w, r);
-            return;
+            return false;
         }
         int at = w.start(layer);
         int field = switch (w.kind(layer)) {
@@ -291,17 +301,19 @@ public final class FrameMutator {
         } else {
             w.u16(field, w.u16(field) ^ (1 << r.nextInt(16)));
         }
+        return true;
     }
 
-    private static void flip(FrameWriter w, FuzzRandom r) {
+    private static int flip(FrameWriter w, FuzzRandom r) {
         int length = w.length();
         if (length == 0) {
-            return;
+            return BYTE_FLIP;
         }
         int flips = r.between(1, 4);
         for (int i = 0; i < flips; i++) {
             int at = r.chance(70) ? r.nextInt(Math.min(length, 128)) : r.nextInt(length);
             w.u8(at, w.u8(at) ^ r.between(1, 255));
         }
+        return BYTE_FLIP;
     }
 }

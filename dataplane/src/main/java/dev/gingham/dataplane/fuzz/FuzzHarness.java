@@ -100,6 +100,32 @@ public final class FuzzHarness implements AutoCloseable {
         return runLoaded(1, 0, nowNs, before);
     }
 
+    /**
+     * Runs one vector of frames packed in {@code input} as {@code [length u16 big-endian][bytes]...}
+     * (a truncated last frame keeps what is there; at most a vector's worth; lengths beyond a
+     * buffer are cut): how a Jazzer harness gives a stateful target several frames per input, so
+     * that conntrack and NAT see a flow's packets together.
+     */
+    public String runFrames(byte[] input, int port, long nowNs) {
+        int before = pool.available();
+        int position = 0;
+        int loaded = 0;
+        while (position + 2 <= input.length && loaded < FrameVector.MAX_FRAMES) {
+            int declared = (input[position] & 0xFF) << 8 | input[position + 1] & 0xFF;
+            position += 2;
+            int length = Math.min(Math.min(declared, input.length - position), pool.maxFrameBytes());
+            int buffer = pool.acquire();
+            if (buffer == BufferPool.NO_BUFFER) {
+                break;
+            }
+            MemorySegment.copy(MemorySegment.ofArray(input), position, vector.segment(), pool.dataStart(buffer), length);
+            vector.add(buffer, port, length);
+            position += Math.min(declared, input.length - position);
+            loaded++;
+        }
+        return runLoaded(loaded, 0, nowNs, before);
+    }
+
     private String runLoaded(int loaded, long firstIndex, long nowNs, int availableBefore) {
         failedSlot = -1;
         boolean allValid = true;

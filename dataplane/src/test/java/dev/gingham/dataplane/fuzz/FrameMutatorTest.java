@@ -124,6 +124,17 @@ class FrameMutatorTest {
     }
 
     @Test
+    void shouldSayItFlippedBytesWhenTheFrameHasNoFieldOfTheKindAskedFor() {
+        FrameWriter w = new FrameWriter().begin(vector.segment(), pool.dataStart(buffer), pool.maxFrameBytes());
+        new FrameGenerator(FuzzAddresses.defaults()).generate(FrameGenerator.ARP, w, new FuzzRandom(3));
+        byte[] before = vector.segment().asSlice(pool.dataStart(buffer), w.length()).toArray(ValueLayout.JAVA_BYTE);
+        assertEquals(FrameMutator.BYTE_FLIP, new FrameMutator().apply(FrameMutator.BAD_CHECKSUM, w, new FuzzRandom(4)),
+                "ARP has no checksum");
+        byte[] after = vector.segment().asSlice(pool.dataStart(buffer), w.length()).toArray(ValueLayout.JAVA_BYTE);
+        assertFalse(java.util.Arrays.equals(before, after));
+    }
+
+    @Test
     void shouldBreakAChecksumWhenTheMutationIsBadChecksumAndRecomputeRestoresIt() {
         FrameWriter w = new FrameWriter();
         FrameGenerator generator = new FrameGenerator(FuzzAddresses.defaults());
@@ -135,7 +146,7 @@ class FrameMutatorTest {
             FuzzRandom random = new FuzzRandom(seed);
             generator.generate(FrameGenerator.IPV4_TCP + (int) (seed % 2) * (FrameGenerator.IPV6_UDP - FrameGenerator.IPV4_TCP),
                     w, random);
-            mutator.apply(FrameMutator.BAD_CHECKSUM, w, random);
+            assertEquals(FrameMutator.BAD_CHECKSUM, mutator.apply(FrameMutator.BAD_CHECKSUM, w, random));
             vector.clear();
             int i = vector.add(buffer, 1, w.length());
             assertEquals(Verdict.CONTINUE, parser.parse(vector, i));

@@ -83,6 +83,36 @@ class FuzzHarnessTest {
     }
 
     @Test
+    void shouldUnpackEveryFrameWhenAnInputCarriesSeveral() {
+        byte[] a = PacketBuilder.udp4("10.0.0.1", 1, "10.0.0.2", 2).build();
+        byte[] b = PacketBuilder.tcp6("fd00::1", 1, "fd00::2", 2).build();
+        java.io.ByteArrayOutputStream input = new java.io.ByteArrayOutputStream();
+        input.write(0);
+        input.write(a.length);
+        input.writeBytes(a);
+        input.write(0);
+        input.write(b.length);
+        input.writeBytes(b);
+        input.write(0x01);
+        input.write(0x00); // a third frame of 256 declared bytes, 3 present
+        input.writeBytes(new byte[] {1, 2, 3});
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        try (FuzzHarness harness = new FuzzHarness((vector, now) -> {
+            for (int i = 0; i < vector.count(); i++) {
+                seen.add(java.util.HexFormat.of().formatHex(
+                        vector.segment().asSlice(vector.start(i), vector.length(i)).toArray(ValueLayout.JAVA_BYTE)));
+                vector.verdict(i, DropReason.POLICY.verdict());
+            }
+        })) {
+            assertNull(harness.runFrames(input.toByteArray(), 1, 0));
+            assertEquals(3, harness.frames());
+            assertEquals(3, harness.dropped(DropReason.POLICY.code()));
+        }
+        assertEquals(java.util.List.of(java.util.HexFormat.of().formatHex(a), java.util.HexFormat.of().formatHex(b), "010203"),
+                seen);
+    }
+
+    @Test
     void shouldCountTheLeakWhenATargetKeepsABuffer() {
         try (FuzzHarness harness = new FuzzHarness((vector, now) -> vector.pool().acquire())) {
             assertEquals("buffer pool unbalanced: 512 free before, 511 after (1 leaked)",
