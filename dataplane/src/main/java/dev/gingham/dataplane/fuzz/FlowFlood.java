@@ -54,6 +54,8 @@ public final class FlowFlood implements FrameSource {
     }
 
     private final Spec spec;
+    private final Cidr sources;
+    private final Cidr destinations;
     private final FrameWriter writer = new FrameWriter();
     private final long sourceHosts;
     private final long destinationHosts;
@@ -61,6 +63,8 @@ public final class FlowFlood implements FrameSource {
 
     public FlowFlood(Spec spec) {
         this.spec = spec;
+        this.sources = spec.sources().masked();
+        this.destinations = spec.destinations().masked();
         this.sourceHosts = hosts(spec.sources());
         this.destinationHosts = hosts(spec.destinations());
         this.destinationPorts = spec.lastDstPort() - spec.firstDstPort() + 1;
@@ -105,8 +109,8 @@ public final class FlowFlood implements FrameSource {
         long dstHost = hostOffset(spec.destinations(), n % destinationHosts);
         n /= destinationHosts;
         int dstPort = spec.firstDstPort() + (int) (n % destinationPorts);
-        Cidr src = spec.sources().masked();
-        Cidr dst = spec.destinations().masked();
+        Cidr src = sources;
+        Cidr dst = destinations;
         writer.begin(segment, offset, capacity);
         if (src.ipv4()) {
             writer.ethernet(spec.dstMac(), spec.srcMac(), EthernetHeader.ETHER_TYPE_IPV4);

@@ -60,11 +60,10 @@ final class CaptureOutput implements AutoCloseable {
     void frame(MemorySegment source, long offset, int length, int align) {
         int at = buffer.position();
         MemorySegment.copy(source, offset, bufferMemory, at, length);
-        int padded = (length + align - 1) / align * align;
-        if (padded != length) {
-            bufferMemory.asSlice(at + length, padded - length).fill((byte) 0);
+        buffer.position(at + length);
+        for (int i = length; i % align != 0; i++) {
+            buffer.put((byte) 0);
         }
-        buffer.position(at + padded);
     }
 
     /** Zero bytes up to the next multiple of four (pcapng option values). */

@@ -137,21 +137,21 @@ public final class PcapngReader extends CaptureReader {
     /** Validates a block's leading and trailing lengths; returns the total length. */
     private int checkedLength(long block, int type, long index) throws CaptureFormatException {
         int total = u32(block + 4);
-        String what = blockName(type) + " block";
         if (total < BLOCK_OVERHEAD || total % 4 != 0) {
-            throw fail("corrupt " + what + ": total length " + Integer.toUnsignedString(total)
+            throw fail("corrupt " + blockName(type) + " block: total length " + Integer.toUnsignedString(total)
                     + " is not a multiple of 4 of at least " + BLOCK_OVERHEAD, block, index);
         }
         if (total > MAX_BLOCK_BYTES) {
-            throw fail("absurd " + what + " length " + total + " (more than " + MAX_BLOCK_BYTES + "): the file is corrupt",
-                    block, index);
+            throw fail("absurd " + blockName(type) + " block length " + total + " (more than " + MAX_BLOCK_BYTES
+                    + "): the file is corrupt", block, index);
         }
         if (size - block < total) {
-            throw fail("truncated: the " + what + " needs " + total + " bytes, " + (size - block) + " remain", block, index);
+            throw fail("truncated: the " + blockName(type) + " block needs " + total + " bytes, " + (size - block)
+                    + " remain", block, index);
         }
         int trailer = u32(block + total - 4);
         if (trailer != total) {
-            throw fail("corrupt " + what + ": trailing length " + Integer.toUnsignedString(trailer)
+            throw fail("corrupt " + blockName(type) + " block: trailing length " + Integer.toUnsignedString(trailer)
                     + " differs from the leading length " + total, block, index);
         }
         return total;
@@ -253,11 +253,11 @@ public final class PcapngReader extends CaptureReader {
     /** Reads an EPB or OPB: interface id, 64-bit timestamp at +12, captured and original lengths, data at +28. */
     private void readPacket(long block, int total, int localInterface, long index, int minLength)
             throws CaptureFormatException {
-        String what = blockName(u32(block)) + " block";
+        int type = u32(block);
         if (total < minLength) {
-            throw fail("corrupt " + what + ": total length " + total + " is below " + minLength, block, index);
+            throw fail("corrupt " + blockName(type) + " block: total length " + total + " is below " + minLength, block, index);
         }
-        int global = globalInterface(localInterface, what, block, index);
+        int global = globalInterface(localInterface, type, block, index);
         int captured = u32(block + 20);
         int original = u32(block + 24);
         if (captured < 0 || captured > MAX_CAPTURED_BYTES) {
@@ -265,8 +265,8 @@ public final class PcapngReader extends CaptureReader {
                     + MAX_CAPTURED_BYTES + "): the file is corrupt", block + 20, index);
         }
         if (captured > total - minLength) {
-            throw fail("corrupt " + what + ": captured length " + captured + " runs past the block of " + total + " bytes",
-                    block + 20, index);
+            throw fail("corrupt " + blockName(type) + " block: captured length " + captured + " runs past the block of "
+                    + total + " bytes", block + 20, index);
         }
         if (original < 0) {
             throw fail("absurd original length " + Integer.toUnsignedString(original) + ": the file is corrupt", block + 24,
@@ -282,7 +282,7 @@ public final class PcapngReader extends CaptureReader {
         if (total < SPB_MIN_LENGTH) {
             throw fail("corrupt simple packet block: total length " + total + " is below " + SPB_MIN_LENGTH, block, index);
         }
-        int global = globalInterface(0, "simple packet block", block, index);
+        int global = globalInterface(0, BLOCK_SPB, block, index);
         int original = u32(block + 8);
         if (original < 0) {
             throw fail("absurd original length " + Integer.toUnsignedString(original) + ": the file is corrupt", block + 8,
@@ -297,9 +297,10 @@ public final class PcapngReader extends CaptureReader {
         deliver(global, block + 12, captured, original, index);
     }
 
-    private int globalInterface(int localInterface, String what, long block, long index) throws CaptureFormatException {
+    /** Returns: the global index of a packet block's interface, checked to exist and to be Ethernet. */
+    private int globalInterface(int localInterface, int blockType, long block, long index) throws CaptureFormatException {
         if (localInterface < 0 || localInterface >= sectionInterfaces) {
-            throw fail("corrupt " + what + ": interface " + Integer.toUnsignedString(localInterface)
+            throw fail("corrupt " + blockName(blockType) + " block: interface " + Integer.toUnsignedString(localInterface)
                     + " was not described (section " + sections + " has " + sectionInterfaces + " interfaces)", block, index);
         }
         int global = sectionBase + localInterface;
