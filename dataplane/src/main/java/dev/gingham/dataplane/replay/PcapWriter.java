@@ -18,10 +18,7 @@ import java.nio.file.Path;
  * <p>Frames are copied from pool memory into a 1 MiB buffer: nothing is allocated per frame.
  * One writer belongs to one thread.
  */
-public final class PcapWriter implements AutoCloseable {
-    /** Snap length written in the header: libpcap's maximum, so no frame Gingham handles is cut. */
-    public static final int SNAP_LENGTH = CaptureReader.MAX_CAPTURED_BYTES;
-
+public final class PcapWriter extends CaptureWriter {
     /** The unit of the fractional part of a timestamp. */
     public enum Resolution {
         /** Magic a1b2c3d4: microseconds. */
@@ -38,12 +35,10 @@ public final class PcapWriter implements AutoCloseable {
         }
     }
 
-    private final CaptureOutput out;
     private final Resolution resolution;
-    private long frames;
 
     private PcapWriter(Path file, Resolution resolution) throws IOException {
-        this.out = new CaptureOutput(file);
+        super(file);
         this.resolution = resolution;
         out.u32(resolution.magic);
         out.u16(PcapReader.VERSION_MAJOR);
@@ -70,16 +65,14 @@ public final class PcapWriter implements AutoCloseable {
      * @param timestampNs nanoseconds since the epoch (the replay's virtual clock)
      */
     public void write(MemorySegment segment, long offset, int length, long timestampNs) throws IOException {
-        if (length < 0 || length > SNAP_LENGTH) {
-            throw new IllegalArgumentException("frame of " + length + " bytes: pcap frames are 0.." + SNAP_LENGTH + " bytes");
-        }
+        checkLength(length);
         out.reserve(PcapReader.RECORD_HEADER_LENGTH + length);
         out.u32((int) Math.floorDiv(timestampNs, 1_000_000_000L));
         out.u32((int) (Math.floorMod(timestampNs, 1_000_000_000L) / resolution.unitNs));
         out.u32(length);
         out.u32(length);
         out.frame(segment, offset, length, 1);
-        frames++;
+        counted();
     }
 
     /** Appends frame {@code i} of the vector as it is now (after the pipeline rewrote it). */
@@ -90,20 +83,5 @@ public final class PcapWriter implements AutoCloseable {
     /** Appends a frame held in a byte array (tests, reproducers; the hot path writes from pool memory). */
     public void write(byte[] frame, long timestampNs) throws IOException {
         write(MemorySegment.ofArray(frame), 0, frame.length, timestampNs);
-    }
-
-    /** Returns: the frames written. */
-    public long frames() {
-        return frames;
-    }
-
-    /** Writes out everything buffered (the file is a valid capture after every flush). */
-    public void flush() throws IOException {
-        out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-        out.close();
     }
 }

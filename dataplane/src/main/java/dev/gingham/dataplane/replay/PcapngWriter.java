@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <p>Layout (little-endian, one section): a Section Header Block (version 1.0, section length
  * -1 = not given, {@code shb_userappl} "Gingham"); an Interface Description Block per
- * {@link #addInterface} (link type Ethernet, snap length {@value PcapWriter#SNAP_LENGTH},
+ * {@link #addInterface} (link type Ethernet, snap length {@value CaptureWriter#SNAP_LENGTH},
  * {@code if_name}, {@code if_tsresol} 9 = nanoseconds); an Enhanced Packet Block per frame
  * (64-bit nanosecond timestamp, no options). An interface may be added after frames were written:
  * its block goes where it is added, before the frames that use it, which pcapng allows. Nothing
@@ -26,7 +26,7 @@ import java.util.List;
  * <p>Frames are copied from pool memory into a 1 MiB buffer: nothing is allocated per frame.
  * One writer belongs to one thread.
  */
-public final class PcapngWriter implements AutoCloseable {
+public final class PcapngWriter extends CaptureWriter {
     /** {@code shb_userappl}: the application that wrote the file. */
     public static final String APPLICATION = "Gingham";
     static final int OPTION_SHB_USERAPPL = 4;
@@ -34,12 +34,10 @@ public final class PcapngWriter implements AutoCloseable {
     static final int TSRESOL_NANOSECONDS = 9;
     private static final int EPB_HEADER_LENGTH = 28;
 
-    private final CaptureOutput out;
     private final List<String> interfaces = new ArrayList<>();
-    private long frames;
 
     private PcapngWriter(Path file) throws IOException {
-        this.out = new CaptureOutput(file);
+        super(file);
         byte[] application = APPLICATION.getBytes(StandardCharsets.UTF_8);
         int total = 28 + optionLength(application.length) + 4;
         out.u32(PcapngReader.BLOCK_SHB);
@@ -83,7 +81,7 @@ public final class PcapngWriter implements AutoCloseable {
         out.u32(total);
         out.u16(LinkTypes.ETHERNET);
         out.u16(0);
-        out.u32(PcapWriter.SNAP_LENGTH);
+        out.u32(SNAP_LENGTH);
         option(PcapngReader.OPTION_IF_NAME, nameBytes);
         option(PcapngReader.OPTION_IF_TSRESOL, new byte[] {TSRESOL_NANOSECONDS});
         out.u32(PcapngReader.OPTION_END);
@@ -108,10 +106,7 @@ public final class PcapngWriter implements AutoCloseable {
             throw new IllegalArgumentException("interface " + interfaceId + " was not added (" + interfaces.size()
                     + " interfaces: " + interfaces + ")");
         }
-        if (length < 0 || length > PcapWriter.SNAP_LENGTH) {
-            throw new IllegalArgumentException("frame of " + length + " bytes: pcapng frames here are 0.."
-                    + PcapWriter.SNAP_LENGTH + " bytes");
-        }
+        checkLength(length);
         int total = EPB_HEADER_LENGTH + ((length + 3) & ~3) + 4;
         out.reserve(total);
         out.u32(PcapngReader.BLOCK_EPB);
@@ -123,7 +118,7 @@ public final class PcapngWriter implements AutoCloseable {
         out.u32(length);
         out.frame(segment, offset, length, 4);
         out.u32(total);
-        frames++;
+        counted();
     }
 
     /** Appends frame {@code i} of the vector as it is now. */
@@ -134,21 +129,6 @@ public final class PcapngWriter implements AutoCloseable {
     /** Appends a frame held in a byte array (tests, reproducers). */
     public void write(int interfaceId, byte[] frame, long timestampNs) throws IOException {
         write(interfaceId, MemorySegment.ofArray(frame), 0, frame.length, timestampNs);
-    }
-
-    /** Returns: the frames written. */
-    public long frames() {
-        return frames;
-    }
-
-    /** Writes out everything buffered. */
-    public void flush() throws IOException {
-        out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-        out.close();
     }
 
     private void option(int code, byte[] value) {

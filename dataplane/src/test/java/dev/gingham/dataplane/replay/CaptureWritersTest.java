@@ -117,7 +117,7 @@ class CaptureWritersTest {
         try (PcapWriter pcap = PcapWriter.create(dir.resolve("x.pcap"));
              PcapngWriter pcapng = PcapngWriter.create(dir.resolve("x.pcapng"), List.of("a"))) {
             byte[] huge = new byte[PcapWriter.SNAP_LENGTH + 1];
-            assertEquals("frame of 262145 bytes: pcap frames are 0..262144 bytes",
+            assertEquals("frame of 262145 bytes: captures hold frames of 0..262144 bytes",
                     assertThrows(IllegalArgumentException.class, () -> pcap.write(huge, 0)).getMessage());
             assertEquals("interface 1 was not added (1 interfaces: [a])",
                     assertThrows(IllegalArgumentException.class, () -> pcapng.write(1, TINY, 0)).getMessage());
