@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * checksums, recomputing them makes the frame verify again.
  *
  * <p>Regression mode runs the seeds in
- * {@code src/test/resources/dev/gingham/dataplane/fuzz/MutatedFrameFuzzTestInputs/mutatedFramesStayHonest}
+ * {@code src/test/resources/dev/gingham/dataplane/fuzz/MutatedFrameFuzzTestInputs/shouldStayHonestWhenFramesAreMutated}
  * (written by {@link SeedCorpus}).
  */
 class MutatedFrameFuzzTest {
@@ -40,7 +40,7 @@ class MutatedFrameFuzzTest {
     }
 
     @FuzzTest
-    void mutatedFramesStayHonest(byte[] input) {
+    void shouldStayHonestWhenFramesAreMutated(byte[] input) {
         long seed = 0;
         for (int k = 0; k < Math.min(8, input.length); k++) {
             seed |= (input[k] & 0xFFL) << (8 * k);

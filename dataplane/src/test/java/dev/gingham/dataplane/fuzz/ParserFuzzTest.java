@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * ({@link InvariantChecker#checkParseResult}), and give the same answer twice.
  *
  * <p>{@code ./gingham test} (no {@code JAZZER_FUZZ}) runs it in regression mode over the seed
- * corpus in {@code src/test/resources/dev/gingham/dataplane/fuzz/ParserFuzzTestInputs/parserKeepsItsContract}
+ * corpus in {@code src/test/resources/dev/gingham/dataplane/fuzz/ParserFuzzTestInputs/shouldKeepItsContractWhenParsingAnyBytes}
  * (written by {@link SeedCorpus}); {@code JAZZER_FUZZ=1 mvn test -Dtest=ParserFuzzTest} fuzzes,
  * and Jazzer adds what it finds to that directory.
  */
@@ -27,7 +27,7 @@ class ParserFuzzTest {
     private static final Parser PARSER = new Parser();
 
     @FuzzTest
-    void parserKeepsItsContract(byte[] frame) {
+    void shouldKeepItsContractWhenParsingAnyBytes(byte[] frame) {
         int length = Math.min(frame.length, POOL.maxFrameBytes());
         VECTOR.clear();
         int i = VECTOR.add(BUFFER, 1, POOL.maxFrameBytes());

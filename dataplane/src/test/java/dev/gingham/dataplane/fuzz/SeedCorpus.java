@@ -16,8 +16,8 @@ import java.util.TreeMap;
  * {@code SeedCorpusTest} fails when the committed files and this class disagree.
  */
 final class SeedCorpus {
-    static final String PARSER_DIR = "dev/gingham/dataplane/fuzz/ParserFuzzTestInputs/parserKeepsItsContract";
-    static final String MUTATOR_DIR = "dev/gingham/dataplane/fuzz/MutatedFrameFuzzTestInputs/mutatedFramesStayHonest";
+    static final String PARSER_DIR = "dev/gingham/dataplane/fuzz/ParserFuzzTestInputs/shouldKeepItsContractWhenParsingAnyBytes";
+    static final String MUTATOR_DIR = "dev/gingham/dataplane/fuzz/MutatedFrameFuzzTestInputs/shouldStayHonestWhenFramesAreMutated";
     private static final long SEED = 20_260_101L;
 
     private SeedCorpus() {
