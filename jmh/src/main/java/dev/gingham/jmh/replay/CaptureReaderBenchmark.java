@@ -6,7 +6,6 @@ import dev.gingham.dataplane.replay.PcapWriter;
 import dev.gingham.dataplane.replay.PcapngWriter;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
-import dev.gingham.packet.PacketBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -58,11 +57,7 @@ public class CaptureReaderBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        int[] sizes = size.equals("imix") ? new int[] {64, 64, 64, 64, 64, 64, 64, 594, 594, 594, 594, 1518} : new int[] {64};
-        byte[][] frames = new byte[sizes.length][];
-        for (int k = 0; k < sizes.length; k++) {
-            frames[k] = PacketBuilder.udp4("10.0.0.1", 1000, "10.0.0.2", 2000).payload(sizes[k] - 42).build();
-        }
+        byte[][] frames = BenchFrames.of(size);
         file = Files.createTempFile("gingham-bench", "." + format);
         if (format.equals("pcap")) {
             try (PcapWriter writer = PcapWriter.create(file)) {

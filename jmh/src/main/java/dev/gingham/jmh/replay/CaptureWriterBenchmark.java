@@ -54,12 +54,11 @@ public class CaptureWriterBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        int[] sizes = size.equals("imix") ? new int[] {64, 64, 64, 64, 64, 64, 64, 594, 594, 594, 594, 1518} : new int[] {64};
+        byte[][] frames = BenchFrames.of(size);
         pool = BufferPool.allocate(FrameVector.MAX_FRAMES, BufferPool.DEFAULT_BUFFER_SIZE);
         vector = new FrameVector(pool);
         for (int n = 0; n < FrameVector.MAX_FRAMES; n++) {
-            PacketBuilder.load(vector, 1, PacketBuilder.udp4("10.0.0.1", 1000, "10.0.0.2", 2000)
-                    .payload(sizes[n % sizes.length] - 42).build());
+            PacketBuilder.load(vector, 1, frames[n % frames.length]);
         }
         Path devNull = Path.of("/dev/null");
         if (format.equals("pcap")) {
