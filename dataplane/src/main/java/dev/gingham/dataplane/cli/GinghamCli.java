@@ -10,12 +10,14 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gingham", mixinStandardHelpOptions = true, version = "gingham 0.1.0",
         description = "A userspace Kubernetes node dataplane: run a node, replay and fuzz captures.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class GinghamCli {
-    private GinghamCli() {
+    /** Returns: the command line with every subcommand (tests run commands through it without exiting). */
+    public static CommandLine commandLine() {
+        return new CommandLine(new GinghamCli());
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new GinghamCli()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }

@@ -1,0 +1,177 @@
+package dev.gingham.dataplane.node;
+
+import dev.gingham.dataplane.cluster.ApplyReport;
+import dev.gingham.dataplane.cluster.ClusterApplier;
+import dev.gingham.dataplane.cluster.LocalPod;
+import dev.gingham.dataplane.cluster.LocalPodListener;
+import dev.gingham.dataplane.cluster.ManifestSet;
+import dev.gingham.dataplane.config.NodeConfig;
+import dev.gingham.dataplane.program.PipelineConfig;
+import dev.gingham.maps.MapErrors;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A node built from its configuration file and a manifests directory, the way the daemon and
+ * replay both build one: ports laid out, maps created ({@link NodeState}), the cluster state
+ * applied ({@link ClusterApplier}: services, node routes, pod identities in the ipcache, policy,
+ * egress gateway), and local pods entered in the endpoint map.
+ *
+ * <p>Port layout: a local pod's port is its endpoint slot (0 .. endpoints-1, stable across
+ * reloads; also its policy slot), the underlay is port {@code endpoints}, the host port
+ * {@code endpoints + 1}. Port names: {@code namespace/name} for pods, {@code underlay}, {@code host}.
+ */
+public final class ConfiguredNode implements AutoCloseable {
+    /** The underlay MAC when neither the configuration nor an interface gives one (replay). */
+    public static final long DEFAULT_UNDERLAY_MAC = 0x02_67_68_00_00_10L;
+    /** The host interface's MAC when no host device gives one (replay). */
+    public static final long DEFAULT_HOST_MAC = 0x02_67_68_00_00_02L;
+    public static final String UNDERLAY = "underlay";
+    public static final String HOST = "host";
+
+    private final NodeConfig config;
+    private final NodeState state;
+    private final ClusterApplier applier;
+    private final int underlayPort;
+    private final int hostPort;
+    private final String[] portNames;
+    private final Map<String, Integer> portsByName = new HashMap<>();
+
+    private ConfiguredNode(NodeConfig config, NodeState state, int underlayPort, int hostPort, LocalPodListener extra) {
+        this.config = config;
+        this.state = state;
+        this.underlayPort = underlayPort;
+        this.hostPort = hostPort;
+        this.portNames = new String[hostPort + 1];
+        portNames[underlayPort] = UNDERLAY;
+        portNames[hostPort] = HOST;
+        portsByName.put(UNDERLAY, underlayPort);
+        portsByName.put(HOST, hostPort);
+        this.applier = new ClusterApplier(config, new ClusterApplier.Targets(state.services(), state.nodeRoutes(),
+                state.maps().ipCache(), state.maps().egressGateway(), state.maps().snat(), state.policy()),
+                new Endpoints(extra));
+    }
+
+    /**
+     * Builds the node and applies {@code manifests}.
+     *
+     * @param interfaceUnderlayMac the underlay interface's MAC, or 0 (replay: {@link #DEFAULT_UNDERLAY_MAC})
+     * @param hostMac              the host interface's MAC, or 0 ({@link #DEFAULT_HOST_MAC})
+     * @param pinned               pin the maps under the configuration's {@code pinDirectory}
+     * @param hashSeed             hash seed of anonymous maps (fixed for reproducible replays)
+     * @param listener             told about local pods after the endpoint map (the daemon creates TAPs), or null
+     */
+    public static ConfiguredNode create(NodeConfig config, ManifestSet manifests, long interfaceUnderlayMac, long hostMac,
+                                        boolean pinned, long hashSeed, LocalPodListener listener) {
+        NodeSizes sizes = new NodeSizes(config.maps().endpoints(), config.maps().ipcacheEntries(), config.maps().nodes(),
+                config.maps().policyRows(), config.maps().policyPortSets(), config.flows().ringRecords(),
+                config.maps().egressSources(), config.maps().egressRules());
+        int underlayPort = sizes.maxEndpoints();
+        int hostPort = underlayPort + 1;
+        PipelineConfig pipeline = new PipelineConfig(
+                config.tunnelConfig(underlayPort, interfaceUnderlayMac != 0 ? interfaceUnderlayMac : DEFAULT_UNDERLAY_MAC),
+                config.snatConfig(), hostPort, hostMac != 0 ? hostMac : DEFAULT_HOST_MAC, config.underlay().nextHopMac(),
+                config.nodeAddresses(), config.services().hairpinAddress());
+        Path pins = pinned ? config.pinDirectory().orElse(null) : null;
+        NodeState state = NodeState.create(pipeline, config.lbConfig(), config.ctConfig(), sizes, config.workers(), pins, hashSeed);
+        ConfiguredNode node = new ConfiguredNode(config, state, underlayPort, hostPort, listener);
+        try {
+            node.apply(manifests);
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    /** Applies a new manifest set (atomically: see {@link ClusterApplier#apply}). */
+    public ApplyReport apply(ManifestSet manifests) {
+        return applier.apply(manifests);
+    }
+
+    /** Fills the endpoint map for local pods, then tells the daemon's listener. */
+    private final class Endpoints implements LocalPodListener {
+        private final LocalPodListener next;
+
+        Endpoints(LocalPodListener next) {
+            this.next = next;
+        }
+
+        @Override
+        public void podAdded(LocalPod pod) {
+            var ip = pod.pod().ip();
+            int rc = state.maps().endpoints().upsert(ip.hi(), ip.lo(), pod.slot(), pod.mac(), pod.identity());
+            if (rc != MapErrors.OK) {
+                throw new IllegalStateException("pod " + pod.key() + ": the endpoint map refused it: " + MapErrors.name(rc));
+            }
+            portNames[pod.slot()] = pod.key();
+            portsByName.put(pod.key(), pod.slot());
+            if (next != null) {
+                next.podAdded(pod);
+            }
+        }
+
+        @Override
+        public void podRemoved(LocalPod pod) {
+            var ip = pod.pod().ip();
+            state.maps().endpoints().remove(ip.hi(), ip.lo());
+            portNames[pod.slot()] = null;
+            portsByName.remove(pod.key());
+            if (next != null) {
+                next.podRemoved(pod);
+            }
+        }
+    }
+
+    /** Returns: the port of a name ("underlay", "host", "namespace/name", or a pod name unique on the node), or -1. */
+    public int port(String name) {
+        Integer port = portsByName.get(name);
+        if (port != null) {
+            return port;
+        }
+        int found = -1;
+        for (Map.Entry<String, Integer> e : portsByName.entrySet()) {
+            if (e.getKey().endsWith("/" + name)) {
+                if (found >= 0) {
+                    return -1; // ambiguous: the same pod name in two namespaces
+                }
+                found = e.getValue();
+            }
+        }
+        return found;
+    }
+
+    /** Returns: the name of a port, or null when no pod has it. */
+    public String portName(int port) {
+        return port >= 0 && port < portNames.length ? portNames[port] : null;
+    }
+
+    /** Returns: every named port, by number (null where no pod is). */
+    public String[] portNames() {
+        return Arrays.copyOf(portNames, portNames.length);
+    }
+
+    public int underlayPort() {
+        return underlayPort;
+    }
+
+    public int hostPort() {
+        return hostPort;
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public NodeState state() {
+        return state;
+    }
+
+    @Override
+    public void close() {
+        state.close();
+    }
+}
