@@ -90,8 +90,9 @@ final class PipelineSection implements Section {
                 double a = results.find(Names.PIPELINE, "path", path, "batch", small).map(BenchResult::nanos).orElse(Double.NaN);
                 double b = results.find(Names.PIPELINE, "path", path, "batch", large).map(BenchResult::nanos).orElse(Double.NaN);
                 if (!Double.isNaN(a) && !Double.isNaN(b)) {
-                    meaning.add(String.format(Locale.ROOT, "%s: vectors of %s instead of %s change the cost per frame %s (%s to %s ns).",
-                            path, large, small, Fmt.ratio(b / a), Fmt.ns(a), Fmt.ns(b)));
+                    meaning.add(String.format(Locale.ROOT, "%s: a frame in a vector of %s costs %s of one in a vector of %s "
+                            + "(%s vs %s ns)%s.", path, large, Fmt.ratio(b / a), small, Fmt.ns(b), Fmt.ns(a),
+                            b < a ? "" : ": batching does not pay on this path in this run"));
                 }
             }
         }

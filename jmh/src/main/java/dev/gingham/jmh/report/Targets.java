@@ -14,11 +14,14 @@ final class Targets {
     static final double ESTABLISHED_MPPS = 12;
     static final double NEW_FLOW_MPPS = 2;
     /**
-     * B/op below which a per-packet benchmark counts as allocation-free: what JMH's own
-     * bookkeeping and background threads leave spread over the operations. An object per packet
-     * would show at least 16 B/op; PipelineAllocationTest proves 0 bytes per frame exactly.
+     * B/op below which a per-packet benchmark counts as allocating nothing per packet. JMH's GC
+     * profiler divides the bytes every thread of the fork allocated by the operations, so its own
+     * bookkeeping shows as hundredths of a byte, more for slow operations (fewer operations to
+     * spread it over); an object per packet would show at least 16 B/op. The profiler cannot
+     * resolve an allocation once per 256-frame vector (0.06 B/op): PipelineAllocationTest
+     * (dataplane) checks exact zero per frame on every pipeline path.
      */
-    static final double ZERO_ALLOCATION_BYTES = 0.1;
+    static final double ZERO_ALLOCATION_BYTES = 1.0;
 
     /** A verdict. */
     enum Verdict { MET, MISSED, NOT_MEASURED }
@@ -68,8 +71,8 @@ final class Targets {
     }
 
     private static Judged allocation(BenchResults results) {
-        String goal = "0 B/op on every per-packet path (Gingham's per-packet benchmarks below "
-                + ZERO_ALLOCATION_BYTES + " B/op)";
+        String goal = String.format(Locale.ROOT, "0 B/op on every per-packet path (every Gingham per-packet benchmark "
+                + "below %.0f B/op: no object per packet)", ZERO_ALLOCATION_BYTES);
         List<BenchResult> perPacket = perPacket(results);
         if (perPacket.isEmpty()) {
             return new Judged(goal, "–", Verdict.NOT_MEASURED);

@@ -28,6 +28,10 @@ final class ProgressFormat implements OutputFormat {
     private final LongSupplier clockNs;
     private final long startNs;
     private final int total;
+    private final double estimateTotal;
+    private double estimateDone;
+    private double runEstimate;
+    private double startedRunEstimate;
     private String comparison = "";
     private int started;
     private boolean open;
@@ -39,10 +43,12 @@ final class ProgressFormat implements OutputFormat {
     /**
      * @param log     JMH's own format, writing to the log file
      * @param console where progress lines go
-     * @param total   runs in the whole suite (N)
-     * @param clockNs the clock (System::nanoTime; tests pass their own)
+     * @param total           runs in the whole suite (N)
+     * @param estimateSeconds the suite's estimated duration (the time-left estimate scales it by how the runs so far compared)
+     * @param clockNs         the clock (System::nanoTime; tests pass their own)
      */
-    ProgressFormat(OutputFormat log, PrintStream console, int total, LongSupplier clockNs) {
+    ProgressFormat(OutputFormat log, PrintStream console, int total, double estimateSeconds, LongSupplier clockNs) {
+        this.estimateTotal = estimateSeconds;
         this.log = log;
         this.console = console;
         this.total = total;
@@ -50,9 +56,10 @@ final class ProgressFormat implements OutputFormat {
         this.startNs = clockNs.getAsLong();
     }
 
-    /** Sets the comparison the next runs belong to (shown on their lines). */
-    void comparison(String name) {
+    /** Sets the comparison the next runs belong to (shown on their lines) and what one of them is expected to take. */
+    void comparison(String name, double estimatedSecondsPerRun) {
         comparison = name;
+        runEstimate = estimatedSecondsPerRun;
     }
 
     /** Returns: the runs that failed so far, as "Benchmark.method {params}". */
@@ -75,6 +82,7 @@ final class ProgressFormat implements OutputFormat {
         closeLine(null);
         for (int i = 0; i < runs; i++) {
             started++;
+            estimateDone += runEstimate;
             failed.add(what);
         }
         console.printf(Locale.ROOT, "[%" + width() + "d/%d] %s  %s: not run (%s)%n", started, total, elapsed(), what, reason);
@@ -83,6 +91,8 @@ final class ProgressFormat implements OutputFormat {
     @Override
     public void startBenchmark(BenchmarkParams params) {
         closeLine(null);
+        estimateDone += startedRunEstimate;
+        startedRunEstimate = runEstimate;
         started++;
         current = describe(params);
         failedSinceStart = false;
@@ -147,14 +157,17 @@ final class ProgressFormat implements OutputFormat {
         return clock((clockNs.getAsLong() - startNs) / 1_000_000_000L);
     }
 
-    /** Returns: " (~m:ss left)" from the mean time per run so far, or "" before the first one ends. */
+    /**
+     * Returns: " (~m:ss left)": the estimate of the runs not done yet, scaled by how long the runs
+     * done took against their estimate; "" before the first run ends.
+     */
     private String remaining() {
-        int done = started - 1;
-        if (done <= 0) {
+        if (started <= 1 || estimateDone <= 0) {
             return "";
         }
-        long elapsedS = (clockNs.getAsLong() - startNs) / 1_000_000_000L;
-        return " (~" + clock(elapsedS * (total - done) / done) + " left)";
+        double elapsedS = (clockNs.getAsLong() - startNs) / 1e9;
+        double left = Math.max(0, estimateTotal - estimateDone) * elapsedS / estimateDone;
+        return " (~" + clock(Math.round(left)) + " left)";
     }
 
     static String clock(long seconds) {

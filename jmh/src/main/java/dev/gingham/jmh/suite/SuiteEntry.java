@@ -1,6 +1,8 @@
 package dev.gingham.jmh.suite;
 
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.reflect.Field;
 import java.util.LinkedHashMap;
@@ -50,6 +52,44 @@ public record SuiteEntry(String comparison, Class<?> benchmark, String method, M
             runs *= chosen != null ? chosen.size() : p.getValue().length;
         }
         return runs;
+    }
+
+    /** Seconds a fork costs besides its iterations: JVM start, JIT, the benchmark's setup (a rough mean measured here). */
+    static final int FORK_OVERHEAD_SECONDS = 3;
+
+    /**
+     * Returns: a rough estimate of the entry's wall time: per run, its iterations (the override,
+     * else the class's {@code @Warmup} and {@code @Measurement}, JMH's defaults when absent) plus
+     * {@value #FORK_OVERHEAD_SECONDS} s. Setups that fill large tables take longer.
+     */
+    public long estimatedSeconds() {
+        long iterationMillis;
+        if (iterations != null) {
+            iterationMillis = iterations.millis();
+        } else {
+            Warmup w = annotation(benchmark, Warmup.class);
+            Measurement m = annotation(benchmark, Measurement.class);
+            iterationMillis = millis(w == null ? 5 : w.iterations(), w == null ? 10 : w.time(),
+                    w == null ? java.util.concurrent.TimeUnit.SECONDS : w.timeUnit())
+                    + millis(m == null ? 5 : m.iterations(), m == null ? 10 : m.time(),
+                    m == null ? java.util.concurrent.TimeUnit.SECONDS : m.timeUnit());
+        }
+        return runs() * (iterationMillis / 1000 + FORK_OVERHEAD_SECONDS);
+    }
+
+    private static long millis(int iterations, int time, java.util.concurrent.TimeUnit unit) {
+        // a single-shot benchmark's iterations have no time (-1): count a second each
+        return (long) Math.max(0, iterations) * (time > 0 ? unit.toMillis(time) : 1000);
+    }
+
+    private static <A extends java.lang.annotation.Annotation> A annotation(Class<?> type, Class<A> annotation) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            A a = c.getAnnotation(annotation);
+            if (a != null) {
+                return a;
+            }
+        }
+        return null;
     }
 
     /** Returns: the {@code @Param} fields of the class and its superclasses, with their annotation values. */

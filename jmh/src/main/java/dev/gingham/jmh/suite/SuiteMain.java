@@ -90,9 +90,12 @@ public final class SuiteMain {
 
     /** Prints what a suite runs: each entry, its parameters and runs, and the total. */
     static void printPlan(List<SuiteEntry> suite, String mode, PrintStream out) {
-        out.printf(Locale.ROOT, "%s suite: %d runs%n", mode, BenchSuite.runs(suite));
+        long seconds = suite.stream().mapToLong(SuiteEntry::estimatedSeconds).sum();
+        out.printf(Locale.ROOT, "%s suite: %d runs, about %d min (estimated from iteration times + %d s per fork)%n", mode,
+                BenchSuite.runs(suite), Math.round(seconds / 60.0), SuiteEntry.FORK_OVERHEAD_SECONDS);
         for (SuiteEntry e : suite) {
-            out.printf(Locale.ROOT, "  %-14s %-45s %3d runs  %s%s%n", e.comparison(), e.shortName(), e.runs(),
+            out.printf(Locale.ROOT, "  %-14s %-45s %3d runs %5d s  %s%s%n", e.comparison(), e.shortName(), e.runs(),
+                    e.estimatedSeconds(),
                     e.params().isEmpty() ? "all @Param values" : e.params(),
                     e.iterations() == null ? "" : String.format(Locale.ROOT, "  (%d x %d ms warm-up, %d x %d ms)",
                             e.iterations().warmups(), e.iterations().warmupMillis(),
@@ -119,9 +122,9 @@ public final class SuiteMain {
         String[] jvmFlags = BenchMain.jvmFlags().isBlank() ? new String[0] : BenchMain.jvmFlags().trim().split("\\s+");
         try (PrintStream logStream = new PrintStream(Files.newOutputStream(logFile), true, StandardCharsets.UTF_8)) {
             ProgressFormat progress = new ProgressFormat(OutputFormatFactory.createFormatInstance(logStream, VerboseMode.NORMAL),
-                    System.out, total, System::nanoTime);
+                    System.out, total, suite.stream().mapToLong(SuiteEntry::estimatedSeconds).sum(), System::nanoTime);
             for (SuiteEntry entry : suite) {
-                progress.comparison(entry.comparison());
+                progress.comparison(entry.comparison(), (double) entry.estimatedSeconds() / entry.runs());
                 int before = progress.started();
                 try {
                     collected.addAll(runEntry(entry, jvmFlags, progress));
