@@ -73,14 +73,6 @@ public final class GinghamModel implements ServiceDataplane {
         return ServiceDataplane.backend(MappedAddress.ip4(lookup.backendAddrLo(backend)), lookup.backendPort(backend));
     }
 
-    @Override
-    public void load(int count) {
-        for (int s = 0; s < count; s++) {
-            table.upsert(BenchServices.clusterIp(s, ServiceCatalog.BACKENDS, algorithm));
-        }
-        services += count;
-    }
-
     /**
      * Upserts service s (a service not installed yet). The {@link ServiceSpec} (what the API
      * server would hand over) is built once per service and kept, so the figure is the table's

@@ -100,7 +100,7 @@ public final class IptablesModel implements ServiceDataplane {
     private int[] rules = new int[0];
     private int ruleCount;
     private final int[] returnStack = new int[MAX_DEPTH];
-    private long random = 0x9E37_79B9_7F4A_7C15L;
+    private final KernelRandom random = new KernelRandom(0x9E37_79B9_7F4A_7C15L);
     private int lastMark;
 
     @Override
@@ -157,19 +157,10 @@ public final class IptablesModel implements ServiceDataplane {
         if ((flags & F_DPORT) != 0 && dport != r[b + DPORT]) {
             return false;
         }
-        return (flags & F_STATISTIC) == 0 || (nextRandom() & 0x7FFF_FFFF) < r[b + PROBABILITY];
+        return (flags & F_STATISTIC) == 0 || (random.nextU32() & 0x7FFF_FFFF) < r[b + PROBABILITY];
     }
 
-    /** xorshift64*: stands in for the kernel's per-CPU {@code get_random_u32}. */
-    private int nextRandom() {
-        long x = random;
-        x ^= x >>> 12;
-        x ^= x << 25;
-        x ^= x >>> 27;
-        random = x;
-        return (int) ((x * 0x2545_F491_4F6C_DD1DL) >>> 32);
-    }
-
+    /** One rebuild for all of them, as kube-proxy's first sync writes one ruleset. */
     @Override
     public void load(int count) {
         for (int s = 0; s < count; s++) {

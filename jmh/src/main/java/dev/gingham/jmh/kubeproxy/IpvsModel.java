@@ -109,13 +109,6 @@ public final class IpvsModel implements ServiceDataplane {
     }
 
     @Override
-    public void load(int count) {
-        for (int s = 0; s < count; s++) {
-            addService(s);
-        }
-    }
-
-    @Override
     public void addService(int s) {
         RealServer[] dests = new RealServer[ServiceCatalog.BACKENDS];
         for (int e = 0; e < dests.length; e++) {

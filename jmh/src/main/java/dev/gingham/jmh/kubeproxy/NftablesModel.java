@@ -65,7 +65,7 @@ public final class NftablesModel implements ServiceDataplane {
     private int freeSlots;        // head of the free-slot list (linked through next), 0 when empty
     private int highestSlot;      // slots 1..highestSlot have been used
     private int elements;
-    private long random = 0xC2B2_AE3D_27D4_EB4FL;
+    private final KernelRandom random = new KernelRandom(0xC2B2_AE3D_27D4_EB4FL);
     private int lastMark;
 
     @Override
@@ -92,7 +92,7 @@ public final class NftablesModel implements ServiceDataplane {
         }
         // numgen random mod n vmap { ... }: reciprocal_scale(random, n)
         int n = chainEndpoints[e];
-        int pick = (int) ((Integer.toUnsignedLong(nextRandom()) * n) >>> 32);
+        int pick = (int) ((Integer.toUnsignedLong(random.nextU32()) * n) >>> 32);
         int endpoint = e * ServiceCatalog.BACKENDS + pick;
         // endpoint-s-e: hairpin mark, then DNAT
         int address = endpointAddress[endpoint];
@@ -126,22 +126,6 @@ public final class NftablesModel implements ServiceDataplane {
         c ^= b;
         c -= Integer.rotateLeft(b, 24);
         return c;
-    }
-
-    private int nextRandom() {
-        long x = random;
-        x ^= x >>> 12;
-        x ^= x << 25;
-        x ^= x >>> 27;
-        random = x;
-        return (int) ((x * 0x2545_F491_4F6C_DD1DL) >>> 32);
-    }
-
-    @Override
-    public void load(int count) {
-        for (int s = 0; s < count; s++) {
-            addService(s);
-        }
     }
 
     @Override

@@ -28,9 +28,14 @@ public interface ServiceDataplane extends AutoCloseable {
 
     /**
      * Installs services {@code 0 .. count-1} of the catalog as one synchronisation (kube-proxy's
-     * first full sync after start), on an empty model.
+     * first full sync after start), on an empty model. By default one {@link #addService} each;
+     * a model whose update rewrites everything (iptables) writes them in one go.
      */
-    void load(int count);
+    default void load(int count) {
+        for (int s = 0; s < count; s++) {
+            addService(s);
+        }
+    }
 
     /** Installs service {@code s} of the catalog: the control-plane work of one Service creation. */
     void addService(int s);

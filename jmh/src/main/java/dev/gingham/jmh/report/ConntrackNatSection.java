@@ -43,10 +43,7 @@ final class ConntrackNatSection implements Section {
             }
             out.table(List.of("Flows in the table", "Vector (ns)", "Frame by frame (ns)", "Vector / frame by frame",
                     "Mpps (vector)"), new boolean[]{true, true, true, true, true}, rows);
-            double[] xs = new double[entries.size()];
-            for (int i = 0; i < xs.length; i++) {
-                xs[i] = i;
-            }
+            double[] xs = SvgChart.indexes(entries.size());
             SvgChart chart = new SvgChart("Conntrack lookup + account per packet", "flows in the table", "ns per packet")
                     .xCategories(entries.stream().map(e -> Fmt.shortCount(Double.parseDouble(e))).toList())
                     .yScale(SvgChart.Scale.LINEAR, Fmt::shortCount)

@@ -50,28 +50,17 @@ final class KubeProxySection implements Section {
             return;
         }
         out.heading(3, "Per new connection");
-        List<String> header = new ArrayList<>(List.of("Services"));
-        for (String label : Names.SERVICE_LABELS) {
-            header.add(label + " (ns)");
-        }
-        header.add("iptables / Gingham random");
-        header.add("nftables / Gingham random");
-        boolean[] right = new boolean[header.size()];
-        java.util.Arrays.fill(right, true);
+        List<String> header = header(" (ns)", "iptables / Gingham random", "nftables / Gingham random");
         List<List<String>> rows = new ArrayList<>();
         for (String n : counts) {
-            List<String> row = new ArrayList<>(List.of(Fmt.count(n)));
-            for (String impl : Names.SERVICE_IMPLS) {
-                row.add(results.find(Names.KUBE_PROXY, "impl", impl, "services", n)
-                        .map(r -> Fmt.ns(r.nanos()) + " " + Fmt.spread(r.spreadPercent())).orElse("–"));
-            }
+            List<String> row = row(results, Names.KUBE_PROXY, n, r -> Fmt.ns(r.nanos()));
             row.add(Fmt.ratio(ns(results, "iptables", n) / ns(results, "gingham-random", n)));
             row.add(Fmt.ratio(ns(results, "nftables", n) / ns(results, "gingham-random", n)));
             rows.add(row);
         }
         out.paragraph("ns per connection (the service step of its first packet); ± is half the spread of the measured "
                 + "iterations. Ratios above 1 mean the kube-proxy model costs more than Gingham.");
-        out.table(header, right, rows);
+        out.table(header, allRight(header), rows);
 
         double newFlowNs = pipelineNs(results, Names.NEW_FLOW_PATH);
         double establishedNs = pipelineNs(results, "service");
@@ -207,25 +196,15 @@ final class KubeProxySection implements Section {
                 `service-ips` map. Gingham: `ServiceTable.upsert` / `delete` (maps written off to the
                 side, then published). Only the data-structure work is timed: no kube-proxy, netlink or
                 system calls.""");
-        List<String> header = new ArrayList<>(List.of("Services"));
-        for (String label : Names.SERVICE_LABELS) {
-            header.add(label);
-        }
-        header.add("iptables allocated per change");
-        boolean[] right = new boolean[header.size()];
-        java.util.Arrays.fill(right, true);
+        List<String> header = header("", "iptables allocated per change");
         List<List<String>> rows = new ArrayList<>();
         for (String n : counts) {
-            List<String> row = new ArrayList<>(List.of(Fmt.count(n)));
-            for (String impl : Names.SERVICE_IMPLS) {
-                row.add(results.find(Names.KUBE_PROXY_UPDATE, "impl", impl, "services", n)
-                        .map(r -> Fmt.time(r.nanos()) + " " + Fmt.spread(r.spreadPercent())).orElse("–"));
-            }
+            List<String> row = row(results, Names.KUBE_PROXY_UPDATE, n, r -> Fmt.time(r.nanos()));
             row.add(results.find(Names.KUBE_PROXY_UPDATE, "impl", "iptables", "services", n)
                     .map(r -> Fmt.bytes(r.allocBytesPerOp() / 1e6) + " MB").orElse("–"));
             rows.add(row);
         }
-        out.table(header, right, rows);
+        out.table(header, allRight(header), rows);
         SvgChart chart = new SvgChart("One Service change vs number of services", "services already installed",
                 "time per change (log)")
                 .xScale(SvgChart.Scale.LOG, Fmt::shortCount)
@@ -249,6 +228,36 @@ final class KubeProxySection implements Section {
                     Fmt.count(last), Fmt.time(iptables.get().nanos()), Fmt.time(gingham.get().nanos()),
                     Fmt.ratio(iptables.get().nanos() / gingham.get().nanos())));
         }
+    }
+
+    /** Returns: "Services", one column per implementation (label + suffix), then the extra columns. */
+    private static List<String> header(String labelSuffix, String... extra) {
+        List<String> header = new ArrayList<>(List.of("Services"));
+        for (String label : Names.SERVICE_LABELS) {
+            header.add(label + labelSuffix);
+        }
+        header.addAll(List.of(extra));
+        return header;
+    }
+
+    private static boolean[] allRight(List<String> header) {
+        boolean[] right = new boolean[header.size()];
+        java.util.Arrays.fill(right, true);
+        return right;
+    }
+
+    /**
+     * Returns: a row for {@code services}: the count, then each implementation's figure with its
+     * spread (a mutable list: callers add their columns).
+     */
+    private static List<String> row(BenchResults results, String benchmark, String services,
+                                    java.util.function.Function<BenchResult, String> figure) {
+        List<String> row = new ArrayList<>(List.of(Fmt.count(services)));
+        for (String impl : Names.SERVICE_IMPLS) {
+            row.add(results.find(benchmark, "impl", impl, "services", services)
+                    .map(r -> figure.apply(r) + " " + Fmt.spread(r.spreadPercent())).orElse("–"));
+        }
+        return row;
     }
 
     static double ns(BenchResults results, String impl, String services) {

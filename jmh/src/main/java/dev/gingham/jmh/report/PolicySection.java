@@ -43,10 +43,7 @@ final class PolicySection implements Section {
         }
         out.table(List.of("Rules", "Gingham maps (ns)", "Linear list (ns)", "Linear / Gingham", "Gingham B/op"),
                 new boolean[]{true, true, true, true, true}, rows);
-        double[] xs = new double[rules.size()];
-        for (int i = 0; i < xs.length; i++) {
-            xs[i] = i;
-        }
+        double[] xs = SvgChart.indexes(rules.size());
         SvgChart chart = new SvgChart("Policy verdict vs number of rules", "rules", "ns per verdict (log)")
                 .xCategories(rules.stream().map(r -> Fmt.shortCount(Double.parseDouble(r))).toList())
                 .yScale(SvgChart.Scale.LOG, Fmt::timeTick)

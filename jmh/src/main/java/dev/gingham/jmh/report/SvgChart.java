@@ -67,6 +67,15 @@ final class SvgChart {
         return this;
     }
 
+    /** Returns: 0, 1, ..., n-1: the x values of a series drawn over {@link #xCategories}. */
+    static double[] indexes(int n) {
+        double[] xs = new double[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = i;
+        }
+        return xs;
+    }
+
     /** Evenly spaced categories on the x axis (series x values are then category indexes). */
     SvgChart xCategories(List<String> categories) {
         this.xCategories = List.copyOf(categories);
@@ -109,14 +118,7 @@ final class SvgChart {
                 xTick(svg, x.position(t), xTicks.apply(t));
             }
         }
-        for (Reference r : references) {
-            double py = TOP + plotHeight() * (1 - y.position(r.y()));
-            svg.append(String.format(Locale.ROOT,
-                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"6 4\"/>%n",
-                    LEFT, py, WIDTH - RIGHT, py));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" fill=\"#333\" text-anchor=\"end\">%s</text>%n",
-                    WIDTH - RIGHT - 4, py - 4, escape(r.label())));
-        }
+        references(svg, y);
         for (int s = 0; s < series.size(); s++) {
             Series line = series.get(s);
             StringBuilder points = new StringBuilder();
@@ -178,14 +180,7 @@ final class SvgChart {
                         escape(bars.get(b).name()), escape(yTicks.apply(v))));
             }
         }
-        for (Reference r : references) {
-            double py = TOP + plotHeight() * (1 - y.position(r.y()));
-            svg.append(String.format(Locale.ROOT,
-                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"6 4\"/>%n",
-                    LEFT, py, WIDTH - RIGHT, py));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" fill=\"#333\" text-anchor=\"end\">%s</text>%n",
-                    WIDTH - RIGHT - 4, py - 4, escape(r.label())));
-        }
+        references(svg, y);
         for (int b = 0; b < bars.size(); b++) {
             colors.add(PALETTE[b % PALETTE.length]);
         }
@@ -253,6 +248,18 @@ final class SvgChart {
                 LEFT + plotWidth() / 2, HEIGHT - 16, escape(xLabel)));
         svg.append(String.format(Locale.ROOT, "<text x=\"16\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 16 %d)\">%s</text>%n",
                 TOP + plotHeight() / 2, TOP + plotHeight() / 2, escape(yLabel)));
+    }
+
+    /** Dashed horizontal lines across the plot with their labels above them, right-aligned. */
+    private void references(StringBuilder svg, Axis y) {
+        for (Reference r : references) {
+            double py = TOP + plotHeight() * (1 - y.position(r.y()));
+            svg.append(String.format(Locale.ROOT,
+                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"6 4\"/>%n",
+                    LEFT, py, WIDTH - RIGHT, py));
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" fill=\"#333\" text-anchor=\"end\">%s</text>%n",
+                    WIDTH - RIGHT - 4, py - 4, escape(r.label())));
+        }
     }
 
     private static void xTick(StringBuilder svg, double position, String label) {
