@@ -44,7 +44,7 @@ final class Fmt {
             v /= 1000;
             u++;
         }
-        String number = v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
+        String number = new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
         return number + " " + units[u];
     }
 

@@ -50,14 +50,15 @@ final class ReportWriter {
     static String noiseWarning(RunInfo info) {
         String machine = info.cores() == 0 ? "**Numbers are from a machine this run did not record**"
                 : info.virtualMachine()
-                ? String.format(Locale.ROOT, "**Numbers are from a shared %d-core VM**", info.cores())
-                : String.format(Locale.ROOT, "**Numbers are from a %d-core machine that may be shared**", info.cores());
+                ? String.format(Locale.ROOT, "**Numbers are from a shared %d-core VM**: other work (other engineers' "
+                        + "builds and tests) runs on the same cores", info.cores())
+                : String.format(Locale.ROOT, "**Numbers are from a %d-core machine**: whatever else ran on it shares "
+                        + "its cores", info.cores());
         return String.format(Locale.ROOT, """
-                %s%s: other engineers' builds and tests run on the same cores, so iterations swing (each
-                table shows ± half the spread of its measured iterations). Load average (1, 5, 15 min) at the
-                start: %s; at the end: %s. Compare numbers measured in the same run (the ratios below are),
-                not across runs or machines.""",
-                machine, info.mode().equals("quick") ? ", measured with the quick suite's short iterations" : "",
+                %s%s, so iterations swing (each table shows ± half the spread of its measured iterations).
+                Load average (1, 5, 15 min) at the start: %s; at the end: %s. Compare numbers measured in the
+                same run (the ratios below are), not across runs or machines.""",
+                machine, info.mode().equals("quick") ? ", and the quick suite's iterations are short" : "",
                 info.loadAtStart(), info.loadAtEnd());
     }
 

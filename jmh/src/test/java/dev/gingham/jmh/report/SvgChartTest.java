@@ -42,6 +42,13 @@ class SvgChartTest {
     }
 
     @Test
+    void shouldWriteTicksBelowOneWithoutTrailingZeros() {
+        assertEquals("0.1 ns", Fmt.timeTick(0.1));
+        assertEquals("2.5 µs", Fmt.timeTick(2500));
+        assertEquals("10 ms", Fmt.timeTick(1e7));
+    }
+
+    @Test
     void shouldPlaceTheFirstAndLastPointsAtTheEndsOfALogAxisWhenTheyAreDecades() throws Exception {
         Document d = parse(new SvgChart("t", "x", "y")
                 .xScale(SvgChart.Scale.LOG, Fmt::shortCount)
