@@ -119,7 +119,7 @@ final class ReportWriter {
                 }
             }
             rows.add(List.of("`" + r.simpleName() + "`", Fmt.bytes(worst.allocBytesPerOp()), worst.params().toString(),
-                    worst.allocBytesPerOp() < Targets.ZERO_ALLOCATION_BYTES ? "0" : "**allocates**"));
+                    worst.allocBytesPerOp() < Targets.ZERO_ALLOCATION_BYTES ? "no object per packet" : "**allocates**"));
         }
         out.table(List.of("Benchmark", "Largest B/op", "At", "Verdict"), new boolean[]{false, true, false, false}, rows);
     }
@@ -130,9 +130,9 @@ final class ReportWriter {
                 "Raw JMH results of this run: [" + fileName(resultsLink) + "](" + resultsLink + ") (JMH's JSON format; "
                         + "the run's machine facts beside it in `.run.json`). Older runs stay in `docs/bench/` and `docs/`.",
                 "`./gingham bench --quick`: the quick suite (every comparison, fewer iterations; under 10 minutes on 2 cores).",
-                "`./gingham bench`: the full suite (every parameter, the benchmarks' own iteration counts, plus the building "
-                        + "blocks: maps, parser, checksums, policy compilation; about an hour on 2 cores). `./gingham bench --list` "
-                        + "and `--quick --list` print what each runs.",
+                "`./gingham bench`: the full suite (every parameter, the benchmarks' own iteration counts, plus decapsulation, "
+                        + "policy compilation and the building blocks: maps, parser, checksums; about an hour on 2 cores, most of "
+                        + "it in the setups of 1M-entry tables). `./gingham bench --list` and `--quick --list` print what each runs.",
                 "`./gingham bench --report [results.json]`: regenerate this file and its plots from a results file (the newest "
                         + "in docs/bench by default) without measuring.",
                 "`./gingham bench REGEX [JMH options]`: any single benchmark with plain JMH (Gingham's JVM flags added), "

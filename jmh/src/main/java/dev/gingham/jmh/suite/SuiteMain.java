@@ -91,7 +91,8 @@ public final class SuiteMain {
     /** Prints what a suite runs: each entry, its parameters and runs, and the total. */
     static void printPlan(List<SuiteEntry> suite, String mode, PrintStream out) {
         long seconds = suite.stream().mapToLong(SuiteEntry::estimatedSeconds).sum();
-        out.printf(Locale.ROOT, "%s suite: %d runs, about %d min (estimated from iteration times + %d s per fork)%n", mode,
+        out.printf(Locale.ROOT, "%s suite: %d runs, at least %d min (iteration times + %d s per fork; setups that fill "
+                + "1M-entry tables take longer)%n", mode,
                 BenchSuite.runs(suite), Math.round(seconds / 60.0), SuiteEntry.FORK_OVERHEAD_SECONDS);
         for (SuiteEntry e : suite) {
             out.printf(Locale.ROOT, "  %-14s %-45s %3d runs %5d s  %s%s%n", e.comparison(), e.shortName(), e.runs(),

@@ -76,7 +76,7 @@ class ReportWriterTest {
     @Test
     void shouldShowUpdatesInReadableUnitsWithIptablesAllocation() {
         assertTrue(report.contains("| 1,000 | 210 µs ±0% | – | – | 21.0 µs ±0% | – | 2.8 MB |"), section("### One Service change"));
-        assertTrue(report.contains("Gingham 21.0 µs (10× less)"));
+        assertTrue(report.contains("Gingham 21.0 µs (iptables / Gingham: 10×)"));
     }
 
     @Test
