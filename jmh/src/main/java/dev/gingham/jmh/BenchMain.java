@@ -30,7 +30,7 @@ public final class BenchMain {
     }
 
     /** Returns: the JVM flags Gingham needs, space separated, as written in jvm.properties. */
-    static String jvmFlags() throws IOException {
+    public static String jvmFlags() throws IOException {
         try (InputStream in = BenchMain.class.getResourceAsStream("jvm-flags.txt")) {
             if (in == null) {
                 throw new IllegalStateException("jvm-flags.txt missing from the benchmark jar: rebuild with ./gingham build");

@@ -8,6 +8,8 @@ import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Parser;
 import dev.gingham.packet.Verdict;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -22,7 +24,7 @@ import java.util.Locale;
  * 1440 IPIP).
  *
  * <p>Run: {@code java -cp jmh/target/gingham-benchmarks.jar dev.gingham.jmh.encap.WireOverheadReport}
- * (prints a Markdown table).
+ * (prints a Markdown table); the benchmark report includes the same table through {@link #rows()}.
  */
 public final class WireOverheadReport {
     private static final int ETHERNET_MIN_FRAME = 60;
@@ -35,15 +37,34 @@ public final class WireOverheadReport {
     }
 
     public static void main(String[] args) {
-        System.out.println("| Payload | Mode | Pod MTU | Frame on the wire (B) | Wire bytes incl. FCS, preamble, gap | Overhead vs native (B) | Goodput |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|");
+        System.out.print(markdownTable(rows()));
+    }
+
+    /**
+     * One (payload, mode) of the table.
+     *
+     * @param payload        "UDP 64 B" or "TCP MSS 1410 B"
+     * @param mode           the tunnel mode, lower case
+     * @param podMtu         the pod MTU the mode allows at an underlay MTU of 1500
+     * @param frameBytes     the Ethernet frame the encapsulation produced
+     * @param wireBytes      the frame (at least 60) + FCS + preamble + inter-frame gap
+     * @param overheadBytes  wire bytes beyond native routing's for the same payload
+     * @param goodputPercent payload / wire bytes
+     */
+    public record Row(String payload, String mode, int podMtu, int frameBytes, int wireBytes, int overheadBytes,
+                      double goodputPercent) {
+    }
+
+    /** Returns: every row, UDP payloads first, each payload's modes with native first. */
+    public static List<Row> rows() {
+        List<Row> rows = new ArrayList<>();
         for (int payload : UDP_PAYLOADS) {
             int nativeWire = 0;
             for (TunnelMode mode : MODES) {
                 Measured m = measure(mode, PacketBuilder.udp4(BenchOverlay.LOCAL_POD, 5000, BenchOverlay.REMOTE_POD, 6000)
                         .payload(payload).build());
                 nativeWire = mode == TunnelMode.NATIVE ? m.wireBytes : nativeWire;
-                row("UDP " + payload + " B", mode, m, payload, nativeWire);
+                rows.add(row("UDP " + payload + " B", mode, m, payload, nativeWire));
             }
         }
         int nativeWire = 0;
@@ -53,17 +74,30 @@ public final class WireOverheadReport {
                 Measured m = measure(mode, PacketBuilder.tcp4(BenchOverlay.LOCAL_POD, 40000, BenchOverlay.REMOTE_POD, 80)
                         .flags(PacketBuilder.ACK).payload(mss).build());
                 nativeWire = mode == TunnelMode.NATIVE ? m.wireBytes : nativeWire;
-                row("TCP MSS " + mss + " B", mode, m, mss, nativeWire);
+                rows.add(row("TCP MSS " + mss + " B", mode, m, mss, nativeWire));
             }
         }
+        return rows;
+    }
+
+    /** Returns: the rows as a Markdown table. */
+    public static String markdownTable(List<Row> rows) {
+        StringBuilder out = new StringBuilder();
+        out.append("| Payload | Mode | Pod MTU | Frame on the wire (B) | Wire bytes incl. FCS, preamble, gap | Overhead vs native (B) | Goodput |\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|\n");
+        for (Row r : rows) {
+            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f%% |%n", r.payload(), r.mode(),
+                    r.podMtu(), r.frameBytes(), r.wireBytes(), r.overheadBytes(), r.goodputPercent()));
+        }
+        return out.toString();
     }
 
     private record Measured(int podMtu, int frameBytes, int wireBytes) {
     }
 
-    private static void row(String payloadLabel, TunnelMode mode, Measured m, int payload, int nativeWire) {
-        System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f%% |%n", payloadLabel, mode.name().toLowerCase(Locale.ROOT),
-                m.podMtu, m.frameBytes, m.wireBytes, m.wireBytes - nativeWire, 100.0 * payload / m.wireBytes);
+    private static Row row(String payloadLabel, TunnelMode mode, Measured m, int payload, int nativeWire) {
+        return new Row(payloadLabel, mode.name().toLowerCase(Locale.ROOT), m.podMtu, m.frameBytes, m.wireBytes,
+                m.wireBytes - nativeWire, 100.0 * payload / m.wireBytes);
     }
 
     /** Encapsulates one frame from the pod with the mode's real program and measures the result. */

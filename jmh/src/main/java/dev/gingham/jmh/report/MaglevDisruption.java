@@ -1,0 +1,61 @@
+package dev.gingham.jmh.report;
+
+import dev.gingham.jmh.nat.BenchServices;
+import dev.gingham.nat.IpAddress;
+import dev.gingham.nat.lb.Maglev;
+
+import java.util.Arrays;
+
+/**
+ * Maglev's disruption, the property that makes it worth its build time: when one backend leaves
+ * or joins, how many table entries (and so how many flows hashed to them) move to another
+ * backend. Ideally only the leaving backend's share moves (1/N). Computed with the real
+ * {@link Maglev#build}; a count, not a time, so the report computes it rather than JMH.
+ */
+final class MaglevDisruption {
+    /**
+     * @param backends       backends before the change
+     * @param m              table size
+     * @param removedPercent entries that changed backend when the last backend was removed
+     * @param addedPercent   entries that changed backend when one backend was added
+     * @param idealPercent   100 / backends: the leaving backend's own share
+     */
+    record Figures(int backends, int m, double removedPercent, double addedPercent, double idealPercent) {
+    }
+
+    private MaglevDisruption() {
+    }
+
+    /** Returns: the disruption of removing and of adding one backend to {@code backends} (equal weights). */
+    static Figures measure(int backends, int m) {
+        int[] before = build(backends, m);
+        int[] removed = build(backends - 1, m);
+        int[] added = build(backends + 1, m);
+        return new Figures(backends, m, 100.0 * changed(before, removed) / m, 100.0 * changed(before, added) / m,
+                100.0 / backends);
+    }
+
+    private static int[] build(int count, int m) {
+        int[] ids = new int[count];
+        long[] keys = new long[count];
+        int[] weights = new int[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = i + 1;
+            keys[i] = Maglev.backendKey(IpAddress.of4(BenchServices.BACKEND_BASE + i), BenchServices.TARGET_PORT);
+        }
+        Arrays.fill(weights, 1);
+        int[] table = new int[m];
+        Maglev.build(count, ids, keys, weights, m, table);
+        return table;
+    }
+
+    private static int changed(int[] a, int[] b) {
+        int changed = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i]) {
+                changed++;
+            }
+        }
+        return changed;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.gingham.jmh.report;
+
+/** The benchmark methods the report knows by name ({@code YBenchmark.method}, as in the JMH JSON). */
+final class Names {
+    static final String KUBE_PROXY = "KubeProxyBenchmark.selectBackend";
+    static final String KUBE_PROXY_UPDATE = "KubeProxyUpdateBenchmark.update";
+    static final String PIPELINE = "PipelineBenchmark.run";
+    static final String ENCAP_BASELINE = "EncapBenchmark.baseline";
+    static final String ENCAP = "EncapBenchmark.encap";
+    static final String DECAP_BASELINE = "DecapBenchmark.baseline";
+    static final String DECAP = "DecapBenchmark.decap";
+    static final String DECAP_DELIVER = "DecapBenchmark.decapAndDeliver";
+    static final String POLICY = "PolicyVerdictBenchmark.verdict";
+    static final String CONNTRACK_VECTOR = "ConntrackBenchmark.lookupAndAccountPrefetched";
+    static final String CONNTRACK = "ConntrackBenchmark.lookupAndAccount";
+    static final String NEW_FLOW = "NewFlowBenchmark.newFlow";
+    static final String MAGLEV_BUILD = "MaglevBenchmark.build";
+
+    /** The kube-proxy comparison's implementations, in the order the report shows them, with their labels. */
+    static final String[] SERVICE_IMPLS = {"iptables", "ipvs", "nftables", "gingham-random", "gingham-maglev"};
+    static final String[] SERVICE_LABELS = {"iptables", "IPVS", "nftables", "Gingham random", "Gingham Maglev"};
+    static final String[] SERVICE_COLORS = {"#d62728", "#ff7f0e", "#9467bd", "#1f77b4", "#2ca02c"};
+
+    /** Pipeline paths that carry established flows (the 12 Mpps target) and the new-flow path (2 Mpps). */
+    static final String[] ESTABLISHED_PATHS = {"pod-to-pod", "service", "to-remote-pod"};
+    static final String NEW_FLOW_PATH = "new-nodeport-flow";
+    /** The vector size workers run (the targets are judged at it). */
+    static final String TARGET_BATCH = "256";
+
+    private Names() {
+    }
+}

@@ -1,0 +1,17 @@
+package dev.gingham.jmh.report;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MaglevDisruptionTest {
+    @Test
+    void shouldMoveLittleMoreThanTheRemovedBackendsShareWhenOneOfAHundredLeaves() {
+        MaglevDisruption.Figures f = MaglevDisruption.measure(100, 16_381);
+        assertEquals(1.0, f.idealPercent(), 1e-9);
+        // the leaving backend's ~1% must move; Maglev moves only a little more than that
+        assertTrue(f.removedPercent() >= 0.9 && f.removedPercent() < 3, "removed: " + f.removedPercent() + "%");
+        assertTrue(f.addedPercent() >= 0.9 && f.addedPercent() < 3, "added: " + f.addedPercent() + "%");
+    }
+}

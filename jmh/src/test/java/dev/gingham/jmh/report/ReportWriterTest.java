@@ -1,0 +1,133 @@
+package dev.gingham.jmh.report;
+
+import dev.gingham.jmh.encap.WireOverheadReport;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The report generated from a small fixture run (src/test/resources/.../results.json and its run info). */
+class ReportWriterTest {
+    @TempDir
+    Path plots;
+    private String report;
+
+    static Path fixture(String name) throws URISyntaxException {
+        return Path.of(ReportWriterTest.class.getResource(name).toURI());
+    }
+
+    @BeforeEach
+    void render() throws Exception {
+        BenchResults results = BenchResults.read(fixture("results.json"));
+        RunInfo info = RunInfo.read(fixture("results.run.json"));
+        List<WireOverheadReport.Row> wire = List.of(new WireOverheadReport.Row("UDP 64 B", "vxlan", 1450, 156, 180, 50, 35.6));
+        report = ReportMain.render(results, info, plots, "bench/plots", "bench/results.json", wire,
+                new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0));
+    }
+
+    @Test
+    void shouldStateTheSharedMachineAndTheCommandWhenTheRunInfoSaysSo() {
+        assertTrue(report.contains("**Numbers are from a shared 2-core VM**"), report.substring(0, 1500));
+        assertTrue(report.contains("| CPU | AMD EPYC, 2 cores available |"));
+        assertTrue(report.contains("| Kernel | Linux 6.18.44 |"));
+        assertTrue(report.contains("| GC | G1 "));
+        assertTrue(report.contains("| Wall time | 8:32 for 29 of 30 runs; failed: PipelineBenchmark.run path=to-remote-pod batch=256 |"));
+        assertTrue(report.contains("[results.json](bench/results.json)"));
+        assertTrue(report.contains("[benchmarks-notes.md](benchmarks-notes.md)"));
+    }
+
+    @Test
+    void shouldJudgeEachTargetWhenThePipelineRan() {
+        assertTrue(report.contains("| Established flows, service: ≥ 12 Mpps per core (≤ 83.3 ns per packet), whole pipeline, "
+                + "vectors of 256 | 12.50 Mpps (80.0 ns per packet) | met |"), section("## Targets"));
+        assertTrue(report.contains("| New flows (new NodePort connections): ≥ 2 Mpps per core (≤ 500.0 ns per packet), whole "
+                + "pipeline, vectors of 256 | 1.25 Mpps (800 ns per packet) | **missed** |"));
+        assertTrue(report.contains("to-remote-pod: ≥ 12 Mpps per core (≤ 83.3 ns per packet), whole pipeline, vectors of 256 | – "
+                + "| not measured in this run |"));
+        assertTrue(report.contains("largest 1.5 B/op (NewFlowBenchmark.newFlow {}) over"), section("## Targets"));
+    }
+
+    @Test
+    void shouldTabulateEveryImplementationPerServiceCountWithRatiosToGingham() {
+        assertTrue(report.contains("| 1 | 50.0 ±10% | – | 9.00 ±0% | 60.0 ±0% | – | 0.83× | 0.15× |"), section("### Per new connection"));
+        assertTrue(report.contains("| 10,000 | 40,000 ±0% | – | 30.0 ±0% | 100 ±0% | – | 400× | 0.30× |"));
+    }
+
+    @Test
+    void shouldSayFromHowManyServicesIptablesCostsMoreThanTheWholePipelineWhenBothRan() {
+        // iptables grows 400 ns -> 40,000 ns from 100 to 10,000 services; the pipeline's new flow is 800 ns:
+        // on the log-log line that is reached at 200 services
+        assertTrue(report.contains("costs more than the whole Gingham pipeline for a new connection (800 ns per packet, "
+                + "`PipelineBenchmark` new-nodeport-flow, vectors of 256) from about 200 services"), section("**What the numbers mean.**"));
+        // and the established service packet (80 ns) between 1 (50 ns) and 100 services (400 ns): about 3
+        assertTrue(report.contains("established packet to a service (80.0 ns) from about 3 services"));
+    }
+
+    @Test
+    void shouldShowUpdatesInReadableUnitsWithIptablesAllocation() {
+        assertTrue(report.contains("| 1,000 | 210 µs ±0% | – | – | 21.0 µs ±0% | – | 2.8 MB |"), section("### One Service change"));
+        assertTrue(report.contains("Gingham 21.0 µs (iptables / Gingham: 10×)"));
+    }
+
+    @Test
+    void shouldSubtractTheInRunBaselineWhenReportingEncapCost() {
+        // VXLAN 70 - 35 = 35 net, native 56 - 36 = 20: 1.75x
+        assertTrue(report.contains("| vxlan | 70.0 ±0% | 35.0 | 35.0 | 1.75× | 0.002 |"), section("## Encapsulation"));
+        assertTrue(report.contains("| UDP 64 B | vxlan | 1450 | 156 | 180 | 50 | 35.6% |"));
+    }
+
+    @Test
+    void shouldComparePolicyMapsWithTheLinearListPerRuleCount() {
+        assertTrue(report.contains("| 100 | 25.0 | 44.0 | 1.76× | 0.002 |"), section("## NetworkPolicy"));
+        assertTrue(report.contains("The linear list costs more than the maps from 100 rules on"));
+    }
+
+    @Test
+    void shouldListResultsNoSectionPresentsUnderBuildingBlocks() {
+        assertTrue(report.contains("### `ParserBenchmark.parse`"));
+        assertTrue(report.contains("| kind=tcp4 | 19.7 ns ±0% | 0.002 |"));
+        assertFalse(section("## Building blocks").contains("KubeProxyBenchmark"), "a presented benchmark is not repeated");
+    }
+
+    @Test
+    void shouldFlagTheBenchmarkThatAllocatesWhenItIsAPerPacketPath() {
+        assertTrue(report.contains("| `NewFlowBenchmark.newFlow` | 1.5 | {} | **allocates** |"), section("## Allocation per packet"));
+        assertTrue(report.contains("| `PipelineBenchmark.run` | 0.002 |"));
+        assertFalse(section("## Allocation per packet").contains("iptables"), "baselines are not Gingham's paths");
+    }
+
+    @Test
+    void shouldWriteEveryLinkedPlotAsAnSvgDocument() throws Exception {
+        for (String name : List.of(KubeProxySection.PER_PACKET_PLOT, KubeProxySection.UPDATE_PLOT, PipelineSection.PLOT,
+                EncapSection.PLOT, PolicySection.PLOT, ConntrackNatSection.PLOT)) {
+            assertTrue(report.contains("](bench/plots/" + name + ")"), name + " is not linked");
+            Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(plots.resolve(name).toFile());
+            assertEquals("svg", svg.getDocumentElement().getTagName(), name);
+        }
+        Document perPacket = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(plots.resolve(KubeProxySection.PER_PACKET_PLOT).toFile());
+        // three implementations ran (iptables, nftables, Gingham random), three service counts each
+        assertEquals(3, perPacket.getElementsByTagName("polyline").getLength());
+        assertEquals(9, perPacket.getElementsByTagName("circle").getLength());
+        String text = Files.readString(plots.resolve(KubeProxySection.PER_PACKET_PLOT));
+        assertTrue(text.contains(">10k</text>"), "log x axis labelled in decades");
+        assertTrue(text.contains("whole Gingham pipeline, new connection: 800 ns"));
+    }
+
+    private String section(String heading) {
+        int start = report.indexOf(heading);
+        assertTrue(start >= 0, "no section " + heading);
+        int next = report.indexOf("\n## ", start + heading.length());
+        return report.substring(start, next < 0 ? report.length() : next);
+    }
+}
