@@ -40,8 +40,4 @@ public record NodeSizes(int maxEndpoints, int ipCacheEntries, int maxNodes, int 
         }
     }
 
-    /** Returns: sizes for a node of up to 256 pods in a cluster of up to 1024 nodes. */
-    public static NodeSizes defaults() {
-        return new NodeSizes(256, 65_536, 1024, 65_536, 4096, 8192, 1024, 1024);
-    }
 }

@@ -8,7 +8,6 @@ import dev.gingham.dataplane.flow.FlowFilter;
 import dev.gingham.dataplane.flow.FlowRing;
 import dev.gingham.dataplane.identity.CidrIdentityAllocator;
 import dev.gingham.dataplane.identity.IdentityAllocator;
-import dev.gingham.dataplane.k8s.Pod;
 import dev.gingham.dataplane.policy.PolicyEngine;
 import dev.gingham.dataplane.policy.PolicyMaps;
 import dev.gingham.dataplane.policy.PolicyPublisher;
@@ -20,7 +19,6 @@ import dev.gingham.encap.EndpointMap;
 import dev.gingham.encap.IpCache;
 import dev.gingham.encap.NodeRoutes;
 import dev.gingham.encap.TunnelPeers;
-import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.SnatExpiry;
 import dev.gingham.nat.lb.LbConfig;
 import dev.gingham.nat.lb.LbMaps;
@@ -28,14 +26,11 @@ import dev.gingham.nat.lb.ServiceTable;
 import dev.gingham.nat.snat.EgressGateway;
 import dev.gingham.nat.snat.MasqueradePolicy;
 import dev.gingham.nat.snat.SnatTable;
-import dev.gingham.packet.Cidr;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Everything one node holds: the maps every worker reads, the control-plane objects that write
@@ -43,15 +38,11 @@ import java.util.Map;
  * configuration; replay builds one the same way (anonymous maps, a fixed hash seed); tests build
  * small ones.
  *
- * <p>Endpoints: {@link #upsertLocalPod} and {@link #upsertRemotePod} keep the policy engine, the
- * endpoint map and the ipcache in step: a pod's identity comes from its labels (the policy
- * engine allocates it); a local pod's port is its endpoint slot; every pod's /32 is in the ipcache
- * with its identity (remote ones with their node's tunnel endpoint), so a packet's peer identity
- * is one lookup. When labels change identities, every pod's entries are rewritten
- * ({@link #syncIdentities}).
+ * <p>Cluster state (services, node routes, pods' identities in the ipcache, policy) is written by
+ * {@code cluster.ClusterApplier} and local pods' endpoint-map entries by {@link ConfiguredNode}:
+ * this class only owns the maps and the objects that write them.
  *
- * <p>Control-plane methods are for the control agent's thread (synchronized, so the API thread
- * may read); the maps are lock-free for the workers.
+ * <p>Control-plane objects are for the control agent's thread; the maps are lock-free for the workers.
  */
 public final class NodeState implements AutoCloseable {
     private static final int SWEEP_SLOTS_PER_CALL = 4096;
@@ -60,30 +51,19 @@ public final class NodeState implements AutoCloseable {
     private final PipelineMaps maps;
     private final ServiceTable services;
     private final NodeRoutes nodeRoutes;
-    private final PolicyPublisher policyPublisher;
     private final PolicyEngine policy;
     private final DropCounters drops;
     private final FlowRing[] flowRings;
     private final FlowEvents[] flowEvents;
     private final CtSweeper sweeper;
-    private final Map<String, LocalPod> localPods = new HashMap<>();
-    private final Map<String, RemotePod> remotePods = new HashMap<>();
-
-    private record LocalPod(Pod pod, int port, long mac, int identity) {
-    }
-
-    private record RemotePod(Pod pod, int nodeId, int tunnelEndpoint, int identity) {
-    }
-
     private NodeState(PipelineConfig config, PipelineMaps maps, DropCounters drops, int workers, NodeSizes sizes) {
         this.config = config;
         this.maps = maps;
         this.drops = drops;
         this.services = new ServiceTable(maps.services());
         this.nodeRoutes = new NodeRoutes(maps.ipCache(), maps.peers());
-        this.policyPublisher = new PolicyPublisher(maps.policy());
         this.policy = new PolicyEngine(new IdentityAllocator(), new CidrIdentityAllocator(new IpCacheIdentitySink(maps.ipCache())),
-                policyPublisher);
+                new PolicyPublisher(maps.policy()));
         this.flowRings = new FlowRing[workers];
         this.flowEvents = new FlowEvents[workers];
         for (int w = 0; w < workers; w++) {
@@ -149,117 +129,6 @@ public final class NodeState implements AutoCloseable {
     /** Returns: a new pipeline for {@code worker} (0-based), writing that worker's counters and flow ring. */
     public NodePipeline pipeline(int worker) {
         return new NodePipeline(config, maps, worker, flowEvents[worker], drops);
-    }
-
-    /**
-     * Adds or updates a pod on this node.
-     *
-     * @param port its TAP port (also its policy endpoint slot)
-     * @param mac  the MAC of the pod's interface
-     * @throws IllegalArgumentException when the pod has no IP, or the maps are full (nothing is left half-written)
-     */
-    public synchronized void upsertLocalPod(Pod pod, int port, long mac) {
-        if (pod.ip() == null) {
-            throw new IllegalArgumentException("pod " + pod.key() + ": has no IP address");
-        }
-        if (port < 0 || port >= maps.policy().maxEndpoints() || config.role(port) != dev.gingham.dataplane.program.PortRole.POD) {
-            throw new IllegalArgumentException("pod " + pod.key() + ": port " + port + " is not a pod port below "
-                    + maps.policy().maxEndpoints());
-        }
-        LocalPod old = localPods.get(pod.key());
-        policy.upsertPod(pod, port);
-        int identity = policy.identityOf(pod.key());
-        if (old != null && !old.pod().ip().equals(pod.ip())) {
-            maps.endpoints().remove(old.pod().ip().hi(), old.pod().ip().lo());
-            removeHostRoute(old.pod());
-        }
-        check(maps.endpoints().upsert(pod.ip().hi(), pod.ip().lo(), port, mac, identity), pod, "endpoint map");
-        check(maps.ipCache().upsert(hostRoute(pod), identity, 0, 0, 0), pod, "ipcache");
-        localPods.put(pod.key(), new LocalPod(pod, port, mac, identity));
-        syncIdentities();
-    }
-
-    /** Removes a pod of this node (no-op when unknown). */
-    public synchronized void removeLocalPod(String namespace, String name) {
-        LocalPod old = localPods.remove(namespace + "/" + name);
-        if (old == null) {
-            return;
-        }
-        maps.endpoints().remove(old.pod().ip().hi(), old.pod().ip().lo());
-        removeHostRoute(old.pod());
-        policy.deletePod(namespace, name);
-        syncIdentities();
-    }
-
-    /**
-     * Adds or updates a pod on another node: its identity for policy, its /32 in the ipcache with
-     * the node's tunnel endpoint.
-     */
-    public synchronized void upsertRemotePod(Pod pod, int nodeId, int tunnelEndpoint) {
-        if (pod.ip() == null) {
-            return; // not scheduled or not started yet: nothing to route
-        }
-        RemotePod old = remotePods.get(pod.key());
-        policy.upsertPod(pod, -1);
-        int identity = policy.identityOf(pod.key());
-        if (old != null && !old.pod().ip().equals(pod.ip())) {
-            removeHostRoute(old.pod());
-        }
-        check(maps.ipCache().upsert(hostRoute(pod), identity, tunnelEndpoint, nodeId, IpCache.FLAG_TUNNEL), pod, "ipcache");
-        remotePods.put(pod.key(), new RemotePod(pod, nodeId, tunnelEndpoint, identity));
-        syncIdentities();
-    }
-
-    /** Removes a pod of another node (no-op when unknown). */
-    public synchronized void removeRemotePod(String namespace, String name) {
-        RemotePod old = remotePods.remove(namespace + "/" + name);
-        if (old == null) {
-            return;
-        }
-        removeHostRoute(old.pod());
-        policy.deletePod(namespace, name);
-        syncIdentities();
-    }
-
-    /**
-     * Rewrites the endpoint-map and ipcache entries of every pod whose identity changed (after a
-     * label or namespace change re-numbered it).
-     */
-    public synchronized void syncIdentities() {
-        for (Map.Entry<String, LocalPod> e : localPods.entrySet()) {
-            LocalPod pod = e.getValue();
-            int identity = policy.identityOf(e.getKey());
-            if (identity != pod.identity()) {
-                maps.endpoints().upsert(pod.pod().ip().hi(), pod.pod().ip().lo(), pod.port(), pod.mac(), identity);
-                maps.ipCache().upsert(hostRoute(pod.pod()), identity, 0, 0, 0);
-                e.setValue(new LocalPod(pod.pod(), pod.port(), pod.mac(), identity));
-            }
-        }
-        for (Map.Entry<String, RemotePod> e : remotePods.entrySet()) {
-            RemotePod pod = e.getValue();
-            int identity = policy.identityOf(e.getKey());
-            if (identity != pod.identity()) {
-                maps.ipCache().upsert(hostRoute(pod.pod()), identity, pod.tunnelEndpoint(), pod.nodeId(), IpCache.FLAG_TUNNEL);
-                e.setValue(new RemotePod(pod.pod(), pod.nodeId(), pod.tunnelEndpoint(), identity));
-            }
-        }
-        policyPublisher.reclaim();
-    }
-
-    private void removeHostRoute(Pod pod) {
-        maps.ipCache().remove(hostRoute(pod));
-        maps.ipCache().reclaim();
-    }
-
-    private static Cidr hostRoute(Pod pod) {
-        boolean ipv4 = pod.ip().ipv4();
-        return new Cidr(ipv4, pod.ip().hi(), pod.ip().lo(), ipv4 ? 32 : 128);
-    }
-
-    private static void check(int result, Pod pod, String map) {
-        if (result != MapErrors.OK) {
-            throw new IllegalArgumentException("pod " + pod.key() + ": the " + map + " refused it: " + MapErrors.name(result));
-        }
     }
 
     /**

@@ -90,7 +90,7 @@ public final class ArpResponder {
             long arp = v.l3Offset(i);
             if (NetworkOrder.u16(s, arp + ArpHeader.OPER_OFFSET) != ArpHeader.OPER_REQUEST) {
                 v.drop(i, DropReason.ARP_UNEXPECTED);
-            } else if (!contains(ours, NetworkOrder.u32(s, arp + ArpHeader.TPA_OFFSET))) {
+            } else if (!PipelineConfig.contains(ours, NetworkOrder.u32(s, arp + ArpHeader.TPA_OFFSET))) {
                 v.drop(i, DropReason.UNKNOWN_TARGET);
             } else {
                 reply(v, s, i, underlayMac);
@@ -98,15 +98,6 @@ public final class ArpResponder {
             }
         }
         return answered;
-    }
-
-    private static boolean contains(int[] addresses, int address) {
-        for (int a : addresses) {
-            if (a == address) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Turns the request into its reply in place: "target is at {@code mac}", back to the asker. */

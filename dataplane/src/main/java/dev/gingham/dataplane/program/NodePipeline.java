@@ -80,7 +80,7 @@ public final class NodePipeline {
         LocalDelivery local = new LocalDelivery(maps.endpoints(), config.tunnel().routerMac());
         this.sourceGuard = new SourceGuard(maps.endpoints());
         this.arp = new ArpResponder(config.tunnel().routerMac(), config.tunnel().underlayMac(),
-                config.nodeAddresses().stream().filter(a -> a.ipv4()).mapToInt(a -> a.v4()).toArray());
+                config.nodeIpv4Addresses());
         this.serviceNat = new ServiceNat(services, maps.conntrack(), config.hairpinAddress());
         this.reverseServiceNat = new ReverseServiceNat(services, maps.conntrack());
         this.reverseSnat = new ReverseSnat(maps.snat());

@@ -3,6 +3,7 @@ package dev.gingham.dataplane.program;
 import dev.gingham.encap.TunnelConfig;
 import dev.gingham.nat.IpAddress;
 import dev.gingham.nat.snat.SnatConfig;
+import dev.gingham.packet.Verdict;
 
 import java.util.List;
 import java.util.Objects;
@@ -37,9 +38,24 @@ public record PipelineConfig(TunnelConfig tunnel, SnatConfig snat, int hostPort,
         if (hostPort == tunnel.underlayPort()) {
             throw new IllegalArgumentException("hostPort: must differ from the underlay port " + hostPort);
         }
-        if (hostPort < 0 || hostPort > dev.gingham.packet.Verdict.MAX_PORT) {
+        if (hostPort < 0 || hostPort > Verdict.MAX_PORT) {
             throw new IllegalArgumentException("hostPort: out of range: " + hostPort);
         }
+    }
+
+    /** Returns: the node's IPv4 addresses as ints (what the ARP responder and the route lookup compare). */
+    public int[] nodeIpv4Addresses() {
+        return nodeAddresses.stream().filter(IpAddress::ipv4).mapToInt(IpAddress::v4).toArray();
+    }
+
+    /** Returns: true when {@code addresses} holds {@code address} (a linear scan: nodes have a handful). */
+    static boolean contains(int[] addresses, int address) {
+        for (int a : addresses) {
+            if (a == address) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns: the role of a port. */

@@ -6,7 +6,6 @@ import dev.gingham.encap.EndpointMap;
 import dev.gingham.encap.IpCache;
 import dev.gingham.encap.LocalDelivery;
 import dev.gingham.encap.TokenBucket;
-import dev.gingham.nat.IpAddress;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameMarks;
 import dev.gingham.packet.FrameVector;
@@ -73,7 +72,7 @@ public final class RouteLookup {
         this.hasRouterIpv6 = config.tunnel().hasRouterIpv6();
         this.routerIpv6Hi = config.tunnel().routerIpv6Hi();
         this.routerIpv6Lo = config.tunnel().routerIpv6Lo();
-        int[] addresses = config.nodeAddresses().stream().filter(IpAddress::ipv4).mapToInt(IpAddress::v4).toArray();
+        int[] addresses = config.nodeIpv4Addresses();
         this.hostAddresses4 = java.util.Arrays.copyOf(addresses, addresses.length + 1);
         this.hostAddresses4[addresses.length] = routerIpv4;
         this.icmpErrors = new TokenBucket(config.tunnel().icmpErrorsPerSecond(), config.tunnel().icmpErrorBurst());
@@ -128,7 +127,7 @@ public final class RouteLookup {
             v.dstIdentity(i, endpointMap.identity(endpoint));
             return LOCAL;
         }
-        if (ipv4 ? contains(hostAddresses4, v.dstIp4(i))
+        if (ipv4 ? PipelineConfig.contains(hostAddresses4, v.dstIp4(i))
                 : hasRouterIpv6 && v.dstHi(i) == routerIpv6Hi && v.dstLo(i) == routerIpv6Lo) {
             v.dstIdentity(i, ReservedIdentity.HOST);
             return HOST;
@@ -184,15 +183,6 @@ public final class RouteLookup {
 
     private static boolean isMulticast4(int address) {
         return (address >>> 28) == 0xE || address == -1;
-    }
-
-    private static boolean contains(int[] addresses, int address) {
-        for (int a : addresses) {
-            if (a == address) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Returns: packets whose TTL ran out here (answered with time exceeded or dropped). */

@@ -1,46 +1,37 @@
 package dev.gingham.dataplane.program;
 
-import dev.gingham.conntrack.CtConfig;
-import dev.gingham.conntrack.CtLifetimes;
-import dev.gingham.dataplane.k8s.Namespace;
-import dev.gingham.dataplane.k8s.Pod;
-import dev.gingham.dataplane.node.NodeSizes;
+import dev.gingham.dataplane.cluster.ManifestSet;
+import dev.gingham.dataplane.config.NodeConfig;
+import dev.gingham.dataplane.node.ConfiguredNode;
 import dev.gingham.dataplane.node.NodeState;
-import dev.gingham.encap.TunnelConfig;
 import dev.gingham.encap.TunnelMode;
-import dev.gingham.nat.IpAddress;
-import dev.gingham.nat.lb.Algorithm;
-import dev.gingham.nat.lb.BackendState;
-import dev.gingham.nat.lb.L4Protocol;
-import dev.gingham.nat.lb.LbConfig;
-import dev.gingham.nat.lb.ServiceSpec;
-import dev.gingham.nat.snat.SnatConfig;
 import dev.gingham.packet.BufferPool;
-import dev.gingham.packet.Cidr;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
-import dev.gingham.packet.header.Addresses;
 
-import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * One node as the pipeline tests (and the pipeline benchmarks in jmh) see it:
+ * One node as the pipeline tests (and the pipeline benchmarks in jmh) see it, built the way the
+ * daemon and replay build a node: a node configuration and Kubernetes manifests through
+ * {@link ConfiguredNode} (so the pods' identities, routes and the service come from
+ * {@code ClusterApplier}, the one path that writes them).
  * <pre>
- *  underlay port 0  node 192.168.1.10 (MAC 02:00:00:00:00:10), uplink 02:00:00:00:00:fe
- *  host port 1      host MAC 02:00:00:00:00:02
- *  gateway          10.244.1.1, MAC 02:00:00:00:00:01 (the pods' router)
- *  pod a (port 2)   10.244.1.5 0a:00:00:00:00:05  labels app=client
- *  pod b (port 3)   10.244.1.6 0a:00:00:00:00:06  labels app=web
+ *  pod a (port 0)   10.244.1.5 0a:00:00:00:00:05  labels app=client
+ *  pod b (port 1)   10.244.1.6 0a:00:00:00:00:06  labels app=web
+ *  underlay port 8  node 192.168.1.10 (MAC 02:00:00:00:00:10), uplink 02:00:00:00:00:fe
+ *  host port 9      host MAC 02:00:00:00:00:02
+ *  gateway          10.244.1.1, MAC 02:00:00:00:00:01 (the pods' router; also node 2's, as every Gingham node's)
  *  node 2           192.168.1.11 (MAC 02:00:00:00:00:11), pods 10.244.2.0/24; pod c 10.244.2.7 app=web
  *  service web      10.96.0.10:80/TCP -> b:8080, NodePort 30080
  * </pre>
  */
 public final class NodeFixture implements AutoCloseable {
-    public static final int UNDERLAY = 0;
-    public static final int HOST = 1;
-    public static final int POD_A = 2;
-    public static final int POD_B = 3;
+    public static final int POD_A = 0;
+    public static final int POD_B = 1;
+    public static final int UNDERLAY = 8;
+    public static final int HOST = 9;
     public static final String NODE_IP = "192.168.1.10";
     public static final String NODE2_IP = "192.168.1.11";
     public static final String GATEWAY_IP = "10.244.1.1";
@@ -57,6 +48,75 @@ public final class NodeFixture implements AutoCloseable {
     public static final String B_MAC = "0a:00:00:00:00:06";
     public static final long SECOND = 1_000_000_000L;
 
+    private static final String NODE_YAML = """
+            nodeName: node-1
+            nodeAddresses: [%s]
+            podCIDRs: [10.244.1.0/24]
+            clusterCIDRs: [10.244.0.0/16]
+            serviceCIDRs: [10.96.0.0/12]
+            gateway: {mac: "%s"}
+            underlay: {interface: eth0, mac: "%s", nextHopMac: "%s"}
+            tunnel: {mode: %s}
+            conntrack: {tcpEntries: %d, otherEntries: %d}
+            maps: {endpoints: 8, ipcacheEntries: 1024, nodes: 8, egressSources: 16, egressRules: 16, policyRows: 4096}
+            """;
+    private static final String MANIFESTS = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: default}
+            ---
+            apiVersion: v1
+            kind: Node
+            metadata: {name: node-1}
+            spec: {podCIDRs: [10.244.1.0/24]}
+            status: {addresses: [{type: InternalIP, address: %1$s}]}
+            ---
+            apiVersion: v1
+            kind: Node
+            metadata:
+              name: node-2
+              annotations: {gingham.dev/underlay-mac: "%3$s"}
+            spec: {podCIDRs: [10.244.2.0/24]}
+            status: {addresses: [{type: InternalIP, address: %2$s}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: a, namespace: default, labels: {app: client}, annotations: {gingham.dev/mac: "%5$s"}}
+            spec: {nodeName: node-1}
+            status: {podIP: %4$s}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: b, namespace: default, labels: {app: web}, annotations: {gingham.dev/mac: "%7$s"}}
+            spec: {nodeName: node-1}
+            status: {podIP: %6$s}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: c, namespace: default, labels: {app: web}}
+            spec: {nodeName: node-2}
+            status: {podIP: %8$s}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: default}
+            spec:
+              type: NodePort
+              clusterIP: %9$s
+              ports: [{name: http, protocol: TCP, port: 80, targetPort: 8080, nodePort: 30080}]
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: web-1, namespace: default, labels: {kubernetes.io/service-name: web}}
+            addressType: IPv4
+            ports: [{name: http, protocol: TCP, port: 8080}]
+            endpoints:
+            - addresses: [%6$s]
+              conditions: {ready: true}
+              nodeName: node-1
+            """;
+
+    public final ConfiguredNode configured;
     public final NodeState node;
     public final NodePipeline pipeline;
     private final BufferPool pool = BufferPool.allocate(64, BufferPool.DEFAULT_BUFFER_SIZE);
@@ -64,35 +124,25 @@ public final class NodeFixture implements AutoCloseable {
     public long nowNs = 100 * SECOND;
 
     public NodeFixture(TunnelMode mode) {
-        this(mode, new CtConfig(4096, 4096, CtLifetimes.defaults()));
+        this(mode, 4096, 4096);
     }
 
-    /** A node with a conntrack table of the given size (benchmarks of new flows need millions). */
-    public NodeFixture(TunnelMode mode, CtConfig conntrack) {
-        TunnelConfig tunnel = TunnelConfig.builder(mode, Addresses.parseIpv4(NODE_IP), PacketBuilder.mac(UNDERLAY_MAC), UNDERLAY,
-                Addresses.parseIpv4(GATEWAY_IP), PacketBuilder.mac(ROUTER_MAC)).build();
-        SnatConfig snat = SnatConfig.of(NODE_IP, List.of("10.244.0.0/16"), List.of("10.96.0.0/12"));
-        PipelineConfig config = new PipelineConfig(tunnel, snat, HOST, PacketBuilder.mac(HOST_MAC), PacketBuilder.mac(UPLINK_MAC),
-                List.of(IpAddress.parse(NODE_IP)), PipelineConfig.DEFAULT_HAIRPIN_ADDRESS);
-        LbConfig lb = LbConfig.defaults(List.of(IpAddress.parse(NODE_IP))).withCapacity(16, 64, 256, 16, 4);
-        node = NodeState.create(config, lb, conntrack,
-                new NodeSizes(8, 1024, 8, 4096, 256, 1024, 16, 16), 1, null, 42L);
+    /** A node with conntrack tables of the given sizes (benchmarks of new flows need millions). */
+    public NodeFixture(TunnelMode mode, int tcpEntries, int otherEntries) {
+        NodeConfig config = NodeConfig.parse(String.format(Locale.ROOT, NODE_YAML, NODE_IP, ROUTER_MAC, UNDERLAY_MAC,
+                UPLINK_MAC, mode.name().toLowerCase(Locale.ROOT), tcpEntries, otherEntries), "fixture node.yaml");
+        ManifestSet manifests = ManifestSet.of("fixture", Map.of("cluster.yaml", String.format(Locale.ROOT, MANIFESTS,
+                NODE_IP, NODE2_IP, NODE2_MAC, A_IP, A_MAC, B_IP, B_MAC, C_IP, VIP)));
+        configured = ConfiguredNode.create(config, manifests, 0, PacketBuilder.mac(HOST_MAC), false, 42L, null);
+        if (configured.port("default/a") != POD_A || configured.port("default/b") != POD_B
+                || configured.underlayPort() != UNDERLAY || configured.hostPort() != HOST) {
+            configured.close();
+            throw new IllegalStateException("port layout changed: update the fixture's constants");
+        }
+        node = configured.state();
         pipeline = node.pipeline(0);
-        node.policy().upsertNamespace(Namespace.of("default", Map.of()));
-        node.upsertLocalPod(pod("a", A_IP, "client"), POD_A, PacketBuilder.mac(A_MAC));
-        node.upsertLocalPod(pod("b", B_IP, "web"), POD_B, PacketBuilder.mac(B_MAC));
-        node.nodeRoutes().upsertNode(2, Addresses.parseIpv4(NODE2_IP), PacketBuilder.mac(NODE2_MAC),
-                PacketBuilder.mac(NODE2_MAC), List.of(Cidr.parse("10.244.2.0/24")));
-        node.upsertRemotePod(pod("c", C_IP, "web"), 2, Addresses.parseIpv4(NODE2_IP));
-        node.services().upsert(new ServiceSpec("default", "web", ServiceSpec.Type.NODE_PORT, List.of(IpAddress.parse(VIP)),
-                List.of(), List.of(), List.of(new ServiceSpec.Port("http", L4Protocol.TCP, 80, 30080)), Algorithm.RANDOM, 0,
-                ServiceSpec.TrafficPolicy.CLUSTER, ServiceSpec.TrafficPolicy.CLUSTER, ServiceSpec.NoBackendAction.REJECT,
-                List.of(new ServiceSpec.Backend("http", IpAddress.parse(B_IP), 8080, BackendState.ACTIVE, 1, true, 0))));
     }
 
-    public static Pod pod(String name, String ip, String app) {
-        return new Pod("default", name, Map.of("app", app), IpAddress.parse(ip), List.of());
-    }
 
     /** Runs one frame in from {@code port}; returns its verdict (the frame's bytes are then {@link #out()}). */
     public int send(int port, byte[] frame) {
@@ -113,7 +163,7 @@ public final class NodeFixture implements AutoCloseable {
     @Override
     public void close() {
         vector.releaseAll();
-        node.close();
+        configured.close();
         pool.close();
     }
 }

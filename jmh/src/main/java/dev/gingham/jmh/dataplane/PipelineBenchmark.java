@@ -1,7 +1,5 @@
 package dev.gingham.jmh.dataplane;
 
-import dev.gingham.conntrack.CtConfig;
-import dev.gingham.conntrack.CtLifetimes;
 import dev.gingham.conntrack.CtTable;
 import dev.gingham.dataplane.program.NodeFixture;
 import dev.gingham.encap.TunnelMode;
@@ -106,8 +104,7 @@ public class PipelineBenchmark {
             emptyConntrack();
             return;
         }
-        node = new NodeFixture(TunnelMode.VXLAN, newFlows
-                ? new CtConfig(NEW_FLOW_CT_ENTRIES, 1024, CtLifetimes.defaults()) : new CtConfig(65_536, 65_536, CtLifetimes.defaults()));
+        node = newFlows ? new NodeFixture(TunnelMode.VXLAN, NEW_FLOW_CT_ENTRIES, 1024) : new NodeFixture(TunnelMode.VXLAN, 65_536, 65_536);
         if (newFlows) {
             prefault(node.node.maps().conntrack().tcpMap().segment());
         }
