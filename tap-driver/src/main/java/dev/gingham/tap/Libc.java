@@ -72,6 +72,8 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = errnoCapturing("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle BIND = errnoCapturing("bind",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SEND = errnoCapturing("send",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECV = errnoCapturing("recv",
@@ -212,6 +214,14 @@ final class Libc {
     static int setsockopt(MemorySegment capture, int fd, int level, int name, MemorySegment value, int length) {
         try {
             return (int) SETSOCKOPT.invokeExact(capture, fd, level, name, value, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int bind(MemorySegment capture, int fd, MemorySegment address, int length) {
+        try {
+            return (int) BIND.invokeExact(capture, fd, address, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }

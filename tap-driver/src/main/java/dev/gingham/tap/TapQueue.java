@@ -7,9 +7,11 @@ import dev.gingham.packet.Verdict;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
- * One queue (one nonblocking file descriptor) of a {@link TapDevice}: frames in with
+ * One queue (one nonblocking file descriptor) of a {@link TapDevice}, or a {@link PacketSocket}
+ * (an AF_PACKET socket reads and writes whole frames with the same calls): frames in with
  * {@link #receive}, frames out with {@link #transmit}. The data path: no allocation, no locks, no
  * exceptions; failures are return codes and counters.
  *
@@ -144,6 +146,9 @@ public final class TapQueue implements AutoCloseable {
         }
         if (headerBytes != 0) {
             VnetHeader.fromVector(vector, i, segment, start - headerBytes);
+            if (headerBytes == VnetHeader.LENGTH) {
+                segment.set(ValueLayout.JAVA_SHORT_UNALIGNED, start - 2, (short) 0); // num_buffers
+            }
         }
         long total = (long) vector.length(i) + headerBytes;
         long n = Libc.write(errno, fd, segment.address() + start - headerBytes, total);
@@ -182,7 +187,7 @@ public final class TapQueue implements AutoCloseable {
         return sent;
     }
 
-    /** Returns: the device this queue belongs to. */
+    /** Returns: the device this queue belongs to, or null for a {@link PacketSocket}'s queue. */
     public TapDevice device() {
         return device;
     }
@@ -197,7 +202,7 @@ public final class TapQueue implements AutoCloseable {
         return fd;
     }
 
-    /** Returns: bytes of vnet header in front of each frame (12 or 0). */
+    /** Returns: bytes of vnet header in front of each frame (12 for a TAP, 10 for a packet socket, or 0). */
     public int headerBytes() {
         return headerBytes;
     }

@@ -43,6 +43,8 @@ import java.nio.ByteOrder;
 public final class VnetHeader {
     /** Bytes of {@code struct virtio_net_hdr_v1}: what TUNSETVNETHDRSZ is set to. */
     public static final int LENGTH = 12;
+    /** The header an AF_PACKET socket uses ({@code PACKET_VNET_HDR}): struct virtio_net_hdr, without num_buffers. */
+    public static final int PACKET_SOCKET_LENGTH = 10;
 
     public static final int FLAG_NEEDS_CSUM = 1;
     public static final int FLAG_DATA_VALID = 2;
@@ -64,6 +66,7 @@ public final class VnetHeader {
     public static final int NUM_BUFFERS_OFFSET = 10;
 
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private VnetHeader() {
@@ -82,7 +85,7 @@ public final class VnetHeader {
         int gsoType = (int) (first >>> 8) & 0xFF;
         int gsoSize = (int) (first >>> 32) & 0xFFFF;
         int csumStart = (int) (first >>> 48) & 0xFFFF;
-        int csumOffset = segment.get(LE32, at + CSUM_OFFSET_OFFSET) & 0xFFFF;
+        int csumOffset = segment.get(LE16, at + CSUM_OFFSET_OFFSET) & 0xFFFF;
         boolean partial = (flags & FLAG_NEEDS_CSUM) != 0;
         int baseType = gsoType & ~GSO_ECN;
         if (partial && csumStart + csumOffset + 2 > vector.length(i)) {
@@ -106,7 +109,8 @@ public final class VnetHeader {
     }
 
     /**
-     * Writes the header for frame {@code i} at {@code at} (12 bytes): from its offload fields when
+     * Writes the first {@link #PACKET_SOCKET_LENGTH} (10) bytes of the header for frame {@code i} at
+     * {@code at} (a TAP's 12-byte header also has num_buffers, which its writer zeroes): from its offload fields when
      * it carries {@link FrameVector#FLAG_CSUM_PARTIAL} or {@link FrameVector#FLAG_GSO}, all zero
      * for a plain frame whose checksums are complete.
      */
@@ -126,6 +130,6 @@ public final class VnetHeader {
             first |= (long) (vector.gsoType(i) & 0xFF) << 8 | (long) (vector.gsoSize(i) & 0xFFFF) << 32;
         }
         segment.set(LE64, at, first);
-        segment.set(LE32, at + CSUM_OFFSET_OFFSET, csumOffset & 0xFFFF);
+        segment.set(LE16, at + CSUM_OFFSET_OFFSET, (short) csumOffset);
     }
 }
