@@ -5,13 +5,16 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
  * The control agent (DESIGN.md §4): the one thread that writes the node's maps. Other threads
  * (the manifest watcher, the admin API, the CNI plugin's requests) never touch a map: they submit
  * a task, and the control agent runs it between conntrack sweeps. Each duty cycle it runs the
- * queued tasks, then one budgeted conntrack sweep (expired flows release their SNAT ports), so
+ * queued tasks, then its registered duties, then one budgeted conntrack sweep (expired flows release their SNAT ports), so
  * neither ever stalls the workers, which only read.
  *
  * <p>A task that throws is reported to the error handler and does not stop the agent (a bad
@@ -26,12 +29,21 @@ public final class ControlAgent implements Agent {
     private final NanoClock clock;
     private final Consumer<Throwable> errors;
     private final ManyToOneConcurrentArrayQueue<Runnable> tasks = new ManyToOneConcurrentArrayQueue<>(TASK_QUEUE_CAPACITY);
+    private final List<IntSupplier> duties = new ArrayList<>();
     private long sweptEntries;
 
     public ControlAgent(NodeState node, NanoClock clock, Consumer<Throwable> errors) {
         this.node = node;
         this.clock = clock;
         this.errors = errors;
+    }
+
+    /**
+     * Adds a duty run every cycle after the tasks (closing retired devices, retrying failed pod
+     * setups): returns the work it did. Register before the agent starts; not thread-safe.
+     */
+    public void addDuty(IntSupplier duty) {
+        duties.add(duty);
     }
 
     /**
@@ -54,6 +66,13 @@ public final class ControlAgent implements Agent {
                 errors.accept(e);
             }
             work++;
+        }
+        for (int d = 0, n = duties.size(); d < n; d++) {
+            try {
+                work += duties.get(d).getAsInt();
+            } catch (RuntimeException e) {
+                errors.accept(e);
+            }
         }
         int swept = node.sweepConntrack(clock.nanoTime());
         sweptEntries += swept;

@@ -8,6 +8,9 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.HdrHistogram.SingleWriterRecorder;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * A poll-mode worker (VPP's worker thread, DPDK's lcore loop): every duty cycle it reads the
  * clock once, then for each of its ports reads a burst of frames into its vector, runs the node
@@ -23,6 +26,19 @@ import org.HdrHistogram.SingleWriterRecorder;
  * per worker; allocates nothing per frame or per cycle.
  */
 public final class WorkerAgent implements Agent {
+    private static final VarHandle DUTY_CYCLES;
+    private static final VarHandle BUSY_NS;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            DUTY_CYCLES = lookup.findVarHandle(WorkerAgent.class, "dutyCycles", long.class);
+            BUSY_NS = lookup.findVarHandle(WorkerAgent.class, "busyNs", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final int worker;
     private final NodePipeline pipeline;
     private final FrameVector vector;
@@ -32,6 +48,12 @@ public final class WorkerAgent implements Agent {
     private final int burstFrames;
     private volatile PortIo[] ports = new PortIo[0];
     private long txToUnknownPort;
+    /** Completed duty cycles; other threads read it (release/acquire) to know a port table is no longer in use. */
+    private long dutyCycles;
+    /** Time spent in duty cycles that found work, up to the start of the current cycle. */
+    private long busyNs;
+    private long previousCycleNs;
+    private boolean previousCycleWorked;
 
     /**
      * @param pool        this worker's buffers (never shared)
@@ -62,12 +84,18 @@ public final class WorkerAgent implements Agent {
     public int doWork() {
         PortIo[] table = ports;
         long nowNs = clock.nanoTime();
+        if (previousCycleWorked) {
+            BUSY_NS.setOpaque(this, busyNs + (nowNs - previousCycleNs));
+        }
         int work = 0;
         for (PortIo port : table) {
             if (port != null) {
                 work += poll(port, table, nowNs);
             }
         }
+        previousCycleNs = nowNs;
+        previousCycleWorked = work > 0;
+        DUTY_CYCLES.setRelease(this, dutyCycles + 1);
         return work;
     }
 
@@ -108,6 +136,27 @@ public final class WorkerAgent implements Agent {
         } else {
             counters.add(worker, out, PortCounters.TX_ERRORS, 1);
         }
+    }
+
+    /**
+     * Returns: duty cycles completed so far (any thread). A port table published before this value
+     * was read is the only one the worker uses once the count has grown by two.
+     */
+    public long dutyCycles() {
+        return (long) DUTY_CYCLES.getAcquire(this);
+    }
+
+    /**
+     * Returns: nanoseconds spent in duty cycles that found frames (any thread; up to the start of
+     * the latest cycle). The busy ratio is its growth over the wall time between two reads.
+     */
+    public long busyNs() {
+        return (long) BUSY_NS.getOpaque(this);
+    }
+
+    /** Returns: this worker's number. */
+    public int worker() {
+        return worker;
     }
 
     /** Returns: frames whose TX verdict named a port number beyond the port table. */

@@ -39,6 +39,7 @@ public final class ConfiguredNode implements AutoCloseable {
     private final int hostPort;
     private final String[] portNames;
     private final Map<String, Integer> portsByName = new HashMap<>();
+    private ApplyReport initialReport;
 
     private ConfiguredNode(NodeConfig config, NodeState state, int underlayPort, int hostPort, LocalPodListener extra) {
         this.config = config;
@@ -79,12 +80,17 @@ public final class ConfiguredNode implements AutoCloseable {
         NodeState state = NodeState.create(pipeline, config.lbConfig(), config.ctConfig(), sizes, config.workers(), pins, hashSeed);
         ConfiguredNode node = new ConfiguredNode(config, state, underlayPort, hostPort, listener);
         try {
-            node.apply(manifests);
+            node.initialReport = node.apply(manifests);
         } catch (RuntimeException e) {
             node.close();
             throw e;
         }
         return node;
+    }
+
+    /** Returns: what applying the manifests given to {@link #create} did (pod setups that failed are listed). */
+    public ApplyReport initialReport() {
+        return initialReport;
     }
 
     /** Applies a new manifest set (atomically: see {@link ClusterApplier#apply}). */

@@ -1,0 +1,294 @@
+package dev.gingham.dataplane.daemon;
+
+import dev.gingham.dataplane.agent.ControlAgent;
+import dev.gingham.dataplane.agent.PortCounters;
+import dev.gingham.dataplane.agent.WorkerAgent;
+import dev.gingham.dataplane.cluster.ApplyReport;
+import dev.gingham.dataplane.cluster.ManifestSet;
+import dev.gingham.dataplane.cluster.ManifestWatcher;
+import dev.gingham.dataplane.config.NodeConfig;
+import dev.gingham.dataplane.k8s.ManifestException;
+import dev.gingham.dataplane.node.ConfiguredNode;
+import dev.gingham.packet.BufferPool;
+import org.HdrHistogram.SingleWriterRecorder;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A running node ({@code gingham run}): the configured node's pipeline on real devices.
+ *
+ * <p>Start-up, in an order that fails fast and leaves nothing behind: the manifests directory is
+ * read and checked as a whole (a bad file stops the start with its name, object and field); the
+ * host TAP and the underlay sockets are opened (missing device, no permission: a clear error);
+ * the node's maps are built and the manifests applied, which creates a TAP per local pod in its
+ * namespace ({@link PodDevices}); then the agents start, and the manifest watcher. Anything that
+ * fails on the way closes what was opened before it.
+ *
+ * <p>While running: workers poll every port (their own queue of each device), the control agent
+ * applies manifest changes the watcher publishes (atomically; a rejected directory leaves the
+ * previous state and is logged once), retries pod setups that failed (a namespace created after
+ * the Pod was written) every {@value #POD_RETRY_SECONDS} s, closes the devices of removed pods
+ * when no worker can still use them, and sweeps conntrack.
+ *
+ * <p>{@link #close()} (SIGTERM) stops the watcher, then the agents at the end of their cycle, then
+ * closes every device (the kernel deletes the pod and host TAPs) and the maps (pinned maps stay
+ * on disk for the next start).
+ */
+public final class NodeDaemon implements AutoCloseable {
+    /** Frames a worker reads from one port per duty cycle. */
+    public static final int BURST_FRAMES = 64;
+    /**
+     * Buffers per worker: TSO-sized (a pod's kernel hands over up to 64 KB per frame), enough for
+     * every port's burst of one cycle plus the segments and fragments programs add.
+     */
+    public static final int BUFFERS_PER_WORKER = 1024;
+    static final int POD_RETRY_SECONDS = 5;
+    private static final int LATENCY_SIGNIFICANT_DIGITS = 3;
+
+    private final NodeConfig config;
+    private final DaemonLog log;
+    private final String netns;
+    private final NanoClock clock = SystemNanoClock.INSTANCE;
+    private final List<AutoCloseable> opened = new ArrayList<>();
+    private final AtomicReference<String> lastRejection = new AtomicReference<>();
+    private final long startedNs = System.nanoTime();
+    private ConfiguredNode node;
+    private PortTable ports;
+    private PodDevices pods;
+    private HostDevice host;
+    private UnderlayDevice underlay;
+    private PortCounters counters;
+    private WorkerAgent[] workers;
+    private SingleWriterRecorder[] latencies;
+    private ControlAgent control;
+    private AgentThreads threads;
+    private ManifestWatcher watcher;
+    private ManifestSet applied;
+    private volatile ApplyReport lastReport;
+    private long nextPodRetryNs;
+    private boolean closed;
+
+    private NodeDaemon(NodeConfig config, DaemonLog log, String netns) {
+        this.netns = netns;
+        this.config = config;
+        this.log = log;
+    }
+
+    /**
+     * Starts a node. Returns once the agents run and the initial manifests are applied.
+     *
+     * @throws ManifestException       the manifests directory is invalid (nothing was created)
+     * @throws dev.gingham.tap.NetDeviceException a device could not be made (no permission, no /dev/net/tun, name in use)
+     * @throws IllegalArgumentException the underlay interface does not exist
+     */
+    public static NodeDaemon start(NodeConfig config, Path manifests, DaemonLog log) {
+        return start(config, manifests, null, log);
+    }
+
+    /**
+     * Starts a node whose devices live in network namespace {@code netns} (the host TAP, the
+     * underlay; pods' TAPs are made there and moved to their own namespaces): several nodes on one
+     * machine, the demo, and the end-to-end tests. Null: the caller's namespace.
+     */
+    public static NodeDaemon start(NodeConfig config, Path manifests, String netns, DaemonLog log) {
+        ManifestSet initial = ManifestSet.load(manifests);
+        NodeDaemon daemon = new NodeDaemon(config, log, netns);
+        try {
+            daemon.startWith(initial, manifests);
+            return daemon;
+        } catch (RuntimeException | Error e) {
+            daemon.close();
+            throw e;
+        }
+    }
+
+    private void startWith(ManifestSet initial, Path manifestsDir) {
+        int workerCount = config.workers();
+        int podMtu = config.tunnelConfig(0, 1).podMtuBytes();
+        log.info("node " + config.nodeName() + (netns == null ? "" : " in netns " + netns) + ": " + workerCount + " worker(s), " + config.threading().spelling()
+                + " threading, idle " + config.idleStrategy().kind().spelling() + ", tunnel " + config.tunnel().mode()
+                + ", pod MTU " + podMtu);
+        host = track(HostDevice.create(config, workerCount, podMtu, netns));
+        log.info("host port " + HostDevice.NAME + ": " + String.join(", ", host.configured()));
+        underlay = track(UnderlayDevice.open(config, workerCount, log, netns));
+        log.info("underlay port " + underlay.link().name() + " (ifindex " + underlay.link().ifindex() + ", MTU "
+                + underlay.link().mtuBytes() + ")");
+
+        int maxPorts = config.maps().endpoints() + 2;
+        ports = new PortTable(workerCount, maxPorts, this::error);
+        pods = new PodDevices(ports, workerCount, podMtu, config.gateway().addresses(), log, netns);
+        opened.add(pods); // before the node: a failed initial apply still closes the pods' devices
+        boolean pinned = config.pinDirectory().isPresent();
+        node = track(ConfiguredNode.create(config, initial, underlay.mac(), host.mac(), pinned, new SecureRandom().nextLong(), pods));
+        applied = initial;
+        report("initial manifests (" + initial.objects().size() + " objects)", node.initialReport());
+        ports.set(node.underlayPort(), underlay.ports(node.underlayPort()));
+        ports.set(node.hostPort(), host.ports(node.hostPort()));
+
+        counters = track(new PortCounters(maxPorts, workerCount));
+        workers = new WorkerAgent[workerCount];
+        latencies = new SingleWriterRecorder[workerCount];
+        for (int w = 0; w < workerCount; w++) {
+            BufferPool pool = track(BufferPool.allocate(BUFFERS_PER_WORKER, BufferPool.TSO_BUFFER_SIZE));
+            latencies[w] = new SingleWriterRecorder(LATENCY_SIGNIFICANT_DIGITS);
+            workers[w] = new WorkerAgent(w, node.state().pipeline(w), pool, clock, counters, latencies[w], BURST_FRAMES);
+        }
+        ports.attach(workers);
+        control = new ControlAgent(node.state(), clock, this::error);
+        control.addDuty(ports::reclaim);
+        control.addDuty(this::retryFailedPods);
+        threads = track(AgentThreads.start(config.threading(), config.idleStrategy(), List.of(workers), control, this::error));
+
+        watcher = track(new ManifestWatcher(manifestsDir, ManifestWatcher.DEFAULT_DEBOUNCE, ManifestWatcher.DEFAULT_RESCAN_PERIOD,
+                new ManifestWatcher.Listener() {
+                    @Override
+                    public void loaded(ManifestSet set) {
+                        if (!control.submit(NodeDaemon.this::applyPublished)) {
+                            log.warn("manifests: the control queue is full; the change is applied at the next rescan");
+                        }
+                    }
+
+                    @Override
+                    public void rejected(ManifestException problems) {
+                        lastRejection.set(problems.getMessage());
+                        log.error("manifests rejected, the previous state stays: " + problems.getMessage());
+                    }
+                }, initial));
+        try {
+            watcher.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot watch " + manifestsDir + ": " + e.getMessage(), e);
+        }
+        log.info("running: " + node.state().services().services().size() + " service(s), " + pods.size() + " local pod(s) with devices");
+    }
+
+    /** Control thread: applies the newest set the watcher published. */
+    private void applyPublished() {
+        ManifestSet set = watcher.poll();
+        if (set == null) {
+            return;
+        }
+        try {
+            ApplyReport r = node.apply(set);
+            applied = set;
+            lastRejection.set(null);
+            report("manifests reloaded (" + set.objects().size() + " objects)", r);
+        } catch (RuntimeException e) {
+            lastRejection.set(e.getMessage());
+            log.error("manifests rejected, the previous state stays: " + e.getMessage());
+        }
+    }
+
+    /** Control thread duty: offers pods whose setup failed again, every few seconds. */
+    private int retryFailedPods() {
+        ApplyReport last = lastReport;
+        if (last == null || last.listenerFailures().isEmpty()) {
+            return 0;
+        }
+        long now = clock.nanoTime();
+        if (now < nextPodRetryNs) {
+            return 0;
+        }
+        nextPodRetryNs = now + Duration.ofSeconds(POD_RETRY_SECONDS).toNanos();
+        ApplyReport r = node.apply(applied);
+        if (r.listenerFailures().size() < last.listenerFailures().size()) {
+            report("pod setup retried", r);
+        } else {
+            lastReport = r;
+        }
+        return 1;
+    }
+
+    private void report(String what, ApplyReport r) {
+        lastReport = r;
+        log.info(what + ": " + r.summary());
+        for (String warning : r.warnings()) {
+            log.warn(warning);
+        }
+        for (String failure : r.listenerFailures()) {
+            log.error(failure + " (retried every " + POD_RETRY_SECONDS + " s)");
+        }
+    }
+
+    private void error(Throwable t) {
+        log.error(t.getClass().getSimpleName() + ": " + t.getMessage());
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        opened.add(resource);
+        return resource;
+    }
+
+    /** Returns: the node (maps, services, policy, flow rings) for inspection; workers write it concurrently. */
+    public ConfiguredNode node() {
+        return node;
+    }
+
+    /** Returns: packets and bytes per port, summed over workers. */
+    public PortCounters counters() {
+        return counters;
+    }
+
+    /** Returns: the workers (duty cycles, busy time). */
+    public List<WorkerAgent> workers() {
+        return List.of(workers);
+    }
+
+    /** Returns: worker w's per-burst pipeline latency recorder (sample with {@code getIntervalHistogram}). */
+    public SingleWriterRecorder latency(int worker) {
+        return latencies[worker];
+    }
+
+    /** Returns: what the last apply did (initial, reload or retry). */
+    public ApplyReport lastReport() {
+        return lastReport;
+    }
+
+    /** Returns: the last rejection of the manifests directory, or null when the current contents were applied. */
+    public String lastRejection() {
+        return lastRejection.get();
+    }
+
+    /** Returns: whether every agent thread runs. */
+    public boolean healthy() {
+        return threads != null && threads.allRunning() && !closed;
+    }
+
+    /** Returns: nanoseconds since start. */
+    public long uptimeNs() {
+        return System.nanoTime() - startedNs;
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    /** Stops the node: watcher, agents, devices, maps; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int k = opened.size() - 1; k >= 0; k--) {
+            AutoCloseable resource = opened.get(k);
+            try {
+                resource.close();
+            } catch (Exception e) {
+                log.warn("stopping: closing " + resource.getClass().getSimpleName() + " failed: " + e.getMessage());
+            }
+            if (resource instanceof AgentThreads && ports != null) {
+                ports.closeRetired(); // workers stopped: retired devices can go now
+            }
+        }
+        opened.clear();
+    }
+}

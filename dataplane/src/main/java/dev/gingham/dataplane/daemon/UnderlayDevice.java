@@ -1,0 +1,81 @@
+package dev.gingham.dataplane.daemon;
+
+import dev.gingham.dataplane.agent.PortIo;
+import dev.gingham.dataplane.agent.TapPort;
+import dev.gingham.dataplane.config.NodeConfig;
+import dev.gingham.tap.LinkInfo;
+import dev.gingham.tap.NetworkNamespace;
+import dev.gingham.tap.PacketSocket;
+import dev.gingham.tap.Rtnetlink;
+
+/**
+ * The underlay port: the configured interface (the node's NIC, or a veth into the underlay
+ * network), brought up and read and written through one AF_PACKET socket per worker
+ * ({@link PacketSocket}). Its MAC is the configured one or the interface's; its MTU is checked
+ * against the configuration (a smaller link MTU would drop full-size tunnel packets silently).
+ */
+final class UnderlayDevice implements AutoCloseable {
+    private final PacketSocket sockets;
+    private final LinkInfo link;
+    private final long mac;
+
+    private UnderlayDevice(PacketSocket sockets, LinkInfo link, long mac) {
+        this.sockets = sockets;
+        this.link = link;
+        this.mac = mac;
+    }
+
+    /** Opens the underlay in network namespace {@code netns} (null: the caller's). */
+    static UnderlayDevice open(NodeConfig config, int workers, DaemonLog log, String netns) {
+        return NetworkNamespace.call(netns, () -> open(config, workers, log));
+    }
+
+    private static UnderlayDevice open(NodeConfig config, int workers, DaemonLog log) {
+        String name = config.underlay().interfaceName();
+        LinkInfo link;
+        try (Rtnetlink netlink = Rtnetlink.open()) {
+            link = netlink.findLink(name);
+            if (link == null) {
+                throw new IllegalArgumentException("underlay.interface: no interface '" + name
+                        + "' in the daemon's network namespace (ip link show)");
+            }
+            if ((link.flags() & LinkInfo.IFF_UP) == 0) {
+                netlink.setUp(link.ifindex(), true);
+            }
+            link = netlink.link(link.ifindex());
+        }
+        if (link.mtuBytes() < config.underlay().mtuBytes()) {
+            log.warn("underlay " + name + " has MTU " + link.mtuBytes() + " but underlay.mtu says " + config.underlay().mtuBytes()
+                    + ": tunnel packets larger than " + link.mtuBytes() + " bytes will not leave the node");
+        }
+        PacketSocket sockets = PacketSocket.open(name, workers, (int) ProcessHandle.current().pid());
+        long mac = config.underlay().mac() != 0 ? config.underlay().mac() : link.mac();
+        return new UnderlayDevice(sockets, link, mac);
+    }
+
+    /** Returns: worker w's socket as port {@code port}. */
+    PortIo[] ports(int port) {
+        PortIo[] queues = new PortIo[sockets.queueCount()];
+        for (int w = 0; w < queues.length; w++) {
+            queues[w] = new TapPort(port, sockets.queue(w));
+        }
+        return queues;
+    }
+
+    long mac() {
+        return mac;
+    }
+
+    LinkInfo link() {
+        return link;
+    }
+
+    PacketSocket sockets() {
+        return sockets;
+    }
+
+    @Override
+    public void close() {
+        sockets.close();
+    }
+}

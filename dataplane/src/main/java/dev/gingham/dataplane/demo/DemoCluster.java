@@ -1,0 +1,353 @@
+package dev.gingham.dataplane.demo;
+
+import dev.gingham.dataplane.config.NodeConfig;
+import dev.gingham.dataplane.daemon.DaemonLog;
+import dev.gingham.dataplane.daemon.NodeDaemon;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A one-node Kubernetes cluster in network namespaces, run by a real {@link NodeDaemon}: what
+ * {@code gingham demo} shows and what the daemon's end-to-end tests drive.
+ *
+ * <pre>
+ *   PREFIX-ext (192.168.60.1, "outside")          PREFIX-node (the node; the daemon's devices)
+ *       eth0  &lt;------------- veth -------------&gt;  ul0 (underlay, no kernel address)
+ *                                                 gingham_host (gateway 10.244.1.1, node 192.168.60.10)
+ *   pods (each its own namespace PREFIX-NAME, eth0 = a TAP of the daemon):
+ *     client 10.244.1.2 (app=client)   web-1/2/3 10.244.1.11-13 (app=web)   db 10.244.1.20 (app=db)
+ *   services: web  ClusterIP 10.96.0.10:80 -&gt; web pods :8080, NodePort 30080
+ *             echo ClusterIP 10.96.0.30:7/UDP -&gt; web pods :7007
+ *             db   ClusterIP 10.96.0.20:5432 -&gt; db :5432; NetworkPolicy db-from-web: only app=web may connect
+ * </pre>
+ *
+ * <p>The manifests are plain Kubernetes YAML ({@link #manifestsDirectory()}), written as a user
+ * would; the node configuration is {@link #configFile()}. {@link #startServers()} runs small
+ * python3 servers (servers.py) that say who they are and whom they saw. {@link #close()} stops
+ * everything and deletes every namespace, also after a failure; namespaces a killed earlier run
+ * left behind under the same prefix are deleted by {@link #create}.
+ */
+public final class DemoCluster implements AutoCloseable {
+    public static final String NODE_IP = "192.168.60.10";
+    public static final String EXTERNAL_IP = "192.168.60.1";
+    public static final String EXTERNAL_MAC = "02:00:c0:a8:3c:01";
+    public static final String GATEWAY_IP = "10.244.1.1";
+    public static final String WEB_VIP = "10.96.0.10";
+    public static final String DB_VIP = "10.96.0.20";
+    public static final String ECHO_VIP = "10.96.0.30";
+    public static final int NODE_PORT = 30080;
+    public static final int EXTERNAL_PORT = 9000;
+    /** Pod name to address. */
+    public static final Map<String, String> PODS = Map.of("client", "10.244.1.2", "web-1", "10.244.1.11",
+            "web-2", "10.244.1.12", "web-3", "10.244.1.13", "db", "10.244.1.20");
+    public static final List<String> WEB_PODS = List.of("web-1", "web-2", "web-3");
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final String prefix;
+    private final Path directory;
+    private final List<String> namespaces = new ArrayList<>();
+    private final List<Process> servers = new ArrayList<>();
+    private NodeDaemon daemon;
+
+    private DemoCluster(String prefix, Path directory) {
+        this.prefix = prefix;
+        this.directory = directory;
+    }
+
+    /**
+     * Builds the namespaces, writes the configuration and manifests into {@code directory}, and
+     * starts the daemon in the node namespace.
+     *
+     * @param prefix namespace name prefix (unique per run; letters, digits, '-')
+     */
+    public static DemoCluster create(String prefix, Path directory, DaemonLog log) {
+        DemoCluster cluster = new DemoCluster(prefix, directory);
+        try {
+            cluster.removeLeftovers();
+            cluster.build();
+            cluster.daemon = NodeDaemon.start(NodeConfig.load(cluster.configFile()), cluster.manifestsDirectory(),
+                    cluster.nodeNamespace(), log);
+            return cluster;
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private void build() {
+        String node = namespace("node");
+        String ext = namespace("ext");
+        Shell.must("ip", "-n", node, "link", "add", "ul0", "type", "veth", "peer", "name", "eth0", "netns", ext);
+        Shell.must("ip", "-n", ext, "link", "set", "eth0", "address", EXTERNAL_MAC);
+        Shell.must("ip", "-n", ext, "addr", "add", EXTERNAL_IP + "/24", "dev", "eth0");
+        Shell.must("ip", "-n", ext, "link", "set", "eth0", "up");
+        Shell.must("ip", "-n", ext, "link", "set", "lo", "up");
+        Shell.must("ip", "-n", node, "link", "set", "lo", "up");
+        for (String pod : PODS.keySet()) {
+            namespace(pod);
+        }
+        try {
+            Files.createDirectories(manifestsDirectory());
+            Files.writeString(configFile(), nodeYaml());
+            Files.writeString(manifestsDirectory().resolve("cluster.yaml"), clusterYaml());
+            Files.writeString(manifestsDirectory().resolve("web.yaml"), webYaml());
+            Files.writeString(manifestsDirectory().resolve("db.yaml"), dbYaml());
+            try (InputStream script = DemoCluster.class.getResourceAsStream("servers.py")) {
+                Files.write(directory.resolve("servers.py"), script.readAllBytes());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the demo's files into " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates namespace PREFIX-ROLE with IPv6 off (the demo is IPv4; no router solicitations in the counters). */
+    private String namespace(String role) {
+        String name = prefix + "-" + role;
+        Shell.must("ip", "netns", "add", name);
+        namespaces.add(name);
+        Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                "net.ipv6.conf.default.disable_ipv6=1");
+        return name;
+    }
+
+    private void removeLeftovers() {
+        Shell.Result list = Shell.run(COMMAND_TIMEOUT, "ip", "netns", "list");
+        for (String line : list.output().split("\n")) {
+            String name = line.split(" ")[0];
+            if (name.startsWith(prefix + "-")) {
+                Shell.run(COMMAND_TIMEOUT, "ip", "netns", "del", name);
+            }
+        }
+    }
+
+    /** Starts the servers: HTTP :8080 and UDP echo :7007 on the web pods, TCP :5432 on db, TCP :9000 outside. */
+    public void startServers() {
+        for (String web : WEB_PODS) {
+            server(podNamespace(web), "http", web, 8080);
+            server(podNamespace(web), "udp-echo", web, 7007);
+        }
+        server(podNamespace("db"), "tcp-hello", "db", 5432);
+        server(externalNamespace(), "tcp-hello", "outside", EXTERNAL_PORT);
+        awaitListening(podNamespace("web-1"), 8080);
+        awaitListening(podNamespace("db"), 5432);
+        awaitListening(externalNamespace(), EXTERNAL_PORT);
+        for (String web : WEB_PODS) {
+            awaitListening(podNamespace(web), 8080);
+        }
+    }
+
+    private void server(String netns, String mode, String name, int port) {
+        try {
+            servers.add(new ProcessBuilder("ip", "netns", "exec", netns, "python3", directory.resolve("servers.py").toString(),
+                    mode, name, Integer.toString(port)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start python3 in " + netns + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitListening(String netns, int port) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", netns, "ss", "-Hltn", "sport = :" + port).output().contains(":" + port)) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new IllegalStateException("no server listening on port " + port + " in " + netns + " after 10 s");
+    }
+
+    /** Runs a command inside a namespace with a time limit. */
+    public Shell.Result exec(String netns, Duration timeout, String... command) {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+        full.addAll(List.of(command));
+        return Shell.run(timeout, full);
+    }
+
+    public String podNamespace(String pod) {
+        return prefix + "-" + pod;
+    }
+
+    public String nodeNamespace() {
+        return prefix + "-node";
+    }
+
+    public String externalNamespace() {
+        return prefix + "-ext";
+    }
+
+    public Path configFile() {
+        return directory.resolve("node.yaml");
+    }
+
+    public Path manifestsDirectory() {
+        return directory.resolve("manifests");
+    }
+
+    public NodeDaemon daemon() {
+        return daemon;
+    }
+
+    /** Stops the servers and the daemon, deletes every namespace; safe after a partial start. */
+    @Override
+    public void close() {
+        for (Process p : servers) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        servers.clear();
+        if (daemon != null) {
+            daemon.close();
+            daemon = null;
+        }
+        for (String name : namespaces) {
+            Shell.run(COMMAND_TIMEOUT, "ip", "netns", "del", name);
+        }
+        namespaces.clear();
+    }
+
+    private static String nodeYaml() {
+        return """
+                # The demo node: one worker, VXLAN for (absent) other nodes, masquerade to the outside.
+                nodeName: demo-node
+                nodeAddresses: [%s]
+                podCIDRs: [10.244.1.0/24]
+                clusterCIDRs: [10.244.0.0/16]
+                serviceCIDRs: [10.96.0.0/12]
+                underlay:
+                  interface: ul0
+                  nextHopMac: "%s"
+                maps: {endpoints: 16}
+                """.formatted(NODE_IP, EXTERNAL_MAC);
+    }
+
+    private String clusterYaml() {
+        StringBuilder pods = new StringBuilder("""
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: demo}
+                ---
+                apiVersion: v1
+                kind: Node
+                metadata: {name: demo-node}
+                spec: {podCIDR: 10.244.1.0/24}
+                status:
+                  addresses: [{type: InternalIP, address: %s}]
+                """.formatted(NODE_IP));
+        for (String pod : List.of("client", "web-1", "web-2", "web-3", "db")) {
+            String app = pod.startsWith("web") ? "web" : pod;
+            pods.append("""
+                    ---
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: %s
+                      namespace: demo
+                      labels: {app: %s}
+                      annotations: {gingham.dev/netns: %s}
+                    spec:
+                      nodeName: demo-node
+                      containers: [{name: main, image: "python:3"}]
+                    status: {phase: Running, podIP: %s}
+                    """.formatted(pod, app, podNamespace(pod), PODS.get(pod)));
+        }
+        return pods.toString();
+    }
+
+    private static String webYaml() {
+        StringBuilder endpoints = new StringBuilder();
+        for (String web : WEB_PODS) {
+            endpoints.append("  - addresses: [").append(PODS.get(web)).append("]\n")
+                    .append("    conditions: {ready: true}\n")
+                    .append("    nodeName: demo-node\n")
+                    .append("    targetRef: {kind: Pod, namespace: demo, name: ").append(web).append("}\n");
+        }
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, namespace: demo}
+                spec:
+                  type: NodePort
+                  clusterIP: %s
+                  selector: {app: web}
+                  ports: [{name: http, port: 80, targetPort: 8080, nodePort: %d}]
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: web-1a2b3
+                  namespace: demo
+                  labels: {kubernetes.io/service-name: web}
+                addressType: IPv4
+                ports: [{name: http, protocol: TCP, port: 8080}]
+                endpoints:
+                %s---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: echo, namespace: demo}
+                spec:
+                  clusterIP: %s
+                  selector: {app: web}
+                  ports: [{name: echo, protocol: UDP, port: 7, targetPort: 7007}]
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: echo-4c5d6
+                  namespace: demo
+                  labels: {kubernetes.io/service-name: echo}
+                addressType: IPv4
+                ports: [{name: echo, protocol: UDP, port: 7007}]
+                endpoints:
+                %s""".formatted(WEB_VIP, NODE_PORT, endpoints, ECHO_VIP, endpoints);
+    }
+
+    private static String dbYaml() {
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: db, namespace: demo}
+                spec:
+                  clusterIP: %s
+                  selector: {app: db}
+                  ports: [{name: postgres, port: 5432, targetPort: 5432}]
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: db-7e8f9
+                  namespace: demo
+                  labels: {kubernetes.io/service-name: db}
+                addressType: IPv4
+                ports: [{name: postgres, protocol: TCP, port: 5432}]
+                endpoints:
+                  - addresses: [%s]
+                    conditions: {ready: true}
+                    nodeName: demo-node
+                ---
+                # Only the web tier may reach the database.
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: db-from-web, namespace: demo}
+                spec:
+                  podSelector: {matchLabels: {app: db}}
+                  policyTypes: [Ingress]
+                  ingress:
+                    - from: [{podSelector: {matchLabels: {app: web}}}]
+                      ports: [{protocol: TCP, port: 5432}]
+                """.formatted(DB_VIP, PODS.get("db"));
+    }
+}
