@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Start-up, in an order that fails fast and leaves nothing behind: the manifests directory is
  * read and checked as a whole (a bad file stops the start with its name, object and field); the
- * host TAP and the underlay sockets are opened (missing device, no permission: a clear error);
+ * underlay sockets and the host TAP are opened (missing device, no permission: a clear error);
  * the node's maps are built and the manifests applied, which creates a TAP per local pod in its
  * namespace ({@link PodDevices}); then the agents start, and the manifest watcher. Anything that
  * fails on the way closes what was opened before it.
@@ -116,11 +116,11 @@ public final class NodeDaemon implements AutoCloseable {
         log.info("node " + config.nodeName() + (netns == null ? "" : " in netns " + netns) + ": " + workerCount + " worker(s), " + config.threading().spelling()
                 + " threading, idle " + config.idleStrategy().kind().spelling() + ", tunnel " + config.tunnel().mode()
                 + ", pod MTU " + podMtu);
-        host = track(HostDevice.create(config, workerCount, podMtu, netns));
-        log.info("host port " + HostDevice.NAME + ": " + String.join(", ", host.configured()));
-        underlay = track(UnderlayDevice.open(config, workerCount, log, netns));
+        underlay = track(UnderlayDevice.open(config, workerCount, log, netns)); // first: a wrong interface name changes nothing
         log.info("underlay port " + underlay.link().name() + " (ifindex " + underlay.link().ifindex() + ", MTU "
                 + underlay.link().mtuBytes() + ")");
+        host = track(HostDevice.create(config, workerCount, podMtu, netns));
+        log.info("host port " + HostDevice.NAME + ": " + String.join(", ", host.configured()));
 
         int maxPorts = config.maps().endpoints() + 2;
         ports = new PortTable(workerCount, maxPorts, this::error);
