@@ -128,6 +128,32 @@ class TapOffloadTest {
         assertEquals("declared", result.output());
     }
 
+    @Test
+    void shouldFinishThePartialChecksumWhenTheQueueHasNoVnetHeader() throws IOException {
+        assumeTrue(Files.isExecutable(Path.of(PYTHON)), "needs " + PYTHON + " (Debian: python3)");
+        pod.close();
+        pod = null;
+        pod = new PodFixture(TapConfig.of(TapTesting.uniqueName()).withVnetHeader(false));
+        pod.addGatewayNeighbour();
+        assertEquals(0, pod.tap.queue(0).headerBytes());
+        Process server = pod.startInPod(PYTHON, "-c", String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "s.bind(('" + POD_IP + "', 7000)); s.settimeout(5)",
+                "print('ready', flush=True)",
+                "print(s.recvfrom(100)[0].decode(), flush=True)"));
+        assertEquals("ready", server.inputReader().readLine());
+
+        // Nothing behind a plain TAP finishes a checksum: sent as it is, the kernel drops the
+        // datagram; marked partial, the queue finishes it before the write.
+        sendPartialUdp("unmarked", false);
+        sendPartialUdp("finished", true);
+
+        Netns.Result result = PodFixture.finish(server, 10);
+        assertEquals(0, result.exitCode(), result.output());
+        assertEquals("finished", result.output());
+    }
+
     private void sendPartialUdp(String text, boolean declare) {
         byte[] frame = PacketBuilder.udp4(PEER_IP, 5000, POD_IP, 7000).srcMac(GATEWAY_MAC).dstMac(POD_MAC)
                 .payload(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).build();
