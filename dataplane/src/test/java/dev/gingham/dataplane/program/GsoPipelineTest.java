@@ -71,16 +71,33 @@ class GsoPipelineTest {
         return i;
     }
 
+    /** A node of {@code mode} that has run one TSO frame from pod a through its pipeline. */
+    private static final class TsoRun implements AutoCloseable {
+        final NodeFixture node;
+        final BufferPool pool = BufferPool.allocate(8, BufferPool.TSO_BUFFER_SIZE);
+        final FrameVector v = new FrameVector(pool);
+        final int dropped;
+
+        TsoRun(TunnelMode mode, String destination, byte[] payload, int gsoSize) {
+            node = new NodeFixture(mode);
+            loadTso(v, destination, payload, gsoSize);
+            dropped = node.pipeline.run(v, node.nowNs);
+        }
+
+        @Override
+        public void close() {
+            v.releaseAll();
+            pool.close();
+            node.close();
+        }
+    }
+
     @Test
     void shouldLeaveAsVxlanFramesOfRealSegmentsWhenATsoFrameGoesToARemotePod() throws IOException {
         byte[] payload = data(2 * GSO_SIZE + 345);
-        try (NodeFixture node = new NodeFixture(TunnelMode.VXLAN);
-             BufferPool pool = BufferPool.allocate(8, BufferPool.TSO_BUFFER_SIZE)) {
-            FrameVector v = new FrameVector(pool);
-            loadTso(v, C_IP, payload, GSO_SIZE);
-
-            assertEquals(0, node.pipeline.run(v, node.nowNs), "nothing dropped");
-
+        try (TsoRun run = new TsoRun(TunnelMode.VXLAN, C_IP, payload, GSO_SIZE)) {
+            FrameVector v = run.v;
+            assertEquals(0, run.dropped);
             assertEquals(3, v.count());
             List<byte[]> sent = new ArrayList<>();
             for (int k = 0; k < 3; k++) {
@@ -96,10 +113,9 @@ class GsoPipelineTest {
                 assertArrayEquals(Arrays.copyOfRange(sent.getFirst(), 34, 36), Arrays.copyOfRange(frame, 34, 36),
                         "one outer source port for the flow (one ECMP path)");
             }
-            assertEquals(1, node.pipeline.segmenter().framesSegmentedCount());
-            assertEquals(3, node.pipeline.tunnelEncap().encapsulatedCount());
+            assertEquals(1, run.node.pipeline.segmenter().framesSegmentedCount());
+            assertEquals(3, run.node.pipeline.tunnelEncap().encapsulatedCount());
             assertTsharkVerifiesInnerChecksums(sent);
-            v.releaseAll();
         }
     }
 
@@ -128,39 +144,25 @@ class GsoPipelineTest {
         }
     }
 
+    private static void assertLeftWhole(TsoRun run, int port, String why) {
+        assertEquals(1, run.v.count(), why);
+        assertEquals(Verdict.tx(port), run.v.verdict(0));
+        assertTrue(run.v.hasFlag(0, FrameVector.FLAG_GSO) && run.v.hasFlag(0, FrameVector.FLAG_CSUM_PARTIAL));
+        assertEquals(GSO_SIZE, run.v.gsoSize(0));
+        assertEquals(0, run.node.pipeline.segmenter().framesSegmentedCount());
+    }
+
     @Test
     void shouldKeepTheTsoFrameWholeWhenItGoesToALocalPod() {
-        byte[] payload = data(3 * GSO_SIZE);
-        try (NodeFixture node = new NodeFixture(TunnelMode.VXLAN);
-             BufferPool pool = BufferPool.allocate(4, BufferPool.TSO_BUFFER_SIZE)) {
-            FrameVector v = new FrameVector(pool);
-            loadTso(v, B_IP, payload, GSO_SIZE);
-
-            node.pipeline.run(v, node.nowNs);
-
-            assertEquals(1, v.count(), "the pod's TAP segments it");
-            assertEquals(Verdict.tx(POD_B), v.verdict(0));
-            assertTrue(v.hasFlag(0, FrameVector.FLAG_GSO) && v.hasFlag(0, FrameVector.FLAG_CSUM_PARTIAL));
-            assertEquals(GSO_SIZE, v.gsoSize(0));
-            assertEquals(0, node.pipeline.segmenter().framesSegmentedCount());
-            v.releaseAll();
+        try (TsoRun run = new TsoRun(TunnelMode.VXLAN, B_IP, data(3 * GSO_SIZE), GSO_SIZE)) {
+            assertLeftWhole(run, POD_B, "the pod's TAP segments it");
         }
     }
 
     @Test
     void shouldKeepTheTsoFrameWholeWhenRoutedNatively() {
-        byte[] payload = data(3 * GSO_SIZE);
-        try (NodeFixture node = new NodeFixture(TunnelMode.NATIVE);
-             BufferPool pool = BufferPool.allocate(4, BufferPool.TSO_BUFFER_SIZE)) {
-            FrameVector v = new FrameVector(pool);
-            loadTso(v, C_IP, payload, GSO_SIZE);
-
-            node.pipeline.run(v, node.nowNs);
-
-            assertEquals(1, v.count(), "the underlay's socket segments a plain TCP frame");
-            assertEquals(Verdict.tx(UNDERLAY), v.verdict(0));
-            assertTrue(v.hasFlag(0, FrameVector.FLAG_GSO) && v.hasFlag(0, FrameVector.FLAG_CSUM_PARTIAL));
-            v.releaseAll();
+        try (TsoRun run = new TsoRun(TunnelMode.NATIVE, C_IP, data(3 * GSO_SIZE), GSO_SIZE)) {
+            assertLeftWhole(run, UNDERLAY, "the underlay's socket segments a plain TCP frame");
         }
     }
 
@@ -169,23 +171,16 @@ class GsoPipelineTest {
         int podMtu = 1450;
         int gsoSize = 1448; // 20 + 32 + 1448 = 1500 bytes per segment: the pod's MTU is not the tunnel's
         byte[] payload = data(3 * gsoSize);
-        try (NodeFixture node = new NodeFixture(TunnelMode.VXLAN);
-             BufferPool pool = BufferPool.allocate(4, BufferPool.TSO_BUFFER_SIZE)) {
-            assertEquals(podMtu, node.pipeline.tunnelEncap().podMtuBytes());
-            FrameVector v = new FrameVector(pool);
-            loadTso(v, C_IP, payload, gsoSize);
-
-            node.pipeline.run(v, node.nowNs);
-
-            assertEquals(1, v.count(), "not segmented");
-            assertEquals(Verdict.tx(POD_A), v.verdict(0));
+        try (TsoRun run = new TsoRun(TunnelMode.VXLAN, C_IP, payload, gsoSize)) {
+            assertEquals(podMtu, run.node.pipeline.tunnelEncap().podMtuBytes());
+            assertEquals(1, run.v.count(), "not segmented");
+            assertEquals(Verdict.tx(POD_A), run.v.verdict(0));
             byte[] whole = PacketBuilder.tcp4(A_IP, 41000, C_IP, 5201).dontFragment().ipId(500).seq(7_000).ack(3)
                     .flags(PacketBuilder.ACK | PacketBuilder.PSH).timestamps(100, 200).ttl(63).payload(payload).build();
             byte[] expected = PacketBuilder.icmp4FragNeeded(GATEWAY_IP, A_IP, podMtu, PacketBuilder.ipPacketOf(whole))
                     .srcMac(ROUTER_MAC).dstMac(A_MAC).tos(0xC0).ipId(0).build();
-            assertArrayEquals(expected, PacketBuilder.bytesOf(v, 0), "one error, quoting the finished checksum");
-            assertEquals(1, node.pipeline.tunnelEncap().icmpErrorsSentCount());
-            v.releaseAll();
+            assertArrayEquals(expected, PacketBuilder.bytesOf(run.v, 0), "one error, quoting the finished checksum");
+            assertEquals(1, run.node.pipeline.tunnelEncap().icmpErrorsSentCount());
         }
     }
 }
