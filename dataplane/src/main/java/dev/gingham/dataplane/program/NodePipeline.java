@@ -201,8 +201,9 @@ public final class NodePipeline {
             return;
         }
         for (int i = 0; i < routed; i++) {
-            if (routes[i] == RouteLookup.TUNNEL && v.verdict(i) == Verdict.CONTINUE
-                    && v.hasFlag(i, FrameVector.FLAG_GSO) && tunnelEncap.fitsPodMtu(v, i)) {
+            // a GSO size of 0 is no size to measure against the MTU: the segmenter refuses it
+            if (routes[i] == RouteLookup.TUNNEL && v.verdict(i) == Verdict.CONTINUE && v.hasFlag(i, FrameVector.FLAG_GSO)
+                    && (v.gsoSize(i) <= 0 || tunnelEncap.fitsPodMtu(v, i))) {
                 int appended = segmenter.segment(v, i);
                 if (appended < 0) {
                     v.verdict(i, appended);

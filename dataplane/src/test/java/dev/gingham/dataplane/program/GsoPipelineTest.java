@@ -2,7 +2,9 @@ package dev.gingham.dataplane.program;
 
 import dev.gingham.dataplane.replay.PcapWriter;
 import dev.gingham.dataplane.replay.Tool;
+import dev.gingham.dataplane.policy.Direction;
 import dev.gingham.encap.TunnelMode;
+import dev.gingham.packet.DropReason;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
@@ -163,6 +165,16 @@ class GsoPipelineTest {
     void shouldKeepTheTsoFrameWholeWhenRoutedNatively() {
         try (TsoRun run = new TsoRun(TunnelMode.NATIVE, C_IP, data(3 * GSO_SIZE), GSO_SIZE)) {
             assertLeftWhole(run, UNDERLAY, "the underlay's socket segments a plain TCP frame");
+        }
+    }
+
+    @Test
+    void shouldDropAMalformedTsoFrameWithItsReasonWhenItGoesToARemotePod() {
+        try (TsoRun run = new TsoRun(TunnelMode.VXLAN, C_IP, data(3 * GSO_SIZE), 0)) {
+            assertEquals(1, run.dropped);
+            assertEquals(1, run.v.count());
+            assertEquals(DropReason.GSO_MALFORMED.verdict(), run.v.verdict(0));
+            assertEquals(1, run.node.node.drops().sum(DropReason.GSO_MALFORMED, Direction.EGRESS));
         }
     }
 
