@@ -9,6 +9,7 @@ import dev.gingham.dataplane.cluster.ManifestWatcher;
 import dev.gingham.dataplane.config.NodeConfig;
 import dev.gingham.dataplane.k8s.ManifestException;
 import dev.gingham.dataplane.node.ConfiguredNode;
+import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.concurrent.NanoClock;
@@ -45,6 +46,12 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class NodeDaemon implements AutoCloseable {
     /** Frames a worker reads from one port per duty cycle. */
     public static final int BURST_FRAMES = 64;
+    /**
+     * Frames read per cycle from a TSO port (pods, host) when a tunnel mode is on: a 64 KB TSO
+     * frame for another node is cut into up to 45 segments before encapsulation, and the 256
+     * frames of a vector must hold the segments of a whole burst (5 x 45 = 225).
+     */
+    public static final int TSO_TUNNEL_BURST_FRAMES = 5;
     /**
      * Buffers per worker: TSO-sized (a pod's kernel hands over up to 64 KB per frame), enough for
      * every port's burst of one cycle plus the segments and fragments programs add.
@@ -113,6 +120,7 @@ public final class NodeDaemon implements AutoCloseable {
     private void startWith(ManifestSet initial, Path manifestsDir) {
         int workerCount = config.workers();
         int podMtu = config.tunnelConfig(0, 1).podMtuBytes();
+        int tsoBurst = config.tunnel().mode() == TunnelMode.NATIVE ? 0 : TSO_TUNNEL_BURST_FRAMES;
         log.info("node " + config.nodeName() + (netns == null ? "" : " in netns " + netns) + ": " + workerCount + " worker(s), " + config.threading().spelling()
                 + " threading, idle " + config.idleStrategy().kind().spelling() + ", tunnel " + config.tunnel().mode()
                 + ", pod MTU " + podMtu);
@@ -124,14 +132,14 @@ public final class NodeDaemon implements AutoCloseable {
 
         int maxPorts = config.maps().endpoints() + 2;
         ports = new PortTable(workerCount, maxPorts, this::error);
-        pods = new PodDevices(ports, workerCount, podMtu, config.gateway().addresses(), log, netns);
+        pods = new PodDevices(ports, workerCount, podMtu, tsoBurst, config.gateway().addresses(), log, netns);
         opened.add(pods); // before the node: a failed initial apply still closes the pods' devices
         boolean pinned = config.pinDirectory().isPresent();
         node = track(ConfiguredNode.create(config, initial, underlay.mac(), host.mac(), pinned, new SecureRandom().nextLong(), pods));
         applied = initial;
         report("initial manifests (" + initial.objects().size() + " objects)", node.initialReport());
         ports.set(node.underlayPort(), underlay.ports(node.underlayPort()));
-        ports.set(node.hostPort(), host.ports(node.hostPort()));
+        ports.set(node.hostPort(), host.ports(node.hostPort(), tsoBurst));
 
         counters = track(new PortCounters(maxPorts, workerCount));
         workers = new WorkerAgent[workerCount];
