@@ -1,0 +1,84 @@
+package dev.gingham.dataplane.cli;
+
+import dev.gingham.dataplane.api.PolicyView;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/** {@code gingham policy get [POD]}: endpoints' policy as computed. */
+@Command(name = "policy", mixinStandardHelpOptions = true, description = "Inspect NetworkPolicy as computed for local pods.",
+        subcommands = PolicyCommand.GetCommand.class)
+public final class PolicyCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing subcommand: get");
+    }
+
+    /** {@code policy get [POD]}. */
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = "Show what each local pod (or POD) may receive and send: peers, protocols, ports, the policy allowing it.")
+    public static final class GetCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(arity = "0..1", paramLabel = "POD", description = "namespace/name, or a name unique on the node")
+        String pod;
+
+        @Override
+        public Integer call() {
+            return ApiCall.run(spec, api, ApiCall.path("/v1/policy", ApiCall.parameters("pod", pod)), PolicyView.Policies.class,
+                    GetCommand::render);
+        }
+
+        static String render(PolicyView.Policies policies) {
+            StringBuilder out = new StringBuilder();
+            for (PolicyView.EndpointRules e : policies.endpoints()) {
+                if (!out.isEmpty()) {
+                    out.append('\n');
+                }
+                out.append(e.pod()).append("  identity ").append(e.identity());
+                if (!e.labels().isEmpty()) {
+                    out.append("  ").append(e.labels());
+                }
+                out.append('\n');
+                direction(out, "ingress", e.ingress(), "FROM");
+                direction(out, "egress", e.egress(), "TO");
+            }
+            if (policies.endpoints().isEmpty()) {
+                out.append("no local pods\n");
+            }
+            return out.toString();
+        }
+
+        private static void direction(StringBuilder out, String name, PolicyView.Direction d, String peerHeader) {
+            out.append("  ").append(name).append(": ");
+            if (!d.enforced()) {
+                out.append("not enforced (everything allowed)\n");
+                return;
+            }
+            out.append(d.audit() ? "audit (denials are reported, not dropped)" : "enforced");
+            if (d.allowed().isEmpty()) {
+                out.append(", nothing allowed\n");
+                return;
+            }
+            out.append('\n');
+            TextTable t = new TextTable(peerHeader, "PORTS", "POLICY");
+            for (PolicyView.Allow a : d.allowed()) {
+                String peer = a.peerIdentity() == 0 ? "any peer" : a.peerIdentity() + " " + a.peer();
+                t.row(peer, String.join("; ", a.ports()), a.policy().isEmpty() ? "-" : a.policy());
+            }
+            t.toString().lines().forEach(line -> out.append("    ").append(line).append('\n'));
+        }
+    }
+}
