@@ -20,8 +20,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.IOException;
@@ -38,6 +36,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,6 +65,7 @@ public final class AdminServer implements AutoCloseable {
     private static final int MAX_REQUEST_BYTES = 64 * 1024;
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration FLOW_POLL_PERIOD = Duration.ofMillis(10);
+    private static final int HANDLER_THREADS = 2;
 
     private final ApiEndpoint endpoint;
     private final ConfiguredNode node;
@@ -72,7 +73,7 @@ public final class AdminServer implements AutoCloseable {
     private final FlowHub flows;
     private final ChannelGroup connections = new DefaultChannelGroup("gingham-api", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup ioGroup;
-    private EventExecutorGroup handlerGroup;
+    private ExecutorService handlers;
     private Channel serverChannel;
     private ApiEndpoint bound;
     private boolean ownsSocketFile;
@@ -122,8 +123,8 @@ public final class AdminServer implements AutoCloseable {
                 throw new IllegalStateException("admin API: " + endpoint + ": " + e.getMessage(), e);
             }
         }
-        handlerGroup = new DefaultEventExecutorGroup(2);
-        ApiHandler handler = new ApiHandler(node, telemetry, flows);
+        handlers = Executors.newFixedThreadPool(HANDLER_THREADS, Thread.ofPlatform().daemon().name("gingham-api-", 0).factory());
+        ApiHandler handler = new ApiHandler(node, telemetry, flows, handlers);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(ioGroup)
                 .channel(channelType)
@@ -132,7 +133,7 @@ public final class AdminServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES));
-                        ch.pipeline().addLast(handlerGroup, handler);
+                        ch.pipeline().addLast(handler);
                     }
                 });
         try {
@@ -240,18 +241,21 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
+    /** I/O first (it closes the connections), then the handler threads (a late view writes to a closed channel, harmlessly). */
     private void shutdownGroups() {
-        if (handlerGroup != null) {
-            handlerGroup.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        }
         if (ioGroup != null) {
             ioGroup.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     .awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis() + 500);
         }
-        if (handlerGroup != null) {
-            handlerGroup.terminationFuture().awaitUninterruptibly(500);
+        if (handlers != null) {
+            handlers.shutdownNow();
+            try {
+                handlers.awaitTermination(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        handlerGroup = null;
+        handlers = null;
         ioGroup = null;
     }
 }

@@ -24,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Routes a request to its view and writes the answer: JSON for {@code /v1/*} and
@@ -31,8 +33,8 @@ import java.util.Set;
  * {@code /v1/flows}. Only GET (405 otherwise); an unknown path is 404 listing the paths; a bad
  * parameter is 400 naming it; every error has a JSON body {@code {"status":..,"error":".."}}.
  *
- * <p>Runs on the API's handler executor, not on the I/O event loop, so a large conntrack dump
- * does not hold up other connections. Views only read: maps through lock-free lookups, the
+ * <p>The I/O event loop only takes the request apart; the view runs on the API's handler
+ * executor, so a large conntrack dump does not hold up other connections or flow streams. Views only read: maps through lock-free lookups, the
  * control plane through the node's published snapshot and the policy engine's synchronized reads.
  */
 @ChannelHandler.Sharable
@@ -44,6 +46,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final FlowHub flows;
     private final PolicyFlowNames names;
     private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final Executor executor;
 
     /** One path: the parameters it accepts and what it answers. */
     private record Route(Set<String> parameters, Handler handler) {
@@ -52,32 +55,40 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @FunctionalInterface
     private interface Handler {
         /** Returns: the response, or null when the handler answered itself (a stream). */
-        FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest request, Query query);
+        FullHttpResponse handle(ChannelHandlerContext ctx, Query query);
     }
 
-    ApiHandler(ConfiguredNode node, NodeTelemetry telemetry, FlowHub flows) {
+    /** What the handler needs of a request once the event loop has released its buffers. */
+    private record Request(HttpMethod method, String uri, boolean keepAlive, Throwable malformed) {
+    }
+
+    /**
+     * @param executor runs the views (never the I/O event loop)
+     */
+    ApiHandler(ConfiguredNode node, NodeTelemetry telemetry, FlowHub flows, Executor executor) {
         super(true);
+        this.executor = executor;
         this.node = node;
         this.telemetry = telemetry;
         this.flows = flows;
         this.names = new PolicyFlowNames(node.state().policy());
-        routes.put("/healthz", new Route(Set.of(), (ctx, req, q) -> {
+        routes.put("/healthz", new Route(Set.of(), (ctx, q) -> {
             HealthView.Health health = HealthView.of(node.config().nodeName(), telemetry);
             return json(health.healthy() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, health);
         }));
-        routes.put("/metrics", new Route(Set.of(), (ctx, req, q) -> response(HttpResponseStatus.OK, PrometheusText.CONTENT_TYPE,
+        routes.put("/metrics", new Route(Set.of(), (ctx, q) -> response(HttpResponseStatus.OK, PrometheusText.CONTENT_TYPE,
                 MetricsView.of(node, telemetry, flows).getBytes(StandardCharsets.UTF_8))));
-        routes.put("/v1/services", new Route(Set.of(), (ctx, req, q) ->
+        routes.put("/v1/services", new Route(Set.of(), (ctx, q) ->
                 json(HttpResponseStatus.OK, ServicesView.of(node.state().maps().services(), node.applied().services().values()))));
-        routes.put("/v1/endpoints", new Route(Set.of(), (ctx, req, q) -> json(HttpResponseStatus.OK, EndpointsView.of(node))));
+        routes.put("/v1/endpoints", new Route(Set.of(), (ctx, q) -> json(HttpResponseStatus.OK, EndpointsView.of(node))));
         routes.put("/v1/conntrack", new Route(Set.of("limit", "protocol", "src", "dst", "address", "port", "pod", "table"),
-                (ctx, req, q) -> json(HttpResponseStatus.OK, ConntrackView.of(node.state().maps().conntrack(), conntrackFilter(q),
+                (ctx, q) -> json(HttpResponseStatus.OK, ConntrackView.of(node.state().maps().conntrack(), conntrackFilter(q),
                         telemetry.clockNs()))));
-        routes.put("/v1/nat", new Route(Set.of("limit", "protocol", "src", "dst", "pod"), (ctx, req, q) ->
+        routes.put("/v1/nat", new Route(Set.of("limit", "protocol", "src", "dst", "pod"), (ctx, q) ->
                 json(HttpResponseStatus.OK, NatView.of(node.state().maps().snat(), natFilter(q), telemetry.clockNs()))));
-        routes.put("/v1/policy", new Route(Set.of("pod"), (ctx, req, q) -> json(HttpResponseStatus.OK,
+        routes.put("/v1/policy", new Route(Set.of("pod"), (ctx, q) -> json(HttpResponseStatus.OK,
                 PolicyView.of(node.applied().localPods().values(), node.state().policy(), names, q.get("pod")))));
-        routes.put("/v1/flows", new Route(Set.of("verdict", "pod", "reason"), (ctx, req, q) -> {
+        routes.put("/v1/flows", new Route(Set.of("verdict", "pod", "reason"), (ctx, q) -> {
             FlowQuery filter;
             try {
                 filter = FlowQuery.parse(q.get("verdict"), q.get("pod"), q.get("reason"));
@@ -90,9 +101,19 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest full) {
+        Request request = new Request(full.method(), full.uri(), HttpUtil.isKeepAlive(full),
+                full.decoderResult().isSuccess() ? null : full.decoderResult().cause());
+        try {
+            executor.execute(() -> respond(ctx, request));
+        } catch (RejectedExecutionException shuttingDown) {
+            ctx.close();
+        }
+    }
+
+    private void respond(ChannelHandlerContext ctx, Request request) {
         FullHttpResponse response;
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        boolean keepAlive = request.keepAlive;
         try {
             response = route(ctx, request);
         } catch (ApiException e) {
@@ -110,23 +131,23 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (!request.decoderResult().isSuccess()) {
-            throw ApiException.badRequest("malformed request: " + request.decoderResult().cause());
+    private FullHttpResponse route(ChannelHandlerContext ctx, Request request) {
+        if (request.malformed != null) {
+            throw ApiException.badRequest("malformed request: " + request.malformed);
         }
-        QueryStringDecoder decoder = new QueryStringDecoder(request.uri());
+        QueryStringDecoder decoder = new QueryStringDecoder(request.uri);
         String path = decoder.path();
         Route route = routes.get(path);
         if (route == null) {
             throw ApiException.notFound("no such path " + path + " (paths: " + String.join(", ", routes.keySet()) + ")");
         }
-        if (!HttpMethod.GET.equals(request.method())) {
+        if (!HttpMethod.GET.equals(request.method)) {
             FullHttpResponse refused = error(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                    request.method() + " " + path + ": the admin API only reads; use GET");
+                    request.method + " " + path + ": the admin API only reads; use GET");
             refused.headers().set(HttpHeaderNames.ALLOW, "GET");
             return refused;
         }
-        return route.handler.handle(ctx, request, new Query(path, decoder.parameters(), route.parameters));
+        return route.handler.handle(ctx, new Query(path, decoder.parameters(), route.parameters));
     }
 
     private ConntrackView.Filter conntrackFilter(Query q) {
