@@ -68,12 +68,12 @@ public final class CtCommand implements Runnable {
                     flags = flags.isEmpty() ? "service" : "service," + flags;
                 }
                 t.row(e.protocol(), e.source() + ":" + e.sourcePort(), e.destination() + ":" + e.destinationPort(),
-                        e.state().isEmpty() ? "-" : e.state(), e.expiresInSeconds() + "s",
+                        e.state().isEmpty() || "NONE".equals(e.state()) ? "-" : e.state(), e.expiresInSeconds() + "s",
                         e.txPackets() + "/" + e.txBytes(), e.rxPackets() + "/" + e.rxBytes(), flags.isEmpty() ? "-" : flags);
             }
             String summary = ct.truncated()
                     ? "showing " + ct.entries().size() + " of " + ct.matched() + " matching entries (raise --limit)"
-                    : ct.matched() + " entries";
+                    : TextTable.count(ct.matched(), "entry", "entries");
             return t + summary + "; tables hold tcp " + ct.tcpEntries() + ", other " + ct.otherEntries() + "\n";
         }
     }

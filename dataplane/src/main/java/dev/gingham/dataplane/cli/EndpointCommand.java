@@ -45,7 +45,7 @@ public final class EndpointCommand implements Runnable {
                         e.ingressEnforced() ? "enforced" : "open", e.egressEnforced() ? "enforced" : "open", e.state(),
                         labels(e.labels()));
             }
-            return t.toString() + endpoints.endpoints().size() + " endpoints (" + endpoints.count() + " of " + endpoints.capacity()
+            return t.toString() + TextTable.count(endpoints.endpoints().size(), "endpoint", "endpoints") + " (" + endpoints.count() + " of " + endpoints.capacity()
                     + " slots in the endpoint map)\n";
         }
 

@@ -63,7 +63,7 @@ public final class NatCommand implements Runnable {
             }
             String summary = nat.truncated()
                     ? "showing " + nat.mappings().size() + " of " + nat.matched() + " matching mappings (raise --limit)"
-                    : nat.matched() + " mappings";
+                    : TextTable.count(nat.matched(), "mapping", "mappings");
             return t + summary + "; " + nat.count() + " of " + nat.capacity() + " in use\n";
         }
     }

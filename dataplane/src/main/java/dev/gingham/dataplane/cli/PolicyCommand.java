@@ -1,6 +1,7 @@
 package dev.gingham.dataplane.cli;
 
 import dev.gingham.dataplane.api.PolicyView;
+import dev.gingham.dataplane.identity.SecurityLabels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +50,7 @@ public final class PolicyCommand implements Runnable {
                 }
                 out.append(e.pod()).append("  identity ").append(e.identity());
                 if (!e.labels().isEmpty()) {
-                    out.append("  ").append(e.labels());
+                    out.append("  ").append(shortLabels(e.labels()));
                 }
                 out.append('\n');
                 direction(out, "ingress", e.ingress(), "FROM");
@@ -60,6 +61,27 @@ public final class PolicyCommand implements Runnable {
             }
             return out.toString();
         }
+
+        /**
+         * Returns: an identity's flat labels for a person: namespace labels left out (the JSON has
+         * them), the namespace label as {@code namespace=}.
+         */
+        static String shortLabels(String flat) {
+            StringBuilder b = new StringBuilder();
+            for (String label : flat.split(",")) {
+                if (label.startsWith(NAMESPACE_LABELS)) {
+                    continue;
+                }
+                if (!b.isEmpty()) {
+                    b.append(',');
+                }
+                b.append(label.startsWith(NAMESPACE) ? "namespace=" + label.substring(NAMESPACE.length()) : label);
+            }
+            return b.toString();
+        }
+
+        private static final String NAMESPACE_LABELS = SecurityLabels.NAMESPACE_LABELS_PREFIX;
+        private static final String NAMESPACE = SecurityLabels.NAMESPACE_LABEL + "=";
 
         private static void direction(StringBuilder out, String name, PolicyView.Direction d, String peerHeader) {
             out.append("  ").append(name).append(": ");
@@ -75,7 +97,7 @@ public final class PolicyCommand implements Runnable {
             out.append('\n');
             TextTable t = new TextTable(peerHeader, "PORTS", "POLICY");
             for (PolicyView.Allow a : d.allowed()) {
-                String peer = a.peerIdentity() == 0 ? "any peer" : a.peerIdentity() + " " + a.peer();
+                String peer = a.peerIdentity() == 0 ? "any peer" : a.peerIdentity() + " " + shortLabels(a.peer());
                 t.row(peer, String.join("; ", a.ports()), a.policy().isEmpty() ? "-" : a.policy());
             }
             t.toString().lines().forEach(line -> out.append("    ").append(line).append('\n'));

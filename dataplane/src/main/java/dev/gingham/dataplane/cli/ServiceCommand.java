@@ -57,7 +57,7 @@ public final class ServiceCommand implements Runnable {
                     }
                 }
             }
-            return t.toString() + services.services().size() + " frontends\n";
+            return t.toString() + TextTable.count(services.services().size(), "frontend", "frontends") + "\n";
         }
     }
 }

@@ -38,6 +38,11 @@ public final class TextTable {
         return rows.size();
     }
 
+    /** Returns: "1 entry", "3 entries": a count with the noun that fits it. */
+    public static String count(long n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
+    }
+
     @Override
     public String toString() {
         int[] width = new int[header.length];
