@@ -191,21 +191,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (pod == null) {
             return null;
         }
-        IpAddress found = null;
-        int matches = 0;
-        for (var local : node.applied().localPods().values()) {
-            if (local.key().equals(pod) || local.pod().name().equals(pod)) {
-                found = local.pod().ip();
-                matches++;
-            }
+        IpAddress address = LocalPodSelector.select(node.applied().localPods().values(), pod).get(0).pod().ip();
+        if (address == null) {
+            throw ApiException.notFound("local pod '" + pod + "' has no address yet");
         }
-        if (matches == 0 || found == null) {
-            throw ApiException.notFound("no local pod '" + pod + "' with an address on this node");
-        }
-        if (matches > 1 && !pod.contains("/")) {
-            throw ApiException.badRequest("pod name '" + pod + "' is in several namespaces: give namespace/name");
-        }
-        return found;
+        return address;
     }
 
     static FullHttpResponse json(HttpResponseStatus status, Object body) {

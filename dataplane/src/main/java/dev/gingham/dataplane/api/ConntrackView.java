@@ -7,16 +7,14 @@ import dev.gingham.conntrack.CtTcp;
 import dev.gingham.maps.HashMap;
 import dev.gingham.nat.IpAddress;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code /v1/conntrack}: the conntrack tables (like {@code cilium-dbg bpf ct list global}), with
- * filters and a limit. Workers create, update and delete entries while the dump runs: each key is
- * copied and its value read as one consistent snapshot ({@code lookupCopy}); an entry deleted or
- * caught half inserted is skipped. Counters of a live entry may move on between two rows.
+ * filters and a limit. Workers create, update and delete entries while the dump runs: entries are
+ * read with {@code forEachCopy} (each key copied, its value read as one consistent snapshot); an
+ * entry deleted or caught half inserted is skipped. Counters of a live entry may move on between two rows.
  */
 public final class ConntrackView {
     /** Rows returned when the request sets no limit. */
@@ -82,15 +80,11 @@ public final class ConntrackView {
     }
 
     private static void dump(HashMap map, String tableName, Filter filter, long nowNs, List<Entry> rows, int[] matched) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment s = arena.allocate(CtKey.LENGTH + CtEntry.LENGTH, 8);
-            CtKey key = new CtKey().wrap(s, 0);
-            CtEntry entry = new CtEntry().wrap(s, CtKey.LENGTH);
-            map.forEach((segment, keyOffset, valueOffset) -> {
-                MemorySegment.copy(segment, keyOffset, s, 0, CtKey.LENGTH);
-                if (!map.lookupCopy(s, 0, s, CtKey.LENGTH)) {
-                    return; // gone, or the key was read half written: skip
-                }
+        CtKey key = new CtKey();
+        CtEntry entry = new CtEntry();
+        map.forEachCopy((s, k, v) -> {
+                key.wrap(s, k);
+                entry.wrap(s, v);
                 IpAddress src = new IpAddress(key.srcHi(), key.srcLo());
                 IpAddress dst = new IpAddress(key.dstHi(), key.dstLo());
                 if (!filter.accepts(tableName, key.protocol(), src, key.srcPort(), dst, key.dstPort())) {
@@ -107,8 +101,7 @@ public final class ConntrackView {
                         Math.floorDiv(entry.expiresAtNs() - nowNs, 1_000_000_000L),
                         entry.txPackets(), entry.txBytes(), entry.rxPackets(), entry.rxBytes(),
                         flagNames(CtEntry.flags(stateWord)), entry.revNatIndex(), entry.backendId(), entry.srcIdentity()));
-            });
-        }
+        });
     }
 
     /** Returns: the names of the set flag bits, conntrack's then NAT's. */

@@ -64,19 +64,7 @@ public final class PolicyView {
      * @throws ApiException 404 when no local pod has that name
      */
     public static Policies of(Collection<LocalPod> locals, PolicyEngine engine, FlowNames names, String pod) {
-        List<LocalPod> chosen = new ArrayList<>();
-        for (LocalPod local : locals) {
-            if (pod == null || local.key().equals(pod) || local.pod().name().equals(pod)) {
-                chosen.add(local);
-            }
-        }
-        if (pod != null && chosen.isEmpty()) {
-            throw ApiException.notFound("no local pod '" + pod + "' on this node (give namespace/name or a name)");
-        }
-        if (pod != null && chosen.size() > 1 && !pod.contains("/")) {
-            throw ApiException.badRequest("pod name '" + pod + "' is in several namespaces: give namespace/name");
-        }
-        chosen.sort(Comparator.comparing(LocalPod::key));
+        List<LocalPod> chosen = LocalPodSelector.select(locals, pod);
         List<EndpointRules> rows = new ArrayList<>();
         for (LocalPod local : chosen) {
             EndpointPolicy compiled = engine.compiled(local.slot());

@@ -10,8 +10,6 @@ import dev.gingham.nat.lb.Scope;
 import dev.gingham.nat.lb.ServiceSpec;
 import dev.gingham.maps.HashMap;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,8 +25,8 @@ import java.util.Map;
  * installed service specs, matched by frontend; a frontend no spec names (restored from pinned
  * maps, not yet claimed) shows with an empty name.
  *
- * <p>Read from any thread while the control agent writes: frontend and backend values are read
- * with {@code lookupCopy} (a torn or vanished entry is skipped) and backend lists with their
+ * <p>Read from any thread while the control agent writes: frontend and backend entries are read
+ * with {@code forEachCopy} (a torn or vanished entry is skipped) and backend lists with their
  * seqlock snapshot, so a row never mixes two publications of one list.
  */
 public final class ServicesView {
@@ -99,20 +97,12 @@ public final class ServicesView {
         List<Frontend> rows = new ArrayList<>();
         int maxBackends = maps.lists().maxBackendsPerService();
         int[] ids = new int[maxBackends];
-        HashMap frontends = maps.frontends();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment s = arena.allocate(FrontendEntry.KEY_BYTES + FrontendEntry.VALUE_BYTES, 8);
-            long v = FrontendEntry.KEY_BYTES;
-            frontends.forEach((segment, keyOffset, valueOffset) -> {
-                MemorySegment.copy(segment, keyOffset, s, 0, FrontendEntry.KEY_BYTES);
-                if (!frontends.lookupCopy(s, 0, s, v)) {
-                    return; // deleted or caught half written: skip
-                }
-                IpAddress address = new IpAddress(s.get(ValueLayout.JAVA_LONG_UNALIGNED, FrontendEntry.ADDR_HI_OFFSET),
-                        s.get(ValueLayout.JAVA_LONG_UNALIGNED, FrontendEntry.ADDR_LO_OFFSET));
-                int port = Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, FrontendEntry.PORT_OFFSET));
-                int protocol = Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, FrontendEntry.PROTOCOL_OFFSET));
-                int scope = Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, FrontendEntry.SCOPE_OFFSET));
+        maps.frontends().forEachCopy((s, k, v) -> {
+                IpAddress address = new IpAddress(s.get(ValueLayout.JAVA_LONG_UNALIGNED, k + FrontendEntry.ADDR_HI_OFFSET),
+                        s.get(ValueLayout.JAVA_LONG_UNALIGNED, k + FrontendEntry.ADDR_LO_OFFSET));
+                int port = Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, k + FrontendEntry.PORT_OFFSET));
+                int protocol = Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, k + FrontendEntry.PROTOCOL_OFFSET));
+                int scope = Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, k + FrontendEntry.SCOPE_OFFSET));
                 long word = s.get(ValueLayout.JAVA_LONG_UNALIGNED, v);
                 FrontendKind kind = FrontendKind.ofCode(FrontendEntry.kind(word));
                 int list = FrontendEntry.listIndex(word);
@@ -135,8 +125,7 @@ public final class ServicesView {
                 rows.add(new Frontend(FrontendEntry.revNatIndex(word), name.service, name.portName, address.toString(), port,
                         IpProtocols.name(protocol), typeName(kind), scope == Scope.INTERNAL ? "internal" : "external",
                         List.copyOf(mine)));
-            });
-        }
+        });
         rows.sort(Comparator.comparing(Frontend::service).thenComparing(Frontend::type).thenComparing(Frontend::address)
                 .thenComparingInt(Frontend::port).thenComparing(Frontend::scope));
         return new Services(List.copyOf(rows));
@@ -145,21 +134,13 @@ public final class ServicesView {
     /** Returns: every backend entry with its owning service port. */
     private static List<BackendRow> backends(HashMap map) {
         List<BackendRow> out = new ArrayList<>();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment s = arena.allocate(BackendEntry.KEY_BYTES + BackendEntry.VALUE_BYTES, 8);
-            long v = BackendEntry.KEY_BYTES;
-            map.forEach((segment, keyOffset, valueOffset) -> {
-                MemorySegment.copy(segment, keyOffset, s, 0, BackendEntry.KEY_BYTES);
-                if (!map.lookupCopy(s, 0, s, v)) {
-                    return;
-                }
-                int id = (int) s.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        map.forEachCopy((s, k, v) -> {
+                int id = (int) s.get(ValueLayout.JAVA_LONG_UNALIGNED, k);
                 IpAddress address = new IpAddress(BackendEntry.addrHi(s, v), BackendEntry.addrLo(s, v));
                 out.add(new BackendRow(BackendEntry.serviceId(s, v), new Backend(id, address.toString(), BackendEntry.port(s, v),
                         stateName(BackendEntry.state(s, v)), BackendEntry.weight(s, v), false,
                         (BackendEntry.flags(s, v) & BackendEntry.FLAG_NODE_LOCAL) != 0)));
-            });
-        }
+        });
         return out;
     }
 

@@ -238,10 +238,15 @@ class InspectionCommandsTest {
     }
 
     @Test
-    void shouldRefuseANonLoopbackApiAddressAsAUsageError() {
+    void shouldTreatANonLoopbackApiAddressOrAMissingSubcommandAsAUsageError() {
         Run run = gingham("service", "list", "--api", "10.0.0.1:9890");
         assertEquals(2, run.exitCode);
         assertTrue(run.err.contains("is not a loopback address"), run.err);
+        Run group = gingham("ct");
+        assertEquals(2, group.exitCode);
+        assertTrue(group.err.startsWith("Missing subcommand: list\nUsage: gingham ct"), group.err);
+        Run policy = gingham("policy");
+        assertTrue(policy.err.startsWith("Missing subcommand: get\n"), policy.err);
     }
 
     @Test

@@ -343,31 +343,16 @@ public final class SnatTable implements AutoCloseable {
 
     /**
      * Visits every mapping for dumps (the admin API's {@code /v1/nat}), from any thread while
-     * workers create and release mappings: each forward key is copied, then its value is read as
-     * one consistent snapshot ({@code lookupCopy}); a key that went away or was caught half
-     * written is skipped, never reported torn. Writes nothing.
+     * workers create and release mappings: through {@link HashMap#forEachCopy}, so a mapping
+     * caught half written is skipped, never reported torn. Writes nothing.
      *
      * @return the number of mappings visited
      */
     public int forEachMapping(MappingVisitor visitor) {
-        int[] visited = {0};
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment s = arena.allocate(KEY_BYTES + FORWARD_VALUE_BYTES, 8);
-            long v = KEY_BYTES;
-            forward.forEach((segment, keyOffset, valueOffset) -> {
-                MemorySegment.copy(segment, keyOffset, s, 0, KEY_BYTES);
-                if (!forward.lookupCopy(s, 0, s, v)) {
-                    return;
-                }
-                visitor.visit(s.get(ValueLayout.JAVA_BYTE, K_PROTOCOL) & 0xFF,
-                        s.get(LONG, K_SRC_HI), s.get(LONG, K_SRC_LO), Short.toUnsignedInt(s.get(SHORT, K_SRC_PORT)),
-                        s.get(LONG, K_DST_HI), s.get(LONG, K_DST_LO), Short.toUnsignedInt(s.get(SHORT, K_DST_PORT)),
-                        s.get(LONG, v + F_NAT_HI), s.get(LONG, v + F_NAT_LO), s.get(INT, v + F_NAT_PORT),
-                        s.get(LONG, v + F_CREATED));
-                visited[0]++;
-            });
-        }
-        return visited[0];
+        return forward.forEachCopy((s, k, v) -> visitor.visit(s.get(ValueLayout.JAVA_BYTE, k + K_PROTOCOL) & 0xFF,
+                s.get(LONG, k + K_SRC_HI), s.get(LONG, k + K_SRC_LO), Short.toUnsignedInt(s.get(SHORT, k + K_SRC_PORT)),
+                s.get(LONG, k + K_DST_HI), s.get(LONG, k + K_DST_LO), Short.toUnsignedInt(s.get(SHORT, k + K_DST_PORT)),
+                s.get(LONG, v + F_NAT_HI), s.get(LONG, v + F_NAT_LO), s.get(INT, v + F_NAT_PORT), s.get(LONG, v + F_CREATED)));
     }
 
     /** Returns: the number of mappings (forward entries). */
