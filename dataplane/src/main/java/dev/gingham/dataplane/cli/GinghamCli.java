@@ -10,8 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gingham", mixinStandardHelpOptions = true, version = "gingham 0.1.0",
         description = "A userspace Kubernetes node dataplane: run a node, replay and fuzz captures, inspect a running node.",
-        subcommands = {ReplayCommand.class, FuzzCommand.class, MonitorCommand.class, MetricsCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ReplayCommand.class, FuzzCommand.class})
 public final class GinghamCli {
     /** Returns: the command line with every subcommand (tests run commands through it without exiting). */
     public static CommandLine commandLine() {
@@ -22,6 +21,9 @@ public final class GinghamCli {
         cli.addSubcommand(CommandGroup.of("ct", "Inspect the conntrack tables.", new CtListCommand()));
         cli.addSubcommand(CommandGroup.of("nat", "Inspect SNAT mappings.", new NatListCommand()));
         cli.addSubcommand(CommandGroup.of("policy", "Inspect NetworkPolicy as computed for local pods.", new PolicyGetCommand()));
+        cli.addSubcommand(new MonitorCommand());
+        cli.addSubcommand(new MetricsCommand());
+        cli.addSubcommand(new CommandLine.HelpCommand());
         return cli;
     }
 
