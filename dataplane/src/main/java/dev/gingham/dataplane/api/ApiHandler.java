@@ -19,11 +19,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -100,12 +102,22 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }));
     }
 
+    /**
+     * Requests of one connection are answered in order (HTTP/1.1 pipelining): each waits for the
+     * previous one's view. Only the connection's event loop reads and sets this, so it needs no lock.
+     */
+    private static final AttributeKey<CompletableFuture<Void>> PREVIOUS = AttributeKey.valueOf("gingham.api.previous");
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest full) {
         Request request = new Request(full.method(), full.uri(), HttpUtil.isKeepAlive(full),
                 full.decoderResult().isSuccess() ? null : full.decoderResult().cause());
+        CompletableFuture<Void> previous = ctx.channel().attr(PREVIOUS).get();
         try {
-            executor.execute(() -> respond(ctx, request));
+            CompletableFuture<Void> next = previous == null
+                    ? CompletableFuture.runAsync(() -> respond(ctx, request), executor)
+                    : previous.thenRunAsync(() -> respond(ctx, request), executor);
+            ctx.channel().attr(PREVIOUS).set(next);
         } catch (RejectedExecutionException shuttingDown) {
             ctx.close();
         }

@@ -234,6 +234,23 @@ class AdminServerTest {
     }
 
     @Test
+    void shouldAnswerPipelinedRequestsInTheOrderTheyCame() throws Exception {
+        String[] hostPort = api.api().split(":");
+        try (java.net.Socket socket = new java.net.Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /v1/nat HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String all = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+            int metrics = all.indexOf("# TYPE gingham_port_packets_total counter");
+            int nat = all.indexOf("\"mappings\"");
+            int health = all.indexOf("\"status\":\"ok\"");
+            assertTrue(metrics >= 0 && metrics < nat && nat < health, all);
+        }
+    }
+
+    @Test
     void shouldStreamMatchingFlowsToEveryStreamWithoutStealing() throws Exception {
         HttpRequest dropsOfA = HttpRequest.newBuilder(api.uri("/v1/flows?verdict=DROPPED&pod=a&reason=POLICY")).build();
         HttpRequest everything = HttpRequest.newBuilder(api.uri("/v1/flows")).build();
