@@ -1,6 +1,8 @@
 package dev.gingham.dataplane.daemon;
 
 import dev.gingham.dataplane.agent.ControlAgent;
+import dev.gingham.dataplane.api.AdminServer;
+import dev.gingham.dataplane.api.NodeTelemetry;
 import dev.gingham.dataplane.agent.PortCounters;
 import dev.gingham.dataplane.agent.WorkerAgent;
 import dev.gingham.dataplane.cluster.ApplyReport;
@@ -19,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,6 +69,7 @@ public final class NodeDaemon implements AutoCloseable {
     private final NanoClock clock = SystemNanoClock.INSTANCE;
     private final List<AutoCloseable> opened = new ArrayList<>();
     private final AtomicReference<String> lastRejection = new AtomicReference<>();
+    private volatile NodeTelemetry.ManifestState manifestState = new NodeTelemetry.ManifestState("", null, "", null);
     private final long startedNs = System.nanoTime();
     private ConfiguredNode node;
     private PortTable ports;
@@ -78,6 +82,7 @@ public final class NodeDaemon implements AutoCloseable {
     private ControlAgent control;
     private AgentThreads threads;
     private ManifestWatcher watcher;
+    private AdminServer api;
     private ManifestSet applied;
     private volatile ApplyReport lastReport;
     private long nextPodRetryNs;
@@ -137,6 +142,7 @@ public final class NodeDaemon implements AutoCloseable {
         boolean pinned = config.pinDirectory().isPresent();
         node = track(ConfiguredNode.create(config, initial, underlay.mac(), host.mac(), pinned, new SecureRandom().nextLong(), pods));
         applied = initial;
+        manifestState = new NodeTelemetry.ManifestState(initial.fingerprint(), Instant.now(), "", null);
         report("initial manifests (" + initial.objects().size() + " objects)", node.initialReport());
         ports.set(node.underlayPort(), underlay.ports(node.underlayPort()));
         ports.set(node.hostPort(), host.ports(node.hostPort(), tsoBurst));
@@ -154,6 +160,9 @@ public final class NodeDaemon implements AutoCloseable {
         control.addDuty(ports::reclaim);
         control.addDuty(this::retryFailedPods);
         threads = track(AgentThreads.start(config.threading(), config.idleStrategy(), List.of(workers), control, this::error));
+        api = track(new AdminServer(config.api(), node, new DaemonTelemetry(this)));
+        api.start();
+        log.info("admin API on " + api.endpoint());
 
         watcher = track(new ManifestWatcher(manifestsDir, ManifestWatcher.DEFAULT_DEBOUNCE, ManifestWatcher.DEFAULT_RESCAN_PERIOD,
                 new ManifestWatcher.Listener() {
@@ -166,7 +175,7 @@ public final class NodeDaemon implements AutoCloseable {
 
                     @Override
                     public void rejected(ManifestException problems) {
-                        lastRejection.set(problems.getMessage());
+                        NodeDaemon.this.rejected(problems.getMessage());
                         log.error("manifests rejected, the previous state stays: " + problems.getMessage());
                     }
                 }, initial));
@@ -188,11 +197,18 @@ public final class NodeDaemon implements AutoCloseable {
             ApplyReport r = node.apply(set);
             applied = set;
             lastRejection.set(null);
+            manifestState = new NodeTelemetry.ManifestState(set.fingerprint(), Instant.now(), "", null);
             report("manifests reloaded (" + set.objects().size() + " objects)", r);
         } catch (RuntimeException e) {
-            lastRejection.set(e.getMessage());
-            log.error("manifests rejected, the previous state stays: " + e.getMessage());
+            rejected(e.getMessage());
         }
+    }
+
+    private void rejected(String message) {
+        lastRejection.set(message);
+        NodeTelemetry.ManifestState before = manifestState;
+        manifestState = new NodeTelemetry.ManifestState(before.fingerprint(), before.appliedAt(), message, Instant.now());
+        log.error("manifests rejected, the previous state stays: " + message);
     }
 
     /** Control thread duty: offers pods whose setup failed again, every few seconds. */
@@ -253,6 +269,21 @@ public final class NodeDaemon implements AutoCloseable {
     /** Returns: worker w's per-burst pipeline latency recorder (sample with {@code getIntervalHistogram}). */
     public SingleWriterRecorder latency(int worker) {
         return latencies[worker];
+    }
+
+    /** Returns: the node clock (monotonic ns), the one conntrack and flow events use. */
+    public long clockNs() {
+        return clock.nanoTime();
+    }
+
+    /** Returns: the manifest reload state for the admin API. */
+    NodeTelemetry.ManifestState manifestState() {
+        return manifestState;
+    }
+
+    /** Returns: the admin API server (its bound endpoint), or null before it started. */
+    public AdminServer api() {
+        return api;
     }
 
     /** Returns: what the last apply did (initial, reload or retry). */

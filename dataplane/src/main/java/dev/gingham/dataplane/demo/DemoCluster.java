@@ -225,7 +225,7 @@ public final class DemoCluster implements AutoCloseable {
         namespaces.clear();
     }
 
-    private static String nodeYaml() {
+    private String nodeYaml() {
         return """
                 # The demo node: one worker, VXLAN for (absent) other nodes, masquerade to the outside.
                 nodeName: demo-node
@@ -237,7 +237,8 @@ public final class DemoCluster implements AutoCloseable {
                   interface: ul0
                   nextHopMac: "%s"
                 maps: {endpoints: 16}
-                """.formatted(NODE_IP, EXTERNAL_MAC);
+                api: {listen: "unix:%s"}
+                """.formatted(NODE_IP, EXTERNAL_MAC, directory.resolve("api.sock"));
     }
 
     private String clusterYaml() {

@@ -112,6 +112,22 @@ class NodeDaemonTest {
     }
 
     @Test
+    void shouldAnswerTheAdminApiOnItsUnixSocketWithTheTrafficItCarried() {
+        cluster.exec(cluster.podNamespace("client"), T, "ping", "-c", "2", "-i", "0.2", "-W", "2", PODS.get("web-2"));
+        String socket = cluster.daemon().api().endpoint().unixSocket().toString();
+
+        Shell.Result health = Shell.run(T, "curl", "-sS", "--max-time", "5", "--unix-socket", socket, "http://localhost/healthz");
+        Shell.Result metrics = Shell.run(T, "curl", "-sS", "--max-time", "5", "--unix-socket", socket, "http://localhost/metrics");
+
+        assertTrue(health.output().contains("\"status\":\"ok\""), health.output());
+        String rx = metrics.output().lines().filter(l -> l.startsWith("gingham_port_packets_total")
+                && l.contains("demo/client") && l.contains("rx")).findFirst().orElse("");
+        assertTrue(!rx.isEmpty() && Double.parseDouble(rx.substring(rx.lastIndexOf(' ') + 1)) >= 2,
+                "the client's port received its pings: " + rx);
+        assertTrue(metrics.output().contains("gingham_worker_busy_ratio"), "per-worker busy ratio exported");
+    }
+
+    @Test
     void shouldMasqueradeAPodConnectionToTheOutside() {
         Shell.Result hello = cluster.exec(cluster.podNamespace("client"), T, "curl", "-sS", "--max-time", "5",
                 "telnet://" + EXTERNAL_IP + ":" + EXTERNAL_PORT);
