@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 
 import static dev.gingham.tap.PodFixture.GATEWAY_MAC;
 import static dev.gingham.tap.PodFixture.PEER_IP;
@@ -28,6 +30,7 @@ class TapQueueAllocationTest {
     private static final int WARMUP_ROUND_TRIPS = 30_000;
     private static final int MEASURED_ROUND_TRIPS = 50_000;
     private static final long ROUND_TRIP_TIMEOUT_NS = 1_000_000_000L;
+    private static final int MAX_ROUNDS = 5;
 
     private PodFixture pod;
     private BufferPool rxPool;
@@ -63,15 +66,25 @@ class TapQueueAllocationTest {
                 PacketBuilder.icmp4Echo(PEER_IP, POD_IP, 7, 1).srcMac(GATEWAY_MAC).dstMac(POD_MAC).payload(18).build());
 
         long replies = roundTrips(queue, request, WARMUP_ROUND_TRIPS);
-        long before = threads.getCurrentThreadAllocatedBytes();
-        replies += roundTrips(queue, request, MEASURED_ROUND_TRIPS);
-        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        System.out.println("allocated " + allocated + " bytes over " + MEASURED_ROUND_TRIPS + " round trips");
+        // Steady state is the property: on a loaded machine the JIT may not have compiled (and
+        // escape-analysed) the path after the warm-up yet, so measure up to MAX_ROUNDS rounds and
+        // require one round at ~0 bytes; an object per frame would show in every round (>= 16 B/frame).
+        List<Long> rounds = new ArrayList<>();
+        long allocated = Long.MAX_VALUE;
+        for (int round = 0; round < MAX_ROUNDS && allocated >= MEASURED_ROUND_TRIPS; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            replies += roundTrips(queue, request, MEASURED_ROUND_TRIPS);
+            allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            rounds.add(allocated);
+        }
+        System.out.println("allocated bytes per round of " + MEASURED_ROUND_TRIPS + " round trips: " + rounds);
 
-        assertEquals(WARMUP_ROUND_TRIPS + MEASURED_ROUND_TRIPS, replies, "every request answered");
-        assertEquals(WARMUP_ROUND_TRIPS + MEASURED_ROUND_TRIPS, queue.txFrameCount());
-        assertTrue(allocated < MEASURED_ROUND_TRIPS, allocated + " bytes allocated over " + MEASURED_ROUND_TRIPS
-                + " round trips (each a transmit, receive calls until the reply, a release): expected ~0 per frame");
+        long expected = WARMUP_ROUND_TRIPS + (long) rounds.size() * MEASURED_ROUND_TRIPS;
+        assertEquals(expected, replies, "every request answered");
+        assertEquals(expected, queue.txFrameCount());
+        assertTrue(allocated < MEASURED_ROUND_TRIPS, "bytes allocated per round of " + MEASURED_ROUND_TRIPS
+                + " round trips (each a transmit, receive calls until the reply, a release): " + rounds
+                + "; expected ~0 per frame in at least one round");
     }
 
     /** Returns: echo replies received; each request waits for its reply (bounded). */
