@@ -6,9 +6,9 @@ package dev.gingham.packet;
  * frame in {@code verdicts.jsonl}; the daemon never does.
  *
  * <p>Why a separate object and not more frame metadata: the daemon's workers must not pay for an
- * explanation nobody reads. A program reads {@link FrameVector#trace()} once per vector and, when
- * it is null (always, in the daemon), records nothing, so the per-frame cost there is one
- * predictable branch per program and vector, not a store per frame. What a trace records is what
+ * explanation nobody reads. A program reads {@link FrameVector#trace()} where it decides (a field
+ * of the vector it already holds) and, when it is null (always, in the daemon), records nothing:
+ * one load and one always-taken branch, no stores, no extra cache lines. What a trace records is what
  * only the program knows at the moment it decides: the conntrack state it saw, the service
  * frontend and backend it chose, the tuple before and after each address rewrite, the policy
  * verdict and the rule that decided it. Everything the frame carries anyway (verdict, marks,

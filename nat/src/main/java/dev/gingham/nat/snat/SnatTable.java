@@ -269,6 +269,47 @@ public final class SnatTable implements AutoCloseable {
     }
 
     /**
+     * The flow's mapping, if it has one; creates nothing (inspection and consistency checks).
+     *
+     * @param out receives natHi, natLo, natPort and createdNs
+     * @return 0, or {@code -NAT_NO_MAPPING} (167) when the flow has no mapping
+     */
+    public int lookupEgress(long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int protocol,
+                            SnatResult out) {
+        MemorySegment s = out.scratch;
+        writeKey(s, SnatResult.KEY_A, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
+        if (!forward.lookupCopy(s, SnatResult.KEY_A, s, SnatResult.VALUE_A)) {
+            return NO_MAPPING;
+        }
+        readForward(s, out);
+        return 0;
+    }
+
+    /** Receives one mapping of {@link #forEachMapping}: the original flow and its NAT address and port. */
+    @FunctionalInterface
+    public interface MappingVisitor {
+        void mapping(long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int protocol,
+                     long natHi, long natLo, int natPort);
+    }
+
+    /**
+     * Visits every mapping (forward entry) once; a mapping created or released during the walk
+     * may or may not be seen. Control plane: dumps and consistency checks.
+     *
+     * @return the number of mappings visited
+     */
+    public int forEachMapping(MappingVisitor visitor) {
+        return forward.forEach((segment, keyOffset, valueOffset) -> visitor.mapping(
+                segment.get(LONG, keyOffset + K_SRC_HI), segment.get(LONG, keyOffset + K_SRC_LO),
+                segment.get(SHORT, keyOffset + K_SRC_PORT) & 0xFFFF,
+                segment.get(LONG, keyOffset + K_DST_HI), segment.get(LONG, keyOffset + K_DST_LO),
+                segment.get(SHORT, keyOffset + K_DST_PORT) & 0xFFFF,
+                segment.get(ValueLayout.JAVA_BYTE, keyOffset + K_PROTOCOL) & 0xFF,
+                segment.get(LONG, valueOffset + F_NAT_HI), segment.get(LONG, valueOffset + F_NAT_LO),
+                segment.get(INT, valueOffset + F_NAT_PORT)));
+    }
+
+    /**
      * The original source of a reply: the reply's source is the remote, its destination the NAT
      * address and port (for ICMP echo replies both ports are the NAT identifier).
      *
