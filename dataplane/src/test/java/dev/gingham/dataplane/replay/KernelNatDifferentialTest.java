@@ -1,6 +1,5 @@
 package dev.gingham.dataplane.replay;
 
-import dev.gingham.dataplane.cli.GinghamCli;
 import dev.gingham.dataplane.fuzz.ChecksumVerifier;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
@@ -16,11 +15,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -62,22 +58,13 @@ class KernelNatDifferentialTest {
     private static final String R0_MAC = "02:00:00:00:0a:01";
     private static final String R1_MAC = "02:00:00:00:0a:02";
     private static final String NEXT_HOP_MAC = "02:00:00:00:00:fe";
-    private static final String GINGHAM_GATEWAY_MAC = "02:67:68:00:00:01";
-    private static final String GINGHAM_UNDERLAY_MAC = "02:67:68:00:00:10";
+    private static final String GINGHAM_GATEWAY_MAC = ReplayFixture.GATEWAY_MAC;
+    private static final String GINGHAM_UNDERLAY_MAC = ReplayFixture.UNDERLAY_MAC;
     private static final int CLIENT_PORT = 40000;
     private static final int TIMEOUT_MS = 3000;
-    private static final long SECOND = 1_000_000_000L;
-    private static final long T0 = 1_700_000_000L * SECOND;
+    private static final long SECOND = ReplayFixture.SECOND;
+    private static final long T0 = ReplayFixture.T0;
 
-    private static final String NODE_YAML = """
-            nodeName: node-a
-            nodeAddresses: [192.168.50.10]
-            podCIDRs: [10.244.1.0/24]
-            clusterCIDRs: [10.244.0.0/16]
-            serviceCIDRs: [10.96.0.0/12]
-            underlay: {interface: eth0, nextHopMac: "02:00:00:00:00:fe"}
-            maps: {endpoints: 8}
-            """;
     private static final String MANIFESTS = """
             apiVersion: v1
             kind: Namespace
@@ -162,9 +149,7 @@ class KernelNatDifferentialTest {
         assumeTrue(nat.ok(), "iptables has no nat table here: " + nat.output());
         inSocket = PacketSocket.open(in, Netns.ifindex(in, "wi"), TIMEOUT_MS);
         outSocket = PacketSocket.open(out, Netns.ifindex(out, "wo"), TIMEOUT_MS);
-        Files.writeString(dir.resolve("node.yaml"), NODE_YAML);
-        Files.createDirectories(dir.resolve("manifests"));
-        Files.writeString(dir.resolve("manifests/cluster.yaml"), MANIFESTS);
+        Files.writeString(ReplayFixture.node(dir).resolve("cluster.yaml"), MANIFESTS);
     }
 
     @AfterEach
@@ -284,19 +269,10 @@ class KernelNatDifferentialTest {
     /** Runs {@code gingham replay} and returns the frames of one egress pcap. */
     private List<byte[]> replay(Path capture, String egressPcap) throws IOException {
         Path outDir = dir.resolve("out-" + System.nanoTime());
-        assertEquals(0, GinghamCli.commandLine().execute("replay", "--config", dir.resolve("node.yaml").toString(),
-                "--manifests", dir.resolve("manifests").toString(), "--in", capture.toString(), "--out", outDir.toString()));
-        List<byte[]> frames = new ArrayList<>();
+        assertEquals(0, ReplayFixture.replay(dir, capture, outDir));
         Path pcap = outDir.resolve(egressPcap);
         assertTrue(Files.exists(pcap), "Gingham sent nothing to " + egressPcap + ": " + Files.readString(outDir.resolve("verdicts.jsonl")));
-        try (CaptureReader reader = CaptureReader.open(pcap)) {
-            while (reader.next()) {
-                byte[] frame = new byte[reader.capturedLength()];
-                MemorySegment.copy(reader.fileData(), ValueLayout.JAVA_BYTE, reader.frameOffset(), frame, 0, frame.length);
-                frames.add(frame);
-            }
-        }
-        return frames;
+        return ReplayFixture.frames(pcap);
     }
 
     /** A frame parsed by Gingham's parser, its checksums verified by the fuzzer's independent recompute. */

@@ -1,6 +1,5 @@
 package dev.gingham.dataplane.replay;
 
-import dev.gingham.dataplane.cli.GinghamCli;
 import dev.gingham.packet.PacketBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,43 +25,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * before/after), and a frame cut by the snap length (a "skipped" line in its place).
  */
 class VerdictDecisionsTest {
-    private static final String NODE_YAML = """
-            nodeName: node-a
-            nodeAddresses: [192.168.50.10]
-            podCIDRs: [10.244.1.0/24]
-            clusterCIDRs: [10.244.0.0/16]
-            serviceCIDRs: [10.96.0.0/12]
-            underlay:
-              interface: eth0
-              nextHopMac: "02:00:00:00:00:fe"
-            maps: {endpoints: 8}
-            """;
     private static final String WEB1_MAC = "0a:58:0a:f4:01:0a";
     private static final String DB1_MAC = "0a:58:0a:f4:01:14";
-    private static final String GATEWAY_MAC = "02:67:68:00:00:01";
-    private static final long SECOND = 1_000_000_000L;
-    private static final long T0 = 1_700_000_000L * SECOND;
+    private static final String GATEWAY_MAC = ReplayFixture.GATEWAY_MAC;
+    private static final long SECOND = ReplayFixture.SECOND;
+    private static final long T0 = ReplayFixture.T0;
 
     @TempDir
     Path dir;
 
     private void manifests() throws IOException, URISyntaxException {
-        Files.writeString(dir.resolve("node.yaml"), NODE_YAML);
-        Path manifests = Files.createDirectories(dir.resolve("manifests"));
-        Path shop = Path.of(getClass().getResource("/dev/gingham/dataplane/cluster/shop").toURI());
-        try (Stream<Path> files = Files.list(shop)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
-                Files.copy(f, manifests.resolve(f.getFileName()));
-            }
-        }
+        ReplayFixture.shop(dir);
     }
 
     private List<JsonNode> replay(Path capture, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("replay", "--config", dir.resolve("node.yaml").toString(),
-                "--manifests", dir.resolve("manifests").toString(), "--in", capture.toString(),
-                "--out", dir.resolve("out").toString()));
-        args.addAll(List.of(extra));
-        assertEquals(0, GinghamCli.commandLine().execute(args.toArray(String[]::new)));
+        assertEquals(0, ReplayFixture.replay(dir, capture, dir.resolve("out"), extra));
         JsonMapper json = JsonMapper.builder().build();
         List<JsonNode> lines = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve("out/verdicts.jsonl"))) {
