@@ -17,8 +17,9 @@ import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.Verdict;
 import dev.gingham.packet.header.Addresses;
 
-import java.util.HashMap;
-import java.util.Map;
+import org.agrona.collections.Int2ObjectHashMap;
+
+import java.util.function.IntFunction;
 
 /**
  * Writes the lines of {@code verdicts.jsonl}: what happened to a frame (verdict, drop reason,
@@ -37,15 +38,31 @@ final class VerdictLines {
     private final ServiceTable serviceTable;
     private final ServiceLookup services;
     private final PolicyFlowNames names;
-    private final Map<Integer, String> serviceNames = new HashMap<>();
-    private final Map<Integer, String> identityNames = new HashMap<>();
-    private final Map<Integer, String> policyNames = new HashMap<>();
+    // int-keyed: identities are above Integer's box cache, and a box per frame is what a replay of
+    // millions of frames cannot afford
+    private final Int2ObjectHashMap<String> serviceNames = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<String> identityNames = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<String> policyNames = new Int2ObjectHashMap<>();
+    private final IntFunction<String> resolveService;
+    private final IntFunction<String> resolveIdentity;
+    private final IntFunction<String> resolvePolicy;
+    private final Int2ObjectHashMap<String> backendPods = new Int2ObjectHashMap<>();
+    private final IntFunction<String> resolveBackendPod;
 
     VerdictLines(ConfiguredNode node) {
         this.portNames = node.portNames();
         this.serviceTable = node.state().services();
         this.services = new ServiceLookup(node.state().maps().services(), 0);
         this.names = new PolicyFlowNames(node.state().policy());
+        // Bound once (a method reference per frame is an object per frame); names cached escaped.
+        this.resolveService = index -> escapeOrEmpty(serviceTable.revNatOwner(index));
+        this.resolveIdentity = identity -> escapeOrEmpty(names.identity(identity));
+        this.resolvePolicy = policy -> escapeOrEmpty(names.policy(policy));
+        this.resolveBackendPod = backendId -> {
+            long backend = services.backend(backendId);
+            return backend == MapErrors.MISSING ? ""
+                    : escapeOrEmpty(names.pod(services.backendAddrHi(backend), services.backendAddrLo(backend)));
+        };
     }
 
     /** Appends the line of frame {@code i} of a vector the pipeline ran with {@code trace} attached (no newline). */
@@ -113,8 +130,8 @@ final class VerdictLines {
         if (revNat == 0) {
             return;
         }
-        String name = serviceNames.computeIfAbsent(revNat, serviceTable::revNatOwner);
-        b.append(",\"service\":{\"name\":\"").append(name == null ? "rev-nat " + revNat : name).append('"');
+        String name = serviceNames.computeIfAbsent(revNat, resolveService);
+        b.append(",\"service\":{\"name\":\"").append(name.isEmpty() ? "rev-nat " + revNat : name).append('"');
         int backendId = trace.backendId(i);
         if (backendId == 0) {
             b.append(",\"direction\":\"reply\"}");
@@ -128,9 +145,9 @@ final class VerdictLines {
             b.append(",\"backend\":\"");
             endpoint(b, hi, lo, services.backendPort(backend));
             b.append('"');
-            String pod = names.pod(hi, lo);
+            String pod = backendPods.computeIfAbsent(backendId, resolveBackendPod);
             if (pod != null && !pod.isEmpty()) {
-                b.append(",\"backend_pod\":\"").append(escape(pod)).append('"');
+                b.append(",\"backend_pod\":\"").append(pod).append('"');
             }
         }
         b.append('}');
@@ -184,13 +201,17 @@ final class VerdictLines {
         b.append('"').append(direction).append("\":{\"verdict\":\"").append(decisionName(trace.policyDecision(i, slot))).append('"');
         int policyId = trace.policyId(i, slot);
         if (policyId != 0) {
-            String policy = policyNames.computeIfAbsent(policyId, names::policy);
-            b.append(",\"policy\":\"").append(escape(policy == null || policy.isEmpty() ? "policy " + policyId : policy)).append('"');
+            String policy = policyNames.computeIfAbsent(policyId, resolvePolicy);
+            if (policy == null || policy.isEmpty()) {
+                b.append(",\"policy\":\"policy ").append(policyId).append('"');
+            } else {
+                b.append(",\"policy\":\"").append(policy).append('"');
+            }
         }
         b.append(",\"peer_identity\":").append(peer);
-        String peerName = identityNames.computeIfAbsent(peer, names::identity);
+        String peerName = identityNames.computeIfAbsent(peer, resolveIdentity);
         if (peerName != null && !peerName.isEmpty()) {
-            b.append(",\"peer\":\"").append(escape(peerName)).append('"');
+            b.append(",\"peer\":\"").append(peerName).append('"');
         }
         b.append('}');
     }
@@ -230,17 +251,24 @@ final class VerdictLines {
         }
     }
 
-    /** Appends "a.b.c.d:port" or "[v6]:port" (no port when {@code port} is negative). */
+    /** Appends "a.b.c.d:port" or "[v6]:port" (no port when {@code port} is negative); IPv4 without a String. */
     private static void endpoint(StringBuilder b, long hi, long lo, int port) {
         boolean ipv4 = MappedAddress.isIpv4(hi, lo);
-        String address = ipv4 ? Addresses.formatIpv4(MappedAddress.ip4(lo)) : Addresses.formatIpv6(hi, lo);
-        if (port < 0) {
-            b.append(address);
-        } else if (ipv4) {
-            b.append(address).append(':').append(port);
+        if (ipv4) {
+            int a = MappedAddress.ip4(lo);
+            b.append(a >>> 24).append('.').append((a >>> 16) & 0xFF).append('.').append((a >>> 8) & 0xFF).append('.')
+                    .append(a & 0xFF);
         } else {
-            b.append('[').append(address).append("]:").append(port);
+            b.append(port < 0 ? "" : "[").append(Addresses.formatIpv6(hi, lo)).append(port < 0 ? "" : "]");
         }
+        if (port >= 0) {
+            b.append(':').append(port);
+        }
+    }
+
+    /** Returns: the escaped name, or "" for none (cached too: a name that does not exist is not looked up per frame). */
+    private static String escapeOrEmpty(String s) {
+        return s == null ? "" : escape(s);
     }
 
     /** Escapes what JSON strings cannot hold raw (names come from manifests and captures). */
