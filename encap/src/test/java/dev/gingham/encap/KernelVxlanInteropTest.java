@@ -6,6 +6,7 @@ import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.PacketBuilder;
+import dev.gingham.packet.PacketSocket;
 import dev.gingham.packet.Parser;
 import dev.gingham.packet.Verdict;
 import org.junit.jupiter.api.AfterEach;

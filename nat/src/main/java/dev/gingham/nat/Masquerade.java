@@ -10,6 +10,7 @@ import dev.gingham.nat.snat.SnatResult;
 import dev.gingham.nat.snat.SnatTable;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameMarks;
+import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.Verdict;
 
@@ -109,6 +110,10 @@ public final class Masquerade {
         int status = conntrack.lookup(v, i, ct);
         if (status < 0) {
             return status;
+        }
+        FrameTrace trace = v.trace(); // null outside replay
+        if (trace != null) {
+            trace.ctStatus(i, status);
         }
         if (status == CtStatus.REPLY) {
             return Verdict.CONTINUE; // a reply of a flow that came in: its addresses are already right

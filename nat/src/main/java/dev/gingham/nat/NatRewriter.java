@@ -1,6 +1,7 @@
 package dev.gingham.nat;
 
 import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.NetworkOrder;
@@ -87,6 +88,10 @@ public final class NatRewriter {
         long l4 = hasL4 ? v.l4Offset(i) : FrameVector.NO_OFFSET;
         int l4Bytes = hasL4 ? (int) (v.end(i) - l4) : 0;
         boolean partial = v.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL);
+        FrameTrace trace = v.trace(); // null outside replay: NAT'd frames only, one branch each
+        if (trace != null) {
+            trace.beforeRewrite(v, i);
+        }
         rewriteHeaders(s, v.l3Offset(i), ipv6, protocol, l4, l4Bytes, partial, side, newHi, newLo, newPort);
         if (side == SOURCE) {
             v.src6(i, newHi, newLo);
@@ -104,6 +109,9 @@ public final class NatRewriter {
                     v.srcPort(i, newPort);
                 }
             }
+        }
+        if (trace != null) {
+            trace.afterRewrite(v, i, side == SOURCE ? FrameTrace.NAT_SOURCE : FrameTrace.NAT_DESTINATION);
         }
         return Verdict.CONTINUE;
     }

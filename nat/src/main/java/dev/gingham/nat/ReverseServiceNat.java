@@ -8,6 +8,7 @@ import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.lb.ServiceLookup;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameMarks;
+import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.IcmpErrorPayload;
 import dev.gingham.packet.Verdict;
@@ -65,6 +66,10 @@ public final class ReverseServiceNat {
         if (status < 0) {
             return status;
         }
+        FrameTrace trace = v.trace(); // null outside replay
+        if (trace != null) {
+            trace.ctStatus(i, status);
+        }
         if ((status != CtStatus.REPLY && status != CtStatus.RELATED) || ct.direction() != CtResult.REPLY) {
             return Verdict.CONTINUE;
         }
@@ -81,6 +86,9 @@ public final class ReverseServiceNat {
         long vipLo = services.revNatAddrLo(revNat);
         int vipPort = services.revNatPort(revNat);
         boolean hairpin = entry.hasFlags(CtEntry.FLAG_HAIRPIN);
+        if (trace != null) {
+            trace.service(i, revNatIndex, 0);
+        }
         if (status == CtStatus.RELATED) {
             return translateError(v, i, vipHi, vipLo, vipPort);
         }

@@ -12,6 +12,7 @@ import dev.gingham.nat.lb.Scope;
 import dev.gingham.nat.lb.ServiceLookup;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameMarks;
+import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.IcmpErrorWriter;
 import dev.gingham.packet.MappedAddress;
@@ -179,6 +180,10 @@ public final class ServiceNat {
             NatRewriter.rewrite(v, i, NatRewriter.SOURCE, hairpinHi, hairpinLo, NatRewriter.KEEP_PORT);
         }
         int verdict = trackTranslatedFlow(v, i, revNatIndex, hairpin, snatToNode, nowNs);
+        FrameTrace trace = v.trace();
+        if (trace != null) {
+            trace.service(i, revNatIndex, backendId);
+        }
         if (verdict == TRANSLATED) {
             v.mark(i, v.mark(i) | MARK_CT_ACCOUNTED | (snatToNode ? MARK_SNAT_TO_NODE : 0));
             // The service entry lives exactly as long as its flow: it closes when the flow's TCP
@@ -203,6 +208,10 @@ public final class ServiceNat {
         int status = conntrack.lookup(v, i, ct);
         if (status < 0) {
             return status;
+        }
+        FrameTrace trace = v.trace();
+        if (trace != null) {
+            trace.ctStatus(i, status);
         }
         if (status == CtStatus.NEW) {
             long created = conntrack.create(v, i, nowNs, ct);

@@ -100,9 +100,22 @@ public final class FrameVector {
     private final int[] csumStart = new int[MAX_FRAMES];
     private final int[] csumOffset = new int[MAX_FRAMES];
 
+    /** Decisions to record for replay's explanations; null (the daemon) records nothing. */
+    private FrameTrace trace;
+
     public FrameVector(BufferPool pool) {
         this.pool = pool;
         this.segment = pool.segment();
+    }
+
+    /** Returns: the trace programs record their decisions into, or null (the default: record nothing). */
+    public FrameTrace trace() {
+        return trace;
+    }
+
+    /** Attaches a trace (replay) or detaches it (null); see {@link FrameTrace}. */
+    public void trace(FrameTrace value) {
+        this.trace = value;
     }
 
     public BufferPool pool() {

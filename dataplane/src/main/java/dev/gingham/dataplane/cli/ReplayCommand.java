@@ -44,6 +44,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output directory (created)")
     Path out;
 
+    @Option(names = "--progress", description = "show a progress bar on stderr even when it is not a terminal")
+    boolean progress;
+
     @Override
     public Integer call() {
         PrintStream err = System.err;
@@ -76,11 +79,15 @@ public final class ReplayCommand implements Callable<Integer> {
             };
             long startNs = System.nanoTime();
             Replayer.Summary summary;
+            ProgressBar bar = progress || ProgressBar.terminalAttached() ? new ProgressBar(err, System::nanoTime) : null;
             try (CaptureFeed feed = new CaptureFeed(CaptureReader.open(in), ports)) {
-                summary = new Replayer(node, out).replay(feed, done -> err.printf("\rreplay: %,d frames", done));
+                summary = new Replayer(node, out).replay(feed, bar);
+            } finally {
+                if (bar != null) {
+                    bar.finish();
+                }
             }
             double seconds = (System.nanoTime() - startNs) / 1e9;
-            err.print("\r");
             print(System.out, summary, seconds);
             return 0;
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {

@@ -120,7 +120,15 @@ public final class FuzzRun {
         out.append(String.format(Locale.ROOT, "drop reasons reached: %d of %d%n", hit.size(), DropReason.values().length));
         hit.forEach(line -> out.append(line).append('\n'));
         out.append("drop reasons not reached: ").append(String.join(", ", missed)).append('\n');
-        if (source instanceof FrameFuzzer fuzzer) {
+        FrameFuzzer fuzzer = source instanceof FuzzMix mix ? mix.fuzzer() : source instanceof FrameFuzzer f ? f : null;
+        if (source instanceof FuzzMix mix) {
+            out.append("flood frames:");
+            for (int flood = 0; flood < mix.floods(); flood++) {
+                out.append(String.format(Locale.ROOT, " %,d", mix.floodFrames(flood)));
+            }
+            out.append('\n');
+        }
+        if (fuzzer != null) {
             out.append("frame shapes:");
             for (int shape = 0; shape < FrameGenerator.SHAPES; shape++) {
                 out.append(String.format(Locale.ROOT, " %s %,d", FrameGenerator.shapeName(shape), fuzzer.shapeCount(shape)));

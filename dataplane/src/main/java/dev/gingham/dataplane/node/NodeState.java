@@ -141,6 +141,16 @@ public final class NodeState implements AutoCloseable {
         return sweeper.sweep(nowNs);
     }
 
+    /**
+     * Sweeps until the sweeper's current round ends (tests, fuzzing, shutdown; not for a duty
+     * cycle): every entry expired at {@code nowNs} is deleted and its SNAT port released.
+     *
+     * @return entries deleted
+     */
+    public int sweepConntrackRound(long nowNs) {
+        return sweeper.sweepRound(nowNs);
+    }
+
     public PipelineConfig config() {
         return config;
     }

@@ -9,6 +9,7 @@ import dev.gingham.dataplane.flow.FlowRecord;
 import dev.gingham.nat.ServiceNat;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameMarks;
+import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.Verdict;
 
@@ -57,7 +58,14 @@ public final class PolicyEnforcer {
      */
     public static final int NOT_LOCAL = -1;
 
+    /**
+     * Decision recorded in a {@link FrameTrace} for a reply or related frame that passed on its
+     * conntrack state without a policy lookup (beside {@link PolicyLookup}'s decisions).
+     */
+    public static final int TRACE_REPLY = 100;
+
     private final int direction;
+    private final int traceSlot;
     private final PolicyLookup lookup;
     private final CtTable conntrack;
     private final FlowEvents events;
@@ -75,6 +83,7 @@ public final class PolicyEnforcer {
             throw new IllegalArgumentException("direction must be INGRESS or EGRESS, not " + direction);
         }
         this.direction = direction;
+        this.traceSlot = traceSlot(direction);
         this.lookup = lookup;
         this.conntrack = conntrack;
         this.events = events;
@@ -105,26 +114,39 @@ public final class PolicyEnforcer {
     }
 
     private int decide(FrameVector v, int i, int endpoint, long nowNs) {
+        FrameTrace trace = v.trace(); // null outside replay
+        int peer = direction == Direction.EGRESS ? v.dstIdentity(i) : v.srcIdentity(i);
         if ((v.mark(i) & FrameMarks.REVERSE_NAT) != 0) {
             replies++; // reverse NAT matched it as a reply (and accounted it) before translating it
+            if (trace != null) {
+                trace.policy(i, traceSlot, TRACE_REPLY, 0, peer);
+            }
             return Verdict.CONTINUE;
         }
         int status = conntrack.lookup(v, i, ct);
         if (status < 0) {
             return status;
         }
+        if (trace != null) {
+            trace.ctStatus(i, status);
+        }
         if (status == CtStatus.REPLY || status == CtStatus.RELATED) {
             replies++;
             account(v, i, nowNs);
+            if (trace != null) {
+                trace.policy(i, traceSlot, TRACE_REPLY, 0, peer);
+            }
             return Verdict.CONTINUE;
         }
         boolean createdThisPass = (v.mark(i) & MARK_CT_CREATED) != 0;
         if (createdThisPass) {
             status = CtStatus.NEW; // created by the egress check a moment ago: still a new connection here
         }
-        int peer = direction == Direction.EGRESS ? v.dstIdentity(i) : v.srcIdentity(i);
         int decision = lookup.check(endpoint, direction, peer, v.protocol(i), v.dstPort(i),
                 v.hasFlag(i, FrameVector.FLAG_LATER_FRAGMENT));
+        if (trace != null) {
+            trace.policy(i, traceSlot, decision, lookup.policyId(), peer);
+        }
         switch (decision) {
             case PolicyLookup.ALLOWED, PolicyLookup.NOT_ENFORCED, PolicyLookup.AUDITED -> {
                 boolean audit = decision == PolicyLookup.AUDITED;
@@ -171,6 +193,11 @@ public final class PolicyEnforcer {
                 return DropReason.NO_LOCAL_ENDPOINT.verdict();
             }
         }
+    }
+
+    /** Returns: the {@link FrameTrace} policy slot of a direction (0 ingress, 1 egress). */
+    public static int traceSlot(int direction) {
+        return direction == Direction.EGRESS ? 1 : 0;
     }
 
     private void account(FrameVector v, int i, long nowNs) {

@@ -17,6 +17,7 @@ import dev.gingham.nat.ReverseSnat;
 import dev.gingham.nat.ServiceNat;
 import dev.gingham.nat.lb.Scope;
 import dev.gingham.nat.lb.ServiceLookup;
+import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.Parser;
 import dev.gingham.packet.Verdict;
@@ -114,6 +115,10 @@ public final class NodePipeline {
     public int run(FrameVector v, long nowNs) {
         if (v.count() == 0) {
             return 0;
+        }
+        FrameTrace trace = v.trace();
+        if (trace != null) {
+            trace.reset(v.count());
         }
         int direction;
         switch (config.role(v.ingressPort(0))) {

@@ -32,10 +32,60 @@ public final class CaptureFeed implements AutoCloseable {
     private long unmappedFrames;
     private long framesFed;
 
+    /** Why a frame was skipped ({@link #skippedReason(int)}). */
+    public enum SkipReason {
+        /** Captured length below the original length: the snap length cut it. */
+        SNAPLEN_CUT("snaplen-cut"),
+        /** Longer than the pool's buffers hold. */
+        OVERSIZED("oversized"),
+        /** Its capture interface maps to no port of the node. */
+        UNMAPPED_INTERFACE("unmapped-interface");
+
+        private final String label;
+
+        SkipReason(String label) {
+            this.label = label;
+        }
+
+        /** Returns: the reason as verdicts.jsonl spells it. */
+        public String label() {
+            return label;
+        }
+    }
+
+    // Frames skipped during the last fill, in capture order (rare: the arrays grow on demand).
+    private int skipped;
+    private long[] skippedIndex = new long[4];
+    private long[] skippedTimeNs = new long[4];
+    private int[] skippedInterface = new int[4];
+    private int[] skippedCaptured = new int[4];
+    private int[] skippedOriginal = new int[4];
+    private SkipReason[] skippedReason = new SkipReason[4];
+
     public CaptureFeed(CaptureReader reader, IngressPorts ports) {
         this.reader = reader;
         this.ports = ports;
         Arrays.fill(portByInterface, UNRESOLVED);
+        reader.skipListener(r -> recordSkip(SkipReason.SNAPLEN_CUT));
+    }
+
+    private void recordSkip(SkipReason reason) {
+        if (skipped == skippedIndex.length) {
+            int n = skipped * 2;
+            skippedIndex = Arrays.copyOf(skippedIndex, n);
+            skippedTimeNs = Arrays.copyOf(skippedTimeNs, n);
+            skippedInterface = Arrays.copyOf(skippedInterface, n);
+            skippedCaptured = Arrays.copyOf(skippedCaptured, n);
+            skippedOriginal = Arrays.copyOf(skippedOriginal, n);
+            skippedReason = Arrays.copyOf(skippedReason, n);
+        }
+        skippedIndex[skipped] = reader.frameIndex();
+        skippedTimeNs[skipped] = reader.timestampNs();
+        skippedInterface[skipped] = reader.interfaceIndex();
+        skippedCaptured[skipped] = reader.capturedLength();
+        skippedOriginal[skipped] = reader.originalLength();
+        skippedReason[skipped] = reason;
+        skipped++;
     }
 
     /**
@@ -56,6 +106,7 @@ public final class CaptureFeed implements AutoCloseable {
     public int fill(FrameVector vector, long maxSpanNs) throws CaptureFormatException {
         int added = 0;
         long firstNs = 0;
+        skipped = 0;
         while (!finished) {
             if (!pending) {
                 if (!reader.next()) {
@@ -67,6 +118,7 @@ public final class CaptureFeed implements AutoCloseable {
             int port = port(reader.interfaceIndex());
             if (port < 0) {
                 unmappedFrames++;
+                recordSkip(SkipReason.UNMAPPED_INTERFACE);
                 pending = false;
                 continue;
             }
@@ -79,6 +131,7 @@ public final class CaptureFeed implements AutoCloseable {
             int i = reader.addTo(vector, port);
             if (i == CaptureReader.ADD_TOO_LONG) {
                 oversizedFrames++;
+                recordSkip(SkipReason.OVERSIZED);
                 pending = false;
                 continue;
             }
@@ -116,6 +169,45 @@ public final class CaptureFeed implements AutoCloseable {
     /** Returns: the 0-based capture index (Wireshark frame number - 1) of vector frame {@code i}. */
     public long frameIndex(int i) {
         return frameIndex[i];
+    }
+
+    /**
+     * Returns: the frames the last {@link #fill} skipped (cut by the snap length, oversized, of an
+     * unmapped interface), described by the {@code skipped*} accessors in capture order. Their
+     * capture indexes lie before the frames a later fill appends.
+     */
+    public int skippedCount() {
+        return skipped;
+    }
+
+    public long skippedFrameIndex(int k) {
+        return skippedIndex[k];
+    }
+
+    public long skippedTimestampNs(int k) {
+        return skippedTimeNs[k];
+    }
+
+    /** Returns: the capture interface of skipped frame k (its ingress port when it maps to one: {@link #portOfInterface}). */
+    public int skippedInterface(int k) {
+        return skippedInterface[k];
+    }
+
+    public int skippedCapturedLength(int k) {
+        return skippedCaptured[k];
+    }
+
+    public int skippedOriginalLength(int k) {
+        return skippedOriginal[k];
+    }
+
+    public SkipReason skippedReason(int k) {
+        return skippedReason[k];
+    }
+
+    /** Returns: the port a capture interface feeds (resolving it on first use), or a negative value for none. */
+    public int portOfInterface(int interfaceIndex) {
+        return port(interfaceIndex);
     }
 
     /** Returns: true when the capture has been read to its end and nothing is pending. */

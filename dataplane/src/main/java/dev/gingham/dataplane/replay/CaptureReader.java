@@ -92,6 +92,19 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
 
     private long framesDelivered;
     private long snaplenCutFrames;
+    private SkipListener skipListener;
+
+    /** Told about each frame {@link #next()} skips, while the reader stands on it (replay writes it a verdict line). */
+    @FunctionalInterface
+    public interface SkipListener {
+        /** The current frame is cut by the snap length and will be skipped; its accessors describe it. */
+        void snaplenCut(CaptureReader reader);
+    }
+
+    /** Sets who is told about skipped frames (null: nobody). */
+    public final void skipListener(SkipListener listener) {
+        this.skipListener = listener;
+    }
 
     // ---- interfaces, global across pcapng sections -----------------------------------------------
     private String[] interfaceNames = new String[4];
@@ -242,6 +255,9 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
         while (advance()) {
             if (capturedLength < originalLength) {
                 snaplenCutFrames++;
+                if (skipListener != null) {
+                    skipListener.snaplenCut(this);
+                }
                 continue;
             }
             framesDelivered++;

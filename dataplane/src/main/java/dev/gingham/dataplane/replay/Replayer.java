@@ -4,26 +4,25 @@ import dev.gingham.dataplane.node.ConfiguredNode;
 import dev.gingham.dataplane.program.NodePipeline;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.DropReason;
-import dev.gingham.packet.FrameMarks;
+import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
-import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.Verdict;
-import dev.gingham.packet.header.Addresses;
 
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.LongConsumer;
 
 /**
  * Replays a capture through a node's pipeline (exactly the code a worker runs) on a virtual
  * clock taken from the capture's timestamps, and writes what the node would have done: one pcap
- * per egress port ({@code <port>.pcap}) and {@code verdicts.jsonl}, one line per frame that
- * entered the pipeline.
+ * per egress port ({@code <port>.pcap}) and {@code verdicts.jsonl}: one line per frame of the
+ * capture, with the decisions the pipeline took for it ({@link VerdictLines}, from a
+ * {@link FrameTrace} attached to the replay's vector only), or why it was skipped.
  *
  * <p>Frames are fed in vectors of up to 256 spanning at most {@link #MAX_VECTOR_SPAN_NS} of capture
  * time, then split into runs of consecutive frames from one ingress port (the pipeline's
@@ -37,6 +36,8 @@ public final class Replayer {
     /** Frames of one vector lie within 1 ms of capture time: lifetimes and rate limits see per-frame time to 1 ms. */
     public static final long MAX_VECTOR_SPAN_NS = 1_000_000L;
     private static final int POOL_BUFFERS = 2 * FrameVector.MAX_FRAMES + 64;
+    /** verdicts.jsonl is written in 1 MiB writes: a few thousand lines per system call. */
+    private static final int VERDICT_BUFFER_BYTES = 1 << 20;
 
     private final ConfiguredNode node;
     private final Path outDirectory;
@@ -51,12 +52,23 @@ public final class Replayer {
                           Map<String, Long> framesByEgress, long snaplenCut, long oversized, long unmapped) {
     }
 
+    /** Told how far a replay has come, after every vector (cheap: a listener rate-limits itself). */
+    @FunctionalInterface
+    public interface Progress {
+        /**
+         * @param frames     frames replayed so far
+         * @param bytesRead  bytes of the capture read so far
+         * @param bytesTotal the capture's size in bytes
+         */
+        void update(long frames, long bytesRead, long bytesTotal);
+    }
+
     /**
      * Replays {@code feed} (which owns its reader) to the end.
      *
-     * @param progress told the number of frames done every 65,536 frames (may be null)
+     * @param progress told how far the replay has come after every vector (may be null)
      */
-    public Summary replay(CaptureFeed feed, LongConsumer progress) throws IOException {
+    public Summary replay(CaptureFeed feed, Progress progress) throws IOException {
         Files.createDirectories(outDirectory);
         String[] names = node.portNames();
         PcapWriter[] writers = new PcapWriter[names.length];
@@ -66,20 +78,23 @@ public final class Replayer {
         long forwarded = 0;
         long dropped = 0;
         NodePipeline pipeline = node.state().pipeline(0);
-        StringBuilder line = new StringBuilder(256);
+        VerdictLines lines = new VerdictLines(node);
+        FrameTrace trace = new FrameTrace();
+        StringBuilder line = new StringBuilder(512);
+        byte[] bytes = new byte[1024];
+        long[] egressFrames = new long[names.length];
+        long[] dropsByCode = new long[DropReason.maxCode() + 1];
+        long fileBytes = feed.reader().fileData().byteSize();
         try (BufferPool pool = BufferPool.allocate(POOL_BUFFERS, BufferPool.JUMBO_BUFFER_SIZE);
-             BufferedWriter verdicts = Files.newBufferedWriter(outDirectory.resolve("verdicts.jsonl"), StandardCharsets.UTF_8)) {
+             OutputStream verdicts = new BufferedOutputStream(Files.newOutputStream(outDirectory.resolve("verdicts.jsonl")),
+                     VERDICT_BUFFER_BYTES)) {
             FrameVector staging = new FrameVector(pool);
             FrameVector run = new FrameVector(pool);
+            run.trace(trace);
             try {
                 while (true) {
                     int n = feed.fill(staging, MAX_VECTOR_SPAN_NS);
-                    if (n == 0) {
-                        if (feed.finished()) {
-                            break;
-                        }
-                        continue;
-                    }
+                    int skippedWritten = 0;
                     for (int i = 0; i < n; ) {
                         int port = staging.ingressPort(i);
                         int j = i;
@@ -96,9 +111,8 @@ public final class Replayer {
                             long timestampNs = original ? feed.timestampNs(i + k) : nowNs;
                             if (Verdict.isTx(verdict)) {
                                 int out = Verdict.port(verdict);
-                                String name = out < names.length && names[out] != null ? names[out] : "port-" + out;
-                                writer(writers, out, name).write(run, k, timestampNs);
-                                framesByEgress.merge(name, 1L, Long::sum);
+                                writer(writers, out, lines.portName(out)).write(run, k, timestampNs);
+                                egressFrames[out]++;
                             }
                             if (!original) {
                                 continue;
@@ -108,19 +122,25 @@ public final class Replayer {
                                 forwarded++;
                             } else {
                                 dropped++;
-                                DropReason reason = DropReason.ofCode(Verdict.dropCode(verdict));
-                                dropsByReason.merge(reason == null ? "code " + Verdict.dropCode(verdict) : reason.name(), 1L, Long::sum);
+                                int code = Verdict.dropCode(verdict);
+                                dropsByCode[code >= 0 && code < dropsByCode.length ? code : 0]++;
                             }
+                            long frameIndex = feed.frameIndex(i + k);
+                            skippedWritten = writeSkipped(verdicts, line, lines, feed, skippedWritten, frameIndex);
                             line.setLength(0);
-                            verdictLine(line, run, k, feed.frameIndex(i + k), timestampNs, names);
-                            verdicts.append(line).append('\n');
+                            lines.frame(line, run, k, trace, frameIndex, timestampNs);
+                            bytes = write(verdicts, line, bytes);
                         }
                         run.releaseAll();
                         i = j;
                     }
+                    writeSkipped(verdicts, line, lines, feed, skippedWritten, Long.MAX_VALUE);
                     staging.clear();
-                    if (progress != null && (framesIn & 0xFFFF) < n) {
-                        progress.accept(framesIn);
+                    if (progress != null) {
+                        progress.update(framesIn, feed.reader().frameOffset(), fileBytes);
+                    }
+                    if (n == 0 && feed.finished()) {
+                        break;
                     }
                 }
             } finally {
@@ -133,8 +153,56 @@ public final class Replayer {
                 }
             }
         }
+        for (int port = 0; port < egressFrames.length; port++) {
+            if (egressFrames[port] > 0) {
+                framesByEgress.put(lines.portName(port), egressFrames[port]);
+            }
+        }
+        for (int code = 0; code < dropsByCode.length; code++) {
+            if (dropsByCode[code] > 0) {
+                DropReason reason = DropReason.ofCode(code);
+                dropsByReason.put(reason == null ? "code " + code : reason.name(), dropsByCode[code]);
+            }
+        }
         return new Summary(framesIn, forwarded, dropped, dropsByReason, framesByEgress, feed.reader().snaplenCutFrames(),
                 feed.oversizedFrames(), feed.unmappedFrames());
+    }
+
+    /**
+     * Writes a line and a newline as UTF-8 through a reusable byte array: lines are ASCII but for
+     * names from manifests or captures, so each char is copied as a byte, and only a line with a
+     * non-ASCII char is encoded by the charset. A Writer would copy the line into a String and run
+     * the charset encoder over every char (together most of a replay's time per frame). Returns the
+     * array, grown when a line needed it.
+     */
+    private static byte[] write(OutputStream out, StringBuilder line, byte[] bytes) throws IOException {
+        line.append('\n');
+        int length = line.length();
+        byte[] buffer = bytes.length >= length ? bytes : new byte[length * 2];
+        for (int k = 0; k < length; k++) {
+            char c = line.charAt(k);
+            if (c >= 0x80) {
+                out.write(line.toString().getBytes(StandardCharsets.UTF_8));
+                return buffer;
+            }
+            buffer[k] = (byte) c;
+        }
+        out.write(buffer, 0, length);
+        return buffer;
+    }
+
+    /** Writes the lines of the last fill's skipped frames from {@code from} whose index is below {@code beforeIndex}. */
+    private static int writeSkipped(OutputStream out, StringBuilder line, VerdictLines lines, CaptureFeed feed, int from,
+                                    long beforeIndex) throws IOException {
+        int k = from;
+        while (k < feed.skippedCount() && feed.skippedFrameIndex(k) < beforeIndex) {
+            line.setLength(0);
+            lines.skipped(line, feed, k);
+            line.append('\n');
+            out.write(line.toString().getBytes(StandardCharsets.UTF_8)); // rare: no need to spare the copy
+            k++;
+        }
+        return k;
     }
 
     private PcapWriter writer(PcapWriter[] writers, int port, String name) throws IOException {
@@ -150,56 +218,5 @@ public final class Replayer {
     /** Returns: a port name as a file name ("default/web-1" becomes "default_web-1"). */
     public static String fileName(String portName) {
         return portName.replace('/', '_');
-    }
-
-    private static void verdictLine(StringBuilder b, FrameVector v, int i, long frameIndex, long timestampNs, String[] names) {
-        int verdict = v.verdict(i);
-        int in = v.ingressPort(i);
-        b.append("{\"frame\":").append(frameIndex)
-                .append(",\"time_ns\":").append(timestampNs)
-                .append(",\"ingress\":\"").append(in < names.length && names[in] != null ? names[in] : "port-" + in).append('"');
-        if (Verdict.isTx(verdict)) {
-            int out = Verdict.port(verdict);
-            b.append(",\"verdict\":\"forwarded\",\"egress\":\"")
-                    .append(out < names.length && names[out] != null ? names[out] : "port-" + out).append('"');
-        } else {
-            int code = Verdict.dropCode(verdict);
-            DropReason reason = DropReason.ofCode(code);
-            b.append(",\"verdict\":\"dropped\",\"drop_code\":").append(code)
-                    .append(",\"drop_reason\":\"").append(reason == null ? "UNKNOWN" : reason.name()).append('"');
-        }
-        if (v.hasFlag(i, FrameVector.FLAG_IPV4 | FrameVector.FLAG_IPV6)) {
-            b.append(",\"protocol\":").append(v.protocol(i))
-                    .append(",\"src\":\"").append(address(v.srcHi(i), v.srcLo(i)));
-            if (v.hasFlag(i, FrameVector.FLAG_L4)) {
-                b.append(':').append(v.srcPort(i));
-            }
-            b.append("\",\"dst\":\"").append(address(v.dstHi(i), v.dstLo(i)));
-            if (v.hasFlag(i, FrameVector.FLAG_L4)) {
-                b.append(':').append(v.dstPort(i));
-            }
-            b.append("\",\"src_identity\":").append(v.srcIdentity(i)).append(",\"dst_identity\":").append(v.dstIdentity(i));
-        }
-        int mark = v.mark(i);
-        b.append(",\"decisions\":[");
-        int before = b.length();
-        decision(b, before, (mark & FrameMarks.SNAT_TO_NODE) != 0, "\"dnat+snat-to-node\"");
-        decision(b, before, (mark & FrameMarks.REVERSE_NAT) != 0, "\"reverse-nat\"");
-        decision(b, before, (mark & FrameMarks.CT_CREATED) != 0, "\"ct-created\"");
-        decision(b, before, (mark & FrameMarks.CT_ACCOUNTED) != 0, "\"ct-tracked\"");
-        b.append("]}");
-    }
-
-    private static void decision(StringBuilder b, int start, boolean taken, String name) {
-        if (taken) {
-            if (b.length() > start) {
-                b.append(',');
-            }
-            b.append(name);
-        }
-    }
-
-    private static String address(long hi, long lo) {
-        return MappedAddress.isIpv4(hi, lo) ? Addresses.formatIpv4(MappedAddress.ip4(lo)) : Addresses.formatIpv6(hi, lo);
     }
 }

@@ -18,6 +18,9 @@ import java.util.TreeMap;
 final class SeedCorpus {
     static final String PARSER_DIR = "dev/gingham/dataplane/fuzz/ParserFuzzTestInputs/shouldKeepItsContractWhenParsingAnyBytes";
     static final String MUTATOR_DIR = "dev/gingham/dataplane/fuzz/MutatedFrameFuzzTestInputs/shouldStayHonestWhenFramesAreMutated";
+    static final String PIPELINE_DIR = "dev/gingham/dataplane/fuzz/PipelineFuzzTestInputs/shouldKeepEveryInvariantWhenTheNodeRunsAnyFrames";
+    /** Frames per pipeline input: enough for a flow's first packets and a flood's burst. */
+    private static final int PIPELINE_FRAMES = 12;
     private static final long SEED = 20_260_101L;
 
     private SeedCorpus() {
@@ -59,7 +62,33 @@ final class SeedCorpus {
                         input);
             }
         }
+        pipelineInputs(files);
         return files;
+    }
+
+    /**
+     * Inputs of the pipeline harness: per fuzzed port, vectors of the fuzz command's own mix
+     * (mutated frames, the pod's real source for half the pod port's, floods), as
+     * {@code [port byte][length u16][frame]...}.
+     */
+    private static void pipelineInputs(Map<String, byte[]> files) {
+        try (FuzzNode node = FuzzNode.create(); Arena arena = Arena.ofConfined()) {
+            MemorySegment memory = arena.allocate(2048);
+            for (int port = 0; port < FuzzNode.PORTS; port++) {
+                for (int vector = 0; vector < 4; vector++) {
+                    FuzzMix mix = node.source(port, SEED + port);
+                    java.io.ByteArrayOutputStream input = new java.io.ByteArrayOutputStream();
+                    input.write(port);
+                    for (int k = 0; k < PIPELINE_FRAMES; k++) {
+                        int length = mix.write((long) vector * PIPELINE_FRAMES + k, memory, 0, 2048);
+                        input.write(length >>> 8);
+                        input.write(length);
+                        input.writeBytes(memory.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE));
+                    }
+                    files.put(PIPELINE_DIR + "/" + node.portName(port).replace('/', '_') + "-" + vector, input.toByteArray());
+                }
+            }
+        }
     }
 
     public static void main(String[] args) throws IOException {

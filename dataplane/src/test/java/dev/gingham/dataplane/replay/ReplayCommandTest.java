@@ -1,6 +1,5 @@
 package dev.gingham.dataplane.replay;
 
-import dev.gingham.dataplane.cli.GinghamCli;
 import dev.gingham.packet.PacketBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,7 +9,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,34 +20,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * that a second run writes the same bytes.
  */
 class ReplayCommandTest {
-    private static final String NODE_YAML = """
-            nodeName: node-a
-            nodeAddresses: [192.168.50.10]
-            podCIDRs: [10.244.1.0/24]
-            clusterCIDRs: [10.244.0.0/16]
-            serviceCIDRs: [10.96.0.0/12]
-            underlay:
-              interface: eth0
-              nextHopMac: "02:00:00:00:00:fe"
-            maps: {endpoints: 8}
-            """;
     /** LocalPods derives a pod's MAC from its address: 0a:58 + 10.244.1.10. */
     private static final String WEB1_MAC = "0a:58:0a:f4:01:0a";
-    private static final String GATEWAY_MAC = "02:67:68:00:00:01";
-    private static final long SECOND = 1_000_000_000L;
+    private static final String GATEWAY_MAC = ReplayFixture.GATEWAY_MAC;
+    private static final long SECOND = ReplayFixture.SECOND;
 
     @TempDir
     Path dir;
 
     private Path setUp() throws IOException, URISyntaxException {
-        Files.writeString(dir.resolve("node.yaml"), NODE_YAML);
-        Path manifests = Files.createDirectories(dir.resolve("manifests"));
-        Path shop = Path.of(getClass().getResource("/dev/gingham/dataplane/cluster/shop").toURI());
-        try (Stream<Path> files = Files.list(shop)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
-                Files.copy(f, manifests.resolve(f.getFileName()));
-            }
-        }
+        ReplayFixture.shop(dir);
         Path capture = dir.resolve("in.pcapng");
         try (PcapngWriter w = PcapngWriter.create(capture, List.of("shop/web-1", "underlay"))) {
             long t = 1_700_000_000L * SECOND;
@@ -65,8 +45,7 @@ class ReplayCommandTest {
     }
 
     private int replay(Path capture, Path out) {
-        return GinghamCli.commandLine().execute("replay", "--config", dir.resolve("node.yaml").toString(),
-                "--manifests", dir.resolve("manifests").toString(), "--in", capture.toString(), "--out", out.toString());
+        return ReplayFixture.replay(dir, capture, out);
     }
 
     @Test
@@ -89,13 +68,8 @@ class ReplayCommandTest {
 
         byte[] sentOut = PacketBuilder.udp4("192.168.50.10", 32768, "8.8.8.8", 53).payload(20).srcMac("02:67:68:00:00:10")
                 .dstMac("02:00:00:00:00:fe").ttl(63).build();
-        try (CaptureReader underlay = CaptureReader.open(dir.resolve("out1/underlay.pcap"))) {
-            assertTrue(underlay.next());
-            byte[] frame = new byte[underlay.capturedLength()];
-            java.lang.foreign.MemorySegment.copy(underlay.fileData(), java.lang.foreign.ValueLayout.JAVA_BYTE,
-                    underlay.frameOffset(), frame, 0, frame.length);
-            assertArrayEquals(sentOut, frame, "the masqueraded datagram, byte for byte");
-        }
+        assertArrayEquals(sentOut, ReplayFixture.frames(dir.resolve("out1/underlay.pcap")).get(0),
+                "the masqueraded datagram, byte for byte");
         for (String name : List.of("verdicts.jsonl", "underlay.pcap", "shop_web-1.pcap")) {
             assertArrayEquals(Files.readAllBytes(dir.resolve("out1").resolve(name)), Files.readAllBytes(dir.resolve("out2").resolve(name)),
                     name + " is byte-identical across runs");
@@ -108,8 +82,6 @@ class ReplayCommandTest {
         Path broken = dir.resolve("broken.pcap");
         Files.write(broken, new byte[]{1, 2, 3, 4, 5, 6, 7, 8});
         assertEquals(1, replay(broken, dir.resolve("out3")));
-        assertEquals(1, GinghamCli.commandLine().execute("replay", "--config", dir.resolve("node.yaml").toString(),
-                "--manifests", dir.resolve("manifests").toString(), "--in", dir.resolve("in.pcapng").toString(),
-                "--ingress", "no-such-pod", "--out", dir.resolve("out4").toString()));
+        assertEquals(1, ReplayFixture.replay(dir, dir.resolve("in.pcapng"), dir.resolve("out4"), "--ingress", "no-such-pod"));
     }
 }

@@ -275,6 +275,26 @@ public final class ServiceTable {
         return Set.copyOf(services.keySet());
     }
 
+    /**
+     * Returns: the service port a rev-NAT index (a frontend, as conntrack entries and replay's
+     * trace name it) belongs to, as "namespace/name:port" (the port's name, or its number when
+     * unnamed), or null when no installed frontend has it. Control plane: walks the services.
+     */
+    public String revNatOwner(int revNatIndex) {
+        for (Map.Entry<String, Map<PortId, PortState>> service : services.entrySet()) {
+            for (Map.Entry<PortId, PortState> port : service.getValue().entrySet()) {
+                for (Map.Entry<FrontendKey, Installed> frontend : port.getValue().frontends.entrySet()) {
+                    if (frontend.getValue().revNat() == revNatIndex) {
+                        String name = port.getKey().name();
+                        return service.getKey() + ":" + (name == null || name.isEmpty()
+                                ? String.valueOf(frontend.getKey().port()) : name);
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
     /** Returns: free backend ids (for tests and metrics). */
     public int freeBackendIds() {
         return backendIds.available();

@@ -269,6 +269,23 @@ public final class SnatTable implements AutoCloseable {
     }
 
     /**
+     * The flow's mapping, if it has one; creates nothing (inspection and consistency checks).
+     *
+     * @param out receives natHi, natLo, natPort and createdNs
+     * @return 0, or {@code -NAT_NO_MAPPING} (167) when the flow has no mapping
+     */
+    public int lookupEgress(long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int protocol,
+                            SnatResult out) {
+        MemorySegment s = out.scratch;
+        writeKey(s, SnatResult.KEY_A, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
+        if (!forward.lookupCopy(s, SnatResult.KEY_A, s, SnatResult.VALUE_A)) {
+            return NO_MAPPING;
+        }
+        readForward(s, out);
+        return 0;
+    }
+
+    /**
      * The original source of a reply: the reply's source is the remote, its destination the NAT
      * address and port (for ICMP echo replies both ports are the NAT identifier).
      *

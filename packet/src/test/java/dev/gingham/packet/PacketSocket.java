@@ -1,6 +1,5 @@
-package dev.gingham.encap;
+package dev.gingham.packet;
 
-import dev.gingham.packet.PacketBuilder;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -28,7 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * asks for the virtio-net header ({@code PACKET_VNET_HDR}) and, when it says NEEDS_CSUM, finishes
  * the checksum as a NIC would, so tests see the bytes that would be on a real wire.
  */
-final class PacketSocket implements AutoCloseable {
+public final class PacketSocket implements AutoCloseable {
     private static final int AF_PACKET = 17;
     private static final int SOCK_RAW = 3;
     /** htons(ETH_P_ALL) as the int the kernel expects in the protocol argument. */
@@ -76,7 +75,7 @@ final class PacketSocket implements AutoCloseable {
     }
 
     /** Opens a socket on {@code ifindex} of namespace {@code netns}, receiving with {@code timeoutMs}. */
-    static PacketSocket open(String netns, int ifindex, int timeoutMs) {
+    public static PacketSocket open(String netns, int ifindex, int timeoutMs) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = a.allocate(CAPTURE);
             int self = (int) OPEN.invokeExact(err, a.allocateFrom("/proc/thread-self/ns/net"), O_RDONLY_CLOEXEC);
@@ -119,7 +118,7 @@ final class PacketSocket implements AutoCloseable {
     }
 
     /** Sends a whole frame (checksums complete: an all-zero virtio-net header goes in front). */
-    void send(byte[] frame) {
+    public void send(byte[] frame) {
         buffer.asSlice(0, VNET_HDR_BYTES).fill((byte) 0);
         MemorySegment.copy(frame, 0, buffer, ValueLayout.JAVA_BYTE, VNET_HDR_BYTES, frame.length);
         try {
@@ -133,7 +132,7 @@ final class PacketSocket implements AutoCloseable {
     }
 
     /** Returns: the next frame received (not one this host sent), or null when the timeout passed. */
-    byte[] receive() {
+    public byte[] receive() {
         try {
             while (true) {
                 fromLength.set(JAVA_INT, 0, SOCKADDR_LL_BYTES + 12);

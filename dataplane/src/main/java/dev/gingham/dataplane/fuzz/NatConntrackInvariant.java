@@ -1,0 +1,182 @@
+package dev.gingham.dataplane.fuzz;
+
+import dev.gingham.conntrack.CtEntry;
+import dev.gingham.conntrack.CtKey;
+import dev.gingham.conntrack.CtTable;
+import dev.gingham.maps.HashMap;
+import dev.gingham.maps.MapErrors;
+import dev.gingham.nat.snat.PortAllocator;
+import dev.gingham.nat.snat.SnatResult;
+import dev.gingham.nat.snat.SnatTable;
+import dev.gingham.packet.MappedAddress;
+import dev.gingham.packet.header.Addresses;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The state invariants of conntrack and SNAT, checked against each other: what the fuzz command
+ * asks of the node after its vectors (a {@code FuzzHarness.Target#checkState}).
+ *
+ * <ul>
+ *   <li><b>Occupancy</b> ({@link #checkOccupancy}, cheap: counters only): both conntrack tables
+ *       and the SNAT map within their configured sizes, and as many reverse SNAT entries as
+ *       forward ones (one thread runs the pipeline, so no insert is half done between vectors).</li>
+ *   <li><b>Every SNAT mapping has its flow</b> ({@link #check}): a conntrack entry on the
+ *       mapping's original tuple, flagged {@link CtEntry#FLAG_SNAT} (the flag is what makes
+ *       conntrack expiry release the mapping; without it the port leaks forever), a reverse entry
+ *       that leads back to the original source, and its port marked used in its pool.</li>
+ *   <li><b>Every NAT'd flow has its mapping</b>: a conntrack entry flagged SNAT whose mapping is
+ *       gone is allowed only once the entry has expired (it is waiting for the sweeper, which
+ *       releases nothing then), or when it is a NodePort flow ({@link CtEntry#FLAG_NODEPORT}):
+ *       the service program flags those SNAT when it creates them and the masquerade program maps
+ *       them when a packet of the flow gets that far, so a flow whose packets were all dropped in
+ *       between (routing, TTL, a full SNAT pool) has no mapping yet. The fuzzer found this; it
+ *       costs nothing (a later packet maps the flow, expiry of an unmapped flow releases
+ *       nothing), so the invariant states it instead of the pipeline deleting such entries.</li>
+ *   <li><b>Ports balance</b>: the ports marked used in every pool a mapping uses add up to the
+ *       mappings (a port used by nothing is leaked).</li>
+ * </ul>
+ * A full check walks both maps (about a millisecond per 100k entries), so the fuzz command runs
+ * it every {@code n} vectors and at the end, and the occupancy check after every vector.
+ * Returns descriptions, never throws. Control-plane code: the full check allocates a little.
+ */
+public final class NatConntrackInvariant {
+    private final CtTable conntrack;
+    private final SnatTable snat;
+    private final MemorySegment scratch = Arena.ofAuto().allocate(CtKey.LENGTH, 8);
+    private final CtKey key = new CtKey().wrap(scratch, 0);
+    private final CtKey visitedKey = new CtKey();
+    private final CtEntry entry = new CtEntry();
+    private final SnatResult result = new SnatResult();
+    private final SnatResult reverse = new SnatResult();
+    private String failure;
+
+    public NatConntrackInvariant(CtTable conntrack, SnatTable snat) {
+        this.conntrack = conntrack;
+        this.snat = snat;
+    }
+
+    /** Returns: null when every table is within its size and SNAT's two maps agree in count, else what is wrong. */
+    public String checkOccupancy() {
+        int tcpMax = conntrack.tcpMap().spec().maxEntries();
+        int otherMax = conntrack.nonTcpMap().spec().maxEntries();
+        int snatMax = snat.config().mapEntries();
+        if (conntrack.tcpCount() < 0 || conntrack.tcpCount() > tcpMax) {
+            return "conntrack TCP table holds " + conntrack.tcpCount() + " entries, its size is " + tcpMax;
+        }
+        if (conntrack.nonTcpCount() < 0 || conntrack.nonTcpCount() > otherMax) {
+            return "conntrack non-TCP table holds " + conntrack.nonTcpCount() + " entries, its size is " + otherMax;
+        }
+        if (snat.count() > snatMax || snat.reverseCount() > snatMax) {
+            return "SNAT maps hold " + snat.count() + " forward and " + snat.reverseCount() + " reverse entries, their size is "
+                    + snatMax;
+        }
+        if (snat.count() != snat.reverseCount()) {
+            return "SNAT has " + snat.count() + " forward entries but " + snat.reverseCount() + " reverse entries";
+        }
+        return null;
+    }
+
+    /**
+     * The full cross-check (occupancy first).
+     *
+     * @param nowNs the node's clock: conntrack entries expired by then may have lost their mapping
+     * @return null when conntrack and SNAT agree, else the first disagreement found
+     */
+    public String check(long nowNs) {
+        String occupancy = checkOccupancy();
+        if (occupancy != null) {
+            return occupancy;
+        }
+        failure = null;
+        Map<PoolKey, PortAllocator> pools = new LinkedHashMap<>();
+        int mappings = snat.forEachMapping((protocol, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, natHi, natLo, natPort, createdNs) -> {
+            if (failure == null) {
+                failure = checkMapping(srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, protocol, natHi, natLo, natPort, pools);
+            }
+        });
+        if (failure != null) {
+            return failure;
+        }
+        int used = 0;
+        for (Map.Entry<PoolKey, PortAllocator> pool : pools.entrySet()) {
+            used += pool.getValue().usedCount();
+        }
+        if (used != mappings) {
+            return "the SNAT port pools in use mark " + used + " ports used for " + mappings + " mappings " + pools.keySet();
+        }
+        checkFlows(conntrack.tcpMap(), nowNs);
+        if (failure == null) {
+            checkFlows(conntrack.nonTcpMap(), nowNs);
+        }
+        return failure;
+    }
+
+    private String checkMapping(long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int protocol,
+                                long natHi, long natLo, int natPort, Map<PoolKey, PortAllocator> pools) {
+        String flow = flow(srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, protocol) + " -> "
+                + endpoint(natHi, natLo, natPort);
+        key.set(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, 0);
+        long at = conntrack.mapFor(protocol).lookup(scratch, 0);
+        if (at == MapErrors.MISSING) {
+            return "SNAT mapping " + flow + " has no conntrack entry (its port can never be released)";
+        }
+        if (!entry.wrap(conntrack.mapFor(protocol).segment(), at).hasFlags(CtEntry.FLAG_SNAT)) {
+            return "SNAT mapping " + flow + " has a conntrack entry without the SNAT flag (expiry would not release it)";
+        }
+        boolean icmp = protocol == 1 || protocol == 58;
+        if (snat.lookupReverse(dstHi, dstLo, icmp ? natPort : dstPort, natHi, natLo, natPort, protocol, reverse) != 0) {
+            return "SNAT mapping " + flow + " has no reverse entry: replies would not find the pod";
+        }
+        if (reverse.origHi != srcHi || reverse.origLo != srcLo || reverse.origPort != srcPort) {
+            return "SNAT mapping " + flow + ": its reverse entry leads to " + endpoint(reverse.origHi, reverse.origLo, reverse.origPort);
+        }
+        PortAllocator pool = pools.computeIfAbsent(new PoolKey(natHi, natLo, poolProtocol(protocol)),
+                k -> snat.ports(natHi, natLo, protocol));
+        if (pool == null || !pool.inUse(natPort)) {
+            return "SNAT mapping " + flow + ": port " + natPort + " is not marked used in its pool";
+        }
+        return null;
+    }
+
+    private void checkFlows(HashMap table, long nowNs) {
+        table.forEach((segment, keyOffset, entryOffset) -> {
+            if (failure != null || !entry.wrap(segment, entryOffset).hasFlags(CtEntry.FLAG_SNAT)) {
+                return;
+            }
+            CtKey k = visitedKey.wrap(segment, keyOffset);
+            if ((k.flags() & CtKey.FLAG_SERVICE) != 0) {
+                return;
+            }
+            if (snat.lookupEgress(k.srcHi(), k.srcLo(), k.srcPort(), k.dstHi(), k.dstLo(), k.dstPort(), k.protocol(), result) != 0
+                    && entry.expiresAtNs() > nowNs && !entry.hasFlags(CtEntry.FLAG_NODEPORT)) {
+                failure = "conntrack entry " + flow(k.srcHi(), k.srcLo(), k.srcPort(), k.dstHi(), k.dstLo(), k.dstPort(),
+                        k.protocol()) + " is flagged SNAT and live until " + entry.expiresAtNs() + " ns, but has no SNAT mapping";
+            }
+        });
+    }
+
+    /** TCP, UDP and ICMP share nothing: a pool per (NAT address, protocol family of ports). */
+    private static int poolProtocol(int protocol) {
+        return protocol == 58 ? 1 : protocol;
+    }
+
+    private record PoolKey(long natHi, long natLo, int protocol) {
+        @Override
+        public String toString() {
+            return endpoint(natHi, natLo, -1) + "/" + protocol;
+        }
+    }
+
+    private static String flow(long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int protocol) {
+        return endpoint(srcHi, srcLo, srcPort) + " > " + endpoint(dstHi, dstLo, dstPort) + " proto " + protocol;
+    }
+
+    private static String endpoint(long hi, long lo, int port) {
+        String address = MappedAddress.isIpv4(hi, lo) ? Addresses.formatIpv4(MappedAddress.ip4(lo)) : Addresses.formatIpv6(hi, lo);
+        return port < 0 ? address : address + ":" + port;
+    }
+}

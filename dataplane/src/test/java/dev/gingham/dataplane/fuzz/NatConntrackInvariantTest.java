@@ -1,0 +1,98 @@
+package dev.gingham.dataplane.fuzz;
+
+import dev.gingham.conntrack.CtKey;
+import dev.gingham.conntrack.CtTable;
+import dev.gingham.dataplane.program.NodeFixture;
+import dev.gingham.encap.TunnelMode;
+import dev.gingham.nat.snat.SnatResult;
+import dev.gingham.nat.snat.SnatTable;
+import dev.gingham.packet.MappedAddress;
+import dev.gingham.packet.PacketBuilder;
+import dev.gingham.packet.Verdict;
+import dev.gingham.packet.header.Addresses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The conntrack/SNAT cross-check on a real node: consistent after masqueraded flows, and each kind
+ * of damage found (a mapping whose flow is gone, a flow whose mapping is gone, a leaked port).
+ */
+class NatConntrackInvariantTest {
+    private NodeFixture node;
+    private CtTable conntrack;
+    private SnatTable snat;
+    private NatConntrackInvariant invariant;
+
+    @BeforeEach
+    void setUp() {
+        node = new NodeFixture(TunnelMode.VXLAN);
+        conntrack = node.node.maps().conntrack();
+        snat = node.node.maps().snat();
+        invariant = new NatConntrackInvariant(conntrack, snat);
+        for (int port = 5000; port < 5003; port++) {
+            int verdict = node.send(NodeFixture.POD_A, PacketBuilder.udp4(NodeFixture.A_IP, port, "8.8.8.8", 53)
+                    .srcMac(NodeFixture.A_MAC).dstMac(NodeFixture.ROUTER_MAC).build());
+            assertTrue(Verdict.isTx(verdict), "masqueraded out: " + verdict);
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        node.close();
+    }
+
+    private static long ip(String address) {
+        return MappedAddress.lo4(Addresses.parseIpv4(address));
+    }
+
+    @Test
+    void shouldFindNothingWhenFlowsWereMasqueraded() {
+        assertEquals(3, snat.count());
+        assertNull(invariant.check(node.nowNs));
+        assertNull(invariant.checkOccupancy());
+    }
+
+    @Test
+    void shouldFindAFlowWithoutMappingWhenTheMappingWasReleasedBehindConntrack() {
+        assertEquals(0, snat.release(0, ip(NodeFixture.A_IP), 5001, 0, ip("8.8.8.8"), 53, 17, new SnatResult()));
+        String failure = invariant.check(node.nowNs);
+        assertNotNull(failure);
+        assertTrue(failure.contains("10.244.1.5:5001 > 8.8.8.8:53 proto 17 is flagged SNAT") && failure.contains("no SNAT mapping"),
+                failure);
+        assertNull(invariant.check(Long.MAX_VALUE), "an expired entry may wait for the sweeper without its mapping");
+    }
+
+    @Test
+    void shouldFindAMappingWithoutFlowWhenConntrackLostTheEntry() {
+        MemorySegment key = Arena.ofAuto().allocate(CtKey.LENGTH, 8);
+        new CtKey().wrap(key, 0).set(0, ip(NodeFixture.A_IP), 0, ip("8.8.8.8"), 5002, 53, 17, 0);
+        assertEquals(0, conntrack.mapFor(17).delete(key, 0));
+        String failure = invariant.check(node.nowNs);
+        assertNotNull(failure);
+        assertTrue(failure.startsWith("SNAT mapping 10.244.1.5:5002 > 8.8.8.8:53 proto 17 -> " + NodeFixture.NODE_IP + ":")
+                && failure.contains("has no conntrack entry"), failure);
+    }
+
+    @Test
+    void shouldFindALeakedPortWhenAPoolMarksMorePortsThanMappings() {
+        var pool = snat.ports(0, ip(NodeFixture.NODE_IP), 17);
+        assertEquals(3, pool.usedCount());
+        int free = pool.minPort();
+        while (pool.inUse(free)) {
+            free++;
+        }
+        assertEquals(0, pool.reserve(free), "a port no mapping owns, marked used");
+        String failure = invariant.check(node.nowNs);
+        assertNotNull(failure);
+        assertTrue(failure.contains("mark 4 ports used for 3 mappings"), failure);
+    }
+}
