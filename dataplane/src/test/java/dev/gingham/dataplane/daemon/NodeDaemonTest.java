@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * daemon made, an external namespace behind the underlay veth) and what the clients and servers
  * saw. Needs root, /dev/net/tun, ip, python3 and curl; skips with the reason otherwise.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 class NodeDaemonTest {
     private static final Duration T = Duration.ofSeconds(10);
     private static DemoCluster cluster;
@@ -98,11 +98,15 @@ class NodeDaemonTest {
             assertTrue(route.output().contains("mtu 1450"), "the sender's kernel learned the path MTU: " + route.output());
 
             Process capture = new ProcessBuilder("ip", "netns", "exec", cluster.externalNamespace(), "tshark", "-i", "eth0",
-                    "-a", "duration:8", "-c", "1", "-f", "udp port 8472", "-T", "fields", "-e", "frame.len", "-e", "ip.dst",
+                    "-a", "duration:25", "-c", "1", "-f", "udp port 8472", "-T", "fields", "-e", "frame.len", "-e", "ip.dst",
                     "-e", "vxlan.vni").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            Thread.sleep(1500); // tshark needs a moment before it captures
-            cluster.exec(client, T, "ping", "-M", "do", "-s", "1422", "-c", "1", "-W", "1", REMOTE_POD_IP);
-            assertTrue(capture.waitFor(10, TimeUnit.SECONDS), "tshark did not finish");
+            // tshark takes a moment (longer on a loaded machine) before it captures: ping until it has its frame
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
+            while (capture.isAlive() && System.nanoTime() < deadline) {
+                cluster.exec(client, T, "ping", "-M", "do", "-s", "1422", "-c", "1", "-W", "1", REMOTE_POD_IP);
+                capture.waitFor(300, TimeUnit.MILLISECONDS);
+            }
+            assertTrue(capture.waitFor(5, TimeUnit.SECONDS), "tshark did not finish");
             String seen = new String(capture.getInputStream().readAllBytes()).trim();
             // 1422 ICMP payload + 8 + 20 + 14 inner, + 50 VXLAN overhead: one 1514-byte frame to the other node
             assertTrue(seen.startsWith("1514\t" + REMOTE_NODE_IP), "one full-size VXLAN frame to the other node: " + seen);
