@@ -99,7 +99,14 @@ public enum DropReason {
 
     // node pipeline (1070-1079)
     MULTICAST_NOT_ROUTED(1070, "Multicast or broadcast IP packet: not routed off the link"),
-    ARP_UNEXPECTED(1071, "ARP reply or other ARP operation where only requests are answered");
+    ARP_UNEXPECTED(1071, "ARP reply or other ARP operation where only requests are answered"),
+
+    // IPv6 neighbor discovery (1100-1104)
+    NDP_INVALID(1100, "Neighbor solicitation fails RFC 4861 validity checks (hop limit, code, length, options, target, DAD addressing)"),
+    NDP_DAD_PROBE(1101, "Duplicate address detection probe (source ::) from a pod or the host: not answered, so the prober keeps its address"),
+    NDP_ROUTER_SOLICITATION(1102, "Router solicitation: no router advertisements are sent (addresses and routes are configured statically)"),
+    NDP_UNEXPECTED(1103, "Neighbor or router advertisement or redirect where only neighbor solicitations are answered"),
+    LINK_SCOPE_NOT_ROUTED(1104, "IPv6 link-local or unspecified source, or link-local destination: never forwarded off its link");
 
     private static final DropReason[] BY_CODE;
 
