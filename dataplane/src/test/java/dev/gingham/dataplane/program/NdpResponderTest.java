@@ -48,34 +48,32 @@ class NdpResponderTest {
         return ndpSolicitation(A_MAC, source, solicitedNode(target), target);
     }
 
+    /** The solicitation in on {@code port} leaves by the same port as exactly {@code advertisement}. */
+    private void assertAdvertised(int port, byte[] solicitation, byte[] advertisement) {
+        assertEquals(Verdict.tx(port), node.send(port, solicitation));
+        assertArrayEquals(advertisement, node.out());
+    }
+
     @Test
     void shouldAnswerASolicitationForTheGatewayWithTheRouterMacAsARouter() {
-        int verdict = node.send(POD_A, solicitFromA(A_IP6, GATEWAY_IP6).build());
-
-        assertEquals(Verdict.tx(POD_A), verdict);
-        assertArrayEquals(ndpAdvertisement(GATEWAY_IP6, A_IP6, GATEWAY_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(A_MAC).build(),
-                node.out());
+        assertAdvertised(POD_A, solicitFromA(A_IP6, GATEWAY_IP6).build(),
+                ndpAdvertisement(GATEWAY_IP6, A_IP6, GATEWAY_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(A_MAC).build());
     }
 
     @Test
     void shouldAnswerASolicitationFromThePodsLinkLocalAddress() {
-        int verdict = node.send(POD_A, solicitFromA(A_LINK_LOCAL, GATEWAY_IP6).build());
-
-        assertEquals(Verdict.tx(POD_A), verdict);
-        assertArrayEquals(ndpAdvertisement(GATEWAY_IP6, A_LINK_LOCAL, GATEWAY_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(A_MAC)
-                .build(), node.out());
+        assertAdvertised(POD_A, solicitFromA(A_LINK_LOCAL, GATEWAY_IP6).build(),
+                ndpAdvertisement(GATEWAY_IP6, A_LINK_LOCAL, GATEWAY_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(A_MAC).build());
     }
 
     @Test
     void shouldGrowAUnicastProbeWithoutOptionsIntoAnAdvertisementWithTheTargetsMac() {
         byte[] probe = ndpSolicitation(A_MAC, A_IP6, GATEWAY_IP6, GATEWAY_IP6).dstMac(ROUTER_MAC).ndpOptions(new byte[0]).build();
 
-        int verdict = node.send(POD_A, probe);
-
-        assertEquals(Verdict.tx(POD_A), verdict);
         byte[] expected = ndpAdvertisement(GATEWAY_IP6, A_IP6, GATEWAY_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(A_MAC).build();
+
         assertEquals(probe.length + 8, expected.length, "the target link-layer option is 8 bytes the probe lacked");
-        assertArrayEquals(expected, node.out());
+        assertAdvertised(POD_A, probe, expected);
     }
 
     @Test
@@ -85,19 +83,14 @@ class NdpResponderTest {
         System.arraycopy(solicitFromA(A_IP6, GATEWAY_IP6).build(), 78, options, 0, 8);
         System.arraycopy(nonce, 0, options, 8, 8);
 
-        int verdict = node.send(POD_A, solicitFromA(A_IP6, GATEWAY_IP6).ndpOptions(options).build());
-
-        assertEquals(Verdict.tx(POD_A), verdict);
-        assertArrayEquals(ndpAdvertisement(GATEWAY_IP6, A_IP6, GATEWAY_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(A_MAC).build(),
-                node.out());
+        assertAdvertised(POD_A, solicitFromA(A_IP6, GATEWAY_IP6).ndpOptions(options).build(),
+                ndpAdvertisement(GATEWAY_IP6, A_IP6, GATEWAY_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(A_MAC).build());
     }
 
     @Test
     void shouldAnswerEveryTargetWithTheGatewayMacBecausePodsAreRouted() {
-        int verdict = node.send(POD_A, solicitFromA(A_IP6, B_IP6).build());
-
-        assertEquals(Verdict.tx(POD_A), verdict);
-        assertArrayEquals(ndpAdvertisement(B_IP6, A_IP6, B_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(A_MAC).build(), node.out());
+        assertAdvertised(POD_A, solicitFromA(A_IP6, B_IP6).build(),
+                ndpAdvertisement(B_IP6, A_IP6, B_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(A_MAC).build());
     }
 
     @Test
@@ -192,9 +185,8 @@ class NdpResponderTest {
     void shouldAnswerTheHostForAPodAddressWithTheRouterMac() {
         byte[] fromHost = ndpSolicitation(HOST_MAC, HOST_LINK_LOCAL, solicitedNode(A_IP6), A_IP6).build();
 
-        assertEquals(Verdict.tx(HOST), node.send(HOST, fromHost));
-        assertArrayEquals(ndpAdvertisement(A_IP6, HOST_LINK_LOCAL, A_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(HOST_MAC).build(),
-                node.out());
+        assertAdvertised(HOST, fromHost,
+                ndpAdvertisement(A_IP6, HOST_LINK_LOCAL, A_IP6, GATEWAY_FLAGS, ROUTER_MAC).dstMac(HOST_MAC).build());
     }
 
     @Test
@@ -207,9 +199,9 @@ class NdpResponderTest {
     void shouldAnswerOnTheUnderlayForTheNodeAddressWithTheUnderlayMac() {
         byte[] solicitation = ndpSolicitation(UPLINK_MAC, UNDERLAY_NEIGHBOR_IP6, solicitedNode(NODE_IP6), NODE_IP6).build();
 
-        assertEquals(Verdict.tx(UNDERLAY), node.send(UNDERLAY, solicitation));
-        assertArrayEquals(ndpAdvertisement(NODE_IP6, UNDERLAY_NEIGHBOR_IP6, NODE_IP6, NDP_SOLICITED | NDP_OVERRIDE, UNDERLAY_MAC)
-                .dstMac(UPLINK_MAC).build(), node.out());
+        assertAdvertised(UNDERLAY, solicitation,
+                ndpAdvertisement(NODE_IP6, UNDERLAY_NEIGHBOR_IP6, NODE_IP6, NDP_SOLICITED | NDP_OVERRIDE, UNDERLAY_MAC)
+                .dstMac(UPLINK_MAC).build());
     }
 
     @Test
@@ -227,8 +219,8 @@ class NdpResponderTest {
     void shouldDefendTheNodeAddressAgainstAnotherHostsDuplicateAddressDetection() {
         byte[] probe = ndpSolicitation(UPLINK_MAC, "::", solicitedNode(NODE_IP6), NODE_IP6).build();
 
-        assertEquals(Verdict.tx(UNDERLAY), node.send(UNDERLAY, probe));
-        assertArrayEquals(ndpAdvertisement(NODE_IP6, PacketBuilder.ALL_NODES, NODE_IP6, NDP_OVERRIDE, UNDERLAY_MAC).build(),
-                node.out(), "to all nodes (33:33:00:00:00:01), not solicited");
+        // to all nodes (33:33:00:00:00:01), not solicited
+        assertAdvertised(UNDERLAY, probe, ndpAdvertisement(NODE_IP6, PacketBuilder.ALL_NODES, NODE_IP6, NDP_OVERRIDE, UNDERLAY_MAC)
+                .build());
     }
 }
