@@ -1,5 +1,6 @@
 package dev.gingham.encap;
 
+import dev.gingham.maps.ArrayMap;
 import dev.gingham.maps.HashMap;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.maps.MapSpec;
@@ -30,11 +31,21 @@ import java.nio.file.Path;
  *   +20 reserved  u32
  * </pre>
  *
+ * <p>A third, port-indexed array ({@code endpoint_ports}) holds the MAC of the pod on each port:
+ * frames a pod sends from its IPv6 link-local address (neighbor discovery before or beside its
+ * pod address) name no address the maps know, so anti-spoofing can only check that they come
+ * from the port's own MAC (Cilium compiles the same MAC into each endpoint's program).
+ *
  * <p>Threading: one writer (the control agent), lock-free readers.
  */
 public final class EndpointMap implements AutoCloseable {
     public static final long MISSING = MapErrors.MISSING;
     public static final int VALUE_SIZE = 24;
+    /** {@link #portMac} of a port no pod is on. */
+    public static final long NO_MAC = -1L;
+    /** Marks a port's MAC slot as set (a MAC of zero is still a MAC). */
+    private static final long PORT_MAC_PRESENT = 1L << 48;
+    private static final long MAC_MASK = 0xFFFF_FFFF_FFFFL;
     private static final int PORT_OFFSET = 0;
     private static final int IDENTITY_OFFSET = 4;
     private static final int MAC_OFFSET = 8;
@@ -43,32 +54,44 @@ public final class EndpointMap implements AutoCloseable {
 
     private final HashMap v4;
     private final HashMap v6;
+    private final ArrayMap portMacs;
     private final FamilySlots slots;
     private final Arena writerArena = Arena.ofShared();
     private final MemorySegment writerKey = writerArena.allocate(16, 8);
     private final MemorySegment writerValue = writerArena.allocate(VALUE_SIZE, 8);
 
-    private EndpointMap(HashMap v4, HashMap v6) {
+    private EndpointMap(HashMap v4, HashMap v6, ArrayMap portMacs) {
         this.v4 = v4;
         this.v6 = v6;
+        this.portMacs = portMacs;
         this.slots = new FamilySlots(v4.segment(), v6.segment());
     }
 
+    /** @param maxEndpoints addresses per family, and the number of pod ports (ports 0..maxEndpoints-1) */
     public static EndpointMap create(int maxEndpoints) {
         HashMap v4 = HashMap.create(MapSpec.hash("endpoints4", 8, VALUE_SIZE, maxEndpoints));
-        return new EndpointMap(v4, HashMap.create(MapSpec.hash("endpoints6", 16, VALUE_SIZE, maxEndpoints)));
+        HashMap v6 = HashMap.create(MapSpec.hash("endpoints6", 16, VALUE_SIZE, maxEndpoints));
+        return new EndpointMap(v4, v6, ArrayMap.create(portSpec(maxEndpoints)));
     }
 
-    /** Opens (or creates) {@code endpoints4.map} and {@code endpoints6.map} in {@code directory}. */
+    /** Opens (or creates) {@code endpoints4.map}, {@code endpoints6.map} and {@code endpoint_ports.map} in {@code directory}. */
     public static EndpointMap pinned(Path directory, int maxEndpoints) {
         HashMap v4 = HashMap.pinned(MapSpec.hash("endpoints4", 8, VALUE_SIZE, maxEndpoints), directory.resolve("endpoints4.map"));
+        HashMap v6 = null;
         try {
-            return new EndpointMap(v4, HashMap.pinned(MapSpec.hash("endpoints6", 16, VALUE_SIZE, maxEndpoints),
-                    directory.resolve("endpoints6.map")));
+            v6 = HashMap.pinned(MapSpec.hash("endpoints6", 16, VALUE_SIZE, maxEndpoints), directory.resolve("endpoints6.map"));
+            return new EndpointMap(v4, v6, ArrayMap.pinned(portSpec(maxEndpoints), directory.resolve("endpoint_ports.map")));
         } catch (RuntimeException e) {
             v4.close();
+            if (v6 != null) {
+                v6.close();
+            }
             throw e;
         }
+    }
+
+    private static MapSpec portSpec(int maxEndpoints) {
+        return MapSpec.array("endpoint_ports", 8, maxEndpoints);
     }
 
     // ---- control plane --------------------------------------------------------------------------
@@ -89,6 +112,23 @@ public final class EndpointMap implements AutoCloseable {
     /** Returns: 0 or ENOENT. */
     public int remove(long hi, long lo) {
         return selectKey(hi, lo).delete(writerKey, 0);
+    }
+
+    /**
+     * Records the MAC of the pod on {@code port}, against which frames from its link-local
+     * addresses are checked.
+     *
+     * @return 0, or EINVAL when the port is not a pod port (0..maxEndpoints-1)
+     */
+    public int upsertPortMac(int port, long mac) {
+        writerValue.set(LONG, 0, (mac & MAC_MASK) | PORT_MAC_PRESENT);
+        return portMacs.update(port, writerValue, 0);
+    }
+
+    /** Forgets the MAC of {@code port} (its pod is gone). Returns: 0, or EINVAL for a port out of range. */
+    public int removePortMac(int port) {
+        writerValue.set(LONG, 0, 0L);
+        return portMacs.update(port, writerValue, 0);
     }
 
     /** Writes the key for (hi, lo) into the writer's key memory and returns the map it belongs to. */
@@ -117,6 +157,16 @@ public final class EndpointMap implements AutoCloseable {
         return FamilySlots.tag6(v6.lookup(segment, offset));
     }
 
+    /** Returns: the MAC of the pod on {@code port} (low 48 bits), or {@link #NO_MAC} when no pod is on it. */
+    public long portMac(int port) {
+        long offset = portMacs.valueOffset(port);
+        if (offset == MapErrors.MISSING) {
+            return NO_MAC;
+        }
+        long value = portMacs.segment().get(LONG, offset);
+        return (value & PORT_MAC_PRESENT) != 0 ? value & MAC_MASK : NO_MAC;
+    }
+
     public int port(long slot) {
         return slots.segment(slot).get(INT, FamilySlots.offset(slot) + PORT_OFFSET);
     }
@@ -137,6 +187,7 @@ public final class EndpointMap implements AutoCloseable {
     public void close() {
         v4.close();
         v6.close();
+        portMacs.close();
         writerArena.close();
     }
 }

@@ -103,7 +103,14 @@ public enum DropReason {
     GSO_MALFORMED(1072, "GSO frame whose request does not fit it: segment size 0, a GSO type that is not the frame's"
             + " family or protocol, an IP fragment, or headers past the frame"),
     GSO_TOO_MANY_SEGMENTS(1073, "GSO frame needs more segments than the frame vector has room for"),
-    GSO_UDP_UNSUPPORTED(1074, "UDP fragmentation offload (GSO type UDP, UFO) is not segmented in software");
+    GSO_UDP_UNSUPPORTED(1074, "UDP fragmentation offload (GSO type UDP, UFO) is not segmented in software"),
+
+    // IPv6 neighbor discovery (1100-1104)
+    NDP_INVALID(1100, "Neighbor solicitation fails RFC 4861 validity checks (hop limit, code, length, options, target, DAD addressing)"),
+    NDP_DAD_PROBE(1101, "Duplicate address detection probe (source ::) from a pod or the host: not answered, so the prober keeps its address"),
+    NDP_ROUTER_SOLICITATION(1102, "Router solicitation: no router advertisements are sent (addresses and routes are configured statically)"),
+    NDP_UNEXPECTED(1103, "Neighbor or router advertisement or redirect where only neighbor solicitations are answered"),
+    LINK_SCOPE_NOT_ROUTED(1104, "IPv6 link-local or unspecified source, or link-local destination: never forwarded off its link");
 
     private static final DropReason[] BY_CODE;
 

@@ -69,6 +69,17 @@ public final class PacketBuilder {
     public static final int VXLAN_IANA_PORT = 4789;
     public static final int GENEVE_PORT = 6081;
 
+    // ---- neighbor discovery -------------------------------------------------------------------
+    /** Neighbor advertisement flag R (the sender is a router), in the ICMPv6 rest-of-header word. */
+    public static final int NDP_ROUTER = 0x8000_0000;
+    /** Neighbor advertisement flag S (answers a solicitation). */
+    public static final int NDP_SOLICITED = 0x4000_0000;
+    /** Neighbor advertisement flag O (override a cached link-layer address). */
+    public static final int NDP_OVERRIDE = 0x2000_0000;
+    /** All-nodes (ff02::1) and all-routers (ff02::2) link-local multicast groups. */
+    public static final String ALL_NODES = "ff02::1";
+    public static final String ALL_ROUTERS = "ff02::2";
+
     // ---- numbers ------------------------------------------------------------------------------
     public static final int ETHERTYPE_IPV4 = 0x0800;
     public static final int ETHERTYPE_ARP = 0x0806;
@@ -100,6 +111,7 @@ public final class PacketBuilder {
         TCP4(false, PROTO_TCP), UDP4(false, PROTO_UDP), ICMP4_ECHO(false, PROTO_ICMP), ICMP4_ERROR(false, PROTO_ICMP),
         VXLAN(false, PROTO_UDP), GENEVE(false, PROTO_UDP), IPIP(false, PROTO_IPIP),
         TCP6(true, PROTO_TCP), UDP6(true, PROTO_UDP), ICMP6_ECHO(true, PROTO_ICMPV6), ICMP6_ERROR(true, PROTO_ICMPV6),
+        ICMP6_ND(true, PROTO_ICMPV6),
         ARP(false, -1);
 
         final boolean v6;
@@ -127,7 +139,7 @@ public final class PacketBuilder {
         }
 
         boolean icmp() {
-            return this == ICMP4_ECHO || this == ICMP4_ERROR || this == ICMP6_ECHO || this == ICMP6_ERROR;
+            return this == ICMP4_ECHO || this == ICMP4_ERROR || this == ICMP6_ECHO || this == ICMP6_ERROR || this == ICMP6_ND;
         }
     }
 
@@ -177,6 +189,10 @@ public final class PacketBuilder {
     private int icmpCode;
     private int icmpRestOfHeader;
     private byte[] quoted = new byte[0];
+    private boolean ndHasTarget;
+    private long ndTargetHi;
+    private long ndTargetLo;
+    private byte[] ndOptions = new byte[0];
 
     private int arpOperation;
     private long arpSenderMac;
@@ -271,6 +287,74 @@ public final class PacketBuilder {
         b.icmpType = 128;
         b.icmpRestOfHeader = (u16(id) << 16) | u16(sequence);
         return b;
+    }
+
+    /**
+     * Ethernet / IPv6 (hop limit 255) / ICMPv6 neighbor solicitation (type 135, RFC 4861 §4.3):
+     * "who has {@code target}?" from {@code src} to {@code dst}, with a source link-layer address
+     * option carrying {@code srcMac}, except from {@code ::} (duplicate address detection sends
+     * none). Ethernet source {@code srcMac}; destination the multicast MAC of {@code dst}
+     * (33:33 and its last four bytes, RFC 2464 §7) when {@code dst} is multicast, else
+     * {@value #DEFAULT_DST_MAC} ({@link #dstMac} changes it). {@link #solicitedNode} gives the
+     * usual multicast {@code dst}.
+     */
+    public static PacketBuilder ndpSolicitation(String srcMac, String src, String dst, String target) {
+        PacketBuilder b = ndp(Kind.ICMP6_ND, 135, srcMac, src, dst);
+        b.ndTarget(target);
+        return b;
+    }
+
+    /**
+     * Ethernet / IPv6 (hop limit 255) / ICMPv6 neighbor advertisement (type 136, RFC 4861 §4.4):
+     * "{@code target} is at {@code targetMac}", flags an OR of {@link #NDP_ROUTER},
+     * {@link #NDP_SOLICITED}, {@link #NDP_OVERRIDE}, with a target link-layer address option.
+     * Ethernet source {@code targetMac}; destination as for {@link #ndpSolicitation}.
+     */
+    public static PacketBuilder ndpAdvertisement(String src, String dst, String target, int flags, String targetMac) {
+        PacketBuilder b = ndp(Kind.ICMP6_ND, 136, targetMac, src, dst);
+        b.icmpRestOfHeader = flags;
+        b.ndTarget(target);
+        b.ndOptions = linkLayerOption(2, mac(targetMac));
+        return b;
+    }
+
+    /**
+     * Ethernet / IPv6 (hop limit 255) / ICMPv6 router solicitation (type 133, RFC 4861 §4.1) to
+     * all routers ({@value #ALL_ROUTERS}), with a source link-layer address option except from {@code ::}.
+     */
+    public static PacketBuilder ndpRouterSolicitation(String srcMac, String src) {
+        return ndp(Kind.ICMP6_ND, 133, srcMac, src, ALL_ROUTERS);
+    }
+
+    private static PacketBuilder ndp(Kind kind, int type, String srcMac, String src, String dst) {
+        PacketBuilder b = ip6Builder(kind, src, dst);
+        b.icmpType = type;
+        b.ttl = 255;
+        b.srcMac = mac(srcMac);
+        b.dstMac = (b.dst6Hi >>> 56) == 0xFF ? 0x3333_0000_0000L | (b.dst6Lo & 0xFFFF_FFFFL) : mac(DEFAULT_DST_MAC);
+        b.ndOptions = b.src6Hi == 0 && b.src6Lo == 0 ? new byte[0] : linkLayerOption(1, b.srcMac);
+        return b;
+    }
+
+    /** Returns: the solicited-node multicast address of {@code address}: ff02::1:ff and its last 24 bits (RFC 4291 §2.7.1). */
+    public static String solicitedNode(String address) {
+        long lo = ip6(address)[1];
+        return String.format("ff02::1:ff%02x:%04x", (lo >>> 16) & 0xFF, lo & 0xFFFF);
+    }
+
+    private static byte[] linkLayerOption(int type, long mac) {
+        byte[] option = new byte[8];
+        option[0] = (byte) type;
+        option[1] = 1;
+        put48(option, 2, mac);
+        return option;
+    }
+
+    private void ndTarget(String target) {
+        long[] t = ip6(target);
+        ndHasTarget = true;
+        ndTargetHi = t[0];
+        ndTargetLo = t[1];
     }
 
     /**
@@ -609,6 +693,28 @@ public final class PacketBuilder {
         return this;
     }
 
+    /** The ICMP or ICMPv6 code (0 unless set). */
+    public PacketBuilder icmpCode(int code) {
+        if (!kind.icmp()) {
+            throw inapplicable("icmpCode");
+        }
+        icmpCode = u8(code);
+        return this;
+    }
+
+    /**
+     * Neighbor discovery: the options exactly as given, replacing the link-layer address option
+     * the factory put in (any length: a length that is not a multiple of 8 makes a malformed
+     * message). {@code new byte[0]} sends none.
+     */
+    public PacketBuilder ndpOptions(byte[] raw) {
+        if (kind != Kind.ICMP6_ND) {
+            throw inapplicable("ndpOptions");
+        }
+        ndOptions = raw.clone();
+        return this;
+    }
+
     /** VXLAN and Geneve: compute the outer UDP checksum instead of sending 0. */
     public PacketBuilder outerUdpChecksum(boolean compute) {
         if (!kind.tunnel()) {
@@ -852,6 +958,15 @@ public final class PacketBuilder {
             }
             case ICMP4_ECHO, ICMP6_ECHO -> icmp(payload);
             case ICMP4_ERROR, ICMP6_ERROR -> icmp(quoted);
+            case ICMP6_ND -> {
+                byte[] body = new byte[(ndHasTarget ? 16 : 0) + ndOptions.length];
+                if (ndHasTarget) {
+                    put64(body, 0, ndTargetHi);
+                    put64(body, 8, ndTargetLo);
+                }
+                System.arraycopy(ndOptions, 0, body, ndHasTarget ? 16 : 0, ndOptions.length);
+                yield icmp(body);
+            }
             case IPIP -> inner.clone();
             case ARP -> throw new IllegalStateException("ARP has no L4");
         };

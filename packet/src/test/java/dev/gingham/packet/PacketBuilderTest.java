@@ -23,6 +23,10 @@ import static dev.gingham.packet.PacketBuilder.ip6;
 import static dev.gingham.packet.PacketBuilder.ipPacketOf;
 import static dev.gingham.packet.PacketBuilder.ipip;
 import static dev.gingham.packet.PacketBuilder.load;
+import static dev.gingham.packet.PacketBuilder.ndpAdvertisement;
+import static dev.gingham.packet.PacketBuilder.ndpRouterSolicitation;
+import static dev.gingham.packet.PacketBuilder.ndpSolicitation;
+import static dev.gingham.packet.PacketBuilder.solicitedNode;
 import static dev.gingham.packet.PacketBuilder.mac;
 import static dev.gingham.packet.PacketBuilder.referenceChecksum;
 import static dev.gingham.packet.PacketBuilder.referenceFold;
@@ -39,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gingham.packet.header.GoldenFrames;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -184,6 +189,37 @@ class PacketBuilderTest {
         assertFrame("02000000000202000000000186dd6200000000103afffd000000000000000000000000000002fd000000000000000000"
                 + "00000000000181007898000700010001020304050607",
                 icmp6Echo("fd00::2", "fd00::1", 7, 1).icmpEchoReply().hopLimit(255).tos(0x20).payload(8).build());
+    }
+
+    @Test
+    void shouldEqualScapyForNeighborSolicitationWithSourceLinkLayerOption() {
+        byte[] frame = ndpSolicitation("02:00:00:00:00:01", "2001:db8::1", solicitedNode("2001:db8::99"), "2001:db8::99").build();
+
+        assertArrayEquals(unhex(GoldenFrames.ICMP6_NS), ipPacketOf(frame));
+        assertEquals("3333ff000099020000000001", hex(Arrays.copyOf(frame, 12)), "multicast MAC of ff02::1:ff00:99");
+    }
+
+    @Test
+    void shouldEqualScapyForDuplicateAddressDetectionWithoutOptions() {
+        assertArrayEquals(unhex(GoldenFrames.ICMP6_NS_DAD),
+                ndpSolicitation("02:00:00:00:00:01", "::", "ff02::1:ff00:99", "2001:db8::99").build());
+    }
+
+    @Test
+    void shouldEqualScapyForUnicastNeighborSolicitationWithoutOptions() {
+        assertArrayEquals(unhex(GoldenFrames.ICMP6_NS_UNICAST),
+                ndpSolicitation("02:00:00:00:00:01", "fe80::1", "2001:db8::99", "2001:db8::99").ndpOptions(new byte[0]).build());
+    }
+
+    @Test
+    void shouldEqualScapyForNeighborAdvertisement() {
+        assertArrayEquals(unhex(GoldenFrames.ICMP6_NA), ipPacketOf(ndpAdvertisement("2001:db8::99", "2001:db8::1",
+                "2001:db8::99", PacketBuilder.NDP_ROUTER | PacketBuilder.NDP_SOLICITED, "02:00:00:00:00:99").build()));
+    }
+
+    @Test
+    void shouldEqualScapyForRouterSolicitation() {
+        assertArrayEquals(unhex(GoldenFrames.ICMP6_RS), ndpRouterSolicitation("02:00:00:00:00:01", "fe80::1").build());
     }
 
     @Test

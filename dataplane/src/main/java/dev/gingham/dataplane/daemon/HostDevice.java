@@ -23,8 +23,8 @@ import java.util.Set;
  * <p>It carries the pods' gateway addresses and the node's addresses (host addresses, /32 and
  * /128): traffic the pipeline routes HOST (to the gateway, or to a node address no service or
  * NAT claims) arrives here and the kernel owns it; and routes to the pod, cluster and service
- * CIDRs point out of it (no gateway: the kernel ARPs for each destination and the host port's ARP
- * responder answers with the gateway MAC), so the node's own processes reach pods and ClusterIPs
+ * CIDRs point out of it (no gateway: the kernel ARPs, or sends an IPv6 neighbor solicitation, for
+ * each destination and the host port's ARP or ND responder answers with the gateway MAC), so the node's own processes reach pods and ClusterIPs
  * through the pipeline, with the host identity. The node's other routes (its default route) are
  * left alone: the daemon does not take over the node's own uplink.
  */

@@ -7,7 +7,9 @@ import dev.gingham.dataplane.cluster.LocalPodListener;
 import dev.gingham.dataplane.cluster.ManifestSet;
 import dev.gingham.dataplane.config.NodeConfig;
 import dev.gingham.dataplane.program.PipelineConfig;
+import dev.gingham.encap.EndpointMap;
 import dev.gingham.maps.MapErrors;
+import dev.gingham.nat.IpAddress;
 import dev.gingham.nat.lb.ServiceSpec;
 
 import java.nio.file.Path;
@@ -129,12 +131,20 @@ public final class ConfiguredNode implements AutoCloseable {
             this.next = next;
         }
 
+        /** Every address of the pod (a dual-stack pod has one per family), then its port's MAC. */
         @Override
         public void podAdded(LocalPod pod) {
-            var ip = pod.pod().ip();
-            int rc = state.maps().endpoints().upsert(ip.hi(), ip.lo(), pod.slot(), pod.mac(), pod.identity());
+            EndpointMap endpoints = state.maps().endpoints();
+            for (IpAddress ip : pod.pod().ips()) {
+                int rc = endpoints.upsert(ip.hi(), ip.lo(), pod.slot(), pod.mac(), pod.identity());
+                if (rc != MapErrors.OK) {
+                    throw new IllegalStateException("pod " + pod.key() + ": the endpoint map refused " + ip + ": "
+                            + MapErrors.name(rc) + " (raise maps.endpoints)");
+                }
+            }
+            int rc = endpoints.upsertPortMac(pod.slot(), pod.mac());
             if (rc != MapErrors.OK) {
-                throw new IllegalStateException("pod " + pod.key() + ": the endpoint map refused it: " + MapErrors.name(rc));
+                throw new IllegalStateException("pod " + pod.key() + ": slot " + pod.slot() + " is not a pod port: " + MapErrors.name(rc));
             }
             portNames[pod.slot()] = pod.key();
             portsByName.put(pod.key(), pod.slot());
@@ -145,8 +155,11 @@ public final class ConfiguredNode implements AutoCloseable {
 
         @Override
         public void podRemoved(LocalPod pod) {
-            var ip = pod.pod().ip();
-            state.maps().endpoints().remove(ip.hi(), ip.lo());
+            EndpointMap endpoints = state.maps().endpoints();
+            for (IpAddress ip : pod.pod().ips()) {
+                endpoints.remove(ip.hi(), ip.lo());
+            }
+            endpoints.removePortMac(pod.slot());
             portNames[pod.slot()] = null;
             portsByName.remove(pod.key());
             if (next != null) {

@@ -225,11 +225,7 @@ public final class PolicyEngine {
         namespaces = Map.copyOf(nextNamespaces);
         pods = Map.copyOf(nextPods);
         Map<IpAddress, String> addresses = new HashMap<>();
-        nextPods.values().forEach(pod -> {
-            if (pod.ip() != null) {
-                addresses.put(pod.ip(), pod.key());
-            }
-        });
+        nextPods.values().forEach(pod -> pod.ips().forEach(ip -> addresses.put(ip, pod.key())));
         podsByAddress = Map.copyOf(addresses);
         slots = Map.copyOf(nextSlots);
         policies = Map.copyOf(nextPolicies);

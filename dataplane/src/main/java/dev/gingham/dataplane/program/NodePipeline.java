@@ -29,13 +29,13 @@ import dev.gingham.packet.Verdict;
  * decision.
  *
  * <pre>
- * from a pod     parse, SourceGuard, ARP, ServiceNat(internal), ReverseServiceNat, RouteLookup,
+ * from a pod     parse, SourceGuard, ARP, ND, ServiceNat(internal), ReverseServiceNat, RouteLookup,
  *                egress policy, ingress policy (local destinations), local | host delivery,
  *                Masquerade, segment, TunnelEncap, world delivery
- * from underlay  parse, ARP (node addresses), TunnelDecap, ReverseSnat, ReverseServiceNat,
+ * from underlay  parse, ARP and ND (node addresses), TunnelDecap, ReverseSnat, ReverseServiceNat,
  *                ServiceNat(external), RouteLookup, ingress policy, local | host delivery,
  *                Masquerade (NodePort to another node), segment, TunnelEncap, world delivery (replies)
- * from the host  parse, ARP, identity HOST, ServiceNat(internal), ReverseServiceNat, RouteLookup,
+ * from the host  parse, ARP, ND, identity HOST, ServiceNat(internal), ReverseServiceNat, RouteLookup,
  *                ingress policy, local | host delivery, segment, TunnelEncap, world delivery
  * </pre>
  * "segment" cuts GSO frames routed into a tunnel into real segments ({@link TcpSegmenter}) before
@@ -58,6 +58,7 @@ public final class NodePipeline {
     private final Parser parser = new Parser();
     private final SourceGuard sourceGuard;
     private final ArpResponder arp;
+    private final NdpResponder ndp;
     private final ServiceNat serviceNat;
     private final ReverseServiceNat reverseServiceNat;
     private final ReverseSnat reverseSnat;
@@ -92,6 +93,7 @@ public final class NodePipeline {
         this.sourceGuard = new SourceGuard(maps.endpoints());
         this.arp = new ArpResponder(config.tunnel().routerMac(), config.tunnel().underlayMac(),
                 config.nodeIpv4Addresses());
+        this.ndp = new NdpResponder(config.tunnel().routerMac(), config.tunnel().underlayMac(), config.nodeIpv6Addresses());
         this.serviceNat = new ServiceNat(services, maps.conntrack(), config.hairpinAddress());
         this.reverseServiceNat = new ReverseServiceNat(services, maps.conntrack());
         this.reverseSnat = new ReverseSnat(maps.snat());
@@ -146,6 +148,7 @@ public final class NodePipeline {
         parser.parseAll(v);
         sourceGuard.process(v, sourceSlots);
         arp.processFromLink(v);
+        ndp.processFromLink(v);
         serviceNat.process(v, Scope.INTERNAL, nowNs);
         reverseServiceNat.process(v, nowNs);
         int routed = v.count();
@@ -163,6 +166,7 @@ public final class NodePipeline {
     private void fromUnderlay(FrameVector v, long nowNs) {
         parser.parseAll(v);
         arp.processFromUnderlay(v);
+        ndp.processFromUnderlay(v);
         tunnelDecap.process(v, nowNs);
         reverseSnat.process(v);
         reverseServiceNat.process(v, nowNs);
@@ -181,6 +185,7 @@ public final class NodePipeline {
     private void fromHost(FrameVector v, long nowNs) {
         parser.parseAll(v);
         arp.processFromLink(v);
+        ndp.processFromLink(v);
         for (int i = 0, n = v.count(); i < n; i++) {
             v.srcIdentity(i, ReservedIdentity.HOST);
         }

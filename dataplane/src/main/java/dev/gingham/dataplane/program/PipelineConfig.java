@@ -7,6 +7,7 @@ import dev.gingham.packet.Verdict;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.LongStream;
 
 /**
  * What the node pipeline must know about its node besides the maps: ports, MAC addresses and the
@@ -21,7 +22,8 @@ import java.util.Objects;
  * @param hostPort       the port to the node's own network stack
  * @param hostMac        the MAC of the host's interface on that port (destination of frames for the host)
  * @param uplinkMac      the next hop for traffic leaving the cluster through the underlay (the default gateway's MAC)
- * @param nodeAddresses  the node's own addresses on the underlay: ARP is answered for them there, and
+ * @param nodeAddresses  the node's own addresses on the underlay: ARP (IPv4) and neighbor solicitations
+ *                       (IPv6) are answered for them there, and
  *                       traffic to them that no NAT or service claims goes to the host
  * @param hairpinAddress the source of hairpinned service flows (Cilium's 169.254.42.1)
  */
@@ -46,6 +48,25 @@ public record PipelineConfig(TunnelConfig tunnel, SnatConfig snat, int hostPort,
     /** Returns: the node's IPv4 addresses as ints (what the ARP responder and the route lookup compare). */
     public int[] nodeIpv4Addresses() {
         return nodeAddresses.stream().filter(IpAddress::ipv4).mapToInt(IpAddress::v4).toArray();
+    }
+
+    /**
+     * Returns: the node's IPv6 addresses as pairs of longs, {hi0, lo0, hi1, lo1, ...} (what the
+     * neighbor discovery responder and the route lookup compare).
+     */
+    public long[] nodeIpv6Addresses() {
+        return nodeAddresses.stream().filter(a -> !a.ipv4()).flatMapToLong(a -> LongStream.of(a.hi(), a.lo()))
+                .toArray();
+    }
+
+    /** Returns: true when the pairs of {@code addresses} ({@link #nodeIpv6Addresses} form) hold ({@code hi}, {@code lo}). */
+    static boolean contains(long[] addresses, long hi, long lo) {
+        for (int k = 0; k + 1 < addresses.length; k += 2) {
+            if (addresses[k] == hi && addresses[k + 1] == lo) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns: true when {@code addresses} holds {@code address} (a linear scan: nodes have a handful). */

@@ -17,6 +17,7 @@ import dev.gingham.packet.header.Ipv4Header;
 import dev.gingham.packet.header.Ipv6Header;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * The routing decision of the node (Cilium's ipcache / endpoint lookups and {@code ipv4_l3}):
@@ -40,7 +41,10 @@ import java.lang.foreign.MemorySegment;
  * the header checksum; one that would reach zero becomes an ICMP time exceeded from the gateway
  * address, sent back out of its ingress port (rate-limited like Linux, the rest dropped as
  * {@link DropReason#TTL_EXCEEDED}), so traceroute through the node works. Multicast and broadcast
- * destinations are not routed ({@link DropReason#MULTICAST_NOT_ROUTED}). One instance per worker;
+ * destinations are not routed ({@link DropReason#MULTICAST_NOT_ROUTED}), nor IPv6 packets with a
+ * link-local or unspecified source or a link-local destination ({@link DropReason#LINK_SCOPE_NOT_ROUTED},
+ * RFC 4291 §2.5.2 and §2.5.6: a router never forwards them off their link; the neighbor discovery
+ * among them was answered or dropped by {@link NdpResponder} before). One instance per worker;
  * allocates nothing.
  */
 public final class RouteLookup {
@@ -57,6 +61,7 @@ public final class RouteLookup {
     private final LocalDelivery local;
     private final IpCache ipCache;
     private final int[] hostAddresses4;
+    private final long[] hostAddresses6;
     private final long routerIpv6Hi;
     private final long routerIpv6Lo;
     private final boolean hasRouterIpv6;
@@ -73,8 +78,14 @@ public final class RouteLookup {
         this.routerIpv6Hi = config.tunnel().routerIpv6Hi();
         this.routerIpv6Lo = config.tunnel().routerIpv6Lo();
         int[] addresses = config.nodeIpv4Addresses();
-        this.hostAddresses4 = java.util.Arrays.copyOf(addresses, addresses.length + 1);
+        this.hostAddresses4 = Arrays.copyOf(addresses, addresses.length + 1);
         this.hostAddresses4[addresses.length] = routerIpv4;
+        long[] addresses6 = config.nodeIpv6Addresses();
+        this.hostAddresses6 = hasRouterIpv6 ? Arrays.copyOf(addresses6, addresses6.length + 2) : addresses6;
+        if (hasRouterIpv6) {
+            hostAddresses6[addresses6.length] = routerIpv6Hi;
+            hostAddresses6[addresses6.length + 1] = routerIpv6Lo;
+        }
         this.icmpErrors = new TokenBucket(config.tunnel().icmpErrorsPerSecond(), config.tunnel().icmpErrorBurst());
     }
 
@@ -98,8 +109,13 @@ public final class RouteLookup {
             if (!ipv4 && !v.hasFlag(i, FrameVector.FLAG_IPV6)) {
                 continue;
             }
-            if (ipv4 ? isMulticast4(v.dstIp4(i)) : (v.dstHi(i) >>> 56) == 0xFF) {
+            if (ipv4 ? isMulticast4(v.dstIp4(i)) : Ipv6Header.isMulticast(v.dstHi(i))) {
                 v.drop(i, DropReason.MULTICAST_NOT_ROUTED);
+                continue;
+            }
+            if (!ipv4 && (Ipv6Header.isLinkLocal(v.srcHi(i)) || Ipv6Header.isUnspecified(v.srcHi(i), v.srcLo(i))
+                    || Ipv6Header.isLinkLocal(v.dstHi(i)))) {
+                v.drop(i, DropReason.LINK_SCOPE_NOT_ROUTED);
                 continue;
             }
             if (v.srcIdentity(i) == ReservedIdentity.UNKNOWN) {
@@ -128,7 +144,7 @@ public final class RouteLookup {
             return LOCAL;
         }
         if (ipv4 ? PipelineConfig.contains(hostAddresses4, v.dstIp4(i))
-                : hasRouterIpv6 && v.dstHi(i) == routerIpv6Hi && v.dstLo(i) == routerIpv6Lo) {
+                : PipelineConfig.contains(hostAddresses6, v.dstHi(i), v.dstLo(i))) {
             v.dstIdentity(i, ReservedIdentity.HOST);
             return HOST;
         }

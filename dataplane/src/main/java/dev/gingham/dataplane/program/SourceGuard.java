@@ -20,9 +20,16 @@ import java.lang.foreign.MemorySegment;
  * source MAC. ARP is checked the same way on its sender fields (an ARP probe, sender 0.0.0.0, is
  * allowed: it claims nothing).
  *
+ * <p>IPv6 from a link-local source (fe80::/10, EUI-64 or random: the kernel picks it, no endpoint
+ * map knows it) or from {@code ::} (duplicate address detection) claims no pod address either:
+ * it passes only when the frame's source MAC is the MAC of the pod on the ingress port
+ * ({@link EndpointMap#portMac}), so a pod cannot speak for another pod's link-local address
+ * through someone else's MAC. Such frames are link-scoped: {@link NdpResponder} answers the
+ * neighbor solicitations among them and {@link RouteLookup} routes none of the rest.
+ *
  * <p>Frames that pass get the pod's identity as their source identity and the pod's port as
- * their endpoint slot (the egress policy's input). Drops: {@link DropReason#INVALID_SOURCE_IP}
- * (address not the port's pod, including IPv6 link-local sources, which no endpoint owns),
+ * their endpoint slot (the egress policy's input); ARP and link-scoped frames get neither (they
+ * never reach policy). Drops: {@link DropReason#INVALID_SOURCE_IP} (address not the port's pod),
  * {@link DropReason#INVALID_SOURCE_MAC}, {@link DropReason#UNKNOWN_L3} (neither IP nor ARP).
  * One instance per worker; allocates nothing.
  */
@@ -52,7 +59,7 @@ public final class SourceGuard {
             if (verdict != Verdict.CONTINUE) {
                 v.verdict(i, verdict);
                 dropped++;
-            } else if (!v.hasFlag(i, FrameVector.FLAG_ARP)) {
+            } else if (!v.hasFlag(i, FrameVector.FLAG_ARP) && !isLinkScopeSource(v, i)) {
                 sourceSlots[i] = v.ingressPort(i);
             }
         }
@@ -65,6 +72,9 @@ public final class SourceGuard {
         if (v.hasFlag(i, FrameVector.FLAG_IPV4)) {
             endpoint = endpoints.lookup4(v.srcIp4(i));
         } else if (v.hasFlag(i, FrameVector.FLAG_IPV6)) {
+            if (isLinkScopeSource(v, i)) {
+                return endpoints.portMac(v.ingressPort(i)) == senderMac ? Verdict.CONTINUE : DropReason.INVALID_SOURCE_MAC.verdict();
+            }
             endpoint = endpoints.lookup6(s, v.l3Offset(i) + Ipv6Header.SRC_OFFSET);
         } else if (v.hasFlag(i, FrameVector.FLAG_ARP)) {
             int sender = NetworkOrder.u32(s, v.l3Offset(i) + ArpHeader.SPA_OFFSET);
@@ -86,5 +96,11 @@ public final class SourceGuard {
         }
         v.srcIdentity(i, endpoints.identity(endpoint));
         return Verdict.CONTINUE;
+    }
+
+    /** Returns: true for an IPv6 frame from a link-local or the unspecified address. */
+    private static boolean isLinkScopeSource(FrameVector v, int i) {
+        return v.hasFlag(i, FrameVector.FLAG_IPV6)
+                && (Ipv6Header.isLinkLocal(v.srcHi(i)) || Ipv6Header.isUnspecified(v.srcHi(i), v.srcLo(i)));
     }
 }

@@ -27,11 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Two pods with their own Linux network stacks (network namespaces, TAP devices configured by
- * the TAP driver) talk through a worker running the node pipeline: ping, HTTP through the
- * ClusterIP, and a spoofed source that never arrives. Every check is what the kernels saw
- * (command exit codes and output), plus Gingham's drop counter for the spoof. Needs root and
- * /dev/net/tun; skips with the reason otherwise.
+ * Two dual-stack pods with their own Linux network stacks (network namespaces, TAP devices
+ * configured by the TAP driver, an IPv4 and an IPv6 default route via the gateway, onlink) talk
+ * through a worker running the node pipeline: ping over IPv4 and over IPv6 (the kernel resolves
+ * the gateway by neighbor discovery, which only Gingham answers), HTTP through the ClusterIP, and
+ * a spoofed source that never arrives. Every check is what the kernels saw (command exit codes
+ * and output), plus Gingham's drop counters. Needs root and /dev/net/tun; skips with the reason
+ * otherwise.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KernelPodsTest {
@@ -60,10 +62,11 @@ class KernelPodsTest {
         tapA = TapDevice.create(TapConfig.of("ghta" + pid).withVnetHeader(false));
         tapB = TapDevice.create(TapConfig.of("ghtb" + pid).withVnetHeader(false));
         Cidr gateway = Cidr.parse(GATEWAY_IP + "/32");
+        Cidr gateway6 = Cidr.parse(GATEWAY_IP6 + "/128");
         PodInterface.moveAndConfigure(tapA.name(), new PodInterface.Settings(nsA, "eth0", PacketBuilder.mac(A_MAC), 1500,
-                Cidr.parse(A_IP + "/32"), gateway, null, null));
+                Cidr.parse(A_IP + "/32"), gateway, Cidr.parse(A_IP6 + "/128"), gateway6));
         PodInterface.moveAndConfigure(tapB.name(), new PodInterface.Settings(nsB, "eth0", PacketBuilder.mac(B_MAC), 1500,
-                Cidr.parse(B_IP + "/32"), gateway, null, null));
+                Cidr.parse(B_IP + "/32"), gateway, Cidr.parse(B_IP6 + "/128"), gateway6));
         WorkerAgent worker = new WorkerAgent(0, node.pipeline, pool, System::nanoTime, counters, null, 32);
         PortIo[] ports = new PortIo[8];
         ports[POD_A] = new TapPort(POD_A, tapA.queue(0));
@@ -137,5 +140,41 @@ class KernelPodsTest {
 
         assertTrue(!ping.ok() && ping.output().contains("0 received"), ping.output());
         assertTrue(node.node.drops().sum(DropReason.INVALID_SOURCE_IP) >= 2, "counted as spoofed");
+    }
+
+    @Test
+    void shouldPingIpv6FromPodToPodOnceTheGatewayAnswersNeighborSolicitations() throws InterruptedException {
+        awaitLinkLocalReady(nsA);
+        awaitLinkLocalReady(nsB);
+
+        Netns.Result ping = Netns.run("ip", "netns", "exec", nsA, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", B_IP6);
+
+        assertTrue(ping.ok(), ping.output());
+        assertTrue(ping.output().contains("3 received"), ping.output());
+        assertTrue(ping.output().contains("ttl=63"), "routed by the gateway, hop limit decremented: " + ping.output());
+        String neighbors = Netns.must("ip", "-n", nsA, "-6", "neigh", "show", "dev", "eth0");
+        assertTrue(neighbors.matches("(?s).*" + GATEWAY_IP6 + " lladdr " + ROUTER_MAC + " router (REACHABLE|STALE|DELAY|PROBE).*"),
+                "the pod's kernel learned the gateway MAC, flagged as a router: " + neighbors);
+        String addresses = Netns.must("ip", "-n", nsA, "-6", "addr", "show", "dev", "eth0");
+        assertTrue(addresses.contains(A_LINK_LOCAL) && !addresses.contains("dadfailed"),
+                "nobody defended the pod's own link-local address: " + addresses);
+        assertTrue(node.node.drops().sum(DropReason.NDP_DAD_PROBE) >= 1, "the link-local address's probe was seen and not answered");
+    }
+
+    /**
+     * Waits (at most 10 s) until the pod's link-local address finished duplicate address detection:
+     * before, the kernel has no usable link-local source for neighbor discovery.
+     */
+    private static void awaitLinkLocalReady(String ns) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String addresses = "";
+        while (System.nanoTime() < deadline) {
+            addresses = Netns.must("ip", "-n", ns, "-6", "addr", "show", "dev", "eth0", "scope", "link");
+            if (addresses.contains("fe80::") && !addresses.contains("tentative")) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("link-local address of " + ns + " still tentative after 10 s: " + addresses);
     }
 }

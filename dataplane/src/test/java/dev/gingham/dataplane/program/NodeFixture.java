@@ -18,14 +18,17 @@ import java.util.Map;
  * {@link ConfiguredNode} (so the pods' identities, routes and the service come from
  * {@code ClusterApplier}, the one path that writes them).
  * <pre>
- *  pod a (port 0)   10.244.1.5 0a:00:00:00:00:05  labels app=client
- *  pod b (port 1)   10.244.1.6 0a:00:00:00:00:06  labels app=web
- *  underlay port 8  node 192.168.1.10 (MAC 02:00:00:00:00:10), uplink 02:00:00:00:00:fe
+ *  pod a (port 0)   10.244.1.5 fd00:10:244:1::5 0a:00:00:00:00:05  labels app=client
+ *  pod b (port 1)   10.244.1.6 fd00:10:244:1::6 0a:00:00:00:00:06  labels app=web
+ *  underlay port 8  node 192.168.1.10 and fd00:192:168:1::10 (MAC 02:00:00:00:00:10), uplink 02:00:00:00:00:fe
  *  host port 9      host MAC 02:00:00:00:00:02
- *  gateway          10.244.1.1, MAC 02:00:00:00:00:01 (the pods' router; also node 2's, as every Gingham node's)
- *  node 2           192.168.1.11 (MAC 02:00:00:00:00:11), pods 10.244.2.0/24; pod c 10.244.2.7 app=web
- *  service web      10.96.0.10:80/TCP -> b:8080, NodePort 30080
+ *  gateway          10.244.1.1 and fd00:10:244:1::1, MAC 02:00:00:00:00:01 (the pods' router; also node 2's,
+ *                   as every Gingham node's)
+ *  node 2           192.168.1.11 (MAC 02:00:00:00:00:11), pods 10.244.2.0/24 and fd00:10:244:2::/64;
+ *                   pod c 10.244.2.7 fd00:10:244:2::7 app=web
+ *  service web      10.96.0.10:80/TCP -> b:8080, NodePort 30080 (IPv4 only)
  * </pre>
+ * Every pod is dual-stack; the IPv4 paths are the ones most tests use.
  */
 public final class NodeFixture implements AutoCloseable {
     public static final int POD_A = 0;
@@ -39,6 +42,13 @@ public final class NodeFixture implements AutoCloseable {
     public static final String B_IP = "10.244.1.6";
     public static final String C_IP = "10.244.2.7";
     public static final String VIP = "10.96.0.10";
+    public static final String NODE_IP6 = "fd00:192:168:1::10";
+    public static final String GATEWAY_IP6 = "fd00:10:244:1::1";
+    public static final String A_IP6 = "fd00:10:244:1::5";
+    public static final String B_IP6 = "fd00:10:244:1::6";
+    public static final String C_IP6 = "fd00:10:244:2::7";
+    /** Pod a's link-local address as the kernel derives it from its MAC (EUI-64, RFC 4291 appendix A). */
+    public static final String A_LINK_LOCAL = "fe80::800:ff:fe00:5";
     public static final String ROUTER_MAC = "02:00:00:00:00:01";
     public static final String HOST_MAC = "02:00:00:00:00:02";
     public static final String UNDERLAY_MAC = "02:00:00:00:00:10";
@@ -50,9 +60,9 @@ public final class NodeFixture implements AutoCloseable {
 
     private static final String NODE_YAML = """
             nodeName: node-1
-            nodeAddresses: [%s]
-            podCIDRs: [10.244.1.0/24]
-            clusterCIDRs: [10.244.0.0/16]
+            nodeAddresses: [%s, "%s"]
+            podCIDRs: [10.244.1.0/24, "fd00:10:244:1::/64"]
+            clusterCIDRs: [10.244.0.0/16, "fd00:10:244::/48"]
             serviceCIDRs: [10.96.0.0/12]
             gateway: {mac: "%s"}
             underlay: {interface: eth0, mac: "%s", nextHopMac: "%s"}
@@ -68,7 +78,7 @@ public final class NodeFixture implements AutoCloseable {
             apiVersion: v1
             kind: Node
             metadata: {name: node-1}
-            spec: {podCIDRs: [10.244.1.0/24]}
+            spec: {podCIDRs: [10.244.1.0/24, "fd00:10:244:1::/64"]}
             status: {addresses: [{type: InternalIP, address: %1$s}]}
             ---
             apiVersion: v1
@@ -76,26 +86,26 @@ public final class NodeFixture implements AutoCloseable {
             metadata:
               name: node-2
               annotations: {gingham.dev/underlay-mac: "%3$s"}
-            spec: {podCIDRs: [10.244.2.0/24]}
+            spec: {podCIDRs: [10.244.2.0/24, "fd00:10:244:2::/64"]}
             status: {addresses: [{type: InternalIP, address: %2$s}]}
             ---
             apiVersion: v1
             kind: Pod
             metadata: {name: a, namespace: default, labels: {app: client}, annotations: {gingham.dev/mac: "%5$s"}}
             spec: {nodeName: node-1}
-            status: {podIP: %4$s}
+            status: {podIP: %4$s, podIPs: [{ip: %4$s}, {ip: "%10$s"}]}
             ---
             apiVersion: v1
             kind: Pod
             metadata: {name: b, namespace: default, labels: {app: web}, annotations: {gingham.dev/mac: "%7$s"}}
             spec: {nodeName: node-1}
-            status: {podIP: %6$s}
+            status: {podIP: %6$s, podIPs: [{ip: %6$s}, {ip: "%11$s"}]}
             ---
             apiVersion: v1
             kind: Pod
             metadata: {name: c, namespace: default, labels: {app: web}}
             spec: {nodeName: node-2}
-            status: {podIP: %8$s}
+            status: {podIP: %8$s, podIPs: [{ip: %8$s}, {ip: "%12$s"}]}
             ---
             apiVersion: v1
             kind: Service
@@ -129,10 +139,10 @@ public final class NodeFixture implements AutoCloseable {
 
     /** A node with conntrack tables of the given sizes (benchmarks of new flows need millions). */
     public NodeFixture(TunnelMode mode, int tcpEntries, int otherEntries) {
-        NodeConfig config = NodeConfig.parse(String.format(Locale.ROOT, NODE_YAML, NODE_IP, ROUTER_MAC, UNDERLAY_MAC,
+        NodeConfig config = NodeConfig.parse(String.format(Locale.ROOT, NODE_YAML, NODE_IP, NODE_IP6, ROUTER_MAC, UNDERLAY_MAC,
                 UPLINK_MAC, mode.name().toLowerCase(Locale.ROOT), tcpEntries, otherEntries), "fixture node.yaml");
         ManifestSet manifests = ManifestSet.of("fixture", Map.of("cluster.yaml", String.format(Locale.ROOT, MANIFESTS,
-                NODE_IP, NODE2_IP, NODE2_MAC, A_IP, A_MAC, B_IP, B_MAC, C_IP, VIP)));
+                NODE_IP, NODE2_IP, NODE2_MAC, A_IP, A_MAC, B_IP, B_MAC, C_IP, VIP, A_IP6, B_IP6, C_IP6)));
         configured = ConfiguredNode.create(config, manifests, 0, PacketBuilder.mac(HOST_MAC), false, 42L, null);
         if (configured.port("default/a") != POD_A || configured.port("default/b") != POD_B
                 || configured.underlayPort() != UNDERLAY || configured.hostPort() != HOST) {

@@ -263,4 +263,59 @@ class NodePipelineTest {
         frame[13] = (byte) 0xCC; // LLDP
         assertEquals(DropReason.UNKNOWN_L3.verdict(), node.send(POD_A, frame));
     }
+
+    // ---- IPv6 (every fixture pod is dual-stack) ---------------------------------------------------
+
+    @Test
+    void shouldRouteIpv6PodToPodBothWaysWithGatewayMacsAndHopLimitDecremented() {
+        int verdict = node.send(POD_A, fromA(PacketBuilder.icmp6Echo(A_IP6, B_IP6, 7, 1)).build());
+        assertEquals(Verdict.tx(POD_B), verdict);
+        assertArrayEquals(PacketBuilder.icmp6Echo(A_IP6, B_IP6, 7, 1).srcMac(ROUTER_MAC).dstMac(B_MAC).hopLimit(63).build(),
+                node.out());
+
+        int back = node.send(POD_B, PacketBuilder.icmp6Echo(B_IP6, A_IP6, 7, 1).icmpEchoReply().srcMac(B_MAC).dstMac(ROUTER_MAC)
+                .build());
+        assertEquals(Verdict.tx(POD_A), back);
+        assertArrayEquals(PacketBuilder.icmp6Echo(B_IP6, A_IP6, 7, 1).icmpEchoReply().srcMac(ROUTER_MAC).dstMac(A_MAC)
+                .hopLimit(63).build(), node.out());
+    }
+
+    @Test
+    void shouldEncapsulateIpv6ToARemotePodInsideIpv4Vxlan() {
+        int out = node.send(POD_A, fromA(PacketBuilder.udp6(A_IP6, 5000, C_IP6, 53).payload(10)).build());
+
+        assertEquals(Verdict.tx(UNDERLAY), out);
+        byte[] sent = node.out();
+        byte[] inner = PacketBuilder.udp6(A_IP6, 5000, C_IP6, 53).payload(10).srcMac(ROUTER_MAC).dstMac(ROUTER_MAC).hopLimit(63)
+                .build();
+        assertArrayEquals(inner, Arrays.copyOfRange(sent, 50, sent.length), "inner frame");
+        assertArrayEquals(new byte[]{(byte) 192, (byte) 168, 1, 11}, Arrays.copyOfRange(sent, 30, 34), "outer destination: node 2");
+    }
+
+    @Test
+    void shouldSendIpv6ForTheNodeOrTheGatewayToTheHostWithoutTouchingTheHopLimit() {
+        assertEquals(Verdict.tx(HOST), node.send(POD_A, fromA(PacketBuilder.icmp6Echo(A_IP6, NODE_IP6, 3, 1)).build()));
+        assertArrayEquals(PacketBuilder.icmp6Echo(A_IP6, NODE_IP6, 3, 1).srcMac(ROUTER_MAC).dstMac(HOST_MAC).build(), node.out());
+        assertEquals(Verdict.tx(HOST), node.send(POD_A, fromA(PacketBuilder.icmp6Echo(A_IP6, GATEWAY_IP6, 3, 2)).build()));
+    }
+
+    @Test
+    void shouldNeverRouteLinkScopedIpv6OffItsLink() {
+        assertEquals(DropReason.LINK_SCOPE_NOT_ROUTED.verdict(),
+                node.send(POD_A, fromA(PacketBuilder.udp6(A_LINK_LOCAL, 1, B_IP6, 2)).build()), "link-local source");
+        assertEquals(DropReason.LINK_SCOPE_NOT_ROUTED.verdict(),
+                node.send(POD_A, fromA(PacketBuilder.udp6(A_IP6, 1, "fe80::1", 2)).build()), "link-local destination");
+        assertEquals(DropReason.LINK_SCOPE_NOT_ROUTED.verdict(),
+                node.send(POD_A, fromA(PacketBuilder.udp6("::", 1, B_IP6, 2)).build()), "unspecified source");
+        assertEquals(DropReason.MULTICAST_NOT_ROUTED.verdict(),
+                node.send(POD_A, fromA(PacketBuilder.udp6(A_LINK_LOCAL, 5353, "ff02::fb", 5353)).build()), "mDNS");
+        assertEquals(DropReason.LINK_SCOPE_NOT_ROUTED.verdict(), node.send(UNDERLAY, PacketBuilder.udp6("fe80::1", 1, NODE_IP6, 2)
+                .srcMac(UPLINK_MAC).dstMac(UNDERLAY_MAC).build()), "from the underlay's link to the host's");
+        assertEquals(3, node.node.drops().sum(DropReason.LINK_SCOPE_NOT_ROUTED, Direction.EGRESS));
+    }
+
+    @Test
+    void shouldDropIpv6FromAnotherPodsAddress() {
+        assertEquals(DropReason.INVALID_SOURCE_IP.verdict(), node.send(POD_A, fromA(PacketBuilder.icmp6Echo(B_IP6, C_IP6, 1, 1)).build()));
+    }
 }

@@ -68,6 +68,17 @@ public final class Icmp6Header {
     public static final int HOP_LIMIT_EXCEEDED = 0;
     public static final int FRAG_REASSEMBLY_EXCEEDED = 1;
 
+    /** Options of a neighbor solicitation or advertisement start after the target address. */
+    public static final int NEIGHBOR_OPTIONS_OFFSET = NEIGHBOR_LENGTH;
+    /** Option lengths count units of 8 bytes (RFC 4861 §4.6); 0 is invalid. */
+    public static final int OPTION_UNIT_BYTES = 8;
+    /** Option type: source link-layer address (RFC 4861 §4.6.1). */
+    public static final int OPTION_SOURCE_LINK_LAYER = 1;
+    /** Option type: target link-layer address (RFC 4861 §4.6.1). */
+    public static final int OPTION_TARGET_LINK_LAYER = 2;
+    /** A link-layer address option for Ethernet: type, length 1, six MAC bytes. */
+    public static final int LINK_LAYER_OPTION_LENGTH = 8;
+
     /** Neighbor advertisement flags in the rest-of-header word. */
     public static final int NA_FLAG_ROUTER = 0x8000_0000;
     public static final int NA_FLAG_SOLICITED = 0x4000_0000;

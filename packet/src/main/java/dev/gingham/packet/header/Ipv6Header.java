@@ -188,4 +188,26 @@ public final class Ipv6Header {
     public long payloadOffset() {
         return offset + LENGTH;
     }
+
+    // ---- address classes (RFC 4291 §2.4), on the (hi, lo) form --------------------------------
+
+    /** Returns: true for a multicast address, ff00::/8. */
+    public static boolean isMulticast(long hi) {
+        return (hi >>> 56) == 0xFF;
+    }
+
+    /** Returns: true for a link-local unicast address, fe80::/10. */
+    public static boolean isLinkLocal(long hi) {
+        return (hi >>> 54) == (0xFE80L >>> 6);
+    }
+
+    /** Returns: true for the unspecified address ::. */
+    public static boolean isUnspecified(long hi, long lo) {
+        return (hi | lo) == 0;
+    }
+
+    /** Returns: true for a solicited-node multicast address, ff02::1:ff00:0/104 (RFC 4291 §2.7.1). */
+    public static boolean isSolicitedNode(long hi, long lo) {
+        return hi == 0xFF02_0000_0000_0000L && (lo & 0xFFFF_FFFF_FF00_0000L) == 0x0000_0001_FF00_0000L;
+    }
 }

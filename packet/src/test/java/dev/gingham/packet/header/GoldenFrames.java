@@ -167,6 +167,27 @@ public final class GoldenFrames {
             0201020000000099
             """;
 
+    /** 78 bytes. scapy: {@code Ether(dst="33:33:ff:00:00:99", src="02:00:00:00:00:01")/IPv6(src="::", dst="ff02::1:ff00:99", hlim=255)/ICMPv6ND_NS(tgt="2001:db8::99")} */
+    public static final String ICMP6_NS_DAD = """
+            3333ff00009902000000000186dd6000000000183aff00000000000000000000
+            000000000000ff0200000000000000000001ff00009987004bbd000000002001
+            0db8000000000000000000000099
+            """;
+
+    /** 78 bytes. scapy: {@code Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/IPv6(src="fe80::1", dst="2001:db8::99", hlim=255)/ICMPv6ND_NS(tgt="2001:db8::99")} */
+    public static final String ICMP6_NS_UNICAST = """
+            02000000000202000000000186dd6000000000183afffe800000000000000000
+            00000000000120010db800000000000000000000009987001d87000000002001
+            0db8000000000000000000000099
+            """;
+
+    /** 70 bytes. scapy: {@code Ether(dst="33:33:00:00:00:02", src="02:00:00:00:00:01")/IPv6(src="fe80::1", dst="ff02::2", hlim=255)/ICMPv6ND_RS()/ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01")} */
+    public static final String ICMP6_RS = """
+            33330000000202000000000186dd6000000000103afffe800000000000000000
+            000000000001ff02000000000000000000000000000285007a2c000000000101
+            020000000001
+            """;
+
     /** 92 bytes. scapy: {@code Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/IP(src="192.168.0.1", dst="192.168.0.2", id=6)/UDP(sport=54321, dport=4789)/VXLAN(flags=0x08, vni=0xabcdef)/Ether(dst="0a:00:00:00:00:02", src="0a:00:00:00:00:01")/IP(src="10.0.1.1", dst="10.0.2.2", id=7)/ICMP(type=8, id=1, seq=1)} */
     public static final String VXLAN = """
             02000000000202000000000108004500004e000600004011f945c0a80001c0a8

@@ -1,6 +1,7 @@
 package dev.gingham.packet.header;
 
 import dev.gingham.packet.NetworkOrder;
+import dev.gingham.packet.PacketBuilder;
 import org.junit.jupiter.api.Test;
 
 import static dev.gingham.packet.header.Frame.BASE;
@@ -244,5 +245,26 @@ class Ipv6HeaderTest {
             assertEquals(5, frag.fragmentOffset());
             assertTrue(frag.moreFragments());
         }
+    }
+
+    @Test
+    void shouldClassifyAddressesWhenAskedForTheirScope() {
+        long[] linkLocal = PacketBuilder.ip6("fe80::a00:ff:fe00:5");
+        long[] linkLocalEdge = PacketBuilder.ip6("febf:ffff::1");
+        long[] siteLocal = PacketBuilder.ip6("fec0::1");
+        long[] solicited = PacketBuilder.ip6("ff02::1:ff00:5");
+        long[] allNodes = PacketBuilder.ip6("ff02::1");
+        long[] global = PacketBuilder.ip6("fd00:10:244:1::5");
+
+        assertTrue(Ipv6Header.isLinkLocal(linkLocal[0]));
+        assertTrue(Ipv6Header.isLinkLocal(linkLocalEdge[0]), "fe80::/10 reaches febf:...");
+        assertFalse(Ipv6Header.isLinkLocal(siteLocal[0]));
+        assertFalse(Ipv6Header.isLinkLocal(global[0]));
+        assertTrue(Ipv6Header.isUnspecified(0, 0));
+        assertFalse(Ipv6Header.isUnspecified(0, 1), "::1 is loopback, not unspecified");
+        assertTrue(Ipv6Header.isSolicitedNode(solicited[0], solicited[1]));
+        assertFalse(Ipv6Header.isSolicitedNode(allNodes[0], allNodes[1]));
+        assertTrue(Ipv6Header.isMulticast(allNodes[0]));
+        assertFalse(Ipv6Header.isMulticast(global[0]));
     }
 }

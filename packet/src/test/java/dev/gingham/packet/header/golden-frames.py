@@ -8,7 +8,7 @@ from scapy.all import (Ether, Dot1Q, Dot1AD, ARP, IP, IPOption_RR, IPOption_NOP,
                        ICMP, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, IPv6ExtHdrFragment,
                        IPv6ExtHdrDestOpt, RouterAlert, PadN, ICMPv6PacketTooBig,
                        ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6ND_NS, ICMPv6ND_NA,
-                       ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, Raw)
+                       ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, ICMPv6ND_RS, Raw)
 from scapy.layers.ipsec import AH
 from scapy.layers.vxlan import VXLAN
 from scapy.contrib.geneve import GENEVE, GeneveOptions
@@ -60,6 +60,12 @@ FRAMES = {
                 '/ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01")',
     "ICMP6_NA": 'IPv6(src="2001:db8::99", dst="2001:db8::1", hlim=255)/ICMPv6ND_NA(R=1, S=1, O=0, tgt="2001:db8::99")'
                 '/ICMPv6NDOptDstLLAddr(lladdr="02:00:00:00:00:99")',
+    "ICMP6_NS_DAD": 'Ether(dst="33:33:ff:00:00:99", src="02:00:00:00:00:01")/IPv6(src="::", dst="ff02::1:ff00:99", hlim=255)'
+                    '/ICMPv6ND_NS(tgt="2001:db8::99")',
+    "ICMP6_NS_UNICAST": 'Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/IPv6(src="fe80::1", dst="2001:db8::99", hlim=255)'
+                        '/ICMPv6ND_NS(tgt="2001:db8::99")',
+    "ICMP6_RS": 'Ether(dst="33:33:00:00:00:02", src="02:00:00:00:00:01")/IPv6(src="fe80::1", dst="ff02::2", hlim=255)'
+                '/ICMPv6ND_RS()/ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01")',
     "VXLAN": 'Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/IP(src="192.168.0.1", dst="192.168.0.2", id=6)'
              '/UDP(sport=54321, dport=4789)/VXLAN(flags=0x08, vni=0xabcdef)'
              '/Ether(dst="0a:00:00:00:00:02", src="0a:00:00:00:00:01")/IP(src="10.0.1.1", dst="10.0.2.2", id=7)/ICMP(type=8, id=1, seq=1)',
