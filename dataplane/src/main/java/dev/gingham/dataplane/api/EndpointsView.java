@@ -23,7 +23,7 @@ import java.util.TreeMap;
  */
 public final class EndpointsView {
     /**
-     * @param count    endpoints in the endpoint map
+     * @param count    pods installed in the endpoint map (a dual-stack pod has an entry per address but counts once)
      * @param capacity endpoint slots of the node
      */
     public record Endpoints(List<Endpoint> endpoints, int count, int capacity) {
@@ -73,6 +73,8 @@ public final class EndpointsView {
                     ready ? "ready" : "not-in-map"));
         }
         rows.sort(Comparator.comparingInt(Endpoint::id));
-        return new Endpoints(List.copyOf(rows), map.count(), node.config().maps().endpoints());
+        // Pods in the map, not map entries: a dual-stack pod has an entry per address.
+        int inMap = (int) rows.stream().filter(r -> r.state().equals("ready")).count();
+        return new Endpoints(List.copyOf(rows), inMap, node.config().maps().endpoints());
     }
 }

@@ -108,7 +108,7 @@ public final class MetricsView {
         p.family("gingham_service_backends", "gauge", "Service backend entries (one per endpoint and service port).");
         p.sample("gingham_service_backends", lb.backends().count());
         p.family("gingham_endpoints", "gauge", "Local endpoints in the endpoint map.");
-        p.sample("gingham_endpoints", state.maps().endpoints().count());
+        p.sample("gingham_endpoints", EndpointsView.of(node).count()); // pods, not per-address map entries
         p.family("gingham_endpoints_capacity", "gauge", "Endpoint slots of the node.");
         p.sample("gingham_endpoints_capacity", node.config().maps().endpoints());
         p.family("gingham_ipcache_entries", "gauge", "ipcache prefixes (both families).");
