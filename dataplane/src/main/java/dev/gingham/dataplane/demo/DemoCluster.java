@@ -92,23 +92,37 @@ public final class DemoCluster implements AutoCloseable {
      */
     public void start(DaemonLog log) {
         try {
-            removeLeftovers();
             build();
-            NodeDaemon started = NodeDaemon.start(NodeConfig.load(configFile()), manifestsDirectory(), nodeNamespace(), log);
-            synchronized (this) {
-                if (closed) {
-                    started.close();
-                    throw new IllegalStateException("the demo cluster was closed while it started");
-                }
-                daemon = started;
-            }
+            startDaemon(log);
         } catch (RuntimeException | Error e) {
             close();
             throw e;
         }
     }
 
-    private void build() {
+    /**
+     * Builds the namespaces and writes the files without starting a daemon: for running
+     * {@code gingham run} on them as a separate process ({@code --config} {@link #configFile()},
+     * {@code --manifests} {@link #manifestsDirectory()}, {@code --netns} {@link #nodeNamespace()}).
+     * Namespaces an earlier, killed run left under the same prefix are deleted first.
+     */
+    public void build() {
+        removeLeftovers();
+        buildNamespacesAndFiles();
+    }
+
+    private void startDaemon(DaemonLog log) {
+        NodeDaemon started = NodeDaemon.start(NodeConfig.load(configFile()), manifestsDirectory(), nodeNamespace(), log);
+        synchronized (this) {
+            if (closed) {
+                started.close();
+                throw new IllegalStateException("the demo cluster was closed while it started");
+            }
+            daemon = started;
+        }
+    }
+
+    private void buildNamespacesAndFiles() {
         String node = namespace("node");
         String ext = namespace("ext");
         Shell.must("ip", "-n", node, "link", "add", "ul0", "type", "veth", "peer", "name", "eth0", "netns", ext);

@@ -7,6 +7,9 @@
 #                                   what the client received) and NAME in X-Served-By
 #   servers.py udp-echo NAME PORT   UDP: each datagram answered with "NAME saw CLIENT_IP: DATA"
 #   servers.py tcp-hello NAME PORT  TCP: each connection gets "NAME saw CLIENT_IP\n", then closed
+#   servers.py tcp-ask HOST PORT    TCP client: connects, prints what the server sent; exit 1 with the
+#                                   kernel's error ("refused: [Errno 111] Connection refused") when
+#                                   the connection fails or nothing comes within 2 s
 #   servers.py udp-ask HOST PORT TEXT
 #                                   UDP client: sends TEXT, prints the answer (accepted only from
 #                                   HOST:PORT); exit 1 and a message when none comes within 2 s
@@ -63,6 +66,17 @@ if mode == "udp-ask":
     except ConnectionRefusedError:
         sys.exit("%s:%d refused: ICMP port unreachable" % (host, port))
     print(data.decode(errors="replace"))
+    sys.exit(0)
+
+if mode == "tcp-ask":
+    host, port = sys.argv[2], int(sys.argv[3])
+    try:
+        c = socket.create_connection((host, port), timeout=2)
+        print(c.recv(65535).decode(errors="replace"), end="")
+    except ConnectionRefusedError as e:
+        sys.exit("refused: %s" % e)
+    except OSError as e:
+        sys.exit("failed: %s" % e)
     sys.exit(0)
 
 name, port = sys.argv[2], int(sys.argv[3])
