@@ -19,8 +19,8 @@ import java.lang.foreign.MemorySegment;
  * A program normally rewrites frames in place; fragmenting makes more frames than it got. The
  * original frame keeps the first fragment (its buffer, no copy: only the header changes and the
  * frame is shortened). Every later fragment gets a buffer from the vector's own
- * {@link BufferPool} and is <em>appended</em> to the same {@link FrameVector} with
- * {@link FrameVector#add}, carrying the original's ingress port, mark and identities, parsed,
+ * {@link BufferPool} and is <em>appended</em> to the same {@link FrameVector}
+ * ({@link AppendedFrames}), carrying the original's ingress port, mark and identities, parsed,
  * verdict {@link Verdict#CONTINUE} (a fragment that would not parse, which construction rules
  * out, carries the parser's drop verdict instead). The caller (the tunnel encapsulation) then treats those
  * frames like the first, in the same pass: programs iterate to the count they saw when they
@@ -86,29 +86,13 @@ public final class Fragmenter {
             finishHeader(s, toL3, laterHeaderBytes, laterHeaderBytes + chunk,
                     keptFlags | (more ? Ipv4Header.FLAG_MF : 0) | (baseUnits + (taken >>> 3)));
             MemorySegment.copy(s, data + taken, s, toL3 + laterHeaderBytes, chunk);
-            int index = v.add(buffer, v.ingressPort(i), l2Bytes + laterHeaderBytes + chunk);
-            v.mark(index, v.mark(i));
-            v.srcIdentity(index, v.srcIdentity(i));
-            v.dstIdentity(index, v.dstIdentity(i));
-            parseOwn(v, index);
+            AppendedFrames.append(v, i, buffer, l2Bytes + laterHeaderBytes + chunk, parser);
             taken += chunk;
         }
         finishHeader(s, l3, headerBytes, headerBytes + firstChunk, keptFlags | Ipv4Header.FLAG_MF | baseUnits);
         v.length(i, l2Bytes + headerBytes + firstChunk);
-        parseOwn(v, i);
+        AppendedFrames.parseOwn(v, i, parser);
         return later;
-    }
-
-    /**
-     * Parses a fragment this class wrote. They are well formed by construction (the original
-     * passed the parser); should one not be, it is dropped with the parser's reason rather than
-     * thrown about, like any other bad frame.
-     */
-    private void parseOwn(FrameVector v, int i) {
-        int result = parser.parse(v, i);
-        if (result != Verdict.CONTINUE) {
-            v.verdict(i, result);
-        }
     }
 
     /**

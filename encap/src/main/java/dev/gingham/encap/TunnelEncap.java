@@ -199,6 +199,16 @@ public final class TunnelEncap {
         return encapsulate(v, i, endpoint, peer, sourcePort, frameVni);
     }
 
+    /**
+     * Returns: true when frame {@code i}'s IP packets (a GSO frame's segments) fit the pod MTU.
+     * The pipeline segments a GSO frame for the tunnel only then: one that does not fit is left
+     * whole, so {@link #process} answers it with one ICMP error, as the kernel's forwarding path
+     * answers a GSO packet whose segments exceed the MTU, instead of one per segment.
+     */
+    public boolean fitsPodMtu(FrameVector v, int i) {
+        return packetBytes(v, i) <= podMtuBytes;
+    }
+
     /** Returns: the IP packet size the MTU applies to (for a GSO frame: one segment). */
     private static int packetBytes(FrameVector v, int i) {
         if (v.hasFlag(i, FrameVector.FLAG_GSO) && v.gsoSize(i) > 0) {

@@ -204,6 +204,34 @@ abstract sealed class HashTableMap implements OffHeapMap permits HashMap, LruHas
     }
 
     /**
+     * Visits a consistent copy of every live entry: a dump from any thread while writers run (the
+     * admin API's conntrack, service and NAT dumps). Each key is copied out of its slot, then its
+     * value is read with {@link #lookupCopy}; an entry deleted meanwhile, or a key caught half
+     * written (it finds nothing), is skipped, so no entry is ever handed over torn. The visitor
+     * gets a scratch segment holding the key at offset 0 and the value at offset
+     * {@code keySize} rounded up to 8; it is valid only during the call. An {@link LruHashMap}'s
+     * copies mark their keys referenced, as its lookups do; nothing else is written.
+     *
+     * @return the number of entries visited
+     */
+    public int forEachCopy(EntryVisitor visitor) {
+        int keySize = spec().keySize();
+        long valueOffset = (keySize + 7L) & ~7L;
+        int[] visited = {0};
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment scratch = arena.allocate(valueOffset + spec().valueSize(), 8);
+            table.forEach((segment, keyOffset, slotValueOffset) -> {
+                MemorySegment.copy(segment, keyOffset, scratch, 0, keySize);
+                if (table.lookupCopy(scratch, 0, scratch, valueOffset)) {
+                    visitor.visit(scratch, 0, valueOffset);
+                    visited[0]++;
+                }
+            });
+        }
+        return visited[0];
+    }
+
+    /**
      * Visits the live entries of slots {@code [fromSlot, fromSlot + maxSlots)} and returns the
      * cursor for the next call (0 after the last slot): an incremental walk for sweeps that must
      * not stall (conntrack expiry runs a budget of slots per control-agent duty cycle). The

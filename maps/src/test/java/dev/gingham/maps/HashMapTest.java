@@ -293,6 +293,29 @@ class HashMapTest {
     }
 
     @Test
+    void shouldHandCopiesWithTheValueAlignedAfterAnOddSizedKeyWhenForEachCopy() {
+        try (HashMap map = HashMap.create(MapSpec.hash("copies", KEY, VALUE, 100), 3L);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(VALUE, 8);
+            for (int k = 0; k < 10; k++) {
+                MemorySegment key = key13(k, 0);
+                value.set(LONG_U, 0, key.get(LONG_U, 0) + 1); // the value names its key
+                map.update(key, 0, value, 0, UpdateFlags.ANY);
+            }
+            Set<Long> seen = new HashSet<>();
+            int visited = map.forEachCopy((segment, keyOffset, valueOffset) -> {
+                assertEquals(0, keyOffset);
+                assertEquals(16, valueOffset, "13-byte keys: values start at the next multiple of 8");
+                long k = segment.get(LONG_U, keyOffset);
+                assertEquals(k + 1, segment.get(LONG_U, valueOffset), "the value of this key");
+                assertTrue(seen.add(k));
+            });
+            assertEquals(10, visited);
+            assertEquals(10, seen.size());
+        }
+    }
+
+    @Test
     void shouldRejectSpecWhenTypeIsNotHash() {
         assertThrows(IllegalArgumentException.class, () -> HashMap.create(MapSpec.lruHash("x", 8, 8, 10)));
         assertThrows(IllegalArgumentException.class, () -> LruHashMap.create(MapSpec.hash("x", 8, 8, 10)));

@@ -99,7 +99,11 @@ public enum DropReason {
 
     // node pipeline (1070-1079)
     MULTICAST_NOT_ROUTED(1070, "Multicast or broadcast IP packet: not routed off the link"),
-    ARP_UNEXPECTED(1071, "ARP reply or other ARP operation where only requests are answered");
+    ARP_UNEXPECTED(1071, "ARP reply or other ARP operation where only requests are answered"),
+    GSO_MALFORMED(1072, "GSO frame whose request does not fit it: segment size 0, a GSO type that is not the frame's"
+            + " family or protocol, an IP fragment, or headers past the frame"),
+    GSO_TOO_MANY_SEGMENTS(1073, "GSO frame needs more segments than the frame vector has room for"),
+    GSO_UDP_UNSUPPORTED(1074, "UDP fragmentation offload (GSO type UDP, UFO) is not segmented in software");
 
     private static final DropReason[] BY_CODE;
 

@@ -48,6 +48,16 @@ public final class FrameVector {
     /** Frame is larger than the MTU and carries segmentation info (TSO/GSO from a vnet header). */
     public static final int FLAG_GSO = 1 << 11;
 
+    /** GSO types ({@link #gsoType}), as virtio-net numbers them (VIRTIO_NET_HDR_GSO_*). */
+    public static final int GSO_TCPV4 = 1;
+    /** UDP fragmentation offload (UFO): one datagram to be cut into IP fragments. */
+    public static final int GSO_UDP = 3;
+    public static final int GSO_TCPV6 = 4;
+    /** UDP segmentation offload (USO): payload to be cut into datagrams of gso size each. */
+    public static final int GSO_UDP_L4 = 5;
+    /** Bit in a GSO type: the TCP stream uses ECN; only the first segment may carry CWR. */
+    public static final int GSO_ECN = 0x80;
+
     /** Offset value meaning "this layer is absent". */
     public static final long NO_OFFSET = -1L;
 
@@ -463,7 +473,10 @@ public final class FrameVector {
 
     // ---- offloads (virtio-net header) -----------------------------------------------------------
 
-    /** Returns: the GSO type (virtio-net: 0 none, 1 TCPv4, 3 UDP, 4 TCPv6, 5 UDP_L4). */
+    /**
+     * Returns: the GSO type ({@link #GSO_TCPV4}, {@link #GSO_UDP}, {@link #GSO_TCPV6},
+     * {@link #GSO_UDP_L4}, possibly with {@link #GSO_ECN}), 0 for none.
+     */
     public int gsoType(int i) {
         return gsoType[i];
     }

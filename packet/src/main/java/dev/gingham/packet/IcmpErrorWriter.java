@@ -21,6 +21,11 @@ import java.lang.foreign.MemorySegment;
  * nothing is copied and no buffer is taken from the pool. The quote is as much of the packet as
  * fits in 576 bytes for IPv4 (RFC 1812 §4.3.2.3) and 1280 for IPv6 (RFC 4443 §2.4(c)).
  *
+ * <p>A quoted packet whose L4 checksum is still partial (a vnet-header TAP's CHECKSUM_PARTIAL) is
+ * finished first ({@link PartialChecksum}): the error leaves without any offload request, and its
+ * receiver matches the quote to its socket, so the quote must show what the sender's packet
+ * would have carried on a wire. The checksum start or field outside the packet: {@code false}.
+ *
  * <p>RFC 1122 §3.2.2 and RFC 4443 §2.4(e) forbid errors about errors, about non-first
  * fragments and about packets to or from multicast/broadcast/unspecified addresses;
  * {@code false} says so, and the caller drops the frame with its own reason. Rate limiting is
@@ -68,7 +73,7 @@ public final class IcmpErrorWriter {
         long l3 = v.l3Offset(i);
         int originalSource = NetworkOrder.u32(s, l3 + Ipv4Header.SRC_OFFSET);
         int originalDestination = NetworkOrder.u32(s, l3 + Ipv4Header.DST_OFFSET);
-        if (!isUnicast4(originalSource) || !isUnicast4(originalDestination)) {
+        if (!isUnicast4(originalSource) || !isUnicast4(originalDestination) || !PartialChecksum.complete(v, i)) {
             return false;
         }
         int quoted = Math.min(v.l3Length(i), ICMP4_MAX_DATAGRAM - Ipv4Header.MIN_LENGTH - ICMP_HEADER);
@@ -109,6 +114,9 @@ public final class IcmpErrorWriter {
         if (unspecifiedSource || (originalSourceHi >>> 56) == 0xFF
                 || (multicastDestination && type != ICMP6_PACKET_TOO_BIG)) {
             return false; // RFC 4443 §2.4(e): packet too big is the one error sent about multicast
+        }
+        if (!PartialChecksum.complete(v, i)) {
+            return false;
         }
         int quoted = Math.min(v.l3Length(i), ICMP6_MAX_PACKET - Ipv6Header.LENGTH - ICMP_HEADER);
         long newL3 = l3 - Ipv6Header.LENGTH - ICMP_HEADER;

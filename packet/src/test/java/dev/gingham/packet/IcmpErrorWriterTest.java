@@ -51,6 +51,36 @@ class IcmpErrorWriterTest {
     }
 
     @Test
+    void shouldQuoteTheFinishedChecksumWhenTheOriginalsIsPartial() {
+        PacketBuilder tcp = PacketBuilder.tcp4("10.0.1.5", 40000, "10.0.9.9", 80).dontFragment().seq(9).payload(1400);
+        byte[] full = tcp.build();
+        int i = loadParsed(tcp.checksumPartial().build());
+        PacketBuilder.markOffload(vector, i, FrameVector.GSO_TCPV4, 700);
+
+        assertTrue(IcmpErrorWriter.toIcmp4Error(vector, i, 3, 4, 1450, ip4("10.0.1.1")));
+
+        byte[] expected = PacketBuilder.icmp4FragNeeded("10.0.1.1", "10.0.1.5", 1450, PacketBuilder.ipPacketOf(full))
+                .srcMac(PacketBuilder.DEFAULT_DST_MAC).dstMac(PacketBuilder.DEFAULT_SRC_MAC).tos(0xC0).ipId(0).build();
+        assertArrayEquals(expected, PacketBuilder.bytesOf(vector, i));
+        assertFalse(vector.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL | FrameVector.FLAG_GSO), "the error asks for no offload");
+    }
+
+    @Test
+    void shouldQuoteTheFinishedChecksumOverIpv6WhenTheOriginalsIsPartial() {
+        PacketBuilder tcp = PacketBuilder.tcp6("fd00::5", 40000, "fd00:9::9", 80).payload(1400);
+        byte[] full = tcp.build();
+        int i = loadParsed(tcp.checksumPartial().build());
+        PacketBuilder.markOffload(vector, i, 0, 0);
+        long[] gateway = ip6("fd00::1");
+
+        assertTrue(IcmpErrorWriter.toIcmp6Error(vector, i, 2, 0, 1280, gateway[0], gateway[1]));
+
+        byte[] expected = PacketBuilder.icmp6PacketTooBig("fd00::1", "fd00::5", 1280, PacketBuilder.ipPacketOf(full))
+                .srcMac(PacketBuilder.DEFAULT_DST_MAC).dstMac(PacketBuilder.DEFAULT_SRC_MAC).build();
+        assertArrayEquals(expected, PacketBuilder.bytesOf(vector, i));
+    }
+
+    @Test
     void shouldQuoteAt576BytesAndCarryTheMtuWhenFragmentationIsNeeded() {
         byte[] original = PacketBuilder.tcp4("10.0.1.5", 40000, "10.0.9.9", 80).dontFragment().payload(1400).build();
         int i = loadParsed(original);

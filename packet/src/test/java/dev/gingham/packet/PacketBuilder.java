@@ -171,6 +171,7 @@ public final class PacketBuilder {
     private byte[] rawTcpOptions = new byte[0];
     private byte[] payload = new byte[0];
     private boolean udpChecksumZero;
+    private boolean checksumPartial;
 
     private int icmpType;
     private int icmpCode;
@@ -711,6 +712,20 @@ public final class PacketBuilder {
         return this;
     }
 
+    /**
+     * Leaves the TCP or UDP checksum partial, as a vnet-header TAP hands a frame over (NEEDS_CSUM,
+     * the kernel's CHECKSUM_PARTIAL): the field holds the folded pseudo-header sum (real addresses
+     * and L4 length), not complemented, for whoever sends the frame to finish. Pair it with
+     * {@link #markOffload} on the loaded frame.
+     */
+    public PacketBuilder checksumPartial() {
+        if (kind != Kind.TCP4 && kind != Kind.TCP6 && kind != Kind.UDP4 && kind != Kind.UDP6) {
+            throw inapplicable("checksumPartial");
+        }
+        checksumPartial = true;
+        return this;
+    }
+
     /** Appends zero bytes until the frame is {@code frameBytes} long (Ethernet minimum 60); not counted in IP lengths or checksums. */
     public PacketBuilder ethernetPadTo(int frameBytes) {
         ethernetPadTo = frameBytes;
@@ -875,6 +890,9 @@ public final class PacketBuilder {
             pseudo[9] = (byte) kind.protocol;
             put16(pseudo, 10, l4.length);
             sum = referenceSum(pseudo, 0, pseudo.length);
+        }
+        if (checksumPartial) {
+            return referenceFold(sum);
         }
         int checksum = referenceChecksum(sum + referenceSum(l4, 0, l4.length));
         // RFC 768: a computed 0 is sent as all ones, 0 meaning "no checksum".
@@ -1153,6 +1171,18 @@ public final class PacketBuilder {
             throw new AssertionError("frame vector full");
         }
         return index;
+    }
+
+    /**
+     * Marks parsed TCP or UDP frame {@code i} the way a vnet-header TAP's driver does: checksum
+     * partial from its L4 header (the frame built with {@link #checksumPartial}) and, when
+     * {@code gsoType} is not 0, a GSO request for segments of {@code gsoSize} payload bytes.
+     */
+    public static void markOffload(FrameVector vector, int i, int gsoType, int gsoSize) {
+        int checksumStart = (int) (vector.l4Offset(i) - vector.start(i));
+        int checksumOffset = vector.protocol(i) == PROTO_UDP ? 6 : 16;
+        vector.addFlags(i, FrameVector.FLAG_CSUM_PARTIAL | (gsoType != 0 ? FrameVector.FLAG_GSO : 0));
+        vector.offload(i, gsoType, gsoSize, checksumStart, checksumOffset);
     }
 
     /** Returns: a copy of frame i of the vector, from its start for its length. */

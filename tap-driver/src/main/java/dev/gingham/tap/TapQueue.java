@@ -3,6 +3,7 @@ package dev.gingham.tap;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.PartialChecksum;
 import dev.gingham.packet.Verdict;
 
 import java.lang.foreign.Arena;
@@ -42,6 +43,11 @@ public final class TapQueue implements AutoCloseable {
     public static final int NO_HEADROOM = -4096;
     /** {@link #transmit(FrameVector, int)}: the kernel took only part of the frame. */
     public static final int SHORT_WRITE = -4097;
+    /**
+     * {@link #transmit(FrameVector, int)}: a queue without vnet header cannot pass on a partial
+     * checksum, and this frame's could not be finished (its pointers lie outside the packet).
+     */
+    public static final int CHECKSUM_UNFINISHED = -4098;
 
     private final TapDevice device;
     private final int index;
@@ -130,9 +136,12 @@ public final class TapQueue implements AutoCloseable {
     /**
      * Sends frame {@code i} of {@code vector}: writes its vnet header (from the offload fields;
      * all zero for a plain frame) into the headroom and {@code write(2)}s header and frame at
-     * once. The buffer stays the caller's (the kernel copied the bytes).
+     * once. On a queue without vnet header nothing behind the device would finish a partial
+     * checksum, so this queue finishes it ({@link PartialChecksum}) before the write. The buffer
+     * stays the caller's (the kernel copied the bytes).
      *
-     * @return {@link #SENT}; {@link #AGAIN}, {@link #NO_HEADROOM}, {@link #SHORT_WRITE} or another
+     * @return {@link #SENT}; {@link #AGAIN}, {@link #NO_HEADROOM}, {@link #SHORT_WRITE},
+     *         {@link #CHECKSUM_UNFINISHED} or another
      *         negative errno (EIO: the device is down; EINVAL: the kernel rejected the vnet header).
      *         Failures are counted in {@link #txErrorCount}; the caller counts
      *         {@link DropReason#TX_FAILED} and releases the buffer
@@ -149,6 +158,9 @@ public final class TapQueue implements AutoCloseable {
             if (headerBytes == VnetHeader.LENGTH) {
                 segment.set(ValueLayout.JAVA_SHORT_UNALIGNED, start - 2, (short) 0); // num_buffers
             }
+        } else if (!PartialChecksum.complete(vector, i)) {
+            txErrorCount++;
+            return CHECKSUM_UNFINISHED;
         }
         long total = (long) vector.length(i) + headerBytes;
         long n = Libc.write(errno, fd, segment.address() + start - headerBytes, total);

@@ -49,13 +49,14 @@ public final class VnetHeader {
     public static final int FLAG_NEEDS_CSUM = 1;
     public static final int FLAG_DATA_VALID = 2;
 
+    /** gso_type values: the numbers {@link FrameVector} keeps, which are virtio-net's. */
     public static final int GSO_NONE = 0;
-    public static final int GSO_TCPV4 = 1;
-    public static final int GSO_UDP = 3;
-    public static final int GSO_TCPV6 = 4;
-    public static final int GSO_UDP_L4 = 5;
+    public static final int GSO_TCPV4 = FrameVector.GSO_TCPV4;
+    public static final int GSO_UDP = FrameVector.GSO_UDP;
+    public static final int GSO_TCPV6 = FrameVector.GSO_TCPV6;
+    public static final int GSO_UDP_L4 = FrameVector.GSO_UDP_L4;
     /** Bit in gso_type: the TCP stream uses ECN; only the first segment keeps CWR. */
-    public static final int GSO_ECN = 0x80;
+    public static final int GSO_ECN = FrameVector.GSO_ECN;
 
     public static final int FLAGS_OFFSET = 0;
     public static final int GSO_TYPE_OFFSET = 1;

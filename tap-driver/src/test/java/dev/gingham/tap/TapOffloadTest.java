@@ -10,7 +10,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,15 +107,7 @@ class TapOffloadTest {
 
     @Test
     void shouldDeliverUdpToPodSocketOnlyWhenPartialChecksumIsDeclaredInTheVnetHeader() throws IOException {
-        assumeTrue(Files.isExecutable(Path.of(PYTHON)), "needs " + PYTHON + " (Debian: python3)");
-        Process server = pod.startInPod(PYTHON, "-c", String.join("\n",
-                "import socket, sys",
-                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-                "s.bind(('" + POD_IP + "', 7000)); s.settimeout(5)",
-                "print('ready', flush=True)",
-                "print(s.recvfrom(100)[0].decode(), flush=True)"));
-        BufferedReader out = server.inputReader();
-        assertEquals("ready", out.readLine());
+        Process server = startUdpServer();
 
         // The same datagram twice with only the pseudo-header sum in its checksum field: first
         // with a zero vnet header (a bad checksum to the kernel, dropped), then declared partial.
@@ -126,6 +117,39 @@ class TapOffloadTest {
         Netns.Result result = PodFixture.finish(server, 10);
         assertEquals(0, result.exitCode(), result.output());
         assertEquals("declared", result.output());
+    }
+
+    /** Starts a python UDP socket on the pod's port 7000 that prints the first datagram it gets (5 s at most). */
+    private Process startUdpServer() throws IOException {
+        assumeTrue(Files.isExecutable(Path.of(PYTHON)), "needs " + PYTHON + " (Debian: python3)");
+        Process server = pod.startInPod(PYTHON, "-c", String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "s.bind(('" + POD_IP + "', 7000)); s.settimeout(5)",
+                "print('ready', flush=True)",
+                "print(s.recvfrom(100)[0].decode(), flush=True)"));
+        assertEquals("ready", server.inputReader().readLine());
+        return server;
+    }
+
+    @Test
+    void shouldFinishThePartialChecksumWhenTheQueueHasNoVnetHeader() throws IOException {
+        assumeTrue(Files.isExecutable(Path.of(PYTHON)), "needs " + PYTHON + " (Debian: python3)");
+        pod.close();
+        pod = null;
+        pod = new PodFixture(TapConfig.of(TapTesting.uniqueName()).withVnetHeader(false));
+        pod.addGatewayNeighbour();
+        assertEquals(0, pod.tap.queue(0).headerBytes());
+        Process server = startUdpServer();
+
+        // Nothing behind a plain TAP finishes a checksum: sent as it is, the kernel drops the
+        // datagram; marked partial, the queue finishes it before the write.
+        sendPartialUdp("unmarked", false);
+        sendPartialUdp("finished", true);
+
+        Netns.Result result = PodFixture.finish(server, 10);
+        assertEquals(0, result.exitCode(), result.output());
+        assertEquals("finished", result.output());
     }
 
     private void sendPartialUdp(String text, boolean declare) {

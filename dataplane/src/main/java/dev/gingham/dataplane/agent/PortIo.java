@@ -24,4 +24,13 @@ public interface PortIo {
      * @return true when the frame was handed to the device; false when it could not take it (full, gone)
      */
     boolean transmit(FrameVector vector, int i);
+
+    /**
+     * Returns: the most frames the worker reads from this port per cycle, or 0 for the worker's
+     * own burst size. A port whose frames may be TSO frames bound for a tunnel keeps this small:
+     * each such frame becomes up to 45 segments, and a vector holds 256 frames.
+     */
+    default int burstFrames() {
+        return 0;
+    }
 }

@@ -11,10 +11,22 @@ import dev.gingham.tap.TapQueue;
 public final class TapPort implements PortIo {
     private final int port;
     private final TapQueue queue;
+    private final int burstFrames;
 
     public TapPort(int port, TapQueue queue) {
+        this(port, queue, 0);
+    }
+
+    /** @param burstFrames frames read per cycle at most, 0 for the worker's burst size ({@link PortIo#burstFrames()}) */
+    public TapPort(int port, TapQueue queue, int burstFrames) {
         this.port = port;
         this.queue = queue;
+        this.burstFrames = burstFrames;
+    }
+
+    @Override
+    public int burstFrames() {
+        return burstFrames;
     }
 
     @Override

@@ -101,7 +101,8 @@ public final class WorkerAgent implements Agent {
 
     private int poll(PortIo port, PortIo[] table, long nowNs) {
         FrameVector v = vector;
-        int received = port.receive(v, burstFrames);
+        int portBurst = port.burstFrames();
+        int received = port.receive(v, portBurst > 0 && portBurst < burstFrames ? portBurst : burstFrames);
         if (received == 0) {
             return 0;
         }

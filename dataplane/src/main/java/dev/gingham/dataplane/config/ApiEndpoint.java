@@ -66,12 +66,28 @@ public record ApiEndpoint(IpAddress host, int port, Path unixSocket) {
                 throw new IllegalArgumentException("'" + text + "': host '" + hostText + "' is not an IP address or localhost");
             }
         }
-        boolean loopback = host.ipv4() ? (host.v4() >>> 24) == 127 : host.hi() == 0 && host.lo() == 1;
-        if (!loopback) {
+        if (!isLoopback(host)) {
             throw new IllegalArgumentException("'" + text + "': " + host + " is not a loopback address; the admin API is "
                     + "node-local only (use 127.0.0.1, [::1] or unix:/path)");
         }
         return new ApiEndpoint(host, port, null);
+    }
+
+    /** Returns: true for 127.0.0.0/8 and ::1, the only TCP addresses the API may listen on. */
+    public static boolean isLoopback(IpAddress host) {
+        return host.ipv4() ? (host.v4() >>> 24) == 127 : host.hi() == 0 && host.lo() == 1;
+    }
+
+    /**
+     * Returns: true when this endpoint cannot be reached from outside the node: a loopback TCP
+     * address or an absolute unix socket path. The record's constructor does not check (tests
+     * build {@code 127.0.0.1:0}, which {@link #parse} refuses); the server checks this before it binds.
+     */
+    public boolean nodeLocal() {
+        if (isUnix()) {
+            return host == null && unixSocket.isAbsolute();
+        }
+        return host != null && isLoopback(host) && port >= 0 && port <= 65535;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.gingham.dataplane.daemon;
 
 import dev.gingham.dataplane.agent.ControlAgent;
+import dev.gingham.dataplane.api.AdminServer;
+import dev.gingham.dataplane.api.NodeTelemetry;
 import dev.gingham.dataplane.agent.PortCounters;
 import dev.gingham.dataplane.agent.WorkerAgent;
 import dev.gingham.dataplane.cluster.ApplyReport;
@@ -9,6 +11,7 @@ import dev.gingham.dataplane.cluster.ManifestWatcher;
 import dev.gingham.dataplane.config.NodeConfig;
 import dev.gingham.dataplane.k8s.ManifestException;
 import dev.gingham.dataplane.node.ConfiguredNode;
+import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.concurrent.NanoClock;
@@ -18,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,7 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Start-up, in an order that fails fast and leaves nothing behind: the manifests directory is
  * read and checked as a whole (a bad file stops the start with its name, object and field); the
- * host TAP and the underlay sockets are opened (missing device, no permission: a clear error);
+ * underlay sockets and the host TAP are opened (missing device, no permission: a clear error);
  * the node's maps are built and the manifests applied, which creates a TAP per local pod in its
  * namespace ({@link PodDevices}); then the agents start, and the manifest watcher. Anything that
  * fails on the way closes what was opened before it.
@@ -46,6 +50,12 @@ public final class NodeDaemon implements AutoCloseable {
     /** Frames a worker reads from one port per duty cycle. */
     public static final int BURST_FRAMES = 64;
     /**
+     * Frames read per cycle from a TSO port (pods, host) when a tunnel mode is on: a 64 KB TSO
+     * frame for another node is cut into up to 45 segments before encapsulation, and the 256
+     * frames of a vector must hold the segments of a whole burst (5 x 45 = 225).
+     */
+    public static final int TSO_TUNNEL_BURST_FRAMES = 5;
+    /**
      * Buffers per worker: TSO-sized (a pod's kernel hands over up to 64 KB per frame), enough for
      * every port's burst of one cycle plus the segments and fragments programs add.
      */
@@ -59,6 +69,7 @@ public final class NodeDaemon implements AutoCloseable {
     private final NanoClock clock = SystemNanoClock.INSTANCE;
     private final List<AutoCloseable> opened = new ArrayList<>();
     private final AtomicReference<String> lastRejection = new AtomicReference<>();
+    private volatile NodeTelemetry.ManifestState manifestState = new NodeTelemetry.ManifestState("", null, "", null);
     private final long startedNs = System.nanoTime();
     private ConfiguredNode node;
     private PortTable ports;
@@ -71,6 +82,7 @@ public final class NodeDaemon implements AutoCloseable {
     private ControlAgent control;
     private AgentThreads threads;
     private ManifestWatcher watcher;
+    private AdminServer api;
     private ManifestSet applied;
     private volatile ApplyReport lastReport;
     private long nextPodRetryNs;
@@ -113,25 +125,27 @@ public final class NodeDaemon implements AutoCloseable {
     private void startWith(ManifestSet initial, Path manifestsDir) {
         int workerCount = config.workers();
         int podMtu = config.tunnelConfig(0, 1).podMtuBytes();
+        int tsoBurst = config.tunnel().mode() == TunnelMode.NATIVE ? 0 : TSO_TUNNEL_BURST_FRAMES;
         log.info("node " + config.nodeName() + (netns == null ? "" : " in netns " + netns) + ": " + workerCount + " worker(s), " + config.threading().spelling()
                 + " threading, idle " + config.idleStrategy().kind().spelling() + ", tunnel " + config.tunnel().mode()
                 + ", pod MTU " + podMtu);
-        host = track(HostDevice.create(config, workerCount, podMtu, netns));
-        log.info("host port " + HostDevice.NAME + ": " + String.join(", ", host.configured()));
-        underlay = track(UnderlayDevice.open(config, workerCount, log, netns));
+        underlay = track(UnderlayDevice.open(config, workerCount, log, netns)); // first: a wrong interface name changes nothing
         log.info("underlay port " + underlay.link().name() + " (ifindex " + underlay.link().ifindex() + ", MTU "
                 + underlay.link().mtuBytes() + ")");
+        host = track(HostDevice.create(config, workerCount, podMtu, netns));
+        log.info("host port " + HostDevice.NAME + ": " + String.join(", ", host.configured()));
 
         int maxPorts = config.maps().endpoints() + 2;
         ports = new PortTable(workerCount, maxPorts, this::error);
-        pods = new PodDevices(ports, workerCount, podMtu, config.gateway().addresses(), log, netns);
+        pods = new PodDevices(ports, workerCount, podMtu, tsoBurst, config.gateway().addresses(), log, netns);
         opened.add(pods); // before the node: a failed initial apply still closes the pods' devices
         boolean pinned = config.pinDirectory().isPresent();
         node = track(ConfiguredNode.create(config, initial, underlay.mac(), host.mac(), pinned, new SecureRandom().nextLong(), pods));
         applied = initial;
+        manifestState = new NodeTelemetry.ManifestState(initial.fingerprint(), Instant.now(), "", null);
         report("initial manifests (" + initial.objects().size() + " objects)", node.initialReport());
         ports.set(node.underlayPort(), underlay.ports(node.underlayPort()));
-        ports.set(node.hostPort(), host.ports(node.hostPort()));
+        ports.set(node.hostPort(), host.ports(node.hostPort(), tsoBurst));
 
         counters = track(new PortCounters(maxPorts, workerCount));
         workers = new WorkerAgent[workerCount];
@@ -146,6 +160,9 @@ public final class NodeDaemon implements AutoCloseable {
         control.addDuty(ports::reclaim);
         control.addDuty(this::retryFailedPods);
         threads = track(AgentThreads.start(config.threading(), config.idleStrategy(), List.of(workers), control, this::error));
+        api = track(new AdminServer(config.api(), node, new DaemonTelemetry(this)));
+        api.start();
+        log.info("admin API on " + api.endpoint());
 
         watcher = track(new ManifestWatcher(manifestsDir, ManifestWatcher.DEFAULT_DEBOUNCE, ManifestWatcher.DEFAULT_RESCAN_PERIOD,
                 new ManifestWatcher.Listener() {
@@ -158,7 +175,7 @@ public final class NodeDaemon implements AutoCloseable {
 
                     @Override
                     public void rejected(ManifestException problems) {
-                        lastRejection.set(problems.getMessage());
+                        NodeDaemon.this.rejected(problems.getMessage());
                         log.error("manifests rejected, the previous state stays: " + problems.getMessage());
                     }
                 }, initial));
@@ -180,11 +197,18 @@ public final class NodeDaemon implements AutoCloseable {
             ApplyReport r = node.apply(set);
             applied = set;
             lastRejection.set(null);
+            manifestState = new NodeTelemetry.ManifestState(set.fingerprint(), Instant.now(), "", null);
             report("manifests reloaded (" + set.objects().size() + " objects)", r);
         } catch (RuntimeException e) {
-            lastRejection.set(e.getMessage());
-            log.error("manifests rejected, the previous state stays: " + e.getMessage());
+            rejected(e.getMessage());
         }
+    }
+
+    private void rejected(String message) {
+        lastRejection.set(message);
+        NodeTelemetry.ManifestState before = manifestState;
+        manifestState = new NodeTelemetry.ManifestState(before.fingerprint(), before.appliedAt(), message, Instant.now());
+        log.error("manifests rejected, the previous state stays: " + message);
     }
 
     /** Control thread duty: offers pods whose setup failed again, every few seconds. */
@@ -245,6 +269,21 @@ public final class NodeDaemon implements AutoCloseable {
     /** Returns: worker w's per-burst pipeline latency recorder (sample with {@code getIntervalHistogram}). */
     public SingleWriterRecorder latency(int worker) {
         return latencies[worker];
+    }
+
+    /** Returns: the node clock (monotonic ns), the one conntrack and flow events use. */
+    public long clockNs() {
+        return clock.nanoTime();
+    }
+
+    /** Returns: the manifest reload state for the admin API. */
+    NodeTelemetry.ManifestState manifestState() {
+        return manifestState;
+    }
+
+    /** Returns: the admin API server (its bound endpoint), or null before it started. */
+    public AdminServer api() {
+        return api;
     }
 
     /** Returns: what the last apply did (initial, reload or retry). */

@@ -39,13 +39,16 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
     private final PortTable ports;
     private final int workers;
     private final int podMtuBytes;
+    private final int burstFrames;
     private final List<IpAddress> gateways;
     private final DaemonLog log;
     private final String nodeNetns;
     private final Map<String, TapDevice> devices = new HashMap<>();
 
     /** @param nodeNetns the daemon's network namespace (null: the caller's), where devices are made before the move */
-    PodDevices(PortTable ports, int workers, int podMtuBytes, List<IpAddress> gateways, DaemonLog log, String nodeNetns) {
+    PodDevices(PortTable ports, int workers, int podMtuBytes, int burstFrames, List<IpAddress> gateways, DaemonLog log,
+               String nodeNetns) {
+        this.burstFrames = burstFrames;
         this.nodeNetns = nodeNetns;
         this.ports = ports;
         this.workers = workers;
@@ -63,7 +66,7 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
         TapDevice tap = NetworkNamespace.call(nodeNetns, () -> createAndMove(pod));
         PortIo[] queues = new PortIo[workers];
         for (int w = 0; w < workers; w++) {
-            queues[w] = new TapPort(pod.slot(), tap.queue(w));
+            queues[w] = new TapPort(pod.slot(), tap.queue(w), burstFrames);
         }
         ports.set(pod.slot(), queues);
         devices.put(pod.key(), tap);

@@ -27,6 +27,8 @@ import java.util.Map;
  *   services: web  ClusterIP 10.96.0.10:80 -&gt; web pods :8080, NodePort 30080
  *             echo ClusterIP 10.96.0.30:7/UDP -&gt; web pods :7007
  *             db   ClusterIP 10.96.0.20:5432 -&gt; db :5432; NetworkPolicy db-from-web: only app=web may connect
+ *   another node: demo-node-b at 192.168.60.20 with pods in 10.244.2.0/24 (VXLAN; its frames are
+ *             seen on the external namespace's eth0, nobody answers them)
  * </pre>
  *
  * <p>The manifests are plain Kubernetes YAML ({@link #manifestsDirectory()}), written as a user
@@ -44,6 +46,10 @@ public final class DemoCluster implements AutoCloseable {
     public static final String DB_VIP = "10.96.0.20";
     public static final String ECHO_VIP = "10.96.0.30";
     public static final int NODE_PORT = 30080;
+    /** Another node's underlay address (nobody answers there: its frames are seen on the wire only). */
+    public static final String REMOTE_NODE_IP = "192.168.60.20";
+    /** A pod on the other node, reached over VXLAN. */
+    public static final String REMOTE_POD_IP = "10.244.2.5";
     public static final int EXTERNAL_PORT = 9000;
     /** Pod name to address. */
     public static final Map<String, String> PODS = Map.of("client", "10.244.1.2", "web-1", "10.244.1.11",
@@ -286,7 +292,7 @@ public final class DemoCluster implements AutoCloseable {
         namespaces.clear();
     }
 
-    private static String nodeYaml() {
+    private String nodeYaml() {
         return """
                 # The demo node: one worker, VXLAN for (absent) other nodes, masquerade to the outside.
                 nodeName: demo-node
@@ -298,7 +304,8 @@ public final class DemoCluster implements AutoCloseable {
                   interface: ul0
                   nextHopMac: "%s"
                 maps: {endpoints: 16}
-                """.formatted(NODE_IP, EXTERNAL_MAC);
+                api: {listen: "unix:%s"}
+                """.formatted(NODE_IP, EXTERNAL_MAC, directory.resolve("api.sock"));
     }
 
     private String clusterYaml() {
@@ -313,7 +320,16 @@ public final class DemoCluster implements AutoCloseable {
                 spec: {podCIDR: 10.244.1.0/24}
                 status:
                   addresses: [{type: InternalIP, address: %s}]
-                """.formatted(NODE_IP));
+                ---
+                apiVersion: v1
+                kind: Node
+                metadata:
+                  name: demo-node-b
+                  annotations: {gingham.dev/underlay-mac: "%s"}
+                spec: {podCIDR: 10.244.2.0/24}
+                status:
+                  addresses: [{type: InternalIP, address: %s}]
+                """.formatted(NODE_IP, EXTERNAL_MAC, REMOTE_NODE_IP));
         for (String pod : List.of("client", "web-1", "web-2", "web-3", "db")) {
             pods.append(podYaml(pod, pod.startsWith("web") ? "web" : pod, podNamespace(pod), PODS.get(pod)));
         }

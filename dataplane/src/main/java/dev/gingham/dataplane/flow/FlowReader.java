@@ -12,9 +12,10 @@ import java.util.function.Consumer;
 
 /**
  * Drains the workers' {@link FlowRing}s and decodes records into {@link FlowEvent}s with names
- * resolved through {@link FlowNames}: the one consumer of every ring (the API or {@code monitor}
- * thread). Workers are never waited for; a slow reader only makes rings overflow, which each ring
- * counts.
+ * resolved through {@link FlowNames}. A ring has one consumer and draining frees its slots, so
+ * there must be exactly one reader per set of rings: the node's {@link FlowHub}, which fans the
+ * events out to every stream (two readers would steal each other's events). Workers are never
+ * waited for; a slow reader only makes rings overflow, which each ring counts.
  */
 public final class FlowReader {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;

@@ -8,6 +8,7 @@ import dev.gingham.dataplane.cluster.ManifestSet;
 import dev.gingham.dataplane.config.NodeConfig;
 import dev.gingham.dataplane.program.PipelineConfig;
 import dev.gingham.maps.MapErrors;
+import dev.gingham.nat.lb.ServiceSpec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -40,6 +41,19 @@ public final class ConfiguredNode implements AutoCloseable {
     private final String[] portNames;
     private final Map<String, Integer> portsByName = new HashMap<>();
     private ApplyReport initialReport;
+    private volatile Applied applied = new Applied(ManifestSet.empty(), Map.of(), Map.of());
+
+    /**
+     * What the maps say now, as immutable values for readers on other threads (the admin API):
+     * the applier's own fields belong to the control thread, so after every apply (accepted or
+     * rejected) the node publishes them here with one volatile store.
+     *
+     * @param manifests the manifest set in force
+     * @param services  installed service specs by "namespace/name"
+     * @param localPods this node's pods by "namespace/name" (slot, MAC, identity)
+     */
+    public record Applied(ManifestSet manifests, Map<String, ServiceSpec> services, Map<String, LocalPod> localPods) {
+    }
 
     private ConfiguredNode(NodeConfig config, NodeState state, int underlayPort, int hostPort, LocalPodListener extra) {
         this.config = config;
@@ -95,7 +109,16 @@ public final class ConfiguredNode implements AutoCloseable {
 
     /** Applies a new manifest set (atomically: see {@link ClusterApplier#apply}). */
     public ApplyReport apply(ManifestSet manifests) {
-        return applier.apply(manifests);
+        try {
+            return applier.apply(manifests);
+        } finally {
+            applied = new Applied(applier.current(), applier.serviceSpecs(), applier.localPods());
+        }
+    }
+
+    /** Returns: the state the last apply left, safe to read from any thread. */
+    public Applied applied() {
+        return applied;
     }
 
     /** Fills the endpoint map for local pods, then tells the daemon's listener. */

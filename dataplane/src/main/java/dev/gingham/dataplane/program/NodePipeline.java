@@ -7,8 +7,10 @@ import dev.gingham.dataplane.policy.Direction;
 import dev.gingham.dataplane.policy.PolicyEnforcer;
 import dev.gingham.dataplane.policy.PolicyLookup;
 import dev.gingham.encap.LocalDelivery;
+import dev.gingham.encap.TcpSegmenter;
 import dev.gingham.encap.TunnelDecap;
 import dev.gingham.encap.TunnelEncap;
+import dev.gingham.encap.TunnelMode;
 import dev.gingham.nat.Masquerade;
 import dev.gingham.nat.ReverseServiceNat;
 import dev.gingham.nat.ReverseSnat;
@@ -28,13 +30,18 @@ import dev.gingham.packet.Verdict;
  * <pre>
  * from a pod     parse, SourceGuard, ARP, ServiceNat(internal), ReverseServiceNat, RouteLookup,
  *                egress policy, ingress policy (local destinations), local | host delivery,
- *                Masquerade, TunnelEncap, world delivery
+ *                Masquerade, segment, TunnelEncap, world delivery
  * from underlay  parse, ARP (node addresses), TunnelDecap, ReverseSnat, ReverseServiceNat,
  *                ServiceNat(external), RouteLookup, ingress policy, local | host delivery,
- *                Masquerade (NodePort to another node), TunnelEncap, world delivery (replies)
+ *                Masquerade (NodePort to another node), segment, TunnelEncap, world delivery (replies)
  * from the host  parse, ARP, identity HOST, ServiceNat(internal), ReverseServiceNat, RouteLookup,
- *                ingress policy, local | host delivery, TunnelEncap, world delivery
+ *                ingress policy, local | host delivery, segment, TunnelEncap, world delivery
  * </pre>
+ * "segment" cuts GSO frames routed into a tunnel into real segments ({@link TcpSegmenter}) before
+ * encapsulation, because no virtio-net header can ask the underlay to segment a TCP frame inside
+ * outer tunnel headers; the MTU check and encapsulation then see each segment. GSO frames routed
+ * anywhere else (a local pod, the host, the world, native routing) stay whole: the port they leave
+ * by (a vnet-header TAP, the underlay's AF_PACKET socket) has the kernel segment them.
  * Every chain ends with {@link RouteDelivery#finish} (no frame leaves undecided), the drop
  * counters and drop events. Afterwards each frame's verdict is TX on a port or a drop; the caller
  * transmits and releases the buffers.
@@ -60,6 +67,9 @@ public final class NodePipeline {
     private final RouteDelivery delivery;
     private final TunnelEncap tunnelEncap;
     private final TunnelDecap tunnelDecap;
+    private final TcpSegmenter segmenter = new TcpSegmenter();
+    /** Native routing sends a pod's frame as it is: the underlay can segment it, so nothing is cut here. */
+    private final boolean segmentForTunnel;
     private final DropCounters drops;
     private final DropEvents dropEvents;
 
@@ -91,6 +101,7 @@ public final class NodePipeline {
         this.delivery = new RouteDelivery(config, local);
         this.tunnelEncap = new TunnelEncap(config.tunnel(), maps.ipCache(), maps.peers());
         this.tunnelDecap = new TunnelDecap(config.tunnel(), maps.ipCache(), maps.peers());
+        this.segmentForTunnel = config.tunnel().mode() != TunnelMode.NATIVE;
         this.dropEvents = events == null ? null : new DropEvents(events);
     }
 
@@ -139,6 +150,7 @@ public final class NodePipeline {
         delivery.deliverLocal(v, routes, endpoints, routed);
         delivery.deliverHost(v, routes, routed);
         masquerade.process(v, nowNs);
+        segmentTunnelled(v, routed);
         tunnelEncap.process(v, nowNs);
         delivery.deliverWorld(v, routes, routed);
     }
@@ -156,6 +168,7 @@ public final class NodePipeline {
         delivery.deliverLocal(v, routes, endpoints, routed);
         delivery.deliverHost(v, routes, routed);
         masquerade.process(v, nowNs);
+        segmentTunnelled(v, routed);
         tunnelEncap.process(v, nowNs);
         delivery.deliverWorld(v, routes, routed);
     }
@@ -173,8 +186,30 @@ public final class NodePipeline {
         ingressPolicy.process(v, destSlots, nowNs);
         delivery.deliverLocal(v, routes, endpoints, routed);
         delivery.deliverHost(v, routes, routed);
+        segmentTunnelled(v, routed);
         tunnelEncap.process(v, nowNs);
         delivery.deliverWorld(v, routes, routed);
+    }
+
+    /**
+     * Cuts the GSO frames routed TUNNEL into segments, appended to the vector for encapsulation
+     * in the same pass. A GSO frame whose segments would not fit the pod MTU stays whole, so
+     * encapsulation refuses it with one ICMP error rather than one per segment.
+     */
+    private void segmentTunnelled(FrameVector v, int routed) {
+        if (!segmentForTunnel) {
+            return;
+        }
+        for (int i = 0; i < routed; i++) {
+            // a GSO size of 0 is no size to measure against the MTU: the segmenter refuses it
+            if (routes[i] == RouteLookup.TUNNEL && v.verdict(i) == Verdict.CONTINUE && v.hasFlag(i, FrameVector.FLAG_GSO)
+                    && (v.gsoSize(i) <= 0 || tunnelEncap.fitsPodMtu(v, i))) {
+                int appended = segmenter.segment(v, i);
+                if (appended < 0) {
+                    v.verdict(i, appended);
+                }
+            }
+        }
     }
 
     /** Replaces the addresses whose ARP requests the underlay side answers (node, egress and LoadBalancer IPs). */
@@ -192,6 +227,10 @@ public final class NodePipeline {
 
     public TunnelDecap tunnelDecap() {
         return tunnelDecap;
+    }
+
+    public TcpSegmenter segmenter() {
+        return segmenter;
     }
 
     public RouteLookup routeLookup() {

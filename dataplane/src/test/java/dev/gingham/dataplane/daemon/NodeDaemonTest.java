@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,7 @@ import java.util.regex.Pattern;
 import static dev.gingham.dataplane.demo.DemoCluster.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The daemon on real kernels: {@link DemoCluster} (pods in network namespaces with TAPs the
@@ -31,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NodeDaemonTest {
     private static final int SPREAD_REQUESTS = 60;
     private static final int LARGE_BYTES = 20_000_000;
+    private static final Duration T = EndToEnd.COMMAND_TIMEOUT;
     private static EndToEnd.Started started;
     private static DemoCluster cluster;
 
@@ -75,6 +78,54 @@ class NodeDaemonTest {
         // A local backend sees the real client (Cilium's behaviour; replies return through this node
         // anyway): only a NodePort forwarded to another node's backend is SNATed to the node address.
         assertTrue(get.output().matches("web-[123] saw " + EXTERNAL_IP), "the client address is kept: " + get.output());
+    }
+
+    /**
+     * Issue 4's end-to-end PMTU check with a real Linux sender: a pod whose interface says 1500
+     * (as a plain Linux node would) sends a 1500-byte DF ping to a pod on the other node; the
+     * VXLAN tunnel carries 1450, so the gateway answers "fragmentation needed, mtu 1450", the
+     * sender's kernel caches that path MTU, and a 1450-byte packet then leaves as one VXLAN
+     * datagram (seen on the wire in the external namespace).
+     */
+    @Test
+    void shouldTeachARealSenderThePathMtuOfTheTunnel() throws Exception {
+        assumeTrue(Shell.available("tshark", "--version"), "needs tshark (./gingham test installs it as root)");
+        String client = cluster.podNamespace("client");
+        Shell.must("ip", "-n", client, "link", "set", "eth0", "mtu", "1500");
+        try {
+            Shell.Result big = cluster.exec(client, T, "ping", "-M", "do", "-s", "1472", "-c", "1", "-W", "2", REMOTE_POD_IP);
+            assertTrue(big.output().contains("mtu = 1450"), "ICMP fragmentation needed with the tunnel MTU: " + big.output());
+            Shell.Result route = cluster.exec(client, T, "ip", "route", "get", REMOTE_POD_IP);
+            assertTrue(route.output().contains("mtu 1450"), "the sender's kernel learned the path MTU: " + route.output());
+
+            Process capture = new ProcessBuilder("ip", "netns", "exec", cluster.externalNamespace(), "tshark", "-i", "eth0",
+                    "-a", "duration:8", "-c", "1", "-f", "udp port 8472", "-T", "fields", "-e", "frame.len", "-e", "ip.dst",
+                    "-e", "vxlan.vni").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Thread.sleep(1500); // tshark needs a moment before it captures
+            cluster.exec(client, T, "ping", "-M", "do", "-s", "1422", "-c", "1", "-W", "1", REMOTE_POD_IP);
+            assertTrue(capture.waitFor(10, TimeUnit.SECONDS), "tshark did not finish");
+            String seen = new String(capture.getInputStream().readAllBytes()).trim();
+            // 1422 ICMP payload + 8 + 20 + 14 inner, + 50 VXLAN overhead: one 1514-byte frame to the other node
+            assertTrue(seen.startsWith("1514\t" + REMOTE_NODE_IP), "one full-size VXLAN frame to the other node: " + seen);
+        } finally {
+            Shell.run(T, "ip", "-n", client, "link", "set", "eth0", "mtu", "1450");
+        }
+    }
+
+    @Test
+    void shouldAnswerTheAdminApiOnItsUnixSocketWithTheTrafficItCarried() {
+        cluster.exec(cluster.podNamespace("client"), T, "ping", "-c", "2", "-i", "0.2", "-W", "2", PODS.get("web-2"));
+        String socket = cluster.daemon().api().endpoint().unixSocket().toString();
+
+        Shell.Result health = Shell.run(T, "curl", "-sS", "--max-time", "5", "--unix-socket", socket, "http://localhost/healthz");
+        Shell.Result metrics = Shell.run(T, "curl", "-sS", "--max-time", "5", "--unix-socket", socket, "http://localhost/metrics");
+
+        assertTrue(health.output().contains("\"status\":\"ok\""), health.output());
+        String rx = metrics.output().lines().filter(l -> l.startsWith("gingham_port_packets_total")
+                && l.contains("demo/client") && l.contains("rx")).findFirst().orElse("");
+        assertTrue(!rx.isEmpty() && Double.parseDouble(rx.substring(rx.lastIndexOf(' ') + 1)) >= 2,
+                "the client's port received its pings: " + rx);
+        assertTrue(metrics.output().contains("gingham_worker_busy_ratio"), "per-worker busy ratio exported");
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.gingham.dataplane.program;
 
 import dev.gingham.encap.TunnelMode;
+import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.Parser;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Verdict;
 import org.junit.jupiter.api.Test;
@@ -16,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The whole pipeline allocates nothing per frame once warm: pod to pod, through a service, to a
  * remote pod (encapsulation), to the world (masquerade), and drops (anti-spoofing), in one
- * vector, thousands of times.
+ * vector, thousands of times; and TSO frames cut into segments for the tunnel.
  */
 class PipelineAllocationTest {
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -51,6 +54,36 @@ class PipelineAllocationTest {
             assertEquals(20 * 300, transmitted);
             // loading the frames copies from byte[] (no allocation); 12,000 frames per round
             assertTrue(allocated < 2048, "the pipeline allocated " + allocated + " bytes over 12,000 frames");
+        }
+    }
+
+    @Test
+    void shouldAllocateNothingWhenSegmentingTsoFramesForTheTunnel() {
+        try (NodeFixture node = new NodeFixture(TunnelMode.VXLAN);
+             BufferPool pool = BufferPool.allocate(64, BufferPool.TSO_BUFFER_SIZE)) {
+            FrameVector v = new FrameVector(pool);
+            Parser parser = new Parser();
+            byte[] tso = PacketBuilder.tcp4(A_IP, 41000, C_IP, 5201).dontFragment().payload(16 * 1000)
+                    .srcMac(A_MAC).dstMac(ROUTER_MAC).checksumPartial().build();
+            long allocated = Long.MAX_VALUE;
+            long thread = Thread.currentThread().threadId();
+            for (int round = 0; round < 10; round++) {
+                long before = THREADS.getThreadAllocatedBytes(thread);
+                for (int rep = 0; rep < 100; rep++) {
+                    v.releaseAll();
+                    for (int f = 0; f < 3; f++) {
+                        int i = PacketBuilder.load(v, POD_A, tso);
+                        parser.parse(v, i);
+                        PacketBuilder.markOffload(v, i, FrameVector.GSO_TCPV4, 1000);
+                    }
+                    node.pipeline.run(v, node.nowNs += 1_000);
+                }
+                allocated = THREADS.getThreadAllocatedBytes(thread) - before;
+            }
+            assertEquals(48, v.count());
+            assertEquals(Verdict.tx(UNDERLAY), v.verdict(47));
+            assertTrue(allocated < 2048, "the pipeline allocated " + allocated + " bytes over 4,800 segments");
+            v.releaseAll();
         }
     }
 

@@ -331,6 +331,30 @@ public final class SnatTable implements AutoCloseable {
         }
     }
 
+    /** Receives one mapping of a dump, as values (nothing refers into the map). */
+    @FunctionalInterface
+    public interface MappingVisitor {
+        /**
+         * @param createdNs when the mapping was made (the node clock of the worker that made it)
+         */
+        void visit(int protocol, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort,
+                   long natHi, long natLo, int natPort, long createdNs);
+    }
+
+    /**
+     * Visits every mapping for dumps (the admin API's {@code /v1/nat}), from any thread while
+     * workers create and release mappings: through {@link HashMap#forEachCopy}, so a mapping
+     * caught half written is skipped, never reported torn. Writes nothing.
+     *
+     * @return the number of mappings visited
+     */
+    public int forEachMapping(MappingVisitor visitor) {
+        return forward.forEachCopy((s, k, v) -> visitor.visit(s.get(ValueLayout.JAVA_BYTE, k + K_PROTOCOL) & 0xFF,
+                s.get(LONG, k + K_SRC_HI), s.get(LONG, k + K_SRC_LO), Short.toUnsignedInt(s.get(SHORT, k + K_SRC_PORT)),
+                s.get(LONG, k + K_DST_HI), s.get(LONG, k + K_DST_LO), Short.toUnsignedInt(s.get(SHORT, k + K_DST_PORT)),
+                s.get(LONG, v + F_NAT_HI), s.get(LONG, v + F_NAT_LO), s.get(INT, v + F_NAT_PORT), s.get(LONG, v + F_CREATED)));
+    }
+
     /** Returns: the number of mappings (forward entries). */
     public int count() {
         return forward.count();

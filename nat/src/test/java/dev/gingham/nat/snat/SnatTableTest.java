@@ -53,6 +53,24 @@ class SnatTableTest {
     }
 
     @Test
+    void shouldVisitEveryMappingAsValuesWhenDumped() {
+        try (SnatTable table = SnatTable.create(config(), 7)) {
+            SnatResult out = new SnatResult();
+            map(table, POD, 51000, REMOTE, 443, TCP, 1_000L, out);
+            map(table, POD, 5353, REMOTE, 53, UDP, 2_000L, out);
+            List<String> seen = new java.util.ArrayList<>();
+
+            int n = table.forEachMapping((protocol, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, natHi, natLo, natPort, createdNs) ->
+                    seen.add(protocol + " " + new IpAddress(srcHi, srcLo) + ":" + srcPort + " " + new IpAddress(dstHi, dstLo) + ":"
+                            + dstPort + " " + new IpAddress(natHi, natLo) + ":" + natPort + " @" + createdNs));
+
+            assertEquals(2, n);
+            assertEquals(java.util.Set.of("6 10.0.1.5:51000 93.184.216.34:443 192.168.1.10:40000 @1000",
+                    "17 10.0.1.5:5353 93.184.216.34:53 192.168.1.10:40000 @2000"), java.util.Set.copyOf(seen));
+        }
+    }
+
+    @Test
     void shouldReturnTheSameMappingWhenTheSameFlowIsSeenTwice() {
         try (SnatTable table = SnatTable.create(config(), 7)) {
             SnatResult out = new SnatResult();
