@@ -20,7 +20,8 @@ import java.util.Map;
  *
  * <pre>
  *   PREFIX-ext (192.168.60.1, "outside")          PREFIX-node (the node; the daemon's devices)
- *       eth0  &lt;------------- veth -------------&gt;  ul0 (underlay, no kernel address)
+ *       eth0  &lt;------------- veth -------------&gt;  ul0 (underlay, no kernel address, the kernel kept off it)
+ *                                                 route 192.168.60.0/24 dev gingham_host src 192.168.60.10
  *                                                 gingham_host (gateway 10.244.1.1, node 192.168.60.10)
  *   pods (each its own namespace PREFIX-NAME, eth0 = a TAP of the daemon):
  *     client 10.244.1.2 (app=client)   web-1/2/3 10.244.1.11-13 (app=web)   db 10.244.1.20 (app=db)
@@ -40,6 +41,8 @@ import java.util.Map;
 public final class DemoCluster implements AutoCloseable {
     public static final String NODE_IP = "192.168.60.10";
     public static final String EXTERNAL_IP = "192.168.60.1";
+    /** The underlay network: the node and the outside host. */
+    public static final String UNDERLAY_CIDR = "192.168.60.0/24";
     public static final String EXTERNAL_MAC = "02:00:c0:a8:3c:01";
     public static final String GATEWAY_IP = "10.244.1.1";
     public static final String WEB_VIP = "10.96.0.10";
@@ -126,6 +129,10 @@ public final class DemoCluster implements AutoCloseable {
             }
             daemon = started;
         }
+        // The node's own route to its network, through Gingham, as on a node whose NIC is Gingham's
+        // alone: the node's kernel can now answer the outside (and would reset every connection
+        // Gingham serves, if it also saw the underlay's frames).
+        Shell.must("ip", "-n", nodeNamespace(), "route", "add", UNDERLAY_CIDR, "dev", "gingham_host", "src", NODE_IP);
     }
 
     private void buildNamespacesAndFiles() {

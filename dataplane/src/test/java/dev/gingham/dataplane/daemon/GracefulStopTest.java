@@ -18,13 +18,15 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.gingham.dataplane.demo.DemoCluster.PODS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code gingham run} as users run it: a separate JVM (this one's flags and class path) on a
  * demo cluster's namespaces, stopped with SIGTERM as systemd or the kubelet stop it. It must exit
  * by itself with the pods' and the host's TAP devices gone (the kernel deletes a TAP when its
- * last descriptor closes) and the underlay veth, which is not the daemon's, left alone. Needs root;
+ * last descriptor closes), the underlay given back to the kernel's stack and the underlay veth,
+ * which is not the daemon's, left alone. Needs root;
  * skips otherwise.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -51,6 +53,7 @@ class GracefulStopTest {
                 Shell.Result ping = cluster.exec(cluster.podNamespace("client"), EndToEnd.COMMAND_TIMEOUT, "ping", "-c", "1", "-W", "2",
                         PODS.get("web-1"));
                 assertTrue(ping.output().contains(" 1 received"), "the child daemon forwards: " + ping.output());
+                assertTrue(underlayFilters(cluster).contains("gingham_rx_drop"), "the kernel is kept off the underlay while it runs");
 
                 daemon.destroy(); // SIGTERM
 
@@ -69,6 +72,7 @@ class GracefulStopTest {
             assertTrue(host.output().contains("does not exist"), "the host TAP is gone: " + host.output());
             assertTrue(Shell.run(EndToEnd.COMMAND_TIMEOUT, "ip", "-n", cluster.nodeNamespace(), "link", "show", "ul0").ok(),
                     "the underlay veth is not the daemon's to delete");
+            assertFalse(underlayFilters(cluster).contains("gingham_rx_drop"), "the underlay is given back to the kernel");
         }
     }
 
@@ -81,6 +85,10 @@ class GracefulStopTest {
                 "--config", cluster.configFile().toString(), "--manifests", cluster.manifestsDirectory().toString(),
                 "--netns", cluster.nodeNamespace()));
         return command;
+    }
+
+    private static String underlayFilters(DemoCluster cluster) {
+        return Shell.must("tc", "-n", cluster.nodeNamespace(), "filter", "show", "dev", "ul0", "ingress");
     }
 
     private static String read(Path log) {

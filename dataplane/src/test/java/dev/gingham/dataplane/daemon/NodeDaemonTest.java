@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 
 import static dev.gingham.dataplane.demo.DemoCluster.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -126,6 +127,30 @@ class NodeDaemonTest {
         assertTrue(!rx.isEmpty() && Double.parseDouble(rx.substring(rx.lastIndexOf(' ') + 1)) >= 2,
                 "the client's port received its pings: " + rx);
         assertTrue(metrics.output().contains("gingham_worker_busy_ratio"), "per-worker busy ratio exported");
+    }
+
+    /**
+     * The node's kernel owns the node address (on gingham_host) and, in the demo as on a real
+     * node, has a route back to the outside: if it also received the underlay's frames (a packet
+     * socket reads only a copy) it would answer this ping a second time and reset the NodePort
+     * connections of the test above. The daemon keeps it off the underlay.
+     */
+    @Test
+    void shouldAnswerAPingToTheNodeOnceThroughTheHostPort() {
+        Shell.Result ping = cluster.exec(cluster.externalNamespace(), T, "ping", "-c", "3", "-i", "0.2", "-W", "2", NODE_IP);
+
+        assertTrue(ping.output().contains(" 3 received"), ping.output());
+        assertFalse(ping.output().contains("duplicates") || ping.output().contains("DUP!"), "one answer each: " + ping.output());
+        assertTrue(Shell.must("tc", "-n", cluster.nodeNamespace(), "filter", "show", "dev", "ul0", "ingress")
+                .contains("gingham_rx_drop"), "the kernel is kept off the underlay");
+    }
+
+    @Test
+    void shouldCarryTheNodesOwnConnectionToTheOutsideWithItsAddress() {
+        Shell.Result hello = cluster.exec(cluster.nodeNamespace(), T, "curl", "-sS", "--max-time", "5",
+                "telnet://" + EXTERNAL_IP + ":" + EXTERNAL_PORT);
+
+        assertEquals("outside saw " + NODE_IP, hello.output().trim(), "from gingham_host through the pipeline to the underlay and back");
     }
 
     @Test
