@@ -264,6 +264,11 @@ public final class DemoCluster implements AutoCloseable {
         return directory.resolve("servers.py");
     }
 
+    /** Returns: the unix socket of the daemon's admin API ({@code gingham service list --api unix:PATH}). */
+    public Path apiSocket() {
+        return directory.resolve("api.sock");
+    }
+
     /** Returns: the directory holding node.yaml, the manifests and servers.py. */
     public Path directory() {
         return directory;
@@ -312,7 +317,7 @@ public final class DemoCluster implements AutoCloseable {
                   nextHopMac: "%s"
                 maps: {endpoints: 16}
                 api: {listen: "unix:%s"}
-                """.formatted(NODE_IP, EXTERNAL_MAC, directory.resolve("api.sock"));
+                """.formatted(NODE_IP, EXTERNAL_MAC, apiSocket());
     }
 
     private String clusterYaml() {

@@ -117,8 +117,8 @@ public final class DemoTour {
                 : "one backend got none this time, which random selection allows with few requests";
         printer.meaning(ok, ok
                 ? "Answers per backend: " + spread + " (" + chance + "). For each new connection Gingham picked a "
-                + "backend at random (kube-proxy's default), rewrote the destination to that pod's " + PODS.get("web-1")
-                + "-style address and port 8080 (DNAT) and recorded the connection in conntrack: the rest of the "
+                + "backend at random (kube-proxy's default), rewrote the destination to the chosen pod's address and "
+                + "port 8080 (DNAT) and recorded the connection in conntrack: the rest of the "
                 + "connection goes to the same pod, and the replies are rewritten back to come from " + WEB_VIP + ":80. "
                 + "Each backend saw the client's own address " + PODS.get("client") + ": no SNAT inside the cluster."
                 : "Expected " + requests + " answers from web-1/2/3, each seeing " + PODS.get("client") + "; got " + answered
@@ -220,6 +220,8 @@ public final class DemoTour {
         printer.line("                      (then: ip addr; ip route; curl http://" + WEB_VIP + "/; ping " + PODS.get("db") + ")");
         printer.line("  The node's devices  ip netns exec " + cluster.nodeNamespace() + " ip addr   (gingham_host, ul0)");
         printer.line("  The outside host    ip netns exec " + cluster.externalNamespace() + " bash");
+        printer.line("  Inspect the node    gingham service list --api unix:" + cluster.apiSocket());
+        printer.line("                      (also: ct list, nat list, policy get, monitor, metrics)");
         printer.line("  Node configuration  " + cluster.configFile());
         printer.line("  Manifests           " + cluster.manifestsDirectory() + "   (edit a file: the daemon reloads it)");
         printer.line("");
