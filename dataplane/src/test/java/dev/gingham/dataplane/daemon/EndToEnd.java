@@ -47,9 +47,16 @@ final class EndToEnd {
     }
 
     /** A started cluster and its daemon's log. */
-    record Started(DemoCluster cluster, ByteArrayOutputStream log) {
+    record Started(DemoCluster cluster, ByteArrayOutputStream log) implements AutoCloseable {
         String logText() {
             return log.toString(StandardCharsets.UTF_8);
+        }
+
+        /** Removes the cluster and prints the daemon's log into the test report. */
+        @Override
+        public void close() {
+            cluster.close();
+            System.out.print(logText());
         }
     }
 

@@ -40,11 +40,8 @@ class NodeDaemonPolicyTest {
 
     @AfterAll
     static void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
         if (started != null) {
-            System.out.print(started.logText());
+            started.close();
         }
     }
 

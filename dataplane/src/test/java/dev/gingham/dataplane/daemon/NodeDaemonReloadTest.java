@@ -49,11 +49,8 @@ class NodeDaemonReloadTest {
 
     @AfterAll
     static void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
         if (started != null) {
-            System.out.print(started.logText());
+            started.close();
         }
     }
 

@@ -46,11 +46,8 @@ class NodeDaemonTest {
 
     @AfterAll
     static void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
         if (started != null) {
-            System.out.print(started.logText());
+            started.close();
         }
     }
 

@@ -30,6 +30,8 @@ class RouteDeliveryTest {
             underlay: {interface: eth0, mac: "02:00:00:00:00:10"}
             maps: {endpoints: 8, ipcacheEntries: 1024, nodes: 8, egressSources: 16, egressRules: 16, policyRows: 4096}
             """;
+    private static final String POD_IP = "10.244.1.5";
+    private static final String POD_MAC = "0a:00:00:00:00:05";
     private static final String POD = """
             apiVersion: v1
             kind: Pod
@@ -40,34 +42,34 @@ class RouteDeliveryTest {
 
     @Test
     void shouldDropTrafficToTheOutsideAsNoFibWhenNoNextHopIsConfigured() {
-        try (ConfiguredNode node = ConfiguredNode.create(NodeConfig.parse(NODE_YAML, "node.yaml"),
-                ManifestSet.of("test", Map.of("pod.yaml", POD)), 0, 0, false, 42L, null);
-             BufferPool pool = BufferPool.allocate(8, BufferPool.DEFAULT_BUFFER_SIZE)) {
-            FrameVector vector = new FrameVector(pool);
-            PacketBuilder.load(vector, node.port("default/a"), PacketBuilder.udp4("10.244.1.5", 40000, "8.8.8.8", 53)
-                    .srcMac("0a:00:00:00:00:05").dstMac("02:67:68:00:00:01").build());
+        Outcome o = fromPod(PacketBuilder.udp4(POD_IP, 40000, "8.8.8.8", 53));
 
-            node.state().pipeline(0).run(vector, 1_000_000_000L);
-
-            assertEquals(DropReason.NO_FIB.verdict(), vector.verdict(0));
-            assertEquals(1, node.state().drops().sum(DropReason.NO_FIB, Direction.EGRESS));
-            vector.releaseAll();
-        }
+        assertEquals(DropReason.NO_FIB.verdict(), o.verdict());
+        assertEquals(1, o.noFibDrops());
     }
 
     @Test
     void shouldStillDeliverInsideTheNodeWithoutANextHop() {
+        Outcome o = fromPod(PacketBuilder.icmp4Echo(POD_IP, "10.244.1.1", 1, 1));
+
+        assertEquals(Verdict.tx(o.hostPort()), o.verdict(), "the gateway is the host's");
+        assertEquals(0, o.noFibDrops());
+    }
+
+    private record Outcome(int verdict, long noFibDrops, int hostPort) {
+    }
+
+    /** Runs one frame from the pod through a fresh node without a next hop. */
+    private static Outcome fromPod(PacketBuilder frame) {
         try (ConfiguredNode node = ConfiguredNode.create(NodeConfig.parse(NODE_YAML, "node.yaml"),
                 ManifestSet.of("test", Map.of("pod.yaml", POD)), 0, 0, false, 42L, null);
              BufferPool pool = BufferPool.allocate(8, BufferPool.DEFAULT_BUFFER_SIZE)) {
             FrameVector vector = new FrameVector(pool);
-            PacketBuilder.load(vector, node.port("default/a"), PacketBuilder.icmp4Echo("10.244.1.5", "10.244.1.1", 1, 1)
-                    .srcMac("0a:00:00:00:00:05").dstMac("02:67:68:00:00:01").build());
-
+            PacketBuilder.load(vector, node.port("default/a"), frame.srcMac(POD_MAC).dstMac("02:67:68:00:00:01").build());
             node.state().pipeline(0).run(vector, 1_000_000_000L);
-
-            assertEquals(Verdict.tx(node.hostPort()), vector.verdict(0), "the gateway is the host's");
+            Outcome o = new Outcome(vector.verdict(0), node.state().drops().sum(DropReason.NO_FIB, Direction.EGRESS), node.hostPort());
             vector.releaseAll();
+            return o;
         }
     }
 }
