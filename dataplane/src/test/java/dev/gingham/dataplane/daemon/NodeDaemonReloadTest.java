@@ -6,10 +6,9 @@ import dev.gingham.dataplane.demo.Shell;
 import dev.gingham.dataplane.policy.Direction;
 import dev.gingham.nat.lb.ServiceSpec;
 import dev.gingham.packet.DropReason;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,21 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NodeDaemonReloadTest {
     /** How long a reload may take to show: the watcher's 200 ms debounce plus the apply, with room for a loaded machine. */
     private static final Duration RELOAD_LIMIT = Duration.ofSeconds(5);
-    private static EndToEnd.Started started;
-    private static DemoCluster cluster;
-
-    @BeforeAll
-    static void start() throws Exception {
-        started = EndToEnd.start("rld");
-        cluster = started.cluster();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (started != null) {
-            started.close();
-        }
-    }
+    @RegisterExtension
+    static final EndToEndCluster E2E = new EndToEndCluster("rld");
 
     @Test
     void shouldServeANewServiceWithinSecondsOfItsFileAppearing() throws Exception {
@@ -95,7 +81,7 @@ class NodeDaemonReloadTest {
 
     @Test
     void shouldRefuseConnectionsToAServiceWithoutEndpoints() throws Exception {
-        assertEquals(ServiceSpec.NoBackendAction.REJECT, cluster.daemon().config().services().noBackendAction(),
+        assertEquals(ServiceSpec.NoBackendAction.REJECT, E2E.daemon().config().services().noBackendAction(),
                 "the demo node keeps kube-proxy's default");
         write("nobody.yaml", """
                 apiVersion: v1
@@ -107,9 +93,9 @@ class NodeDaemonReloadTest {
                   ports: [{name: http, port: 80, targetPort: 8080}]
                 """);
         try {
-            DropTally before = DropTally.of(cluster.daemon().node().state().drops());
+            DropTally before = E2E.drops();
 
-            Shell.Result connect = EndToEnd.await(RELOAD_LIMIT, () -> client("python3", cluster.serversScript().toString(), "tcp-ask",
+            Shell.Result connect = EndToEnd.await(RELOAD_LIMIT, () -> client("python3", E2E.cluster().serversScript().toString(), "tcp-ask",
                     "10.96.0.40", "80"), r -> r.output().startsWith("refused"));
             Shell.Result curl = client("curl", "-sS", "--max-time", "1", "http://10.96.0.40/");
 
@@ -117,7 +103,7 @@ class NodeDaemonReloadTest {
                     "the client's kernel got an ICMP port unreachable (kube-proxy's REJECT), not silence");
             // curl 7.88 words ECONNREFUSED as "Couldn't connect to server", other versions as "Connection refused"; both exit 7.
             assertEquals(7, curl.exitCode(), "curl could not connect, at once: " + curl.output());
-            assertEquals(0, DropTally.of(cluster.daemon().node().state().drops()).added(before, DropReason.NO_SERVICE, Direction.EGRESS),
+            assertEquals(0, E2E.drops().added(before, DropReason.NO_SERVICE, Direction.EGRESS),
                     "answered, so not a drop (the service program counts it as NO_SERVICE itself)");
         } finally {
             delete("nobody.yaml");
@@ -142,12 +128,12 @@ class NodeDaemonReloadTest {
                   ports: [{name: http, port: 80, targetport: 8080}]
                 """);
         try {
-            String rejection = EndToEnd.await(RELOAD_LIMIT, () -> cluster.daemon().lastRejection(), Objects::nonNull);
+            String rejection = EndToEnd.await(RELOAD_LIMIT, () -> E2E.daemon().lastRejection(), Objects::nonNull);
 
             assertNotNull(rejection, "the reload was rejected");
             assertTrue(rejection.contains("broken.yaml") && rejection.contains("Service demo/typo")
                     && rejection.contains("spec.ports[0].targetport"), "names the file, the object and the field: " + rejection);
-            assertTrue(started.logText().contains("manifests rejected, the previous state stays"), started.logText());
+            assertTrue(E2E.logText().contains("manifests rejected, the previous state stays"), E2E.logText());
             Shell.Result fine = client("curl", "-sS", "--max-time", "2", "http://10.96.0.60/");
             assertEquals(28, fine.exitCode(), "the valid Service beside the broken one was not applied either (no port "
                     + "unreachable from a service without endpoints, just silence): " + fine.output());
@@ -156,13 +142,13 @@ class NodeDaemonReloadTest {
         } finally {
             delete("broken.yaml");
         }
-        assertNull(EndToEnd.await(RELOAD_LIMIT, () -> cluster.daemon().lastRejection(), Objects::isNull),
+        assertNull(EndToEnd.await(RELOAD_LIMIT, () -> E2E.daemon().lastRejection(), Objects::isNull),
                 "the directory without the broken file is applied again");
     }
 
     @Test
     void shouldRemoveAPodsInterfaceWhenThePodIsDeleted() throws Exception {
-        String netns = cluster.namespace("spare");
+        String netns = E2E.cluster().namespace("spare");
         String ip = "10.244.1.30";
         write("spare.yaml", DemoCluster.podYaml("spare", "spare", netns, ip));
         try {
@@ -177,23 +163,23 @@ class NodeDaemonReloadTest {
         Shell.Result link = EndToEnd.await(RELOAD_LIMIT, () -> Shell.run(EndToEnd.COMMAND_TIMEOUT, "ip", "-n", netns, "link", "show", "eth0"),
                 r -> !r.ok());
         assertTrue(link.output().contains("does not exist"), "the deleted pod's interface is gone: " + link.output());
-        assertFalse(Pattern.compile("(?m)^\\d+: gh\\d+x").matcher(Shell.must("ip", "-n", cluster.nodeNamespace(), "-o", "link")).find(),
+        assertFalse(Pattern.compile("(?m)^\\d+: gh\\d+x").matcher(Shell.must("ip", "-n", E2E.cluster().nodeNamespace(), "-o", "link")).find(),
                 "no pod TAP left behind in the node's namespace");
     }
 
     /** Writes a manifest the way an editor or kubectl would not half-do it: a hidden file renamed into place. */
     private static void write(String name, String yaml) throws IOException {
-        Path dir = cluster.manifestsDirectory();
+        Path dir = E2E.cluster().manifestsDirectory();
         Path hidden = dir.resolve("." + name + ".tmp");
         Files.writeString(hidden, yaml);
         Files.move(hidden, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void delete(String name) throws IOException {
-        Files.deleteIfExists(cluster.manifestsDirectory().resolve(name));
+        Files.deleteIfExists(E2E.cluster().manifestsDirectory().resolve(name));
     }
 
     private static Shell.Result client(String... command) {
-        return cluster.exec(cluster.podNamespace("client"), EndToEnd.COMMAND_TIMEOUT, command);
+        return E2E.inPod("client", command);
     }
 }

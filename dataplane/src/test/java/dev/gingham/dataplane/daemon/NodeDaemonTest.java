@@ -6,10 +6,9 @@ import dev.gingham.dataplane.demo.DropTally;
 import dev.gingham.dataplane.demo.Shell;
 import dev.gingham.dataplane.policy.Direction;
 import dev.gingham.packet.DropReason;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.Map;
@@ -35,21 +34,8 @@ class NodeDaemonTest {
     private static final int SPREAD_REQUESTS = 60;
     private static final int LARGE_BYTES = 20_000_000;
     private static final Duration T = EndToEnd.COMMAND_TIMEOUT;
-    private static EndToEnd.Started started;
-    private static DemoCluster cluster;
-
-    @BeforeAll
-    static void start() throws Exception {
-        started = EndToEnd.start("dmn");
-        cluster = started.cluster();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (started != null) {
-            started.close();
-        }
-    }
+    @RegisterExtension
+    static final EndToEndCluster E2E = new EndToEndCluster("dmn");
 
     @Test
     void shouldPingFromPodToPod() {
@@ -69,7 +55,7 @@ class NodeDaemonTest {
 
     @Test
     void shouldReachTheNodePortFromOutside() {
-        Shell.Result get = cluster.exec(cluster.externalNamespace(), EndToEnd.COMMAND_TIMEOUT, "curl", "-sS", "--max-time", "5",
+        Shell.Result get = E2E.cluster().exec(E2E.cluster().externalNamespace(), EndToEnd.COMMAND_TIMEOUT, "curl", "-sS", "--max-time", "5",
                 "http://" + NODE_IP + ":" + NODE_PORT + "/");
 
         assertTrue(get.ok(), get.output());
@@ -88,19 +74,19 @@ class NodeDaemonTest {
     @Test
     void shouldTeachARealSenderThePathMtuOfTheTunnel() throws Exception {
         assumeTrue(Shell.available("tshark", "--version"), "needs tshark (./gingham test installs it as root)");
-        String client = cluster.podNamespace("client");
+        String client = E2E.cluster().podNamespace("client");
         Shell.must("ip", "-n", client, "link", "set", "eth0", "mtu", "1500");
         try {
-            Shell.Result big = cluster.exec(client, T, "ping", "-M", "do", "-s", "1472", "-c", "1", "-W", "2", REMOTE_POD_IP);
+            Shell.Result big = E2E.cluster().exec(client, T, "ping", "-M", "do", "-s", "1472", "-c", "1", "-W", "2", REMOTE_POD_IP);
             assertTrue(big.output().contains("mtu = 1450"), "ICMP fragmentation needed with the tunnel MTU: " + big.output());
-            Shell.Result route = cluster.exec(client, T, "ip", "route", "get", REMOTE_POD_IP);
+            Shell.Result route = E2E.cluster().exec(client, T, "ip", "route", "get", REMOTE_POD_IP);
             assertTrue(route.output().contains("mtu 1450"), "the sender's kernel learned the path MTU: " + route.output());
 
-            Process capture = new ProcessBuilder("ip", "netns", "exec", cluster.externalNamespace(), "tshark", "-i", "eth0",
+            Process capture = new ProcessBuilder("ip", "netns", "exec", E2E.cluster().externalNamespace(), "tshark", "-i", "eth0",
                     "-a", "duration:8", "-c", "1", "-f", "udp port 8472", "-T", "fields", "-e", "frame.len", "-e", "ip.dst",
                     "-e", "vxlan.vni").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             Thread.sleep(1500); // tshark needs a moment before it captures
-            cluster.exec(client, T, "ping", "-M", "do", "-s", "1422", "-c", "1", "-W", "1", REMOTE_POD_IP);
+            E2E.cluster().exec(client, T, "ping", "-M", "do", "-s", "1422", "-c", "1", "-W", "1", REMOTE_POD_IP);
             assertTrue(capture.waitFor(10, TimeUnit.SECONDS), "tshark did not finish");
             String seen = new String(capture.getInputStream().readAllBytes()).trim();
             // 1422 ICMP payload + 8 + 20 + 14 inner, + 50 VXLAN overhead: one 1514-byte frame to the other node
@@ -112,8 +98,8 @@ class NodeDaemonTest {
 
     @Test
     void shouldAnswerTheAdminApiOnItsUnixSocketWithTheTrafficItCarried() {
-        cluster.exec(cluster.podNamespace("client"), T, "ping", "-c", "2", "-i", "0.2", "-W", "2", PODS.get("web-2"));
-        String socket = cluster.daemon().api().endpoint().unixSocket().toString();
+        E2E.inPod("client", "ping", "-c", "2", "-i", "0.2", "-W", "2", PODS.get("web-2"));
+        String socket = E2E.daemon().api().endpoint().unixSocket().toString();
 
         Shell.Result health = Shell.run(T, "curl", "-sS", "--max-time", "5", "--unix-socket", socket, "http://localhost/healthz");
         Shell.Result metrics = Shell.run(T, "curl", "-sS", "--max-time", "5", "--unix-socket", socket, "http://localhost/metrics");
@@ -134,17 +120,17 @@ class NodeDaemonTest {
      */
     @Test
     void shouldAnswerAPingToTheNodeOnceThroughTheHostPort() {
-        Shell.Result ping = cluster.exec(cluster.externalNamespace(), T, "ping", "-c", "3", "-i", "0.2", "-W", "2", NODE_IP);
+        Shell.Result ping = E2E.cluster().exec(E2E.cluster().externalNamespace(), T, "ping", "-c", "3", "-i", "0.2", "-W", "2", NODE_IP);
 
         assertTrue(ping.output().contains(" 3 received"), ping.output());
         assertFalse(ping.output().contains("duplicates") || ping.output().contains("DUP!"), "one answer each: " + ping.output());
-        assertTrue(Shell.must("tc", "-n", cluster.nodeNamespace(), "filter", "show", "dev", "ul0", "ingress")
+        assertTrue(Shell.must("tc", "-n", E2E.cluster().nodeNamespace(), "filter", "show", "dev", "ul0", "ingress")
                 .contains("gingham_rx_drop"), "the kernel is kept off the underlay");
     }
 
     @Test
     void shouldCarryTheNodesOwnConnectionToTheOutsideWithItsAddress() {
-        Shell.Result hello = cluster.exec(cluster.nodeNamespace(), T, "curl", "-sS", "--max-time", "5",
+        Shell.Result hello = E2E.cluster().exec(E2E.cluster().nodeNamespace(), T, "curl", "-sS", "--max-time", "5",
                 "telnet://" + EXTERNAL_IP + ":" + EXTERNAL_PORT);
 
         assertEquals("outside saw " + NODE_IP, hello.output().trim(), "from gingham_host through the pipeline to the underlay and back");
@@ -160,7 +146,7 @@ class NodeDaemonTest {
     @Test
     void shouldEchoUdpThroughAServiceAnsweringFromTheServiceAddress() {
         // udp-ask uses a connected socket: the kernel delivers the answer only if its source is the VIP:port asked.
-        Shell.Result echo = client("python3", cluster.serversScript().toString(), "udp-ask", ECHO_VIP, "7", "over udp");
+        Shell.Result echo = client("python3", E2E.cluster().serversScript().toString(), "udp-ask", ECHO_VIP, "7", "over udp");
 
         assertTrue(echo.ok(), echo.output());
         assertTrue(echo.output().matches("web-[123] saw " + PODS.get("client") + ": over udp"), echo.output());
@@ -184,12 +170,12 @@ class NodeDaemonTest {
 
     @Test
     void shouldAnswerAnExpiringTtlWithTimeExceededFromTheGateway() {
-        DropTally before = DropTally.of(cluster.daemon().node().state().drops());
+        DropTally before = E2E.drops();
 
         Shell.Result ping = client("ping", "-c", "1", "-t", "1", "-W", "2", EXTERNAL_IP);
 
         assertTrue(ping.output().contains("From " + GATEWAY_IP + " icmp_seq=1 Time to live exceeded"), ping.output());
-        DropTally after = DropTally.of(cluster.daemon().node().state().drops());
+        DropTally after = E2E.drops();
         assertEquals(0, after.added(before, DropReason.TTL_EXCEEDED, Direction.EGRESS), "answered, not dropped: " + after.since(before));
     }
 
@@ -209,7 +195,7 @@ class NodeDaemonTest {
         long frames = rxAfter[0] - rxBefore[0];
         long bytes = rxAfter[1] - rxBefore[1];
         assertTrue(bytes >= LARGE_BYTES, "the web pods' ports carried the body: " + bytes + " bytes");
-        int podMtu = cluster.daemon().config().tunnelConfig(0, 1).podMtuBytes();
+        int podMtu = E2E.daemon().config().tunnelConfig(0, 1).podMtuBytes();
         assertTrue(bytes / frames > podMtu, "frames larger than the MTU (TSO from the server's kernel): " + bytes + " bytes in "
                 + frames + " frames");
     }
@@ -219,14 +205,14 @@ class NodeDaemonTest {
         long frames = 0;
         long bytes = 0;
         for (String web : WEB_PODS) {
-            int port = cluster.daemon().node().port("demo/" + web);
-            frames += cluster.daemon().counters().sum(port, PortCounters.RX_PACKETS);
-            bytes += cluster.daemon().counters().sum(port, PortCounters.RX_BYTES);
+            int port = E2E.daemon().node().port("demo/" + web);
+            frames += E2E.daemon().counters().sum(port, PortCounters.RX_PACKETS);
+            bytes += E2E.daemon().counters().sum(port, PortCounters.RX_BYTES);
         }
         return new long[]{frames, bytes};
     }
 
     private static Shell.Result client(String... command) {
-        return cluster.exec(cluster.podNamespace("client"), EndToEnd.COMMAND_TIMEOUT, command);
+        return E2E.inPod("client", command);
     }
 }
