@@ -7,8 +7,8 @@ package dev.gingham.packet;
  * {@code skb->mark} and the per-packet metadata).
  *
  * <pre>
- *  bit 31  30            29             28          27           0..26
- *      -   SNAT_TO_NODE  CT_ACCOUNTED   CT_CREATED  REVERSE_NAT  free
+ *  bit 31  30            29             28          27           26            0..25
+ *      -   SNAT_TO_NODE  CT_ACCOUNTED   CT_CREATED  REVERSE_NAT  INGRESS_DROP  free
  * </pre>
  */
 public final class FrameMarks {
@@ -32,6 +32,13 @@ public final class FrameMarks {
      * again on the way out, and it may leave towards the outside even when it entered from it.
      */
     public static final int REVERSE_NAT = 1 << 27;
+    /**
+     * The frame was dropped by a check made for its destination endpoint (its ingress policy),
+     * so its drop counts in direction ingress whichever chain it ran in: a pod-to-pod frame runs
+     * the source pod's chain (egress) but is refused at the destination's door, as Cilium reports
+     * a local destination's policy drop as ingress.
+     */
+    public static final int INGRESS_DROP = 1 << 26;
 
     private FrameMarks() {
     }

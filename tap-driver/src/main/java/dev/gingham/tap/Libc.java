@@ -78,6 +78,9 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECV = errnoCapturing("recv",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    /** syscall(number, int, void *, int): for bpf(2), which glibc does not wrap. */
+    private static final MethodHandle SYSCALL_INT_POINTER_INT = errnoCapturing("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -238,6 +241,15 @@ final class Libc {
     static long recv(MemorySegment capture, int fd, MemorySegment buffer, long bytes, int flags) {
         try {
             return (long) RECV.invokeExact(capture, fd, buffer, bytes, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** syscall(2) with arguments (int, pointer, int), as bpf(cmd, attr, size) takes. Returns: its result, or -1 with errno. */
+    static long syscall(MemorySegment capture, long number, int first, MemorySegment second, int third) {
+        try {
+            return (long) SYSCALL_INT_POINTER_INT.invokeExact(capture, number, first, second, third);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -102,6 +102,20 @@ final class NetlinkMessage {
         return attribute(attributeType, terminated);
     }
 
+    /**
+     * Opens a nested attribute (TCA_OPTIONS, IFLA_LINKINFO): the attributes appended until
+     * {@link #endNested} are its value. Returns: its offset, for {@code endNested}.
+     */
+    int beginNested(int attributeType) {
+        return attributeHeader(attributeType, 0);
+    }
+
+    /** Closes the nested attribute opened at {@code at}: its length now covers everything appended since. */
+    NetlinkMessage endNested(int at) {
+        buffer.set(U16, at, (short) (length - at));
+        return this;
+    }
+
     /** Returns: the total length, after writing it into the header. */
     int finish() {
         buffer.set(U32, 0, length);

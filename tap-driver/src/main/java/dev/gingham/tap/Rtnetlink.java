@@ -82,6 +82,24 @@ public final class Rtnetlink implements AutoCloseable {
     /** The gateway is on the link even though no address of the interface covers it. */
     private static final int RTNH_F_ONLINK = 4;
 
+    private static final int RTM_NEWQDISC = 36;
+    private static final int RTM_NEWTFILTER = 44;
+    private static final int RTM_DELTFILTER = 45;
+    private static final int TCA_KIND = 1;
+    private static final int TCA_OPTIONS = 2;
+    private static final int TCA_BPF_FD = 6;
+    private static final int TCA_BPF_NAME = 7;
+    private static final int TCA_BPF_FLAGS = 8;
+    /** The BPF program's return value is the verdict (TC_ACT_SHOT...): no tc action module needed. */
+    private static final int TCA_BPF_FLAG_ACT_DIRECT = 1;
+    /** The clsact qdisc's parent and handle (TC_H_CLSACT, ffff:0). */
+    private static final int TC_H_CLSACT = 0xFFFF_FFF1;
+    private static final int CLSACT_HANDLE = 0xFFFF_0000;
+    /** The ingress hook of clsact: TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS). */
+    private static final int CLSACT_INGRESS = 0xFFFF_FFF2;
+    /** htons(ETH_P_ALL) in the low 16 bits of tcm_info: the filter sees every protocol. */
+    private static final int TC_PROTOCOL_ALL = 0x0300;
+
     private static final int NDA_DST = 1;
     private static final int NDA_LLADDR = 2;
     private static final int NUD_PERMANENT = 0x80;
@@ -320,7 +338,79 @@ public final class Rtnetlink implements AutoCloseable {
                 + " dev " + ifindex);
     }
 
+    // ---- traffic control: a BPF classifier on a device's ingress --------------------------------------
+
+    /**
+     * Adds a clsact qdisc to the interface (the hook point of ingress and egress classifiers, as
+     * {@code tc qdisc add dev X clsact}). Returns: false when it has one already (ours from an
+     * earlier run, or another program's: classifiers share it).
+     */
+    public synchronized boolean addClsact(int ifindex) {
+        encodeAddClsact(message, ++sequence, ifindex);
+        try {
+            execute("add clsact qdisc to link " + ifindex);
+            return true;
+        } catch (NetDeviceException e) {
+            if (e.reason() == NetDeviceException.Reason.ALREADY_EXISTS) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Adds or replaces the direct-action BPF classifier {@code (priority, handle)} on the
+     * interface's clsact ingress hook, for every protocol: {@code tc filter replace dev X ingress
+     * prio P handle H bpf da fd F}. The filter keeps its own reference to the program.
+     */
+    public synchronized void replaceIngressBpf(int ifindex, int priority, int handle, int programFd, String name) {
+        encodeReplaceIngressBpf(message, ++sequence, ifindex, priority, handle, programFd, name);
+        execute("attach BPF classifier '" + name + "' to the ingress of link " + ifindex);
+    }
+
+    /** Deletes the classifier {@link #replaceIngressBpf} attached (the clsact qdisc stays; others may use it). */
+    public synchronized void deleteIngressBpf(int ifindex, int priority, int handle) {
+        encodeTfilter(message, RTM_DELTFILTER, request(0), ++sequence, ifindex, priority, handle);
+        message.attributeString(TCA_KIND, "bpf");
+        execute("delete BPF classifier prio " + priority + " from the ingress of link " + ifindex);
+    }
+
     // ---- encodings (package-private: checked byte for byte in RtnetlinkEncodingTest) ----------------------
+
+    /** RTM_NEWQDISC (create, exclusive): tcmsg for clsact (handle ffff:0, parent clsact), TCA_KIND "clsact". */
+    static void encodeAddClsact(NetlinkMessage m, int sequence, int ifindex) {
+        m.begin(RTM_NEWQDISC, request(NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL), sequence);
+        tcmsg(m, ifindex, CLSACT_HANDLE, TC_H_CLSACT, 0);
+        m.attributeString(TCA_KIND, "clsact");
+        m.finish();
+    }
+
+    /** RTM_NEWTFILTER (create, replace): the ingress hook, TCA_KIND "bpf", TCA_OPTIONS {fd, name, direct action}. */
+    static void encodeReplaceIngressBpf(NetlinkMessage m, int sequence, int ifindex, int priority, int handle, int programFd,
+                                        String name) {
+        encodeTfilter(m, RTM_NEWTFILTER, request(NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_REPLACE), sequence,
+                ifindex, priority, handle);
+        m.attributeString(TCA_KIND, "bpf");
+        int options = m.beginNested(TCA_OPTIONS);
+        m.attributeU32(TCA_BPF_FD, programFd);
+        m.attributeString(TCA_BPF_NAME, name);
+        m.attributeU32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+        m.endNested(options);
+        m.finish();
+    }
+
+    private static void encodeTfilter(NetlinkMessage m, int type, int flags, int sequence, int ifindex, int priority, int handle) {
+        if (priority < 1 || priority > 0xFFFF) {
+            throw new IllegalArgumentException("filter priority must be 1..65535, got " + priority);
+        }
+        m.begin(type, flags, sequence);
+        tcmsg(m, ifindex, handle, CLSACT_INGRESS, priority << 16 | TC_PROTOCOL_ALL);
+    }
+
+    /** struct tcmsg: family, two pad bytes, ifindex, handle, parent, info. */
+    private static void tcmsg(NetlinkMessage m, int ifindex, int handle, int parent, int info) {
+        m.u8(AF_UNSPEC).u8(0).u16(0).u32(ifindex).u32(handle).u32(parent).u32(info);
+    }
 
     /** RTM_NEWADDR (create, exclusive): ifaddrmsg, IFA_LOCAL and IFA_ADDRESS both the address. */
     static void encodeAddAddress(NetlinkMessage m, int sequence, int ifindex, Cidr address) {

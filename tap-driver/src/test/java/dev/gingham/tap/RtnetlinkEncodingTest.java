@@ -41,6 +41,34 @@ class RtnetlinkEncodingTest {
     }
 
     @Test
+    void shouldEncodeAClsactQdiscAsTcQdiscAddDoes() {
+        Rtnetlink.encodeAddClsact(message, 7, 5);
+
+        assertArrayEquals(PacketBuilder.unhex(
+                "30000000 2400 0506 07000000 00000000"      // nlmsghdr: 48 bytes, RTM_NEWQDISC, REQUEST|ACK|EXCL|CREATE
+                        + "00 00 0000 05000000"             // tcmsg: AF_UNSPEC, ifindex 5
+                        + "0000ffff f1ffffff 00000000"      // handle ffff:0, parent clsact, info 0
+                        + "0b00 0100 636c736163740000"),    // TCA_KIND "clsact"
+                written());
+    }
+
+    @Test
+    void shouldEncodeADirectActionBpfClassifierOnTheIngressHookForEveryProtocol() {
+        Rtnetlink.encodeReplaceIngressBpf(message, 7, 5, 1, 0x6768, 9, "gingham_rx_drop");
+
+        assertArrayEquals(PacketBuilder.unhex(
+                "54000000 2c00 0505 07000000 00000000"      // nlmsghdr: 84 bytes, RTM_NEWTFILTER, REQUEST|ACK|REPLACE|CREATE
+                        + "00 00 0000 05000000"             // tcmsg: AF_UNSPEC, ifindex 5
+                        + "68670000 f2ffffff 00030100"      // handle 0x6768, parent clsact ingress, prio 1 protocol all
+                        + "0800 0100 62706600"              // TCA_KIND "bpf"
+                        + "2800 0200"                       // TCA_OPTIONS, 40 bytes:
+                        + "0800 0600 09000000"              //   TCA_BPF_FD 9
+                        + "1400 0700 67696e6768616d5f72785f64726f7000" //   TCA_BPF_NAME
+                        + "0800 0800 01000000"),            //   TCA_BPF_FLAGS direct action
+                written());
+    }
+
+    @Test
     void shouldEncodeNoDadWhenIpv6AddressIsAdded() {
         Rtnetlink.encodeAddAddress(message, 1, 2, Cidr.parse("fd00::5/128"));
 

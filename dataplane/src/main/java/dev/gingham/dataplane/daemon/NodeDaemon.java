@@ -131,7 +131,7 @@ public final class NodeDaemon implements AutoCloseable {
                 + ", pod MTU " + podMtu);
         underlay = track(UnderlayDevice.open(config, workerCount, log, netns)); // first: a wrong interface name changes nothing
         log.info("underlay port " + underlay.link().name() + " (ifindex " + underlay.link().ifindex() + ", MTU "
-                + underlay.link().mtuBytes() + ")");
+                + underlay.link().mtuBytes() + (underlay.kernelBlocked() ? ", kernel stack kept off it" : "") + ")");
         host = track(HostDevice.create(config, workerCount, podMtu, netns));
         log.info("host port " + HostDevice.NAME + ": " + String.join(", ", host.configured()));
 

@@ -20,7 +20,8 @@ import java.util.Map;
  *
  * <pre>
  *   PREFIX-ext (192.168.60.1, "outside")          PREFIX-node (the node; the daemon's devices)
- *       eth0  &lt;------------- veth -------------&gt;  ul0 (underlay, no kernel address)
+ *       eth0  &lt;------------- veth -------------&gt;  ul0 (underlay, no kernel address, the kernel kept off it)
+ *                                                 route 192.168.60.0/24 dev gingham_host src 192.168.60.10
  *                                                 gingham_host (gateway 10.244.1.1, node 192.168.60.10)
  *   pods (each its own namespace PREFIX-NAME, eth0 = a TAP of the daemon):
  *     client 10.244.1.2 (app=client)   web-1/2/3 10.244.1.11-13 (app=web)   db 10.244.1.20 (app=db)
@@ -40,6 +41,8 @@ import java.util.Map;
 public final class DemoCluster implements AutoCloseable {
     public static final String NODE_IP = "192.168.60.10";
     public static final String EXTERNAL_IP = "192.168.60.1";
+    /** The underlay network: the node and the outside host. */
+    public static final String UNDERLAY_CIDR = "192.168.60.0/24";
     public static final String EXTERNAL_MAC = "02:00:c0:a8:3c:01";
     public static final String GATEWAY_IP = "10.244.1.1";
     public static final String WEB_VIP = "10.96.0.10";
@@ -62,6 +65,7 @@ public final class DemoCluster implements AutoCloseable {
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> servers = new ArrayList<>();
     private NodeDaemon daemon;
+    private boolean closed;
 
     private DemoCluster(String prefix, Path directory) {
         this.prefix = prefix;
@@ -75,20 +79,63 @@ public final class DemoCluster implements AutoCloseable {
      * @param prefix namespace name prefix (unique per run; letters, digits, '-')
      */
     public static DemoCluster create(String prefix, Path directory, DaemonLog log) {
-        DemoCluster cluster = new DemoCluster(prefix, directory);
+        DemoCluster cluster = prepare(prefix, directory);
+        cluster.start(log);
+        return cluster;
+    }
+
+    /**
+     * Returns: a cluster that has created nothing yet. Why two steps: a Ctrl-C handler can hold
+     * it before {@link #start} begins, and its {@link #close()} then removes whatever the start
+     * had created by that moment (and stops the start from creating more).
+     */
+    public static DemoCluster prepare(String prefix, Path directory) {
+        return new DemoCluster(prefix, directory);
+    }
+
+    /**
+     * Builds the namespaces, writes the files and starts the daemon; on failure everything made
+     * so far is removed before the exception propagates.
+     *
+     * @throws IllegalStateException when {@link #close()} ran first or a command failed
+     */
+    public void start(DaemonLog log) {
         try {
-            cluster.removeLeftovers();
-            cluster.build();
-            cluster.daemon = NodeDaemon.start(NodeConfig.load(cluster.configFile()), cluster.manifestsDirectory(),
-                    cluster.nodeNamespace(), log);
-            return cluster;
+            build();
+            startDaemon(log);
         } catch (RuntimeException | Error e) {
-            cluster.close();
+            close();
             throw e;
         }
     }
 
-    private void build() {
+    /**
+     * Builds the namespaces and writes the files without starting a daemon: for running
+     * {@code gingham run} on them as a separate process ({@code --config} {@link #configFile()},
+     * {@code --manifests} {@link #manifestsDirectory()}, {@code --netns} {@link #nodeNamespace()}).
+     * Namespaces an earlier, killed run left under the same prefix are deleted first.
+     */
+    public void build() {
+        removeLeftovers();
+        buildNamespacesAndFiles();
+    }
+
+    private void startDaemon(DaemonLog log) {
+        NodeDaemon started = NodeDaemon.start(NodeConfig.load(configFile()), manifestsDirectory(), nodeNamespace(), log);
+        synchronized (this) {
+            if (closed) {
+                started.close();
+                throw new IllegalStateException("the demo cluster was closed while it started");
+            }
+            daemon = started;
+        }
+        // The node's own route to its network, through Gingham, as on a node whose NIC is Gingham's
+        // alone: the node's kernel can now answer the outside (and would reset every connection
+        // Gingham serves, if it also saw the underlay's frames).
+        Shell.must("ip", "-n", nodeNamespace(), "route", "add", UNDERLAY_CIDR, "dev", "gingham_host", "src", NODE_IP);
+    }
+
+    private void buildNamespacesAndFiles() {
         String node = namespace("node");
         String ext = namespace("ext");
         Shell.must("ip", "-n", node, "link", "add", "ul0", "type", "veth", "peer", "name", "eth0", "netns", ext);
@@ -107,15 +154,21 @@ public final class DemoCluster implements AutoCloseable {
             Files.writeString(manifestsDirectory().resolve("web.yaml"), webYaml());
             Files.writeString(manifestsDirectory().resolve("db.yaml"), dbYaml());
             try (InputStream script = DemoCluster.class.getResourceAsStream("servers.py")) {
-                Files.write(directory.resolve("servers.py"), script.readAllBytes());
+                Files.write(serversScript(), script.readAllBytes());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the demo's files into " + directory + ": " + e.getMessage(), e);
         }
     }
 
-    /** Creates namespace PREFIX-ROLE with IPv6 off (the demo is IPv4; no router solicitations in the counters). */
-    private String namespace(String role) {
+    /**
+     * Creates namespace PREFIX-ROLE with IPv6 off (the demo is IPv4; no router solicitations in the
+     * counters), deleted by {@link #close()}: the pods' and also a test's extra ones.
+     */
+    public synchronized String namespace(String role) {
+        if (closed) {
+            throw new IllegalStateException("the demo cluster " + prefix + " is closed");
+        }
         String name = prefix + "-" + role;
         Shell.must("ip", "netns", "add", name);
         namespaces.add(name);
@@ -150,9 +203,12 @@ public final class DemoCluster implements AutoCloseable {
         }
     }
 
-    private void server(String netns, String mode, String name, int port) {
+    private synchronized void server(String netns, String mode, String name, int port) {
+        if (closed) {
+            throw new IllegalStateException("the demo cluster " + prefix + " is closed");
+        }
         try {
-            servers.add(new ProcessBuilder("ip", "netns", "exec", netns, "python3", directory.resolve("servers.py").toString(),
+            servers.add(new ProcessBuilder("ip", "netns", "exec", netns, "python3", serversScript().toString(),
                     mode, name, Integer.toString(port)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
         } catch (IOException e) {
@@ -203,13 +259,36 @@ public final class DemoCluster implements AutoCloseable {
         return directory.resolve("manifests");
     }
 
+    /** Returns: servers.py (the servers, and the UDP client {@code udp-ask}). */
+    public Path serversScript() {
+        return directory.resolve("servers.py");
+    }
+
+    /** Returns: the unix socket of the daemon's admin API ({@code gingham service list --api unix:PATH}). */
+    public Path apiSocket() {
+        return directory.resolve("api.sock");
+    }
+
+    /** Returns: the directory holding node.yaml, the manifests and servers.py. */
+    public Path directory() {
+        return directory;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
     public NodeDaemon daemon() {
         return daemon;
     }
 
-    /** Stops the servers and the daemon, deletes every namespace; safe after a partial start. */
+    /**
+     * Stops the servers and the daemon, deletes every namespace; safe after a partial start, from
+     * another thread (a shutdown hook) and more than once.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         for (Process p : servers) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
@@ -238,7 +317,7 @@ public final class DemoCluster implements AutoCloseable {
                   nextHopMac: "%s"
                 maps: {endpoints: 16}
                 api: {listen: "unix:%s"}
-                """.formatted(NODE_IP, EXTERNAL_MAC, directory.resolve("api.sock"));
+                """.formatted(NODE_IP, EXTERNAL_MAC, apiSocket());
     }
 
     private String clusterYaml() {
@@ -264,23 +343,30 @@ public final class DemoCluster implements AutoCloseable {
                   addresses: [{type: InternalIP, address: %s}]
                 """.formatted(NODE_IP, EXTERNAL_MAC, REMOTE_NODE_IP));
         for (String pod : List.of("client", "web-1", "web-2", "web-3", "db")) {
-            String app = pod.startsWith("web") ? "web" : pod;
-            pods.append("""
-                    ---
-                    apiVersion: v1
-                    kind: Pod
-                    metadata:
-                      name: %s
-                      namespace: demo
-                      labels: {app: %s}
-                      annotations: {gingham.dev/netns: %s}
-                    spec:
-                      nodeName: demo-node
-                      containers: [{name: main, image: "python:3"}]
-                    status: {phase: Running, podIP: %s}
-                    """.formatted(pod, app, podNamespace(pod), PODS.get(pod)));
+            pods.append(podYaml(pod, pod.startsWith("web") ? "web" : pod, podNamespace(pod), PODS.get(pod)));
         }
         return pods.toString();
+    }
+
+    /**
+     * Returns: a Pod of namespace demo on this node, as a YAML document starting with {@code ---}:
+     * label app={@code app}, interface in network namespace {@code netns}, address {@code ip}.
+     */
+    public static String podYaml(String name, String app, String netns, String ip) {
+        return """
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  namespace: demo
+                  labels: {app: %s}
+                  annotations: {gingham.dev/netns: %s}
+                spec:
+                  nodeName: demo-node
+                  containers: [{name: main, image: "python:3"}]
+                status: {phase: Running, podIP: %s}
+                """.formatted(name, app, netns, ip);
     }
 
     private static String webYaml() {

@@ -1,17 +1,31 @@
 package dev.gingham.dataplane.demo;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Runs the demo's external commands ({@code ip}, {@code ping}, {@code curl}, {@code python3})
- * with a time limit, capturing what they print: a command that hangs is killed and reported, so
- * neither the demo nor a test can hang on one.
+ * with a time limit, capturing what they print: a command that hangs is killed (with whatever it
+ * started) and reported, so neither the demo nor a test can hang on one.
+ *
+ * <p>Output is read while the command runs, not after: a command printing more than the pipe
+ * holds (64 KiB) would otherwise block on its write and look like a hang.
  */
 public final class Shell {
+    /** How long the output is still read after the command ended or was killed (a grandchild may hold the pipe). */
+    private static final long DRAIN_GRACE_MS = 2_000;
+    private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
     private Shell() {
     }
 
@@ -24,17 +38,25 @@ public final class Shell {
 
     /** Runs {@code command} with a time limit. */
     public static Result run(Duration timeout, List<String> command) {
+        Process p;
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, String.join(" ", command) + ": timed out after " + timeout.toMillis() + " ms");
-            }
-            return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
         } catch (IOException e) {
             return new Result(-1, String.join(" ", command) + ": " + e.getMessage());
+        }
+        FutureTask<String> output = new FutureTask<>(() -> read(p.getInputStream()));
+        Thread.ofVirtual().name("shell-output").start(output);
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill(p);
+                String partial = drained(output);
+                return new Result(-1, String.join(" ", command) + ": timed out after " + timeout.toMillis() + " ms"
+                        + (partial.isEmpty() ? "" : "; it printed: " + partial));
+            }
+            return new Result(p.exitValue(), drained(output));
         } catch (InterruptedException e) {
+            kill(p);
             Thread.currentThread().interrupt();
             return new Result(-1, "interrupted");
         }
@@ -60,5 +82,42 @@ public final class Shell {
     /** Returns: whether {@code command --version} (or the given probe) runs. */
     public static boolean available(String... probe) {
         return run(Duration.ofSeconds(5), probe).ok();
+    }
+
+    /** Returns: the command as one line a user can paste into a shell (words quoted where needed). */
+    public static String quote(List<String> command) {
+        return command.stream().map(Shell::quoteWord).collect(Collectors.joining(" "));
+    }
+
+    private static String quoteWord(String word) {
+        if (PLAIN_WORD.matcher(word).matches()) {
+            return word;
+        }
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    /** Kills the process and everything it started (a shell's pipeline, a server's workers). */
+    private static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+    }
+
+    private static String drained(FutureTask<String> output) throws InterruptedException {
+        try {
+            return output.get(DRAIN_GRACE_MS, TimeUnit.MILLISECONDS).trim();
+        } catch (ExecutionException e) {
+            return "(output unreadable: " + e.getCause().getMessage() + ")";
+        } catch (TimeoutException e) {
+            output.cancel(true);
+            return "(output still open " + DRAIN_GRACE_MS + " ms after the command ended)";
+        }
+    }
+
+    private static String read(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

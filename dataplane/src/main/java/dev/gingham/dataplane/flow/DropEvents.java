@@ -1,5 +1,6 @@
 package dev.gingham.dataplane.flow;
 
+import dev.gingham.dataplane.policy.Direction;
 import dev.gingham.packet.FrameVector;
 
 /**
@@ -18,7 +19,8 @@ public final class DropEvents {
     }
 
     /**
-     * @param direction the pipeline's direction ({@code policy.Direction}), or UNKNOWN
+     * @param direction the direction of the chain the vector ran ({@link Direction}), or UNKNOWN; a
+     *                  frame a destination's check dropped is reported as ingress ({@link Direction#ofDrop})
      * @return the number of drops reported
      */
     public int process(FrameVector v, int direction, long nowNs) {
@@ -26,7 +28,7 @@ public final class DropEvents {
         for (int i = 0, n = v.count(); i < n; i++) {
             int verdict = v.verdict(i);
             if (verdict < 0 && events.report(v, i, FlowFilter.DROPS, FlowRecord.TYPE_DROP, FlowRecord.VERDICT_DROPPED,
-                    -verdict, direction, FlowRecord.CT_NONE, 0, nowNs)) {
+                    -verdict, Direction.ofDrop(v, i, direction), FlowRecord.CT_NONE, 0, nowNs)) {
                 reported++;
             }
         }

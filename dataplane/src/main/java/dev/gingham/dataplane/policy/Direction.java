@@ -1,5 +1,8 @@
 package dev.gingham.dataplane.policy;
 
+import dev.gingham.packet.FrameMarks;
+import dev.gingham.packet.FrameVector;
+
 /**
  * Traffic direction as seen from a local endpoint, as ints so frames, map keys and flow records
  * carry no objects: ingress is checked at the destination pod, egress at the source pod.
@@ -13,6 +16,15 @@ public final class Direction {
     public static final int EGRESS = 2;
 
     private Direction() {
+    }
+
+    /**
+     * Returns: the direction a dropped frame is counted and reported in: ingress when a
+     * destination's check dropped it ({@link FrameMarks#INGRESS_DROP}), else the direction of the
+     * chain it ran ({@code chainDirection}: egress from a pod, ingress from the underlay or host).
+     */
+    public static int ofDrop(FrameVector v, int i, int chainDirection) {
+        return (v.mark(i) & FrameMarks.INGRESS_DROP) != 0 ? INGRESS : chainDirection;
     }
 
     /** Returns: "ingress", "egress" or "unknown". */

@@ -107,6 +107,9 @@ public final class PolicyEnforcer {
             int verdict = decide(v, i, endpointSlots[i], nowNs);
             if (verdict != Verdict.CONTINUE) {
                 v.verdict(i, verdict);
+                if (direction == Direction.INGRESS) {
+                    v.mark(i, v.mark(i) | FrameMarks.INGRESS_DROP); // counted as ingress even in the source pod's chain
+                }
                 dropped++;
             }
         }

@@ -41,8 +41,10 @@ public final class DropCounters implements AutoCloseable {
     }
 
     /**
-     * Counts every dropped frame of the vector (verdict &lt; 0) for {@code worker}.
+     * Counts every dropped frame of the vector (verdict &lt; 0) for {@code worker}, in the
+     * direction {@link Direction#ofDrop} gives (the chain's, or ingress for a destination's check).
      *
+     * @param direction the direction of the chain the vector ran
      * @return the number of drops counted
      */
     public int count(int worker, FrameVector v, int direction) {
@@ -50,7 +52,7 @@ public final class DropCounters implements AutoCloseable {
         for (int i = 0, n = v.count(); i < n; i++) {
             int verdict = v.verdict(i);
             if (verdict < 0) {
-                counters.add(worker, -verdict, direction * FIELD_BYTES, 1);
+                counters.add(worker, -verdict, Direction.ofDrop(v, i, direction) * FIELD_BYTES, 1);
                 dropped++;
             }
         }

@@ -15,7 +15,9 @@ import dev.gingham.packet.header.EthernetHeader;
  * <pre>
  *  deliverLocal  LOCAL -> the pod's MAC (from the endpoint map), the gateway's as source, its port
  *  deliverHost   HOST  -> the host interface's MAC, the gateway's as source, the host port
- *  deliverWorld  WORLD -> the uplink's MAC, the underlay MAC as source, the underlay port
+ *  deliverWorld  WORLD -> the uplink's MAC, the underlay MAC as source, the underlay port; with no
+ *                uplink configured (underlay.nextHopMac unset) NO_FIB: counted, instead of frames
+ *                sent to MAC 00:00:00:00:00:00 that no router takes
  *  finish        anything still undecided: UNROUTABLE (IP) or UNKNOWN_L3 (everything else)
  * </pre>
  * Allocates nothing; one instance per worker.
@@ -53,8 +55,16 @@ public final class RouteDelivery {
         send(v, routes, count, RouteLookup.HOST, hostMac, routerMac, hostPort);
     }
 
-    /** Sends WORLD frames still undecided to the underlay's next hop. */
+    /** Sends WORLD frames still undecided to the underlay's next hop, or drops them (NO_FIB) when there is none. */
     public void deliverWorld(FrameVector v, int[] routes, int count) {
+        if (uplinkMac == 0) {
+            for (int i = 0; i < count; i++) {
+                if (routes[i] == RouteLookup.WORLD && v.verdict(i) == Verdict.CONTINUE) {
+                    v.drop(i, DropReason.NO_FIB);
+                }
+            }
+            return;
+        }
         send(v, routes, count, RouteLookup.WORLD, uplinkMac, underlayMac, underlayPort);
     }
 

@@ -3,9 +3,6 @@ package dev.gingham.dataplane.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,17 +20,10 @@ class FuzzCommandTest {
 
     @Test
     void shouldFuzzEveryPortKindAndReportInvariantsHeld() {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            exit = GinghamCli.commandLine().execute("fuzz", "--seconds", "1", "--seed", "7", "--corpus", dir.toString());
-        } finally {
-            System.setOut(saved);
-        }
-        String report = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, report);
+        CliRun run = CliRun.execute("fuzz", "--seconds", "1", "--seed", "7", "--corpus", dir.toString());
+        String report = run.out();
+
+        assertEquals(0, run.exit(), report);
         for (String port : new String[]{"port shop/web-1: fuzz seed 7:", "port underlay: fuzz seed 8:", "port host: fuzz seed 9:"}) {
             assertTrue(report.contains(port), report);
         }

@@ -3,10 +3,7 @@ package dev.gingham.dataplane.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -31,32 +28,16 @@ class RunCommandTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int exit, String stderr) {
-    }
-
-    private Outcome run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = GinghamCli.commandLine().execute(args);
-        } finally {
-            System.setErr(saved);
-        }
-        return new Outcome(exit, err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void shouldNameTheFieldWhenTheConfigurationIsInvalid() throws IOException {
         Path config = Files.writeString(dir.resolve("node.yaml"), GOOD_NODE.replace("10.244.9.0/24", "10.244.9.0/33"));
         Files.createDirectories(dir.resolve("manifests"));
 
-        Outcome o = run("run", "--config", config.toString(), "--manifests", dir.resolve("manifests").toString());
+        CliRun o = CliRun.execute("run", "--config", config.toString(), "--manifests", dir.resolve("manifests").toString());
 
         assertEquals(1, o.exit());
-        assertTrue(o.stderr().contains("podCIDRs"), o.stderr());
-        assertTrue(o.stderr().contains("gingham run: "), o.stderr());
+        assertTrue(o.err().contains("podCIDRs"), o.err());
+        assertTrue(o.err().contains("gingham run: "), o.err());
     }
 
     @Test
@@ -72,19 +53,19 @@ class RunCommandTest {
                   ports: [{port: 99999}]
                 """);
 
-        Outcome o = run("run", "--config", config.toString(), "--manifests", manifests.toString());
+        CliRun o = CliRun.execute("run", "--config", config.toString(), "--manifests", manifests.toString());
 
         assertEquals(1, o.exit());
-        assertTrue(o.stderr().contains("svc.yaml"), o.stderr());
-        assertTrue(o.stderr().contains("web"), o.stderr());
-        assertFalse(o.stderr().contains("gingham_host"), "nothing was created: " + o.stderr());
+        assertTrue(o.err().contains("svc.yaml"), o.err());
+        assertTrue(o.err().contains("web"), o.err());
+        assertFalse(o.err().contains("gingham_host"), "nothing was created: " + o.err());
     }
 
     @Test
     void shouldSayWhatIsMissingWhenTheConfigFileDoesNotExist() {
-        Outcome o = run("run", "--config", dir.resolve("absent.yaml").toString(), "--manifests", dir.toString());
+        CliRun o = CliRun.execute("run", "--config", dir.resolve("absent.yaml").toString(), "--manifests", dir.toString());
 
         assertEquals(1, o.exit());
-        assertTrue(o.stderr().contains("absent.yaml"), o.stderr());
+        assertTrue(o.err().contains("absent.yaml"), o.err());
     }
 }

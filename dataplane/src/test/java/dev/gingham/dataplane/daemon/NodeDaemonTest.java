@@ -1,68 +1,53 @@
 package dev.gingham.dataplane.daemon;
 
+import dev.gingham.dataplane.agent.PortCounters;
 import dev.gingham.dataplane.demo.DemoCluster;
+import dev.gingham.dataplane.demo.DropTally;
 import dev.gingham.dataplane.demo.Shell;
-import dev.gingham.packet.Netns;
-import dev.gingham.tap.TapDevice;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.gingham.dataplane.policy.Direction;
+import dev.gingham.packet.DropReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.PrintStream;
-import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.gingham.dataplane.demo.DemoCluster.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The daemon on real kernels: {@link DemoCluster} (pods in network namespaces with TAPs the
  * daemon made, an external namespace behind the underlay veth) and what the clients and servers
- * saw. Needs root, /dev/net/tun, ip, python3 and curl; skips with the reason otherwise.
+ * saw: the servers print whom they saw, the clients what they got. Needs root, /dev/net/tun, ip,
+ * python3, curl and ping; skips with the reason otherwise.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class NodeDaemonTest {
-    private static final Duration T = Duration.ofSeconds(10);
-    private static DemoCluster cluster;
-    private static final ByteArrayOutputStream LOG = new ByteArrayOutputStream();
-
-    @BeforeAll
-    static void start() throws Exception {
-        Netns.assumeAvailable();
-        assumeTrue(Files.exists(TapDevice.TUN_DEVICE), "needs " + TapDevice.TUN_DEVICE);
-        assumeTrue(Shell.available("python3", "--version"), "needs python3 (./gingham test installs it as root)");
-        assumeTrue(Shell.available("curl", "--version"), "needs curl (./gingham test installs it as root)");
-        Path dir = Files.createTempDirectory("gingham-daemon-test");
-        String prefix = Netns.PREFIX + "dmn" + ProcessHandle.current().pid() + "x1";
-        cluster = DemoCluster.create(prefix, dir, new DaemonLog(new PrintStream(LOG, true), true));
-        cluster.startServers();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        System.out.print(LOG);
-    }
+    private static final int SPREAD_REQUESTS = 60;
+    private static final int LARGE_BYTES = 20_000_000;
+    private static final Duration T = EndToEnd.COMMAND_TIMEOUT;
+    @RegisterExtension
+    static final EndToEndCluster E2E = new EndToEndCluster("dmn");
 
     @Test
     void shouldPingFromPodToPod() {
-        Shell.Result ping = cluster.exec(cluster.podNamespace("client"), T, "ping", "-c", "3", "-i", "0.2", "-W", "2", PODS.get("web-1"));
+        Shell.Result ping = client("ping", "-c", "3", "-i", "0.2", "-W", "2", PODS.get("web-1"));
 
-        assertTrue(ping.output().contains("3 received"), ping.output());
+        assertTrue(ping.output().contains(" 3 received"), ping.output());
         assertTrue(ping.output().contains("ttl=63"), "routed by the gateway, TTL decremented: " + ping.output());
     }
 
     @Test
     void shouldServeHttpThroughTheClusterIpFromABackendThatSeesTheClient() {
-        Shell.Result get = cluster.exec(cluster.podNamespace("client"), T, "curl", "-sS", "--max-time", "5", "http://" + WEB_VIP + "/");
+        Shell.Result get = client("curl", "-sS", "--max-time", "5", "http://" + WEB_VIP + "/");
 
         assertTrue(get.ok(), get.output());
         assertTrue(get.output().matches("web-[123] saw " + PODS.get("client")), "no SNAT inside the cluster: " + get.output());
@@ -70,7 +55,7 @@ class NodeDaemonTest {
 
     @Test
     void shouldReachTheNodePortFromOutside() {
-        Shell.Result get = cluster.exec(cluster.externalNamespace(), T, "curl", "-sS", "--max-time", "5",
+        Shell.Result get = E2E.cluster().exec(E2E.cluster().externalNamespace(), EndToEnd.COMMAND_TIMEOUT, "curl", "-sS", "--max-time", "5",
                 "http://" + NODE_IP + ":" + NODE_PORT + "/");
 
         assertTrue(get.ok(), get.output());
@@ -89,21 +74,21 @@ class NodeDaemonTest {
     @Test
     void shouldTeachARealSenderThePathMtuOfTheTunnel() throws Exception {
         assumeTrue(Shell.available("tshark", "--version"), "needs tshark (./gingham test installs it as root)");
-        String client = cluster.podNamespace("client");
+        String client = E2E.cluster().podNamespace("client");
         Shell.must("ip", "-n", client, "link", "set", "eth0", "mtu", "1500");
         try {
-            Shell.Result big = cluster.exec(client, T, "ping", "-M", "do", "-s", "1472", "-c", "1", "-W", "2", REMOTE_POD_IP);
+            Shell.Result big = E2E.cluster().exec(client, T, "ping", "-M", "do", "-s", "1472", "-c", "1", "-W", "2", REMOTE_POD_IP);
             assertTrue(big.output().contains("mtu = 1450"), "ICMP fragmentation needed with the tunnel MTU: " + big.output());
-            Shell.Result route = cluster.exec(client, T, "ip", "route", "get", REMOTE_POD_IP);
+            Shell.Result route = E2E.cluster().exec(client, T, "ip", "route", "get", REMOTE_POD_IP);
             assertTrue(route.output().contains("mtu 1450"), "the sender's kernel learned the path MTU: " + route.output());
 
-            Process capture = new ProcessBuilder("ip", "netns", "exec", cluster.externalNamespace(), "tshark", "-i", "eth0",
+            Process capture = new ProcessBuilder("ip", "netns", "exec", E2E.cluster().externalNamespace(), "tshark", "-i", "eth0",
                     "-a", "duration:25", "-c", "1", "-f", "udp port 8472", "-T", "fields", "-e", "frame.len", "-e", "ip.dst",
                     "-e", "vxlan.vni").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             // tshark takes a moment (longer on a loaded machine) before it captures: ping until it has its frame
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
             while (capture.isAlive() && System.nanoTime() < deadline) {
-                cluster.exec(client, T, "ping", "-M", "do", "-s", "1422", "-c", "1", "-W", "1", REMOTE_POD_IP);
+                E2E.cluster().exec(client, T, "ping", "-M", "do", "-s", "1422", "-c", "1", "-W", "1", REMOTE_POD_IP);
                 capture.waitFor(300, TimeUnit.MILLISECONDS);
             }
             assertTrue(capture.waitFor(5, TimeUnit.SECONDS), "tshark did not finish");
@@ -117,8 +102,8 @@ class NodeDaemonTest {
 
     @Test
     void shouldAnswerTheAdminApiOnItsUnixSocketWithTheTrafficItCarried() {
-        cluster.exec(cluster.podNamespace("client"), T, "ping", "-c", "2", "-i", "0.2", "-W", "2", PODS.get("web-2"));
-        String socket = cluster.daemon().api().endpoint().unixSocket().toString();
+        E2E.inPod("client", "ping", "-c", "2", "-i", "0.2", "-W", "2", PODS.get("web-2"));
+        String socket = E2E.daemon().api().endpoint().unixSocket().toString();
 
         Shell.Result health = Shell.run(T, "curl", "-sS", "--max-time", "5", "--unix-socket", socket, "http://localhost/healthz");
         Shell.Result metrics = Shell.run(T, "curl", "-sS", "--max-time", "5", "--unix-socket", socket, "http://localhost/metrics");
@@ -131,11 +116,107 @@ class NodeDaemonTest {
         assertTrue(metrics.output().contains("gingham_worker_busy_ratio"), "per-worker busy ratio exported");
     }
 
+    /**
+     * The node's kernel owns the node address (on gingham_host) and, in the demo as on a real
+     * node, has a route back to the outside: if it also received the underlay's frames (a packet
+     * socket reads only a copy) it would answer this ping a second time and reset the NodePort
+     * connections of the test above. The daemon keeps it off the underlay.
+     */
     @Test
-    void shouldMasqueradeAPodConnectionToTheOutside() {
-        Shell.Result hello = cluster.exec(cluster.podNamespace("client"), T, "curl", "-sS", "--max-time", "5",
+    void shouldAnswerAPingToTheNodeOnceThroughTheHostPort() {
+        Shell.Result ping = E2E.cluster().exec(E2E.cluster().externalNamespace(), T, "ping", "-c", "3", "-i", "0.2", "-W", "2", NODE_IP);
+
+        assertTrue(ping.output().contains(" 3 received"), ping.output());
+        assertFalse(ping.output().contains("duplicates") || ping.output().contains("DUP!"), "one answer each: " + ping.output());
+        assertTrue(Shell.must("tc", "-n", E2E.cluster().nodeNamespace(), "filter", "show", "dev", "ul0", "ingress")
+                .contains("gingham_rx_drop"), "the kernel is kept off the underlay");
+    }
+
+    @Test
+    void shouldCarryTheNodesOwnConnectionToTheOutsideWithItsAddress() {
+        Shell.Result hello = E2E.cluster().exec(E2E.cluster().nodeNamespace(), T, "curl", "-sS", "--max-time", "5",
                 "telnet://" + EXTERNAL_IP + ":" + EXTERNAL_PORT);
 
+        assertEquals("outside saw " + NODE_IP, hello.output().trim(), "from gingham_host through the pipeline to the underlay and back");
+    }
+
+    @Test
+    void shouldMasqueradeAPodConnectionToTheOutside() {
+        Shell.Result hello = client("curl", "-sS", "--max-time", "5", "telnet://" + EXTERNAL_IP + ":" + EXTERNAL_PORT);
+
         assertEquals("outside saw " + NODE_IP, hello.output().trim(), "the outside sees only the node address");
+    }
+
+    @Test
+    void shouldEchoUdpThroughAServiceAnsweringFromTheServiceAddress() {
+        // udp-ask uses a connected socket: the kernel delivers the answer only if its source is the VIP:port asked.
+        Shell.Result echo = client("python3", E2E.cluster().serversScript().toString(), "udp-ask", ECHO_VIP, "7", "over udp");
+
+        assertTrue(echo.ok(), echo.output());
+        assertTrue(echo.output().matches("web-[123] saw " + PODS.get("client") + ": over udp"), echo.output());
+    }
+
+    @Test
+    void shouldSpreadNewConnectionsOverEveryBackend() {
+        Shell.Result loop = client("sh", "-c", "for i in $(seq " + SPREAD_REQUESTS + "); do curl -sS --max-time 3 http://"
+                + WEB_VIP + "/; done");
+
+        Map<String, Integer> answers = new TreeMap<>();
+        for (String line : loop.output().split("\n")) {
+            answers.merge(line, 1, Integer::sum);
+        }
+        assertEquals(SPREAD_REQUESTS, answers.values().stream().mapToInt(Integer::intValue).sum(), loop.output());
+        for (String web : WEB_PODS) {
+            // Random selection: each backend's share is Binomial(60, 1/3); below 5 has probability ~1e-5.
+            assertTrue(answers.getOrDefault(web + " saw " + PODS.get("client"), 0) >= 5, "every backend serves: " + answers);
+        }
+    }
+
+    @Test
+    void shouldAnswerAnExpiringTtlWithTimeExceededFromTheGateway() {
+        DropTally before = E2E.drops();
+
+        Shell.Result ping = client("ping", "-c", "1", "-t", "1", "-W", "2", EXTERNAL_IP);
+
+        assertTrue(ping.output().contains("From " + GATEWAY_IP + " icmp_seq=1 Time to live exceeded"), ping.output());
+        DropTally after = E2E.drops();
+        assertEquals(0, after.added(before, DropReason.TTL_EXCEEDED, Direction.EGRESS), "answered, not dropped: " + after.since(before));
+    }
+
+    @Test
+    void shouldDownloadTwentyMegabytesThroughTheClusterIpIntactInTsoFrames() {
+        long[] rxBefore = webRx();
+
+        // Headers (with the server's SHA-256) go to stderr, the body through sha256sum: both land in the output.
+        Shell.Result get = client("sh", "-c", "curl -sS --max-time 60 -D /dev/stderr http://" + WEB_VIP + "/bytes/" + LARGE_BYTES
+                + " | sha256sum");
+
+        Matcher served = Pattern.compile("(?im)^X-Content-Sha256: ([0-9a-f]{64})").matcher(get.output());
+        Matcher received = Pattern.compile("(?m)^([0-9a-f]{64})  -$").matcher(get.output());
+        assertTrue(served.find() && received.find(), get.output());
+        assertEquals(served.group(1), received.group(1), "the bytes the client received are the bytes the server sent");
+        long[] rxAfter = webRx();
+        long frames = rxAfter[0] - rxBefore[0];
+        long bytes = rxAfter[1] - rxBefore[1];
+        assertTrue(bytes >= LARGE_BYTES, "the web pods' ports carried the body: " + bytes + " bytes");
+        int podMtu = E2E.daemon().config().tunnelConfig(0, 1).podMtuBytes();
+        assertTrue(bytes / frames > podMtu, "frames larger than the MTU (TSO from the server's kernel): " + bytes + " bytes in "
+                + frames + " frames");
+    }
+
+    /** Returns: frames and bytes the three web pods' ports received (from their servers), summed. */
+    private static long[] webRx() {
+        long frames = 0;
+        long bytes = 0;
+        for (String web : WEB_PODS) {
+            int port = E2E.daemon().node().port("demo/" + web);
+            frames += E2E.daemon().counters().sum(port, PortCounters.RX_PACKETS);
+            bytes += E2E.daemon().counters().sum(port, PortCounters.RX_BYTES);
+        }
+        return new long[]{frames, bytes};
+    }
+
+    private static Shell.Result client(String... command) {
+        return E2E.inPod("client", command);
     }
 }

@@ -212,7 +212,8 @@ class NodePipelineTest {
         assertEquals(DropReason.POLICY.verdict(), node.send(POD_A, fromA(PacketBuilder.tcp4(A_IP, 40002, VIP, 80).flags(SYN)).build()));
         assertEquals(Verdict.tx(UNDERLAY), node.send(POD_A, fromA(PacketBuilder.udp4(A_IP, 40003, "8.8.8.8", 53)).build()),
                 "egress is not restricted");
-        assertEquals(2, node.node.drops().sum(DropReason.POLICY, Direction.EGRESS));
+        assertEquals(2, node.node.drops().sum(DropReason.POLICY, Direction.INGRESS), "refused at the destination's door");
+        assertEquals(0, node.node.drops().sum(DropReason.POLICY, Direction.EGRESS), "the source has no egress policy");
     }
 
     @Test
