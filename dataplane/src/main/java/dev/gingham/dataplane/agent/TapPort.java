@@ -3,6 +3,8 @@ package dev.gingham.dataplane.agent;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.tap.TapQueue;
 
+import java.util.function.IntFunction;
+
 /**
  * A port backed by one queue of a TAP device (a pod's, or the host's). Frames are read straight
  * into the worker's pool buffers with their vnet header in the headroom, and written from there;
@@ -22,6 +24,18 @@ public final class TapPort implements PortIo {
         this.port = port;
         this.queue = queue;
         this.burstFrames = burstFrames;
+    }
+
+    /**
+     * Returns: one port per worker over a device's queues ({@code queueOf.apply(w)} is worker w's
+     * queue), all numbered {@code port} and read {@code burstFrames} at a time (0: the worker's).
+     */
+    public static PortIo[] perWorker(int port, int workers, IntFunction<TapQueue> queueOf, int burstFrames) {
+        PortIo[] ports = new PortIo[workers];
+        for (int w = 0; w < workers; w++) {
+            ports[w] = new TapPort(port, queueOf.apply(w), burstFrames);
+        }
+        return ports;
     }
 
     @Override

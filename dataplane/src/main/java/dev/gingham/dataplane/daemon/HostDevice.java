@@ -80,11 +80,7 @@ final class HostDevice implements AutoCloseable {
 
     /** Returns: worker w's queue of the host TAP as port {@code port}, read {@code burstFrames} at a time (0: the worker's). */
     PortIo[] ports(int port, int burstFrames) {
-        PortIo[] queues = new PortIo[tap.queueCount()];
-        for (int w = 0; w < queues.length; w++) {
-            queues[w] = new TapPort(port, tap.queue(w), burstFrames);
-        }
-        return queues;
+        return TapPort.perWorker(port, tap.queueCount(), tap::queue, burstFrames);
     }
 
     /** Returns: the host TAP's MAC (where HOST-routed frames are addressed). */

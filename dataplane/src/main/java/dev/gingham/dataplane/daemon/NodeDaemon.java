@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running node ({@code gingham run}): the configured node's pipeline on real devices.
@@ -68,7 +67,6 @@ public final class NodeDaemon implements AutoCloseable {
     private final String netns;
     private final NanoClock clock = SystemNanoClock.INSTANCE;
     private final List<AutoCloseable> opened = new ArrayList<>();
-    private final AtomicReference<String> lastRejection = new AtomicReference<>();
     private volatile NodeTelemetry.ManifestState manifestState = new NodeTelemetry.ManifestState("", null, "", null);
     private final long startedNs = System.nanoTime();
     private ConfiguredNode node;
@@ -196,7 +194,6 @@ public final class NodeDaemon implements AutoCloseable {
         try {
             ApplyReport r = node.apply(set);
             applied = set;
-            lastRejection.set(null);
             manifestState = new NodeTelemetry.ManifestState(set.fingerprint(), Instant.now(), "", null);
             report("manifests reloaded (" + set.objects().size() + " objects)", r);
         } catch (RuntimeException e) {
@@ -204,8 +201,8 @@ public final class NodeDaemon implements AutoCloseable {
         }
     }
 
-    private void rejected(String message) {
-        lastRejection.set(message);
+    private void rejected(String problem) {
+        String message = problem == null || problem.isEmpty() ? "rejected without a message" : problem;
         NodeTelemetry.ManifestState before = manifestState;
         manifestState = new NodeTelemetry.ManifestState(before.fingerprint(), before.appliedAt(), message, Instant.now());
         log.error("manifests rejected, the previous state stays: " + message);
@@ -293,7 +290,8 @@ public final class NodeDaemon implements AutoCloseable {
 
     /** Returns: the last rejection of the manifests directory, or null when the current contents were applied. */
     public String lastRejection() {
-        return lastRejection.get();
+        String message = manifestState.lastRejection();
+        return message.isEmpty() ? null : message;
     }
 
     /** Returns: whether every agent thread runs. */

@@ -1,6 +1,5 @@
 package dev.gingham.dataplane.daemon;
 
-import dev.gingham.dataplane.agent.PortIo;
 import dev.gingham.dataplane.agent.TapPort;
 import dev.gingham.dataplane.cluster.LocalPod;
 import dev.gingham.dataplane.cluster.LocalPodListener;
@@ -64,11 +63,7 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
             ports.remove(pod.slot(), old, pod.key()); // a retry or a replacement: the new device takes over the slot
         }
         TapDevice tap = NetworkNamespace.call(nodeNetns, () -> createAndMove(pod));
-        PortIo[] queues = new PortIo[workers];
-        for (int w = 0; w < workers; w++) {
-            queues[w] = new TapPort(pod.slot(), tap.queue(w), burstFrames);
-        }
-        ports.set(pod.slot(), queues);
+        ports.set(pod.slot(), TapPort.perWorker(pod.slot(), workers, tap::queue, burstFrames));
         devices.put(pod.key(), tap);
         log.info("pod " + pod.key() + ": " + POD_INTERFACE + " in netns " + pod.pod().netns() + ", " + addresses(pod)
                 + ", port " + pod.slot() + ", mtu " + podMtuBytes);

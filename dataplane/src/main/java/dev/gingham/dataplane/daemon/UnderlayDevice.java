@@ -72,11 +72,7 @@ final class UnderlayDevice implements AutoCloseable {
 
     /** Returns: worker w's socket as port {@code port}. */
     PortIo[] ports(int port) {
-        PortIo[] queues = new PortIo[sockets.queueCount()];
-        for (int w = 0; w < queues.length; w++) {
-            queues[w] = new TapPort(port, sockets.queue(w));
-        }
-        return queues;
+        return TapPort.perWorker(port, sockets.queueCount(), sockets::queue, 0);
     }
 
     long mac() {
