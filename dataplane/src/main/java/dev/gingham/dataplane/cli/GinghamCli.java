@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gingham", mixinStandardHelpOptions = true, version = "gingham 0.1.0",
         description = "A userspace Kubernetes node dataplane: run a node, replay and fuzz captures.",
-        subcommands = {RunCommand.class, ReplayCommand.class, FuzzCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ReplayCommand.class, FuzzCommand.class, BenchNodeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class GinghamCli {
     /** Returns: the command line with every subcommand (tests run commands through it without exiting). */
     public static CommandLine commandLine() {

@@ -53,13 +53,14 @@ public final class DemoCluster implements AutoCloseable {
 
     private final String prefix;
     private final Path directory;
-    private final List<String> namespaces = new ArrayList<>();
+    private final Namespaces namespaces;
     private final List<Process> servers = new ArrayList<>();
     private NodeDaemon daemon;
 
     private DemoCluster(String prefix, Path directory) {
         this.prefix = prefix;
         this.directory = directory;
+        this.namespaces = new Namespaces(prefix);
     }
 
     /**
@@ -71,7 +72,7 @@ public final class DemoCluster implements AutoCloseable {
     public static DemoCluster create(String prefix, Path directory, DaemonLog log) {
         DemoCluster cluster = new DemoCluster(prefix, directory);
         try {
-            cluster.removeLeftovers();
+            cluster.namespaces.removeLeftovers();
             cluster.build();
             cluster.daemon = NodeDaemon.start(NodeConfig.load(cluster.configFile()), cluster.manifestsDirectory(),
                     cluster.nodeNamespace(), log);
@@ -83,16 +84,14 @@ public final class DemoCluster implements AutoCloseable {
     }
 
     private void build() {
-        String node = namespace("node");
-        String ext = namespace("ext");
+        String node = namespaces.create("node");
+        String ext = namespaces.create("ext");
         Shell.must("ip", "-n", node, "link", "add", "ul0", "type", "veth", "peer", "name", "eth0", "netns", ext);
         Shell.must("ip", "-n", ext, "link", "set", "eth0", "address", EXTERNAL_MAC);
         Shell.must("ip", "-n", ext, "addr", "add", EXTERNAL_IP + "/24", "dev", "eth0");
         Shell.must("ip", "-n", ext, "link", "set", "eth0", "up");
-        Shell.must("ip", "-n", ext, "link", "set", "lo", "up");
-        Shell.must("ip", "-n", node, "link", "set", "lo", "up");
         for (String pod : PODS.keySet()) {
-            namespace(pod);
+            namespaces.create(pod);
         }
         try {
             Files.createDirectories(manifestsDirectory());
@@ -108,26 +107,6 @@ public final class DemoCluster implements AutoCloseable {
         }
     }
 
-    /** Creates namespace PREFIX-ROLE with IPv6 off (the demo is IPv4; no router solicitations in the counters). */
-    private String namespace(String role) {
-        String name = prefix + "-" + role;
-        Shell.must("ip", "netns", "add", name);
-        namespaces.add(name);
-        Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                "net.ipv6.conf.default.disable_ipv6=1");
-        return name;
-    }
-
-    private void removeLeftovers() {
-        Shell.Result list = Shell.run(COMMAND_TIMEOUT, "ip", "netns", "list");
-        for (String line : list.output().split("\n")) {
-            String name = line.split(" ")[0];
-            if (name.startsWith(prefix + "-")) {
-                Shell.run(COMMAND_TIMEOUT, "ip", "netns", "del", name);
-            }
-        }
-    }
-
     /** Starts the servers: HTTP :8080 and UDP echo :7007 on the web pods, TCP :5432 on db, TCP :9000 outside. */
     public void startServers() {
         for (String web : WEB_PODS) {
@@ -136,11 +115,11 @@ public final class DemoCluster implements AutoCloseable {
         }
         server(podNamespace("db"), "tcp-hello", "db", 5432);
         server(externalNamespace(), "tcp-hello", "outside", EXTERNAL_PORT);
-        awaitListening(podNamespace("web-1"), 8080);
-        awaitListening(podNamespace("db"), 5432);
-        awaitListening(externalNamespace(), EXTERNAL_PORT);
+        Namespaces.awaitTcpListener(podNamespace("web-1"), 8080);
+        Namespaces.awaitTcpListener(podNamespace("db"), 5432);
+        Namespaces.awaitTcpListener(externalNamespace(), EXTERNAL_PORT);
         for (String web : WEB_PODS) {
-            awaitListening(podNamespace(web), 8080);
+            Namespaces.awaitTcpListener(podNamespace(web), 8080);
         }
     }
 
@@ -152,22 +131,6 @@ public final class DemoCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start python3 in " + netns + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void awaitListening(String netns, int port) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", netns, "ss", "-Hltn", "sport = :" + port).output().contains(":" + port)) {
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        throw new IllegalStateException("no server listening on port " + port + " in " + netns + " after 10 s");
     }
 
     /** Runs a command inside a namespace with a time limit. */
@@ -213,10 +176,7 @@ public final class DemoCluster implements AutoCloseable {
             daemon.close();
             daemon = null;
         }
-        for (String name : namespaces) {
-            Shell.run(COMMAND_TIMEOUT, "ip", "netns", "del", name);
-        }
-        namespaces.clear();
+        namespaces.close();
     }
 
     private static String nodeYaml() {

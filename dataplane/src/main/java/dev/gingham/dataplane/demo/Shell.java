@@ -2,6 +2,8 @@ package dev.gingham.dataplane.demo;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,21 +24,36 @@ public final class Shell {
         }
     }
 
-    /** Runs {@code command} with a time limit. */
+    /**
+     * Runs {@code command} with a time limit. The output goes to a temporary file, not a pipe: a
+     * command that prints more than a pipe holds (64 KiB: {@code ping -c 1000}, {@code iperf3 -J})
+     * would otherwise block on its write while this waits for it to exit, and be killed as hung.
+     */
     public static Result run(Duration timeout, List<String> command) {
+        Path output = null;
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            output = Files.createTempFile("gingham-shell", ".out");
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
             p.getOutputStream().close();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
+                p.waitFor(1, TimeUnit.SECONDS);
                 return new Result(-1, String.join(" ", command) + ": timed out after " + timeout.toMillis() + " ms");
             }
-            return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+            return new Result(p.exitValue(), new String(Files.readAllBytes(output), StandardCharsets.UTF_8).trim());
         } catch (IOException e) {
             return new Result(-1, String.join(" ", command) + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(-1, "interrupted");
+        } finally {
+            if (output != null) {
+                try {
+                    Files.deleteIfExists(output);
+                } catch (IOException ignored) {
+                    // a temporary file left in /tmp is harmless
+                }
+            }
         }
     }
 
