@@ -50,13 +50,23 @@ final class GcProbe {
         return found;
     }
 
-    /** Ends the window. */
-    NodeBenchResult.Gc finish(double seconds, long frames, String traffic) {
-        long threadBytes = 0;
-        long[] after = threads.getThreadAllocatedBytes(threadIds);
+    /** Returns: bytes the watched threads allocated since the window opened (any thread may ask). */
+    long watchedAllocatedBytes() {
+        long bytes = 0;
+        long[] now = threads.getThreadAllocatedBytes(threadIds);
         for (int t = 0; t < threadIds.length; t++) {
-            threadBytes += Math.max(0, after[t] - threadBytesBefore[t]);
+            bytes += Math.max(0, now[t] - threadBytesBefore[t]);
         }
+        return bytes;
+    }
+
+    /**
+     * Ends the window.
+     *
+     * @param perSecond bytes the watched threads allocated in each second of the window (warm-up shows first)
+     */
+    NodeBenchResult.Gc finish(double seconds, long frames, String traffic, List<Long> perSecond) {
+        long threadBytes = watchedAllocatedBytes();
         long jvmBytes = threads.getTotalThreadAllocatedBytes() - jvmBytesBefore;
         List<NodeBenchResult.Collector> perCollector = new ArrayList<>();
         long collections = 0;
@@ -69,6 +79,6 @@ final class GcProbe {
             timeMs += ms;
         }
         return new NodeBenchResult.Gc(seconds, traffic, frames, collections, timeMs, perCollector, threadIds.length, threadBytes,
-                jvmBytes, 0, collections == 0);
+                List.copyOf(perSecond), jvmBytes, 0, collections == 0);
     }
 }

@@ -75,10 +75,12 @@ public final class NodeBenchReport {
                         + " frames)", g.collections() + " collections, " + g.collectionTimeMs() + " ms", "", "",
                 "0", g.met()));
         md.append("\nWorker threads allocated ").append(String.format(Locale.ROOT, "%,d", g.workerAllocatedBytes()))
-                .append(" bytes in the steady run (the whole JVM ").append(String.format(Locale.ROOT, "%,d", g.jvmAllocatedBytes()))
+                .append(" bytes in the steady run (per second: ").append(g.workerAllocatedBytesPerSecond())
+                .append("; the whole JVM ").append(String.format(Locale.ROOT, "%,d", g.jvmAllocatedBytes()))
                 .append("). Offered load: Gingham's sender ").append(String.format(Locale.ROOT, "%,d", u.ginghamOfferedPps()))
                 .append(" frames/s, the ceiling's ").append(String.format(Locale.ROOT, "%,d", u.tapCeilingOfferedPps()))
-                .append("; the worker was busy ").append(Math.round(u.ginghamWorkerBusy() * 100)).append("% of the UDP window. TCP retransmits: Gingham ")
+                .append("; the worker was busy ").append(Math.round(u.ginghamWorkerBusy() * 100)).append("% of the UDP window and ").append(Math.round(t.ginghamWorkerBusy() * 100))
+                .append("% of the TCP run (iperf3 included its start). TCP retransmits: Gingham ")
                 .append(t.ginghamRetransmits()).append(", kernel ").append(t.kernelRetransmits()).append(".\n");
         for (NodeBenchResult.Profile p : r.profiles()) {
             md.append("\nWorker profile during ").append(p.phase()).append(" (JFR, ").append(p.workerSamples()).append(" samples, ")

@@ -25,7 +25,7 @@ public record NodeBenchResult(String kind, String date, String command, boolean 
 
     /** iperf3 TCP through a ClusterIP. */
     public record Throughput(double ginghamGbps, double kernelGbps, double ratio, double target, boolean met,
-                             long ginghamRetransmits, long kernelRetransmits) {
+                             long ginghamRetransmits, long kernelRetransmits, double ginghamWorkerBusy) {
     }
 
     /** 64-byte UDP frames through a ClusterIP vs the raw TAP forwarder; pps counted at the receiving pod. */
@@ -45,10 +45,13 @@ public record NodeBenchResult(String kind, String date, String command, boolean 
 
     /**
      * The steady run: collections and their accumulated time in the window (target 0), frames the
-     * workers carried, bytes the worker threads and the whole JVM allocated.
+     * workers carried, bytes the worker threads allocated (in all and per second: code the JIT has
+     * not compiled yet, or has just deoptimised, allocates where compiled code does not) and the
+     * bytes the whole JVM allocated.
      */
     public record Gc(double seconds, String traffic, long frames, long collections, long collectionTimeMs, List<Collector> collectors,
-                     int workerThreads, long workerAllocatedBytes, long jvmAllocatedBytes, long target, boolean met) {
+                     int workerThreads, long workerAllocatedBytes, List<Long> workerAllocatedBytesPerSecond, long jvmAllocatedBytes,
+                     long target, boolean met) {
     }
 
     public record Collector(String name, long collections, long timeMs) {

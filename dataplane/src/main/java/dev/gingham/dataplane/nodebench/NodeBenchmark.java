@@ -108,12 +108,16 @@ public final class NodeBenchmark {
             LatencyStats ginghamPing;
             LatencyStats ginghamRr;
             NodeBenchResult.Gc gc;
+            double tcpBusy;
             try (GinghamPath path = GinghamPath.start(namespaces, ginghamFiles, new DaemonLog(progress, false))) {
                 PodPair pods = path.pods();
+                WorkerAgent worker = path.daemon().workers().getFirst();
+                long busy0 = worker.busyNs();
+                long t0 = System.nanoTime();
                 ginghamTcp = profiled("iperf3 TCP", () -> tcp(pods));
+                tcpBusy = NodeBenchResult.round3(Math.min(1.0, (worker.busyNs() - busy0) / (double) (System.nanoTime() - t0)));
                 try (UdpBlaster sender = UdpBlaster.open(pods.clientNs(), GinghamPath.clientMac(), path.gatewayMac(),
                         pods.clientIp(), BenchServices.UDP_VIP, BenchServices.UDP_PORT)) {
-                    WorkerAgent worker = path.daemon().workers().getFirst();
                     gingham = profiled("64-byte UDP", () -> udp(sender, pods, worker));
                     ginghamPing = ping(pods);
                     ginghamRr = roundTrips(pods);
@@ -132,7 +136,7 @@ public final class NodeBenchmark {
             NodeBenchResult.Throughput tcp = new NodeBenchResult.Throughput(NodeBenchResult.round3(ginghamTcp.receivedGbps()),
                     NodeBenchResult.round3(kernelTcp.receivedGbps()), ratio(ginghamTcp.receivedGbps(), kernelTcp.receivedGbps()),
                     TCP_TARGET, ratio(ginghamTcp.receivedGbps(), kernelTcp.receivedGbps()) >= TCP_TARGET,
-                    ginghamTcp.retransmits(), kernelTcp.retransmits());
+                    ginghamTcp.retransmits(), kernelTcp.retransmits(), tcpBusy);
             double udpRatio = ratio(gingham.receivedPps(), ceiling.receivedPps());
             NodeBenchResult.PacketRate udp = new NodeBenchResult.PacketRate(gingham.receivedPps(), gingham.receivedPps(),
                     ceiling.receivedPps(), udpRatio, UDP_TARGET, udpRatio >= UDP_TARGET, gingham.offeredPps(), ceiling.offeredPps(),
@@ -216,10 +220,18 @@ public final class NodeBenchmark {
             }
         });
         Thread udp = Thread.ofPlatform().name("bench-steady-udp").start(() -> sender.run(plan.steadyRun()));
-        join(udp, plan.steadyRun().plusSeconds(10));
+        List<Long> perSecond = new ArrayList<>();
+        long previous = 0;
+        for (long s = 0; s < plan.steadyRun().toSeconds(); s++) {
+            sleep(Duration.ofSeconds(1));
+            long now = probe.watchedAllocatedBytes();
+            perSecond.add(now - previous);
+            previous = now;
+        }
+        join(udp, Duration.ofSeconds(10));
         join(tcp, plan.steadyRun().plusSeconds(30));
         double seconds = NodeBenchResult.round1((System.nanoTime() - t0) / 1e9);
-        NodeBenchResult.Gc gc = probe.finish(seconds, frames(counters, maxPorts) - framesBefore, "iperf3 TCP + 64-byte UDP");
+        NodeBenchResult.Gc gc = probe.finish(seconds, frames(counters, maxPorts) - framesBefore, "iperf3 TCP + 64-byte UDP", perSecond);
         if (failure.get() != null) {
             throw new IllegalStateException("steady run: " + failure.get().getMessage(), failure.get());
         }
