@@ -9,17 +9,20 @@ import java.time.Duration;
  * asks for (ping n = 1000 at 10 ms, a 60 s steady run for the garbage collector); the quick plan
  * keeps every figure but shortens each window, for the test and a first look.
  *
- * @param throughput    iperf3 TCP time per path, after {@link #tcpOmitSeconds}
+ * @param rounds        alternating rounds per throughput figure (baseline, Gingham, baseline, ...): the machine
+ *                      is shared, and a load change lands on both paths instead of on one; each path's
+ *                      figure is the median of its rounds
+ * @param throughput    iperf3 TCP time per round, after {@link #tcpOmitSeconds}
  * @param tcpOmitSeconds seconds iperf3 leaves out at the start (slow start, JIT of the pipeline)
  * @param udpWarmup     time the UDP sender runs before the counting window opens
- * @param udpWindow     the UDP counting window per path
+ * @param udpWindow     the UDP counting window per round
  * @param pingCount     echo requests per path (at {@link #PING_INTERVAL})
  * @param roundTrips    TCP request/response exchanges per path (after {@link #roundTripWarmup})
  * @param roundTripWarmup exchanges before timing starts
  * @param steadyRun     the garbage-collection run (traffic through the daemon, MXBeans read around it)
  * @param idle          the idle strategy of the daemon's worker and of the raw TAP forwarder
  */
-public record BenchPlan(boolean quick, Duration throughput, int tcpOmitSeconds, Duration udpWarmup, Duration udpWindow,
+public record BenchPlan(boolean quick, int rounds, Duration throughput, int tcpOmitSeconds, Duration udpWarmup, Duration udpWindow,
                         int pingCount, int roundTrips, int roundTripWarmup, Duration steadyRun, IdleStrategyConfig idle) {
     /** ping -i 0.01: the interval (root may go below 0.2 s). */
     public static final Duration PING_INTERVAL = Duration.ofMillis(10);
@@ -36,10 +39,10 @@ public record BenchPlan(boolean quick, Duration throughput, int tcpOmitSeconds, 
     public static BenchPlan of(boolean quick, Integer steadySeconds, IdleStrategyConfig idle) {
         int steady = steadySeconds != null ? steadySeconds : quick ? QUICK_STEADY_SECONDS : FULL_STEADY_SECONDS;
         if (quick) {
-            return new BenchPlan(true, Duration.ofSeconds(2), 0, Duration.ofMillis(500), Duration.ofSeconds(2), 100, 500, 100,
+            return new BenchPlan(true, 2, Duration.ofSeconds(1), 0, Duration.ofMillis(500), Duration.ofSeconds(1), 100, 500, 100,
                     Duration.ofSeconds(steady), idle);
         }
-        return new BenchPlan(false, Duration.ofSeconds(10), 2, Duration.ofSeconds(2), Duration.ofSeconds(10), 1000, 10_000,
+        return new BenchPlan(false, 3, Duration.ofSeconds(8), 1, Duration.ofSeconds(1), Duration.ofSeconds(5), 1000, 10_000,
                 1000, Duration.ofSeconds(steady), idle);
     }
 }

@@ -63,9 +63,11 @@ public final class NodeBenchReport {
         NodeBenchResult.Throughput t = r.tcpThroughput();
         NodeBenchResult.PacketRate u = r.udpPacketRate();
         md.append("| Figure | Gingham | Baseline | Ratio | Target | Verdict |\n|---|---:|---:|---:|---|---|\n");
-        md.append(row("iperf3 TCP through a ClusterIP, Gbit/s (" + fmt(s.tcpSeconds()) + " s)", fmt(t.ginghamGbps()),
+        md.append(row("iperf3 TCP through a ClusterIP, Gbit/s (median of " + s.rounds() + " × " + fmt(s.tcpSeconds()) + " s)",
+                fmt(t.ginghamGbps()),
                 fmt(t.kernelGbps()) + " (kernel)", fmt(t.ratio()), "≥ " + t.target(), t.met()));
-        md.append(row("64-byte UDP through a ClusterIP, packets/s per worker (" + fmt(s.udpWindowSeconds()) + " s)",
+        md.append(row("64-byte UDP through a ClusterIP, packets/s per worker (median of " + s.rounds() + " × "
+                        + fmt(s.udpWindowSeconds()) + " s)",
                 String.format(Locale.ROOT, "%,d", u.ginghamPpsPerWorker()), String.format(Locale.ROOT, "%,d", u.tapCeilingPps())
                         + " (raw TAP forwarder)", fmt(u.ratio()), "≥ " + u.target(), u.met()));
         latencyRows(md, "ping (n = " + s.pingCount() + ", " + fmt(s.pingIntervalMs()) + " ms)", r.latency().ping());
@@ -80,7 +82,9 @@ public final class NodeBenchReport {
                 .append("). Offered load: Gingham's sender ").append(String.format(Locale.ROOT, "%,d", u.ginghamOfferedPps()))
                 .append(" frames/s, the ceiling's ").append(String.format(Locale.ROOT, "%,d", u.tapCeilingOfferedPps()))
                 .append("; the worker was busy ").append(Math.round(u.ginghamWorkerBusy() * 100)).append("% of the UDP window and ").append(Math.round(t.ginghamWorkerBusy() * 100))
-                .append("% of the TCP run (iperf3 included its start). TCP retransmits: Gingham ")
+                .append("% of the TCP rounds (iperf3's start included). Rounds: TCP Gingham ").append(t.ginghamRoundsGbps())
+                .append(" vs kernel ").append(t.kernelRoundsGbps()).append(" Gbit/s; UDP Gingham ").append(u.ginghamRoundsPps())
+                .append(" vs ceiling ").append(u.tapCeilingRoundsPps()).append(" packets/s. TCP retransmits: Gingham ")
                 .append(t.ginghamRetransmits()).append(", kernel ").append(t.kernelRetransmits()).append(".\n");
         for (NodeBenchResult.Profile p : r.profiles()) {
             md.append("\nWorker profile during ").append(p.phase()).append(" (JFR, ").append(p.workerSamples()).append(" samples, ")

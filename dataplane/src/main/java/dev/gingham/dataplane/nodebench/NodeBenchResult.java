@@ -18,19 +18,23 @@ public record NodeBenchResult(String kind, String date, String command, boolean 
     }
 
     /** How the daemon and the baselines were set up. */
-    public record Setup(int workers, String idleStrategy, int burstFrames, int podMtuBytes, int udpFrameBytes,
+    public record Setup(int workers, String idleStrategy, int burstFrames, int podMtuBytes, int udpFrameBytes, int rounds,
                         double tcpSeconds, double udpWindowSeconds, int pingCount, double pingIntervalMs, int roundTrips,
                         String kernelPath, String tapCeiling) {
     }
 
-    /** iperf3 TCP through a ClusterIP. */
+    /** iperf3 TCP through a ClusterIP: medians of the rounds, each round's figure, retransmissions summed over the rounds. */
     public record Throughput(double ginghamGbps, double kernelGbps, double ratio, double target, boolean met,
+                             List<Double> ginghamRoundsGbps, List<Double> kernelRoundsGbps,
                              long ginghamRetransmits, long kernelRetransmits, double ginghamWorkerBusy) {
     }
 
-    /** 64-byte UDP frames through a ClusterIP vs the raw TAP forwarder; pps counted at the receiving pod. */
+    /**
+     * 64-byte UDP frames through a ClusterIP vs the raw TAP forwarder; pps counted at the receiving
+     * pod, medians of the rounds; offered rates and the worker's busy share averaged over the rounds.
+     */
     public record PacketRate(long ginghamPps, long ginghamPpsPerWorker, long tapCeilingPps, double ratio, double target, boolean met,
-                             long ginghamOfferedPps, long tapCeilingOfferedPps, double ginghamWorkerBusy) {
+                             List<Long> ginghamRoundsPps, List<Long> tapCeilingRoundsPps, long ginghamOfferedPps, long tapCeilingOfferedPps, double ginghamWorkerBusy) {
     }
 
     /** Round trips, each path's percentiles and what Gingham adds over the kernel path. */

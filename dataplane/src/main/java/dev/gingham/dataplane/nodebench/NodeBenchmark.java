@@ -22,14 +22,15 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One run of {@code gingham bench-node}: every Gingham figure of the daemon issue beside its
- * baseline, measured in the same process on the same machine, one path at a time (so no path
- * competes with another for the two cores):
- * <ol>
- *   <li>the kernel path ({@link KernelPath}): iperf3 TCP through the ClusterIP, ping, TCP request/response;</li>
- *   <li>the raw TAP ceiling ({@link RawTapPath}): 64-byte UDP frames from a {@link UdpBlaster};</li>
- *   <li>Gingham ({@link GinghamPath}, the daemon in this JVM): the same four measurements, then the
- *       steady run for the garbage collector ({@link GcProbe}) with TCP and UDP traffic at once.</li>
- * </ol>
+ * baseline, measured in the same process on the same machine. All three paths are built first:
+ * the kernel path ({@link KernelPath}), the raw TAP ceiling ({@link RawTapPath}) and Gingham
+ * ({@link GinghamPath}, the daemon in this JVM). Then, one path at a time (no two compete for the
+ * cores): iperf3 TCP through the ClusterIP and 64-byte UDP frames from a {@link UdpBlaster}, each in
+ * alternating rounds (baseline, Gingham, baseline, ...; the figure is each path's median, so a load
+ * change on the shared machine lands on both paths); ping and TCP request/response on both paths;
+ * last the steady run for the garbage collector ({@link GcProbe}) with TCP and UDP traffic at once.
+ * The raw forwarder runs only during its rounds; the daemon's worker idles with its idle strategy
+ * while the baselines run (with busy-spin it keeps one core busy then, which the baselines feel).
  * Every namespace is deleted at the end, also after a failure; every external command has a time limit.
  */
 public final class NodeBenchmark {
@@ -84,68 +85,127 @@ public final class NodeBenchmark {
             namespaces.removeLeftovers();
             GinghamPath.NodeFiles ginghamFiles = GinghamPath.writeFiles(namespaces, workDirectory, plan.idle().kind());
             int mtuBytes = ginghamFiles.podMtuBytes();
-
             step("kernel path: veth pairs, a router namespace, kube-proxy's iptables DNAT rules");
             PodPair kernel = KernelPath.build(namespaces, workDirectory, mtuBytes);
-            Iperf3.Result kernelTcp = tcp(kernel);
-            LatencyStats kernelPing = ping(kernel);
-            LatencyStats kernelRr = roundTrips(kernel);
-
             step("raw TAP ceiling: two TAPs joined by a forwarder, no pipeline");
-            UdpRate ceiling;
-            try (RawTapPath raw = RawTapPath.build(namespaces, mtuBytes)) {
-                raw.startForwarding(plan.idle());
-                PodPair pods = raw.pods();
-                try (UdpBlaster sender = UdpBlaster.open(pods.clientNs(), Addresses.parseMac(RawTapPath.SENDER_MAC),
-                        Addresses.parseMac(RawTapPath.GATEWAY_MAC), pods.clientIp(), pods.serverIp(), BenchServices.UDP_PORT)) {
-                    ceiling = udp(sender, pods, null);
+            try (RawTapPath raw = RawTapPath.build(namespaces, mtuBytes);
+                 UdpBlaster ceilingSender = UdpBlaster.open(raw.pods().clientNs(), Addresses.parseMac(RawTapPath.SENDER_MAC),
+                         Addresses.parseMac(RawTapPath.GATEWAY_MAC), raw.pods().clientIp(), raw.pods().serverIp(), BenchServices.UDP_PORT)) {
+                step("gingham: the daemon in this JVM, 1 worker, idle " + plan.idle().kind().spelling());
+                try (GinghamPath gingham = GinghamPath.start(namespaces, ginghamFiles, new DaemonLog(progress, false));
+                     UdpBlaster ginghamSender = UdpBlaster.open(gingham.pods().clientNs(), GinghamPath.clientMac(), gingham.gatewayMac(),
+                             gingham.pods().clientIp(), BenchServices.UDP_VIP, BenchServices.UDP_PORT)) {
+                    WorkerAgent worker = gingham.daemon().workers().getFirst();
+                    NodeBenchResult.Throughput tcp = throughput(kernel, gingham.pods(), worker);
+                    NodeBenchResult.PacketRate udp = packetRate(raw, ceilingSender, gingham.pods(), ginghamSender, worker);
+                    NodeBenchResult.Latency latency = new NodeBenchResult.Latency(
+                            NodeBenchResult.RoundTrip.of(ping(gingham.pods()), ping(kernel)),
+                            NodeBenchResult.RoundTrip.of(roundTrips(gingham.pods()), roundTrips(kernel)));
+                    NodeBenchResult.Gc gc = steadyRun(gingham, ginghamSender);
+                    NodeBenchResult.Machine machine = new NodeBenchResult.Machine(MachineInfo.cpuModel(),
+                            Runtime.getRuntime().availableProcessors(), MachineInfo.virtualMachine(), MachineInfo.memoryMib(),
+                            MachineInfo.kernel(), MachineInfo.jdk(), MachineInfo.gc(), loadStart, MachineInfo.loadAverage());
+                    NodeBenchResult.Setup setup = new NodeBenchResult.Setup(1, plan.idle().kind().spelling(), NodeDaemon.BURST_FRAMES,
+                            mtuBytes, UdpBlaster.FRAME_BYTES, plan.rounds(), plan.throughput().toMillis() / 1000.0,
+                            plan.udpWindow().toMillis() / 1000.0, plan.pingCount(), BenchPlan.PING_INTERVAL.toMillis(), plan.roundTrips(),
+                            "veth pairs to a router namespace, iptables-nft DNAT in kube-proxy's chain layout",
+                            "one thread reading one TAP and writing the other, same burst, buffers and idle strategy as a worker");
+                    return new NodeBenchResult(NodeBenchResult.KIND, started.toString(), command, plan.quick(), machine, setup, tcp, udp,
+                            latency, gc, List.copyOf(profiles));
                 }
             }
-
-            step("gingham: the daemon in this JVM, 1 worker, idle " + plan.idle().kind().spelling());
-            Iperf3.Result ginghamTcp;
-            UdpRate gingham;
-            LatencyStats ginghamPing;
-            LatencyStats ginghamRr;
-            NodeBenchResult.Gc gc;
-            double tcpBusy;
-            try (GinghamPath path = GinghamPath.start(namespaces, ginghamFiles, new DaemonLog(progress, false))) {
-                PodPair pods = path.pods();
-                WorkerAgent worker = path.daemon().workers().getFirst();
-                long busy0 = worker.busyNs();
-                long t0 = System.nanoTime();
-                ginghamTcp = profiled("iperf3 TCP", () -> tcp(pods));
-                tcpBusy = NodeBenchResult.round3(Math.min(1.0, (worker.busyNs() - busy0) / (double) (System.nanoTime() - t0)));
-                try (UdpBlaster sender = UdpBlaster.open(pods.clientNs(), GinghamPath.clientMac(), path.gatewayMac(),
-                        pods.clientIp(), BenchServices.UDP_VIP, BenchServices.UDP_PORT)) {
-                    gingham = profiled("64-byte UDP", () -> udp(sender, pods, worker));
-                    ginghamPing = ping(pods);
-                    ginghamRr = roundTrips(pods);
-                    gc = steadyRun(path, sender);
-                }
-            }
-
-            NodeBenchResult.Machine machine = new NodeBenchResult.Machine(MachineInfo.cpuModel(), Runtime.getRuntime().availableProcessors(),
-                    MachineInfo.virtualMachine(), MachineInfo.memoryMib(), MachineInfo.kernel(), MachineInfo.jdk(), MachineInfo.gc(),
-                    loadStart, MachineInfo.loadAverage());
-            NodeBenchResult.Setup setup = new NodeBenchResult.Setup(1, plan.idle().kind().spelling(), NodeDaemon.BURST_FRAMES, mtuBytes,
-                    UdpBlaster.FRAME_BYTES, plan.throughput().toMillis() / 1000.0, plan.udpWindow().toMillis() / 1000.0, plan.pingCount(),
-                    BenchPlan.PING_INTERVAL.toMillis(), plan.roundTrips(),
-                    "veth pairs to a router namespace, iptables-nft DNAT in kube-proxy's chain layout",
-                    "one thread reading one TAP and writing the other, same burst, buffers and idle strategy as a worker");
-            NodeBenchResult.Throughput tcp = new NodeBenchResult.Throughput(NodeBenchResult.round3(ginghamTcp.receivedGbps()),
-                    NodeBenchResult.round3(kernelTcp.receivedGbps()), ratio(ginghamTcp.receivedGbps(), kernelTcp.receivedGbps()),
-                    TCP_TARGET, ratio(ginghamTcp.receivedGbps(), kernelTcp.receivedGbps()) >= TCP_TARGET,
-                    ginghamTcp.retransmits(), kernelTcp.retransmits(), tcpBusy);
-            double udpRatio = ratio(gingham.receivedPps(), ceiling.receivedPps());
-            NodeBenchResult.PacketRate udp = new NodeBenchResult.PacketRate(gingham.receivedPps(), gingham.receivedPps(),
-                    ceiling.receivedPps(), udpRatio, UDP_TARGET, udpRatio >= UDP_TARGET, gingham.offeredPps(), ceiling.offeredPps(),
-                    gingham.workerBusy());
-            NodeBenchResult.Latency latency = new NodeBenchResult.Latency(NodeBenchResult.RoundTrip.of(ginghamPing, kernelPing),
-                    NodeBenchResult.RoundTrip.of(ginghamRr, kernelRr));
-            return new NodeBenchResult(NodeBenchResult.KIND, started.toString(), command, plan.quick(), machine, setup, tcp, udp, latency, gc,
-                    List.copyOf(profiles));
         }
+    }
+
+    /** iperf3 TCP in alternating rounds, kernel then Gingham; the median of each path's rounds. */
+    private NodeBenchResult.Throughput throughput(PodPair kernel, PodPair gingham, WorkerAgent worker) {
+        double[] kernelGbps = new double[plan.rounds()];
+        double[] ginghamGbps = new double[plan.rounds()];
+        long kernelRetransmits = 0;
+        long ginghamRetransmits = 0;
+        long busyNs = 0;
+        long wallNs = 0;
+        for (int r = 0; r < plan.rounds(); r++) {
+            Iperf3.Result k = tcp(kernel);
+            kernelGbps[r] = k.receivedGbps();
+            kernelRetransmits += k.retransmits();
+            long busy0 = worker.busyNs();
+            long t0 = System.nanoTime();
+            Iperf3.Result g = r == plan.rounds() - 1 ? profiled("iperf3 TCP", () -> tcp(gingham)) : tcp(gingham);
+            busyNs += worker.busyNs() - busy0;
+            wallNs += System.nanoTime() - t0;
+            ginghamGbps[r] = g.receivedGbps();
+            ginghamRetransmits += g.retransmits();
+        }
+        double kernelMedian = median(kernelGbps);
+        double ginghamMedian = median(ginghamGbps);
+        double ratio = ratio(ginghamMedian, kernelMedian);
+        return new NodeBenchResult.Throughput(NodeBenchResult.round3(ginghamMedian), NodeBenchResult.round3(kernelMedian), ratio,
+                TCP_TARGET, ratio >= TCP_TARGET, rounded(ginghamGbps), rounded(kernelGbps), ginghamRetransmits, kernelRetransmits,
+                NodeBenchResult.round3(Math.min(1.0, busyNs / (double) wallNs)));
+    }
+
+    /** 64-byte UDP in alternating rounds, the raw TAP ceiling then Gingham; the median of each path's rounds. */
+    private NodeBenchResult.PacketRate packetRate(RawTapPath raw, UdpBlaster ceilingSender, PodPair gingham, UdpBlaster ginghamSender,
+                                                  WorkerAgent worker) {
+        long[] ceilingPps = new long[plan.rounds()];
+        long[] ginghamPps = new long[plan.rounds()];
+        long ceilingOffered = 0;
+        long ginghamOffered = 0;
+        double busy = 0;
+        for (int r = 0; r < plan.rounds(); r++) {
+            raw.startForwarding(plan.idle());
+            UdpRate c;
+            try {
+                c = udp(ceilingSender, raw.pods(), null);
+            } finally {
+                raw.stopForwarding();
+            }
+            UdpRate g = r == plan.rounds() - 1 ? profiled("64-byte UDP", () -> udp(ginghamSender, gingham, worker))
+                    : udp(ginghamSender, gingham, worker);
+            ceilingPps[r] = c.receivedPps();
+            ginghamPps[r] = g.receivedPps();
+            ceilingOffered += c.offeredPps();
+            ginghamOffered += g.offeredPps();
+            busy += g.workerBusy();
+        }
+        long ceiling = median(ceilingPps);
+        long pps = median(ginghamPps);
+        double ratio = ratio(pps, ceiling);
+        return new NodeBenchResult.PacketRate(pps, pps, ceiling, ratio, UDP_TARGET, ratio >= UDP_TARGET, List.of(box(ginghamPps)),
+                List.of(box(ceilingPps)), ginghamOffered / plan.rounds(), ceilingOffered / plan.rounds(),
+                NodeBenchResult.round3(busy / plan.rounds()));
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    static long median(long[] values) {
+        double[] d = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d[i] = values[i];
+        }
+        return Math.round(median(d));
+    }
+
+    private static List<Double> rounded(double[] values) {
+        List<Double> list = new ArrayList<>();
+        for (double v : values) {
+            list.add(NodeBenchResult.round3(v));
+        }
+        return list;
+    }
+
+    private static Long[] box(long[] values) {
+        Long[] boxed = new Long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return boxed;
     }
 
     private Iperf3.Result tcp(PodPair pods) {
@@ -204,6 +264,7 @@ public final class NodeBenchmark {
      * {@link BenchPlan#steadyRun}, with the collectors and the workers' allocation read around it.
      */
     private NodeBenchResult.Gc steadyRun(GinghamPath path, UdpBlaster sender) {
+
         step("gingham: steady run, " + plan.steadyRun().toSeconds() + " s of TCP and UDP traffic, garbage collector watched");
         PortCounters counters = path.daemon().counters();
         int maxPorts = path.daemon().config().maps().endpoints() + 2;
