@@ -41,8 +41,13 @@ public final class BenchNodeCommand implements Callable<Integer> {
             + " busy-spin, yield, backoff (default), sleep")
     String idle = IdleStrategyConfig.Kind.BACKOFF.spelling();
 
-    @Option(names = "--root", description = "the repository (results go to ROOT/docs/bench/node; default: the current directory)")
-    Path root = Path.of(".");
+    @Option(names = "--tso", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "let the client pods send 64 KB TCP frames (TSO/GSO; default); --no-tso turns it off on both paths (needs ethtool)")
+    boolean tso;
+
+    @Option(names = "--root", defaultValue = "${env:GINGHAM_ROOT:-.}",
+            description = "the repository (results go to ROOT/docs/bench/node; default: $GINGHAM_ROOT, which ./gingham sets, or .)")
+    Path root;
 
     @Option(names = "--out", description = "write the JSON here instead of ROOT/docs/bench/node/STAMP-node[-quick].json")
     Path out;
@@ -70,18 +75,19 @@ public final class BenchNodeCommand implements Callable<Integer> {
         }
         BenchPlan plan;
         try {
-            plan = BenchPlan.of(quick, seconds, IdleStrategyConfig.of(kind));
+            plan = BenchPlan.of(quick, seconds, IdleStrategyConfig.of(kind), tso);
         } catch (IllegalArgumentException e) {
             err.println("gingham bench-node: " + e.getMessage());
             return 2;
         }
-        String missing = NodeBenchmark.missingPrerequisite();
+        String missing = NodeBenchmark.missingPrerequisite(plan);
         if (missing != null) {
             err.println("gingham bench-node: " + missing);
             return 1;
         }
         String command = commandLine != null ? commandLine : "./gingham bench-node" + (quick ? " --quick" : "")
-                + (seconds != null ? " --seconds " + seconds : "") + (kind != IdleStrategyConfig.Kind.BACKOFF ? " --idle " + idle : "");
+                + (seconds != null ? " --seconds " + seconds : "") + (kind != IdleStrategyConfig.Kind.BACKOFF ? " --idle " + idle : "")
+                + (tso ? "" : " --no-tso");
         Path json = out != null ? out : root.resolve("docs/bench/node")
                 .resolve(ZonedDateTime.now(ZoneOffset.UTC).format(STAMP) + "-node" + (quick ? "-quick" : "") + ".json");
         if (profile != null) {

@@ -21,9 +21,12 @@ import java.time.Duration;
  * @param roundTripWarmup exchanges before timing starts
  * @param steadyRun     the garbage-collection run (traffic through the daemon, MXBeans read around it)
  * @param idle          the idle strategy of the daemon's worker and of the raw TAP forwarder
+ * @param tso           whether the client pods may hand their interface 64 KB TCP frames (TSO/GSO); off, every
+ *                      path carries MSS-sized segments and per-frame costs show in the TCP figure
  */
 public record BenchPlan(boolean quick, int rounds, Duration throughput, int tcpOmitSeconds, Duration udpWarmup, Duration udpWindow,
-                        int pingCount, int roundTrips, int roundTripWarmup, Duration steadyRun, IdleStrategyConfig idle) {
+                        int pingCount, int roundTrips, int roundTripWarmup, Duration steadyRun, IdleStrategyConfig idle,
+                        boolean tso) {
     /** ping -i 0.01: the interval (root may go below 0.2 s). */
     public static final Duration PING_INTERVAL = Duration.ofMillis(10);
     public static final int FULL_STEADY_SECONDS = 60;
@@ -35,14 +38,14 @@ public record BenchPlan(boolean quick, int rounds, Duration throughput, int tcpO
         }
     }
 
-    /** Returns: the plan for {@code --quick} or not, with {@code steadySeconds} (null: the default) and the idle strategy. */
-    public static BenchPlan of(boolean quick, Integer steadySeconds, IdleStrategyConfig idle) {
+    /** Returns: the plan for {@code --quick} or not, with {@code steadySeconds} (null: the default), the idle strategy and TSO. */
+    public static BenchPlan of(boolean quick, Integer steadySeconds, IdleStrategyConfig idle, boolean tso) {
         int steady = steadySeconds != null ? steadySeconds : quick ? QUICK_STEADY_SECONDS : FULL_STEADY_SECONDS;
         if (quick) {
             return new BenchPlan(true, 2, Duration.ofSeconds(1), 0, Duration.ofMillis(500), Duration.ofSeconds(1), 100, 500, 100,
-                    Duration.ofSeconds(steady), idle);
+                    Duration.ofSeconds(steady), idle, tso);
         }
         return new BenchPlan(false, 3, Duration.ofSeconds(8), 1, Duration.ofSeconds(1), Duration.ofSeconds(5), 1000, 10_000,
-                1000, Duration.ofSeconds(steady), idle);
+                1000, Duration.ofSeconds(steady), idle, tso);
     }
 }

@@ -58,7 +58,7 @@ public final class NodeBenchReport {
                 .append(m.loadAverageEnd()).append(" at the end.\n");
         md.append("Raw JSON: [").append(jsonLink).append("](").append(jsonLink).append("). Daemon: ").append(s.workers())
                 .append(" worker, idle ").append(s.idleStrategy()).append(", bursts of ").append(s.burstFrames()).append(", pod MTU ")
-                .append(s.podMtuBytes()).append(". Kernel path: ").append(s.kernelPath()).append(". TAP ceiling: ").append(s.tapCeiling())
+                .append(s.podMtuBytes()).append(s.tso() ? ", TSO on" : ", TSO and GSO off in the client pods").append(". Kernel path: ").append(s.kernelPath()).append(". TAP ceiling: ").append(s.tapCeiling())
                 .append(".\n\n");
         NodeBenchResult.Throughput t = r.tcpThroughput();
         NodeBenchResult.PacketRate u = r.udpPacketRate();

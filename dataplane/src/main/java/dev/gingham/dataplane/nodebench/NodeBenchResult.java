@@ -18,7 +18,7 @@ public record NodeBenchResult(String kind, String date, String command, boolean 
     }
 
     /** How the daemon and the baselines were set up. */
-    public record Setup(int workers, String idleStrategy, int burstFrames, int podMtuBytes, int udpFrameBytes, int rounds,
+    public record Setup(int workers, String idleStrategy, int burstFrames, int podMtuBytes, boolean tso, int udpFrameBytes, int rounds,
                         double tcpSeconds, double udpWindowSeconds, int pingCount, double pingIntervalMs, int roundTrips,
                         String kernelPath, String tapCeiling) {
     }

@@ -61,7 +61,7 @@ public final class NodeBenchmark {
     /**
      * Returns: what is missing for a run (root, /dev/net/tun, the tools), or null when nothing is.
      */
-    public static String missingPrerequisite() {
+    public static String missingPrerequisite(BenchPlan plan) {
         if (!"root".equals(System.getProperty("user.name"))) {
             return "needs root (network namespaces, TAP devices, iptables); running as " + System.getProperty("user.name");
         }
@@ -73,6 +73,9 @@ public final class NodeBenchmark {
             if (!Shell.available(tool)) {
                 return "needs " + tool[0] + " (Debian: apt-get install iproute2 iperf3 iptables iputils-ping; ./gingham bench-node installs them as root)";
             }
+        }
+        if (!plan.tso() && !Shell.available("ethtool", "--version")) {
+            return "--no-tso needs ethtool (Debian: apt-get install ethtool)";
         }
         return null;
     }
@@ -95,6 +98,10 @@ public final class NodeBenchmark {
                 try (GinghamPath gingham = GinghamPath.start(namespaces, ginghamFiles, new DaemonLog(progress, false));
                      UdpBlaster ginghamSender = UdpBlaster.open(gingham.pods().clientNs(), GinghamPath.clientMac(), gingham.gatewayMac(),
                              gingham.pods().clientIp(), BenchServices.UDP_VIP, BenchServices.UDP_PORT)) {
+                    if (!plan.tso()) {
+                        disableTso(kernel.clientNs());
+                        disableTso(gingham.pods().clientNs());
+                    }
                     WorkerAgent worker = gingham.daemon().workers().getFirst();
                     NodeBenchResult.Throughput tcp = throughput(kernel, gingham.pods(), worker);
                     NodeBenchResult.PacketRate udp = packetRate(raw, ceilingSender, gingham.pods(), ginghamSender, worker);
@@ -106,7 +113,7 @@ public final class NodeBenchmark {
                             Runtime.getRuntime().availableProcessors(), MachineInfo.virtualMachine(), MachineInfo.memoryMib(),
                             MachineInfo.kernel(), MachineInfo.jdk(), MachineInfo.gc(), loadStart, MachineInfo.loadAverage());
                     NodeBenchResult.Setup setup = new NodeBenchResult.Setup(1, plan.idle().kind().spelling(), NodeDaemon.BURST_FRAMES,
-                            mtuBytes, UdpBlaster.FRAME_BYTES, plan.rounds(), plan.throughput().toMillis() / 1000.0,
+                            mtuBytes, plan.tso(), UdpBlaster.FRAME_BYTES, plan.rounds(), plan.throughput().toMillis() / 1000.0,
                             plan.udpWindow().toMillis() / 1000.0, plan.pingCount(), BenchPlan.PING_INTERVAL.toMillis(), plan.roundTrips(),
                             "veth pairs to a router namespace, iptables-nft DNAT in kube-proxy's chain layout",
                             "one thread reading one TAP and writing the other, same burst, buffers and idle strategy as a worker");
@@ -206,6 +213,15 @@ public final class NodeBenchmark {
             boxed[i] = values[i];
         }
         return boxed;
+    }
+
+    /** {@code --no-tso}: the client pod's stack segments TCP itself, so every path carries MSS-sized frames. */
+    private void disableTso(String netns) {
+        Shell.Result r = Shell.run(Duration.ofSeconds(5), "ip", "netns", "exec", netns, "ethtool", "-K", "eth0", "tso", "off", "gso", "off");
+        if (!r.ok()) {
+            throw new IllegalStateException("ethtool -K eth0 tso off gso off in " + netns + " failed: " + r.output());
+        }
+        step("TSO and GSO off on eth0 in " + netns);
     }
 
     private Iperf3.Result tcp(PodPair pods) {
