@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param throughput    iperf3 TCP time per round, after {@link #tcpOmitSeconds}
  * @param tcpOmitSeconds seconds iperf3 leaves out at the start (slow start, JIT of the pipeline)
  * @param udpWarmup     time the UDP sender runs before the counting window opens
+ * @param udpRounds     alternating rounds of the packet-rate figure (ceiling, Gingham, ...)
  * @param udpWindow     the UDP counting window per round
  * @param pingCount     echo requests per path (at {@link #PING_INTERVAL})
  * @param roundTrips    TCP request/response exchanges per path (after {@link #roundTripWarmup})
@@ -24,7 +25,7 @@ import java.time.Duration;
  * @param tso           whether the client pods may hand their interface 64 KB TCP frames (TSO/GSO); off, every
  *                      path carries MSS-sized segments and per-frame costs show in the TCP figure
  */
-public record BenchPlan(boolean quick, int rounds, Duration throughput, int tcpOmitSeconds, Duration udpWarmup, Duration udpWindow,
+public record BenchPlan(boolean quick, int rounds, Duration throughput, int tcpOmitSeconds, Duration udpWarmup, int udpRounds, Duration udpWindow,
                         int pingCount, int roundTrips, int roundTripWarmup, Duration steadyRun, IdleStrategyConfig idle,
                         boolean tso) {
     /** ping -i 0.01: the interval (root may go below 0.2 s). */
@@ -42,10 +43,10 @@ public record BenchPlan(boolean quick, int rounds, Duration throughput, int tcpO
     public static BenchPlan of(boolean quick, Integer steadySeconds, IdleStrategyConfig idle, boolean tso) {
         int steady = steadySeconds != null ? steadySeconds : quick ? QUICK_STEADY_SECONDS : FULL_STEADY_SECONDS;
         if (quick) {
-            return new BenchPlan(true, 2, Duration.ofSeconds(1), 0, Duration.ofMillis(500), Duration.ofSeconds(1), 100, 500, 100,
+            return new BenchPlan(true, 2, Duration.ofSeconds(1), 0, Duration.ofMillis(500), 2, Duration.ofSeconds(1), 100, 500, 100,
                     Duration.ofSeconds(steady), idle, tso);
         }
-        return new BenchPlan(false, 3, Duration.ofSeconds(8), 1, Duration.ofSeconds(1), Duration.ofSeconds(5), 1000, 10_000,
+        return new BenchPlan(false, 3, Duration.ofSeconds(8), 1, Duration.ofSeconds(1), 5, Duration.ofSeconds(3), 1000, 10_000,
                 1000, Duration.ofSeconds(steady), idle, tso);
     }
 }

@@ -66,10 +66,13 @@ public final class NodeBenchReport {
         md.append(row("iperf3 TCP through a ClusterIP, Gbit/s (median of " + s.rounds() + " × " + fmt(s.tcpSeconds()) + " s)",
                 fmt(t.ginghamGbps()),
                 fmt(t.kernelGbps()) + " (kernel)", fmt(t.ratio()), "≥ " + t.target(), t.met()));
-        md.append(row("64-byte UDP through a ClusterIP, packets/s per worker (median of " + s.rounds() + " × "
+        md.append(row("64-byte UDP through a ClusterIP, packets/s per worker (median of " + s.udpRounds() + " × "
                         + fmt(s.udpWindowSeconds()) + " s)",
                 String.format(Locale.ROOT, "%,d", u.ginghamPpsPerWorker()), String.format(Locale.ROOT, "%,d", u.tapCeilingPps())
                         + " (raw TAP forwarder)", fmt(u.ratio()), "≥ " + u.target(), u.met()));
+        md.append(row("the same, per CPU-second of the forwarding thread (worker / forwarder)",
+                String.format(Locale.ROOT, "%,d", u.ginghamPpsPerWorkerCpuSecond()), String.format(Locale.ROOT, "%,d",
+                        u.tapCeilingPpsPerCpuSecond()) + " (raw TAP forwarder)", fmt(u.cpuRatio()), "≥ " + u.target(), u.cpuMet()));
         latencyRows(md, "ping (n = " + s.pingCount() + ", " + fmt(s.pingIntervalMs()) + " ms)", r.latency().ping());
         latencyRows(md, "TCP request/response (n = " + s.roundTrips() + ")", r.latency().tcpRequestResponse());
         NodeBenchResult.Gc g = r.gc();
@@ -84,7 +87,8 @@ public final class NodeBenchReport {
                 .append("; the worker was busy ").append(Math.round(u.ginghamWorkerBusy() * 100)).append("% of the UDP window and ").append(Math.round(t.ginghamWorkerBusy() * 100))
                 .append("% of the TCP rounds (iperf3's start included). Rounds: TCP Gingham ").append(t.ginghamRoundsGbps())
                 .append(" vs kernel ").append(t.kernelRoundsGbps()).append(" Gbit/s; UDP Gingham ").append(u.ginghamRoundsPps())
-                .append(" vs ceiling ").append(u.tapCeilingRoundsPps()).append(" packets/s. TCP retransmits: Gingham ")
+                .append(" vs ceiling ").append(u.tapCeilingRoundsPps()).append(" packets/s, the forwarding thread on CPU ")
+                .append(u.ginghamRoundsCpuShare()).append(" vs ").append(u.tapCeilingRoundsCpuShare()).append(" of a core. TCP retransmits: Gingham ")
                 .append(t.ginghamRetransmits()).append(", kernel ").append(t.kernelRetransmits()).append(".\n");
         for (NodeBenchResult.Profile p : r.profiles()) {
             md.append("\nWorker profile during ").append(p.phase()).append(" (JFR, ").append(p.workerSamples()).append(" samples, ")

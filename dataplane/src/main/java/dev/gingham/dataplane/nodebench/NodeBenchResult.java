@@ -18,7 +18,7 @@ public record NodeBenchResult(String kind, String date, String command, boolean 
     }
 
     /** How the daemon and the baselines were set up. */
-    public record Setup(int workers, String idleStrategy, int burstFrames, int podMtuBytes, boolean tso, int udpFrameBytes, int rounds,
+    public record Setup(int workers, String idleStrategy, int burstFrames, int podMtuBytes, boolean tso, int udpFrameBytes, int rounds, int udpRounds,
                         double tcpSeconds, double udpWindowSeconds, int pingCount, double pingIntervalMs, int roundTrips,
                         String kernelPath, String tapCeiling) {
     }
@@ -32,9 +32,14 @@ public record NodeBenchResult(String kind, String date, String command, boolean 
     /**
      * 64-byte UDP frames through a ClusterIP vs the raw TAP forwarder; pps counted at the receiving
      * pod, medians of the rounds; offered rates and the worker's busy share averaged over the rounds.
+     * The per-CPU-second figures divide each round's frames by the CPU time (user + system, so the
+     * receiving pod's kernel work inside write(2) too) of the thread that moved them: what one
+     * worker carries per second of a core, whatever share of the shared machine it got.
      */
     public record PacketRate(long ginghamPps, long ginghamPpsPerWorker, long tapCeilingPps, double ratio, double target, boolean met,
-                             List<Long> ginghamRoundsPps, List<Long> tapCeilingRoundsPps, long ginghamOfferedPps, long tapCeilingOfferedPps, double ginghamWorkerBusy) {
+                             List<Long> ginghamRoundsPps, List<Long> tapCeilingRoundsPps,
+                             long ginghamPpsPerWorkerCpuSecond, long tapCeilingPpsPerCpuSecond, double cpuRatio, boolean cpuMet,
+                             List<Double> ginghamRoundsCpuShare, List<Double> tapCeilingRoundsCpuShare, long ginghamOfferedPps, long tapCeilingOfferedPps, double ginghamWorkerBusy) {
     }
 
     /** Round trips, each path's percentiles and what Gingham adds over the kernel path. */

@@ -10,6 +10,8 @@ import dev.gingham.packet.header.Addresses;
 import dev.gingham.tap.TapDevice;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Every namespace is deleted at the end, also after a failure; every external command has a time limit.
  */
 public final class NodeBenchmark {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** The targets. */
     public static final double TCP_TARGET = 0.75;
     public static final double UDP_TARGET = 0.7;
@@ -113,7 +116,7 @@ public final class NodeBenchmark {
                             Runtime.getRuntime().availableProcessors(), MachineInfo.virtualMachine(), MachineInfo.memoryMib(),
                             MachineInfo.kernel(), MachineInfo.jdk(), MachineInfo.gc(), loadStart, MachineInfo.loadAverage());
                     NodeBenchResult.Setup setup = new NodeBenchResult.Setup(1, plan.idle().kind().spelling(), NodeDaemon.BURST_FRAMES,
-                            mtuBytes, plan.tso(), UdpBlaster.FRAME_BYTES, plan.rounds(), plan.throughput().toMillis() / 1000.0,
+                            mtuBytes, plan.tso(), UdpBlaster.FRAME_BYTES, plan.rounds(), plan.udpRounds(), plan.throughput().toMillis() / 1000.0,
                             plan.udpWindow().toMillis() / 1000.0, plan.pingCount(), BenchPlan.PING_INTERVAL.toMillis(), plan.roundTrips(),
                             "veth pairs to a router namespace, iptables-nft DNAT in kube-proxy's chain layout",
                             "one thread reading one TAP and writing the other, same burst, buffers and idle strategy as a worker");
@@ -155,23 +158,33 @@ public final class NodeBenchmark {
     /** 64-byte UDP in alternating rounds, the raw TAP ceiling then Gingham; the median of each path's rounds. */
     private NodeBenchResult.PacketRate packetRate(RawTapPath raw, UdpBlaster ceilingSender, PodPair gingham, UdpBlaster ginghamSender,
                                                   WorkerAgent worker) {
-        long[] ceilingPps = new long[plan.rounds()];
-        long[] ginghamPps = new long[plan.rounds()];
+        int rounds = plan.udpRounds();
+        Thread workerThread = GcProbe.threadsNamed(worker.roleName()).getFirst();
+        long[] ceilingPps = new long[rounds];
+        long[] ginghamPps = new long[rounds];
+        double[] ceilingPerCpu = new double[rounds];
+        double[] ginghamPerCpu = new double[rounds];
+        double[] ceilingCpu = new double[rounds];
+        double[] ginghamCpu = new double[rounds];
         long ceilingOffered = 0;
         long ginghamOffered = 0;
         double busy = 0;
-        for (int r = 0; r < plan.rounds(); r++) {
+        for (int r = 0; r < rounds; r++) {
             raw.startForwarding(plan.idle());
             UdpRate c;
             try {
-                c = udp(ceilingSender, raw.pods(), null);
+                c = udp(ceilingSender, raw.pods(), null, raw::forwarderThread);
             } finally {
                 raw.stopForwarding();
             }
-            UdpRate g = r == plan.rounds() - 1 ? profiled("64-byte UDP", () -> udp(ginghamSender, gingham, worker))
-                    : udp(ginghamSender, gingham, worker);
+            UdpRate g = r == rounds - 1 ? profiled("64-byte UDP", () -> udp(ginghamSender, gingham, worker, () -> workerThread))
+                    : udp(ginghamSender, gingham, worker, () -> workerThread);
             ceilingPps[r] = c.receivedPps();
             ginghamPps[r] = g.receivedPps();
+            ceilingPerCpu[r] = c.receivedPps() / Math.max(1e-3, c.cpuShare());
+            ginghamPerCpu[r] = g.receivedPps() / Math.max(1e-3, g.cpuShare());
+            ceilingCpu[r] = c.cpuShare();
+            ginghamCpu[r] = g.cpuShare();
             ceilingOffered += c.offeredPps();
             ginghamOffered += g.offeredPps();
             busy += g.workerBusy();
@@ -179,9 +192,13 @@ public final class NodeBenchmark {
         long ceiling = median(ceilingPps);
         long pps = median(ginghamPps);
         double ratio = ratio(pps, ceiling);
+        long ceilingPerCpuMedian = Math.round(median(ceilingPerCpu));
+        long ginghamPerCpuMedian = Math.round(median(ginghamPerCpu));
+        double cpuRatio = ratio(ginghamPerCpuMedian, ceilingPerCpuMedian);
         return new NodeBenchResult.PacketRate(pps, pps, ceiling, ratio, UDP_TARGET, ratio >= UDP_TARGET, List.of(box(ginghamPps)),
-                List.of(box(ceilingPps)), ginghamOffered / plan.rounds(), ceilingOffered / plan.rounds(),
-                NodeBenchResult.round3(busy / plan.rounds()));
+                List.of(box(ceilingPps)), ginghamPerCpuMedian, ceilingPerCpuMedian, cpuRatio, cpuRatio >= UDP_TARGET,
+                rounded(ginghamCpu), rounded(ceilingCpu), ginghamOffered / rounds, ceilingOffered / rounds,
+                NodeBenchResult.round3(busy / rounds));
     }
 
     static double median(double[] values) {
@@ -243,36 +260,44 @@ public final class NodeBenchmark {
         return r;
     }
 
-    /** What the UDP window measured: frames the receiving pod got per second, what the sender offered, the worker's busy share. */
-    private record UdpRate(long receivedPps, long offeredPps, double workerBusy) {
+    /**
+     * What the UDP window measured: frames the receiving pod got per second, what the sender offered,
+     * the worker's busy share, and the CPU share (cores) the forwarding thread used.
+     */
+    private record UdpRate(long receivedPps, long offeredPps, double workerBusy, double cpuShare) {
     }
 
     /**
      * Sends for warmup + window on a thread of its own and counts the receiving pod's rx_packets
      * over the window alone.
      */
-    private UdpRate udp(UdpBlaster sender, PodPair pods, WorkerAgent worker) {
+    private UdpRate udp(UdpBlaster sender, PodPair pods, WorkerAgent worker, java.util.function.Supplier<Thread> forwarding) {
         Duration total = plan.udpWarmup().plus(plan.udpWindow()).plusMillis(200);
         AtomicLong sent = new AtomicLong();
         Thread thread = Thread.ofPlatform().name("bench-udp-sender").start(() -> sent.set(sender.run(total)));
         sleep(plan.udpWarmup());
+        long forwardingThreadId = forwarding.get().threadId();
         long rx0 = LinkCounters.rxPackets(pods.serverNs(), "eth0");
         long busy0 = worker == null ? 0 : worker.busyNs();
+        long cpu0 = THREADS.getThreadCpuTime(forwardingThreadId);
         long t0 = System.nanoTime();
         sleep(plan.udpWindow());
         long rx1 = LinkCounters.rxPackets(pods.serverNs(), "eth0");
         long busy1 = worker == null ? 0 : worker.busyNs();
+        long cpu1 = THREADS.getThreadCpuTime(forwardingThreadId);
         long t1 = System.nanoTime();
         join(thread, total.plusSeconds(5));
         long pps = Math.round((rx1 - rx0) * 1e9 / (t1 - t0));
         long offered = Math.round(sent.get() * 1e9 / total.toNanos());
         double busy = worker == null ? 0 : NodeBenchResult.round3(Math.min(1.0, (busy1 - busy0) / (double) (t1 - t0)));
-        step(String.format("%s: 64-byte UDP %,d packets/s received (sender offered %,d/s)", pods.path(), pps, offered));
+        double cpuShare = (cpu1 - cpu0) / (double) (t1 - t0);
+        step(String.format("%s: 64-byte UDP %,d packets/s received (sender offered %,d/s; forwarding thread on CPU %.0f%%, %,d packets per CPU-second)",
+                pods.path(), pps, offered, cpuShare * 100, Math.round(pps / Math.max(1e-3, cpuShare))));
         if (pps == 0) {
             throw new IllegalStateException(pods.path() + ": the receiving pod " + pods.serverNs() + " got no UDP frame in "
                     + plan.udpWindow().toMillis() + " ms (sender " + pods.clientNs() + " sent " + sent.get() + ")");
         }
-        return new UdpRate(pps, offered, busy);
+        return new UdpRate(pps, offered, busy, cpuShare);
     }
 
     /**

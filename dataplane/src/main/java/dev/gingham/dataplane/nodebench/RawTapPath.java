@@ -95,6 +95,11 @@ final class RawTapPath implements AutoCloseable {
         return forwarder;
     }
 
+    /** Returns: the forwarder's thread while it runs (null before it started). */
+    Thread forwarderThread() {
+        return runner == null ? null : runner.thread();
+    }
+
     @Override
     public void close() {
         stopForwarding();
