@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  * codes follow picocli (0 ok, 1 failure, 2 usage error).
  */
 @Command(name = "gingham", mixinStandardHelpOptions = true, version = "gingham 0.1.0",
-        description = "A userspace Kubernetes node dataplane: run a node, replay and fuzz captures.",
+        description = "A userspace Kubernetes node dataplane: run a node, replay and fuzz captures, measure the node end to end.",
         subcommands = {RunCommand.class, ReplayCommand.class, FuzzCommand.class, BenchNodeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class GinghamCli {

@@ -23,11 +23,6 @@ final class LinkCounters {
         return stats(netns, device).path("rx").path("packets").asLong();
     }
 
-    /** Returns: packets {@code device} in namespace {@code netns} could not queue for transmission. */
-    static long txDropped(String netns, String device) {
-        return stats(netns, device).path("tx").path("dropped").asLong();
-    }
-
     private static JsonNode stats(String netns, String device) {
         Shell.Result r = Shell.run(TIMEOUT, "ip", "-n", netns, "-s", "-j", "link", "show", "dev", device);
         if (!r.ok()) {

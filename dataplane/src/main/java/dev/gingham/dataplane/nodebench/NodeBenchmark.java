@@ -18,9 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * One run of {@code gingham bench-node}: every Gingham figure of the daemon issue beside its
@@ -203,7 +205,7 @@ public final class NodeBenchmark {
 
     static double median(double[] values) {
         double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
@@ -271,7 +273,7 @@ public final class NodeBenchmark {
      * Sends for warmup + window on a thread of its own and counts the receiving pod's rx_packets
      * over the window alone.
      */
-    private UdpRate udp(UdpBlaster sender, PodPair pods, WorkerAgent worker, java.util.function.Supplier<Thread> forwarding) {
+    private UdpRate udp(UdpBlaster sender, PodPair pods, WorkerAgent worker, Supplier<Thread> forwarding) {
         Duration total = plan.udpWarmup().plus(plan.udpWindow()).plusMillis(200);
         AtomicLong sent = new AtomicLong();
         Thread thread = Thread.ofPlatform().name("bench-udp-sender").start(() -> sent.set(sender.run(total)));

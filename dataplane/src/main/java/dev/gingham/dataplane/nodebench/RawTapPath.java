@@ -91,10 +91,6 @@ final class RawTapPath implements AutoCloseable {
         }
     }
 
-    TapForwarder forwarder() {
-        return forwarder;
-    }
-
     /** Returns: the forwarder's thread while it runs (null before it started). */
     Thread forwarderThread() {
         return runner == null ? null : runner.thread();
