@@ -55,7 +55,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
     @Option(names = "--notes", description = "append the Markdown section to ROOT/docs/benchmarks-notes.md")
     boolean notes;
 
-    @Option(names = "--profile", paramLabel = "DIR", description = "record the worker with JFR during Gingham's TCP and UDP runs;"
+    @Option(names = "--profile", paramLabel = "DIR", description = "record the worker with JFR during Gingham's last TCP and UDP round;"
             + " recordings go to DIR, a summary into the JSON")
     Path profile;
 
