@@ -26,6 +26,14 @@ import java.lang.invoke.VarHandle;
  * per worker; allocates nothing per frame or per cycle.
  */
 public final class WorkerAgent implements Agent {
+    /**
+     * The longest per-burst latency recorded as itself (1 s); longer ones are recorded as this. The
+     * latency recorder must be built with this as its highest trackable value: an auto-resizing
+     * HdrHistogram reallocates its counts array (about 140 KB) on the worker whenever a burst sets
+     * a new maximum (a descheduled worker on a loaded machine does), and a fixed-range one throws
+     * for a value beyond its range.
+     */
+    public static final long MAX_RECORDED_LATENCY_NS = 1_000_000_000L;
     private static final VarHandle DUTY_CYCLES;
     private static final VarHandle BUSY_NS;
 
@@ -58,7 +66,7 @@ public final class WorkerAgent implements Agent {
     /**
      * @param pool        this worker's buffers (never shared)
      * @param clock       the node clock (monotonic; replay and tests pass a virtual one)
-     * @param latencyNs   per-burst pipeline latency recorder, or null
+     * @param latencyNs   per-burst pipeline latency recorder with a fixed range up to {@link #MAX_RECORDED_LATENCY_NS}, or null
      * @param burstFrames frames read per port per cycle (1..256)
      */
     public WorkerAgent(int worker, NodePipeline pipeline, BufferPool pool, NanoClock clock, PortCounters counters,
@@ -119,7 +127,7 @@ public final class WorkerAgent implements Agent {
             }
         }
         if (latencyNs != null) {
-            latencyNs.recordValue(Math.max(0, clock.nanoTime() - nowNs));
+            latencyNs.recordValue(Math.clamp(clock.nanoTime() - nowNs, 0, MAX_RECORDED_LATENCY_NS));
         }
         v.releaseAll();
         return received;

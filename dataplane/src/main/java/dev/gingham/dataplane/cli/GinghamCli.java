@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
  * codes follow picocli (0 ok, 1 failure, 2 usage error).
  */
 @Command(name = "gingham", mixinStandardHelpOptions = true, version = "gingham 0.1.0",
-        description = "A userspace Kubernetes node dataplane: run a node, replay and fuzz captures, inspect a running node.",
-        subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, FuzzCommand.class})
+        description = "A userspace Kubernetes node dataplane: run a node, replay and fuzz captures, measure the node end to end, inspect a running node.",
+        subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, FuzzCommand.class, BenchNodeCommand.class})
 public final class GinghamCli {
     /** Returns: the command line with every subcommand (tests run commands through it without exiting). */
     public static CommandLine commandLine() {

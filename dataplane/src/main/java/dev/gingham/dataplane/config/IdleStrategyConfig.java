@@ -1,5 +1,11 @@
 package dev.gingham.dataplane.config;
 
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
+
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,5 +53,19 @@ public record IdleStrategyConfig(Kind kind, int maxSpins, int maxYields, long mi
     /** Returns: backoff with Agrona's defaults (DESIGN.md §4: an idle node does not burn a core). */
     public static IdleStrategyConfig defaults() {
         return of(Kind.BACKOFF);
+    }
+
+    /**
+     * Returns: a new Agrona idle strategy of this configuration (one per agent thread: backoff keeps
+     * per-thread state). The daemon's agents and the benchmark's raw TAP forwarder both use it, so
+     * the two idle alike.
+     */
+    public IdleStrategy newIdleStrategy() {
+        return switch (kind) {
+            case BUSY_SPIN -> new BusySpinIdleStrategy();
+            case YIELD -> new YieldingIdleStrategy();
+            case BACKOFF -> new BackoffIdleStrategy(maxSpins, maxYields, minParkNs, maxParkNs);
+            case SLEEP -> new SleepingIdleStrategy(sleepNs, TimeUnit.NANOSECONDS);
+        };
     }
 }

@@ -4,16 +4,11 @@ import dev.gingham.dataplane.config.IdleStrategyConfig;
 import dev.gingham.dataplane.config.ThreadingMode;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.SleepingIdleStrategy;
-import org.agrona.concurrent.YieldingIdleStrategy;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -40,12 +35,12 @@ final class AgentThreads implements AutoCloseable {
         if (mode == ThreadingMode.SHARED) {
             List<Agent> all = new ArrayList<>(workers);
             all.add(control);
-            threads.run(new CompositeAgent(all), idleStrategy(idle), errors);
+            threads.run(new CompositeAgent(all), idle.newIdleStrategy(), errors);
         } else {
             for (Agent worker : workers) {
-                threads.run(worker, idleStrategy(idle), errors);
+                threads.run(worker, idle.newIdleStrategy(), errors);
             }
-            threads.run(control, idleStrategy(IdleStrategyConfig.defaults()), errors);
+            threads.run(control, IdleStrategyConfig.defaults().newIdleStrategy(), errors);
         }
         return threads;
     }
@@ -58,16 +53,6 @@ final class AgentThreads implements AutoCloseable {
             return t;
         });
         runners.add(runner);
-    }
-
-    /** Returns: the Agrona idle strategy of a configuration. */
-    static IdleStrategy idleStrategy(IdleStrategyConfig c) {
-        return switch (c.kind()) {
-            case BUSY_SPIN -> new BusySpinIdleStrategy();
-            case YIELD -> new YieldingIdleStrategy();
-            case BACKOFF -> new BackoffIdleStrategy(c.maxSpins(), c.maxYields(), c.minParkNs(), c.maxParkNs());
-            case SLEEP -> new SleepingIdleStrategy(c.sleepNs(), TimeUnit.NANOSECONDS);
-        };
     }
 
     /** Returns: whether every agent thread is still running (health). */

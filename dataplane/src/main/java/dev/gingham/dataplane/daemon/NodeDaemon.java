@@ -150,7 +150,7 @@ public final class NodeDaemon implements AutoCloseable {
         latencies = new SingleWriterRecorder[workerCount];
         for (int w = 0; w < workerCount; w++) {
             BufferPool pool = track(BufferPool.allocate(BUFFERS_PER_WORKER, BufferPool.TSO_BUFFER_SIZE));
-            latencies[w] = new SingleWriterRecorder(LATENCY_SIGNIFICANT_DIGITS);
+            latencies[w] = new SingleWriterRecorder(WorkerAgent.MAX_RECORDED_LATENCY_NS, LATENCY_SIGNIFICANT_DIGITS);
             workers[w] = new WorkerAgent(w, node.state().pipeline(w), pool, clock, counters, latencies[w], BURST_FRAMES);
         }
         ports.attach(workers);

@@ -62,7 +62,7 @@ public final class DemoCluster implements AutoCloseable {
 
     private final String prefix;
     private final Path directory;
-    private final List<String> namespaces = new ArrayList<>();
+    private final Namespaces namespaces;
     private final List<Process> servers = new ArrayList<>();
     private NodeDaemon daemon;
     private boolean closed;
@@ -70,6 +70,7 @@ public final class DemoCluster implements AutoCloseable {
     private DemoCluster(String prefix, Path directory) {
         this.prefix = prefix;
         this.directory = directory;
+        this.namespaces = new Namespaces(prefix);
     }
 
     /**
@@ -116,7 +117,7 @@ public final class DemoCluster implements AutoCloseable {
      * Namespaces an earlier, killed run left under the same prefix are deleted first.
      */
     public void build() {
-        removeLeftovers();
+        namespaces.removeLeftovers();
         buildNamespacesAndFiles();
     }
 
@@ -142,8 +143,6 @@ public final class DemoCluster implements AutoCloseable {
         Shell.must("ip", "-n", ext, "link", "set", "eth0", "address", EXTERNAL_MAC);
         Shell.must("ip", "-n", ext, "addr", "add", EXTERNAL_IP + "/24", "dev", "eth0");
         Shell.must("ip", "-n", ext, "link", "set", "eth0", "up");
-        Shell.must("ip", "-n", ext, "link", "set", "lo", "up");
-        Shell.must("ip", "-n", node, "link", "set", "lo", "up");
         for (String pod : PODS.keySet()) {
             namespace(pod);
         }
@@ -162,29 +161,14 @@ public final class DemoCluster implements AutoCloseable {
     }
 
     /**
-     * Creates namespace PREFIX-ROLE with IPv6 off (the demo is IPv4; no router solicitations in the
-     * counters), deleted by {@link #close()}: the pods' and also a test's extra ones.
+     * Creates namespace PREFIX-ROLE (IPv6 off, loopback up), deleted by {@link #close()}: the
+     * pods' and also a test's extra ones.
      */
     public synchronized String namespace(String role) {
         if (closed) {
             throw new IllegalStateException("the demo cluster " + prefix + " is closed");
         }
-        String name = prefix + "-" + role;
-        Shell.must("ip", "netns", "add", name);
-        namespaces.add(name);
-        Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                "net.ipv6.conf.default.disable_ipv6=1");
-        return name;
-    }
-
-    private void removeLeftovers() {
-        Shell.Result list = Shell.run(COMMAND_TIMEOUT, "ip", "netns", "list");
-        for (String line : list.output().split("\n")) {
-            String name = line.split(" ")[0];
-            if (name.startsWith(prefix + "-")) {
-                Shell.run(COMMAND_TIMEOUT, "ip", "netns", "del", name);
-            }
-        }
+        return namespaces.create(role);
     }
 
     /** Starts the servers: HTTP :8080 and UDP echo :7007 on the web pods, TCP :5432 on db, TCP :9000 outside. */
@@ -195,11 +179,11 @@ public final class DemoCluster implements AutoCloseable {
         }
         server(podNamespace("db"), "tcp-hello", "db", 5432);
         server(externalNamespace(), "tcp-hello", "outside", EXTERNAL_PORT);
-        awaitListening(podNamespace("web-1"), 8080);
-        awaitListening(podNamespace("db"), 5432);
-        awaitListening(externalNamespace(), EXTERNAL_PORT);
+        Namespaces.awaitTcpListener(podNamespace("web-1"), 8080);
+        Namespaces.awaitTcpListener(podNamespace("db"), 5432);
+        Namespaces.awaitTcpListener(externalNamespace(), EXTERNAL_PORT);
         for (String web : WEB_PODS) {
-            awaitListening(podNamespace(web), 8080);
+            Namespaces.awaitTcpListener(podNamespace(web), 8080);
         }
     }
 
@@ -214,22 +198,6 @@ public final class DemoCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start python3 in " + netns + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void awaitListening(String netns, int port) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", netns, "ss", "-Hltn", "sport = :" + port).output().contains(":" + port)) {
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        throw new IllegalStateException("no server listening on port " + port + " in " + netns + " after 10 s");
     }
 
     /** Runs a command inside a namespace with a time limit. */
@@ -298,10 +266,7 @@ public final class DemoCluster implements AutoCloseable {
             daemon.close();
             daemon = null;
         }
-        for (String name : namespaces) {
-            Shell.run(COMMAND_TIMEOUT, "ip", "netns", "del", name);
-        }
-        namespaces.clear();
+        namespaces.close();
     }
 
     private String nodeYaml() {

@@ -36,7 +36,11 @@ public final class Shell {
         }
     }
 
-    /** Runs {@code command} with a time limit. */
+    /**
+     * Runs {@code command} with a time limit. A virtual thread drains the output while the
+     * command runs: a command that prints more than a pipe holds (64 KiB: {@code ping -c 1000},
+     * {@code iperf3 -J}) would otherwise block on its write and be killed as hung.
+     */
     public static Result run(Duration timeout, List<String> command) {
         Process p;
         try {

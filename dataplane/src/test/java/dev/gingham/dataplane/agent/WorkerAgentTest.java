@@ -4,6 +4,8 @@ import dev.gingham.dataplane.program.NodeFixture;
 import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.PacketBuilder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -72,5 +74,28 @@ class WorkerAgentTest {
     void shouldDoNoWorkWhenNothingWaits() {
         ports(a, b);
         assertEquals(0, worker.doWork());
+    }
+
+    @Test
+    void shouldRecordAnOverlongBurstAsTheRecordersCeilingWhenTheWorkerWasDescheduled() {
+        // The daemon's recorder has a fixed range (an auto-resizing one reallocates on the worker at
+        // every new maximum); a burst that took longer than the range must be clamped, not thrown.
+        SingleWriterRecorder latency = new SingleWriterRecorder(WorkerAgent.MAX_RECORDED_LATENCY_NS, 3);
+        long[] readings = {5_000_000_000L, 8_000_000_000L};
+        int[] calls = {0};
+        WorkerAgent slow = new WorkerAgent(0, node.pipeline, pool, () -> readings[Math.min(calls[0]++, 1)], counters, latency, 32);
+        PortIo[] table = new PortIo[8];
+        table[POD_A] = a;
+        table[POD_B] = b;
+        slow.ports(table);
+        a.incoming.add(PacketBuilder.icmp4Echo(A_IP, B_IP, 1, 1).srcMac(A_MAC).dstMac(ROUTER_MAC).build());
+
+        assertEquals(1, slow.doWork());
+
+        Histogram recorded = latency.getIntervalHistogram();
+        assertEquals(1, recorded.getTotalCount());
+        assertEquals(WorkerAgent.MAX_RECORDED_LATENCY_NS, recorded.getMaxValue(), recorded.getMaxValue() / 1000.0,
+                "3 s recorded as the 1 s ceiling");
+        assertEquals(1, b.transmitted.size(), "the frame was still delivered");
     }
 }

@@ -1,5 +1,6 @@
 package dev.gingham.jmh.suite;
 
+import dev.gingham.dataplane.nodebench.MachineInfo;
 import dev.gingham.jmh.BenchMain;
 import dev.gingham.jmh.report.ReportMain;
 import dev.gingham.jmh.report.RunInfo;

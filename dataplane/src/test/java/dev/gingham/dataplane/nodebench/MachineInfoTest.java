@@ -1,4 +1,4 @@
-package dev.gingham.jmh.suite;
+package dev.gingham.dataplane.nodebench;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package dev.gingham.jmh.suite;
+package dev.gingham.dataplane.nodebench;
 
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
@@ -11,19 +11,20 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Facts about the machine a run measures, read from Linux and the JVM (no external commands):
- * CPU model, cores, memory, kernel, JDK, garbage collector, load average.
+ * Facts about the machine a benchmark run measures (the JMH suite and {@code gingham bench-node}),
+ * read from Linux and the JVM (no external commands): CPU model, cores, memory, kernel, JDK,
+ * garbage collector, load average.
  */
-final class MachineInfo {
+public final class MachineInfo {
     private MachineInfo() {
     }
 
     /** Returns: the first "model name" of /proc/cpuinfo, or "unknown" when it cannot be read. */
-    static String cpuModel() {
+    public static String cpuModel() {
         return cpuModel(Path.of("/proc/cpuinfo"));
     }
 
-    static String cpuModel(Path cpuinfo) {
+    public static String cpuModel(Path cpuinfo) {
         try {
             for (String line : Files.readAllLines(cpuinfo)) {
                 if (line.startsWith("model name")) {
@@ -38,11 +39,11 @@ final class MachineInfo {
     }
 
     /** Returns: true when /proc/cpuinfo's flags include {@code hypervisor} (the CPU is virtual). */
-    static boolean virtualMachine() {
+    public static boolean virtualMachine() {
         return virtualMachine(Path.of("/proc/cpuinfo"));
     }
 
-    static boolean virtualMachine(Path cpuinfo) {
+    public static boolean virtualMachine(Path cpuinfo) {
         try {
             for (String line : Files.readAllLines(cpuinfo)) {
                 if (line.startsWith("flags") && (" " + line.substring(line.indexOf(':') + 1) + " ").contains(" hypervisor ")) {
@@ -56,7 +57,7 @@ final class MachineInfo {
     }
 
     /** Returns: the kernel release ({@code uname -r}). */
-    static String kernel() {
+    public static String kernel() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
         } catch (IOException e) {
@@ -65,7 +66,7 @@ final class MachineInfo {
     }
 
     /** Returns: /proc/loadavg's three averages ("1.16 1.66 1.52"), or "unknown". */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return fields.length >= 3 ? fields[0] + " " + fields[1] + " " + fields[2] : "unknown";
@@ -75,13 +76,13 @@ final class MachineInfo {
     }
 
     /** Returns: the machine's physical memory in MiB. */
-    static long memoryMib() {
+    public static long memoryMib() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize() >> 20;
     }
 
     /** Returns: vendor and version of the running JDK (the benchmark forks run the same one). */
-    static String jdk() {
+    public static String jdk() {
         return System.getProperty("java.vendor", "unknown") + " " + System.getProperty("java.runtime.version",
                 System.getProperty("java.version"));
     }
@@ -91,11 +92,11 @@ final class MachineInfo {
      * start with the same JVM, the same flags plus a heap size, on the same machine, so the JVM's
      * ergonomics choose the same collector for them.
      */
-    static String gc() {
+    public static String gc() {
         return gc(ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName).toList());
     }
 
-    static String gc(List<String> beanNames) {
+    public static String gc(List<String> beanNames) {
         Set<String> names = new LinkedHashSet<>();
         for (String bean : beanNames) {
             String n = bean.toLowerCase(Locale.ROOT);

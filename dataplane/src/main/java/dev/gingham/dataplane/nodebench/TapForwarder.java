@@ -1,0 +1,57 @@
+package dev.gingham.dataplane.nodebench;
+
+import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.header.EthernetHeader;
+import dev.gingham.tap.TapQueue;
+import org.agrona.concurrent.Agent;
+
+/**
+ * The raw TAP ceiling: an agent that reads bursts from one TAP queue and writes every frame to
+ * another, with nothing in between but the Ethernet addresses (the receiving pod's kernel drops
+ * frames not addressed to its MAC). Same burst size, same buffers (TSO-sized, vnet header kept) and
+ * same idle strategy as a daemon worker, so the difference to the daemon's packet rate is the
+ * pipeline's cost. Frames are counted where they arrive (the receiving pod's interface), as for
+ * every path. Single-threaded; allocates nothing per frame.
+ */
+final class TapForwarder implements Agent {
+    private final TapQueue in;
+    private final TapQueue out;
+    private final FrameVector vector;
+    private final long dstMac;
+    private final long srcMac;
+    private final int burstFrames;
+
+    /**
+     * @param dstMac the receiving pod's MAC
+     * @param srcMac the MAC frames leave with (the pods' gateway, as the daemon writes it)
+     */
+    TapForwarder(TapQueue in, TapQueue out, BufferPool pool, long dstMac, long srcMac, int burstFrames) {
+        this.in = in;
+        this.out = out;
+        this.vector = new FrameVector(pool);
+        this.dstMac = dstMac;
+        this.srcMac = srcMac;
+        this.burstFrames = burstFrames;
+    }
+
+    @Override
+    public int doWork() {
+        FrameVector v = vector;
+        int received = in.receive(v, 0, burstFrames);
+        if (received == 0) {
+            return 0;
+        }
+        for (int i = 0; i < received; i++) {
+            EthernetHeader.macs(v.segment(), v.start(i), dstMac, srcMac);
+            out.transmit(v, i); // a frame the receiving TAP refuses is lost, as the worker loses it (its TX error)
+        }
+        v.releaseAll();
+        return received;
+    }
+
+    @Override
+    public String roleName() {
+        return "gingham-bench-tap-forwarder";
+    }
+}
