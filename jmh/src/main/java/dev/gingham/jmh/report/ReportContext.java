@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What every section of the report reads and where it writes plots.
@@ -18,9 +19,11 @@ import java.util.List;
  * @param plotsLink how the Markdown file links to {@code plotsDir} (relative)
  * @param wire      the wire-overhead rows (computed by the real encapsulation, not timed)
  * @param maglev    Maglev disruption figures (computed, not timed)
+ * @param node      the newest {@code gingham bench-node} run, when there is one
  */
 record ReportContext(BenchResults results, RunInfo info, Path plotsDir, String plotsLink,
-                     List<WireOverheadReport.Row> wire, MaglevDisruption.Figures maglev) {
+                     List<WireOverheadReport.Row> wire, MaglevDisruption.Figures maglev,
+                     Optional<NodeRun> node) {
     /** Writes a plot and returns its Markdown image line's link. */
     String plot(String fileName, String svg) {
         try {

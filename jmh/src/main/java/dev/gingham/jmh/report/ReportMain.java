@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +24,8 @@ public final class ReportMain {
     public static final String REPORT = "docs/benchmarks.md";
     static final String BENCH_DIR = "docs/bench";
     static final String PLOTS_DIR = "docs/bench/plots";
+    /** Where {@code gingham bench-node} keeps its runs. */
+    static final String NODE_BENCH_DIR = "docs/bench/node";
     /** Maglev disruption is shown for the reference table: M = 16381, 100 backends. */
     static final int DISRUPTION_M = 16_381;
     static final int DISRUPTION_BACKENDS = 100;
@@ -72,15 +75,16 @@ public final class ReportMain {
         Path report = root.resolve(REPORT);
         Path plots = root.resolve(PLOTS_DIR);
         String markdown = render(parsed, info, plots, link(report, plots), link(report, results), WireOverheadReport.rows(),
-                MaglevDisruption.measure(DISRUPTION_BACKENDS, DISRUPTION_M));
+                MaglevDisruption.measure(DISRUPTION_BACKENDS, DISRUPTION_M),
+                NodeRun.newest(root.resolve(NODE_BENCH_DIR), link(report, root.resolve(NODE_BENCH_DIR))));
         Files.createDirectories(report.getParent());
         Files.writeString(report, markdown, StandardCharsets.UTF_8);
     }
 
     /** Returns: the report's Markdown; writes its plots into {@code plotsDir}. */
     static String render(BenchResults results, RunInfo info, Path plotsDir, String plotsLink, String resultsLink,
-                         List<WireOverheadReport.Row> wire, MaglevDisruption.Figures maglev) {
-        return ReportWriter.write(new ReportContext(results, info, plotsDir, plotsLink, wire, maglev), resultsLink);
+                         List<WireOverheadReport.Row> wire, MaglevDisruption.Figures maglev, Optional<NodeRun> node) {
+        return ReportWriter.write(new ReportContext(results, info, plotsDir, plotsLink, wire, maglev, node), resultsLink);
     }
 
     /** Returns: {@code target} relative to the directory of {@code from}, with forward slashes. */

@@ -35,7 +35,7 @@ final class ReportWriter {
         writeMachine(context, out);
         writeTargets(context.results(), out);
         List<Section> sections = List.of(new KubeProxySection(), new PipelineSection(), new EncapSection(),
-                new PolicySection(), new ConntrackNatSection());
+                new PolicySection(), new ConntrackNatSection(), new NodeSection());
         Set<String> covered = new HashSet<>();
         for (Section s : sections) {
             s.write(context, out);

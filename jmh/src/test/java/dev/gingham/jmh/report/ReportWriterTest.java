@@ -11,6 +11,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,7 +33,30 @@ class ReportWriterTest {
         RunInfo info = RunInfo.read(fixture("results.run.json"));
         List<WireOverheadReport.Row> wire = List.of(new WireOverheadReport.Row("UDP 64 B", "vxlan", 1450, 156, 180, 50, 35.6));
         report = ReportMain.render(results, info, plots, "bench/plots", "bench/results.json", wire,
-                new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0));
+                new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0), Optional.empty());
+    }
+
+    @Test
+    void shouldShowTheNewestDefaultNodeRunBesideItsBaselinesWhenOneExists() throws Exception {
+        Optional<NodeRun> node = NodeRun.newest(fixture("node"), "bench/node");
+        // the 2027 file is a variant (-node-no-tso) and the 2025 one is older: the 2026 run is shown
+        assertEquals("bench/node/2026-01-01T0000Z-node.json", node.orElseThrow().link());
+        String withNode = ReportMain.render(BenchResults.read(fixture("results.json")), RunInfo.read(fixture("results.run.json")),
+                plots, "bench/plots", "bench/results.json", List.of(), new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0), node);
+        String section = withNode.substring(withNode.indexOf("## The node end to end"));
+        assertTrue(section.contains("| iperf3 TCP through a ClusterIP, Gbit/s | 13.10 | 11.91 (kernel) | 1.10× | ≥ 0.75× | met |"), section);
+        assertTrue(section.contains("| 64-byte UDP through a ClusterIP, packets/s per worker | 230,914 | 255,630 (raw TAP) | 0.90× "
+                + "| ≥ 0.70× | met |"), section);
+        assertTrue(section.contains("| ping round trip, p50 / p99 µs | 806.0 / 1,220.0 | 83.0 / 116.0 (kernel) | +723.0 / +1,104.0 µs |"),
+                section);
+        assertTrue(section.contains("| GC during 69 s of steady traffic (14,596,721 frames) | 0 collections, worker allocated 0 B |"),
+                section);
+        assertTrue(section.contains("load average 1.98 3.49 5.42 at the start"), section);
+    }
+
+    @Test
+    void shouldSayHowToMeasureTheNodeWhenNoNodeRunExists() {
+        assertTrue(report.contains("_No `gingham bench-node` run in docs/bench/node/ yet"), section("## The node end to end"));
     }
 
     @Test
