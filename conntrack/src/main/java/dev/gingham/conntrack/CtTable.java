@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The connection tracking table: {@link CtKey} &rarr; {@link CtEntry} in two fixed-size hash
@@ -69,14 +70,26 @@ public final class CtTable implements AutoCloseable {
      */
     public static final long NO_HASH = Long.MIN_VALUE;
 
+    /** Memo tag layout: the table's id above, then the map (1 = non-TCP), direction and status. */
+    private static final int MEMO_ID_SHIFT = 4;
+    private static final int MEMO_NON_TCP = 1 << 3;
+    private static final int MEMO_REPLY = 1 << 2;
+    private static final int MEMO_STATUS_MASK = 3;
+    private static final int MEMO_ID_MASK = (1 << (Integer.SIZE - MEMO_ID_SHIFT)) - 1;
+    private static final AtomicInteger IDS = new AtomicInteger();
+
     private final HashMap tcp;
     private final HashMap nonTcp;
     private final CtLifetimes lifetimes;
+    /** This table's id in frame memos (never 0), so a vector run through two tables never mixes their results. */
+    private final int memoId;
 
     private CtTable(HashMap tcp, HashMap nonTcp, CtLifetimes lifetimes) {
         this.tcp = tcp;
         this.nonTcp = nonTcp;
         this.lifetimes = lifetimes;
+        int id = IDS.incrementAndGet() & MEMO_ID_MASK;
+        this.memoId = id == 0 ? 1 : id;
     }
 
     /** Creates anonymous tables with a fixed hash seed (fixed seeds make replays reproducible). */
@@ -185,6 +198,10 @@ public final class CtTable implements AutoCloseable {
         if (!vector.hasFlag(i, FrameVector.FLAG_IPV4) && !vector.hasFlag(i, FrameVector.FLAG_IPV6)) {
             return DropReason.UNKNOWN_L3.verdict();
         }
+        int tag = vector.memoTag(i);
+        if (tag >>> MEMO_ID_SHIFT == memoId && recall(vector, i, tag, out)) {
+            return out.status;
+        }
         CtKey key = out.key();
         MemorySegment scratch = out.scratch();
         if (vector.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
@@ -214,12 +231,14 @@ public final class CtTable implements AutoCloseable {
                 : map.lookup(scratch, CtResult.KEY_OFFSET, forwardHash);
         if (offset != MapErrors.MISSING) {
             out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
+            remember(vector, i, out);
             return CtStatus.ESTABLISHED;
         }
         key.reverse();
         offset = map.lookup(scratch, CtResult.KEY_OFFSET);
         if (offset != MapErrors.MISSING) {
             out.found(CtStatus.REPLY, CtResult.REPLY, map, offset);
+            remember(vector, i, out);
             return CtStatus.REPLY;
         }
         key.reverse();
@@ -277,10 +296,50 @@ public final class CtTable implements AutoCloseable {
         entry.srcIdentity(vector.srcIdentity(i));
         entry.addTx(bytes);
         long offset = insert(out.scratch(), CtResult.KEY_OFFSET, out.scratch(), CtResult.VALUE_OFFSET, out);
-        if (offset >= 0 && !out.created) {
-            account(out, tcpFlags, bytes, nowNs);
+        if (offset >= 0) {
+            if (!out.created) {
+                account(out, tcpFlags, bytes, nowNs);
+            }
+            remember(vector, i, out); // the next programs' lookups find it ESTABLISHED, as the map would
         }
         return offset;
+    }
+
+    /**
+     * Keeps an ESTABLISHED or REPLY result in the frame's memo with the entry's version: the
+     * node chain looks the same tuple up in up to four programs (reverse service NAT, egress and
+     * ingress policy, masquerade), and a hit costs a hash, a probe and a key compare each time.
+     * ICMP errors (RELATED: found through their quote) and misses are not kept.
+     */
+    private void remember(FrameVector vector, int i, CtResult out) {
+        if (vector.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
+            return; // its lookup starts with the quote; a kept result would skip that
+        }
+        int tag = memoId << MEMO_ID_SHIFT | (out.map == nonTcp ? MEMO_NON_TCP : 0)
+                | (out.direction == CtResult.REPLY ? MEMO_REPLY : 0) | out.status;
+        vector.memo(i, tag, out.entryOffset, out.map.entryVersion(out.entryOffset));
+    }
+
+    /**
+     * Restores a kept result into {@code out} (with the key as the lookup would have built it)
+     * when the entry is still the one found: same slot version, so not deleted or reused since.
+     *
+     * @return false when the entry changed (the memo is dropped and the caller looks up afresh)
+     */
+    private boolean recall(FrameVector vector, int i, int tag, CtResult out) {
+        HashMap map = (tag & MEMO_NON_TCP) != 0 ? nonTcp : tcp;
+        long offset = vector.memoOffset(i);
+        if (map.entryVersion(offset) != vector.memoVersion(i)) {
+            vector.forgetMemo(i);
+            return false;
+        }
+        boolean reply = (tag & MEMO_REPLY) != 0;
+        out.key().fromFrame(vector, i);
+        if (reply) {
+            out.key().reverse();
+        }
+        out.found(tag & MEMO_STATUS_MASK, reply ? CtResult.REPLY : CtResult.ORIGINAL, map, offset);
+        return true;
     }
 
     /**

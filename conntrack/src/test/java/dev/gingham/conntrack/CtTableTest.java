@@ -290,4 +290,70 @@ class CtTableTest {
         assertNotEquals(table.nonTcpMap(), result.map());
         assertEquals(1, result.key().srcPort(), "the forward tuple is left for create");
     }
+
+    @Test
+    void shouldKeepAFoundEntryForTheNextProgramAndFindTheSameOneAgain() {
+        long entry = create(tcp(40000, SYN), T0);
+        int i = frames.only(tcp(40000, ACK));
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, i, result));
+        assertNotEquals(0, frames.vector.memoTag(i), "the result is kept for the next program");
+        CtResult second = new CtResult();
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, i, second));
+        assertEquals(entry, second.entryOffset());
+        assertEquals(CtResult.ORIGINAL, second.direction());
+        assertEquals(result.key().toString(), second.key().toString(), "the kept result carries the key a lookup builds");
+    }
+
+    @Test
+    void shouldKeepARepliesDirectionAndItsReversedKey() {
+        long entry = create(tcp(40000, SYN), T0);
+        int i = frames.only(PacketBuilder.tcp4("10.0.0.2", 80, "10.0.0.1", 40000).flags(SYN | ACK).build());
+        assertEquals(CtStatus.REPLY, table.lookup(frames.vector, i, result));
+        CtResult second = new CtResult();
+        assertEquals(CtStatus.REPLY, table.lookup(frames.vector, i, second));
+        assertEquals(entry, second.entryOffset());
+        assertEquals(CtResult.REPLY, second.direction());
+        assertEquals(result.key().toString(), second.key().toString());
+    }
+
+    @Test
+    void shouldLookUpAfreshWhenTheFramesTupleChanged() {
+        create(tcp(40000, SYN), T0);
+        int i = frames.only(tcp(40000, ACK));
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, i, result));
+        frames.vector.dstPort(i, 8080); // a NAT program rewrote the tuple
+        assertEquals(0, frames.vector.memoTag(i));
+        assertEquals(CtStatus.NEW, table.lookup(frames.vector, i, result), "10.0.0.1:40000 -> 10.0.0.2:8080 has no entry");
+    }
+
+    @Test
+    void shouldLookUpAfreshWhenTheKeptEntryWasDeletedMeanwhile() {
+        create(tcp(40000, SYN), T0);
+        int i = frames.only(tcp(40000, ACK));
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, i, result));
+        assertEquals(MapErrors.OK, table.tcpMap().delete(result.scratch(), result.keyOffset()), "swept by the control agent");
+        assertEquals(CtStatus.NEW, table.lookup(frames.vector, i, result), "the kept offset is stale: its slot changed");
+        assertEquals(0, frames.vector.memoTag(i));
+    }
+
+    @Test
+    void shouldNotUseAnotherTablesKeptResult() {
+        create(tcp(40000, SYN), T0);
+        int i = frames.only(tcp(40000, ACK));
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, i, result));
+        try (CtTable other = CtTable.create(CtConfig.defaults().withMaxEntries(8, 16), 11L)) {
+            assertEquals(CtStatus.NEW, other.lookup(frames.vector, i, new CtResult()));
+        }
+    }
+
+    @Test
+    void shouldKeepACreatedEntrySoTheNextProgramFindsItEstablished() {
+        int i = frames.only(tcp(40000, SYN));
+        assertEquals(CtStatus.NEW, table.lookup(frames.vector, i, result));
+        assertEquals(0, frames.vector.memoTag(i), "a miss is not kept");
+        long entry = table.create(frames.vector, i, T0, result);
+        CtResult next = new CtResult();
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, i, next));
+        assertEquals(entry, next.entryOffset());
+    }
 }

@@ -317,6 +317,15 @@ final class HashTable {
         return sum;
     }
 
+    /**
+     * The state and sequence of the slot whose value is at {@code valueOffset}: every claim,
+     * publication and deletion of the slot changes it, so a caller that remembered it right after
+     * a lookup knows the offset still holds that key while it reads the same.
+     */
+    long slotVersion(long valueOffset) {
+        return (long) ATOMIC.getAcquire(segment, valueOffset - valueInSlot) & STATE_SEQ_MASK;
+    }
+
     /** The value offset of a found slot; an LRU lookup also marks the entry referenced. */
     private long found(int slot) {
         long offset = slotOffset(slot);

@@ -123,6 +123,17 @@ abstract sealed class HashTableMap implements OffHeapMap permits HashMap, LruHas
         return table.lookup(key, keyOffset, hash);
     }
 
+    /**
+     * Returns: the version of the entry whose value is at {@code valueOffset} (an offset a lookup
+     * returned): it changes whenever that slot is deleted, reused or re-published, and not when
+     * the value's bytes are written in place. A caller that keeps an offset across steps (a
+     * lookup result reused by the next program of a vector pass) compares the version it read
+     * right after the lookup with the current one instead of looking the key up again.
+     */
+    public long entryVersion(long valueOffset) {
+        return table.slotVersion(valueOffset);
+    }
+
     /** {@link #lookup(long)} with the key's {@link #hash(long)} already computed. */
     public long lookup(long key, long hash) {
         return table.lookup(key, hash);

@@ -99,6 +99,11 @@ public final class FrameVector {
     private final int[] gsoSize = new int[MAX_FRAMES];
     private final int[] csumStart = new int[MAX_FRAMES];
     private final int[] csumOffset = new int[MAX_FRAMES];
+    // A lookup result kept for the next programs of the same pass (see memo()): cleared by any
+    // change of the frame's flow tuple, so it can never describe a tuple the frame no longer has.
+    private final int[] memoTag = new int[MAX_FRAMES];
+    private final long[] memoOffset = new long[MAX_FRAMES];
+    private final long[] memoVersion = new long[MAX_FRAMES];
 
     /** Decisions to record for replay's explanations; null (the daemon) records nothing. */
     private FrameTrace trace;
@@ -181,6 +186,7 @@ public final class FrameVector {
         gsoSize[i] = 0;
         csumStart[i] = 0;
         csumOffset[i] = 0;
+        memoTag[i] = 0;
     }
 
     /** Forgets all frames without releasing their buffers (whoever holds them now owns them). */
@@ -286,6 +292,7 @@ public final class FrameVector {
     }
 
     public void flags(int i, int value) {
+        memoTag[i] = 0;
         flags[i] = value;
     }
 
@@ -389,6 +396,7 @@ public final class FrameVector {
 
     public void protocol(int i, int value) {
         protocol[i] = value;
+        memoTag[i] = 0;
     }
 
     // ---- flow tuple -----------------------------------------------------------------------------
@@ -420,21 +428,25 @@ public final class FrameVector {
     }
 
     public void src4(int i, int address) {
+        memoTag[i] = 0;
         srcHi[i] = 0;
         srcLo[i] = MappedAddress.lo4(address);
     }
 
     public void dst4(int i, int address) {
+        memoTag[i] = 0;
         dstHi[i] = 0;
         dstLo[i] = MappedAddress.lo4(address);
     }
 
     public void src6(int i, long hi, long lo) {
+        memoTag[i] = 0;
         srcHi[i] = hi;
         srcLo[i] = lo;
     }
 
     public void dst6(int i, long hi, long lo) {
+        memoTag[i] = 0;
         dstHi[i] = hi;
         dstLo[i] = lo;
     }
@@ -445,6 +457,7 @@ public final class FrameVector {
     }
 
     public void srcPort(int i, int port) {
+        memoTag[i] = 0;
         srcPort[i] = port;
     }
 
@@ -454,7 +467,41 @@ public final class FrameVector {
     }
 
     public void dstPort(int i, int port) {
+        memoTag[i] = 0;
         dstPort[i] = port;
+    }
+
+    // ---- a lookup result kept across programs --------------------------------------------------
+
+    /**
+     * Keeps one lookup's result for frame {@code i} so the next programs of the same pass need not
+     * repeat it: conntrack's, which three or four programs of a node chain would otherwise each
+     * do for the same tuple. What the three values mean belongs to the table that wrote them
+     * ({@code tag} names it; 0 means nothing is kept). Every change of the frame's flow tuple
+     * (addresses, ports, protocol, parse flags) and the next frame in this slot forget it.
+     */
+    public void memo(int i, int tag, long offset, long version) {
+        memoTag[i] = tag;
+        memoOffset[i] = offset;
+        memoVersion[i] = version;
+    }
+
+    /** Returns: the tag of the kept lookup result of frame {@code i}, 0 when none is kept. */
+    public int memoTag(int i) {
+        return memoTag[i];
+    }
+
+    public long memoOffset(int i) {
+        return memoOffset[i];
+    }
+
+    public long memoVersion(int i) {
+        return memoVersion[i];
+    }
+
+    /** Forgets frame {@code i}'s kept lookup result. */
+    public void forgetMemo(int i) {
+        memoTag[i] = 0;
     }
 
     /** Returns: the TCP flags byte (with CWR/ECE), when the protocol is TCP. */
