@@ -103,28 +103,17 @@ public final class PodInterface {
         pod.setUp(ifindex, true);
         pod.setUp(pod.link("lo").ifindex(), true);
         if (settings.ipv4() != null) {
-            add(keepExisting, () -> pod.addAddress(ifindex, settings.ipv4()));
+            Rtnetlink.addUnlessPresent(keepExisting, () -> pod.addAddress(ifindex, settings.ipv4()));
         }
         if (settings.ipv6() != null) {
-            add(keepExisting, () -> pod.addAddress(ifindex, settings.ipv6()));
+            Rtnetlink.addUnlessPresent(keepExisting, () -> pod.addAddress(ifindex, settings.ipv6()));
         }
         if (settings.gateway4() != null) {
-            add(keepExisting, () -> pod.addDefaultRoute(ifindex, settings.gateway4()));
+            Rtnetlink.addUnlessPresent(keepExisting, () -> pod.addDefaultRoute(ifindex, settings.gateway4()));
         }
         if (settings.gateway6() != null) {
-            add(keepExisting, () -> pod.addDefaultRoute(ifindex, settings.gateway6()));
+            Rtnetlink.addUnlessPresent(keepExisting, () -> pod.addDefaultRoute(ifindex, settings.gateway6()));
         }
         return pod.link(ifindex);
-    }
-
-    /** Runs an add; with {@code keepExisting}, ALREADY_EXISTS means the interface has it and is not an error. */
-    private static void add(boolean keepExisting, Runnable addition) {
-        try {
-            addition.run();
-        } catch (NetDeviceException e) {
-            if (!keepExisting || e.reason() != NetDeviceException.Reason.ALREADY_EXISTS) {
-                throw e;
-            }
-        }
     }
 }

@@ -98,7 +98,7 @@ final class HostDevice implements AutoCloseable {
             }
             for (IpAddress address : addresses) {
                 Cidr host = Cidr.parse(address + (address.ipv4() ? "/32" : "/128"));
-                addKeeping(reattached, () -> netlink.addAddress(link.ifindex(), host));
+                Rtnetlink.addUnlessPresent(reattached, () -> netlink.addAddress(link.ifindex(), host));
                 configured.add(host.toString());
             }
             netlink.setUp(link.ifindex(), true);
@@ -107,7 +107,7 @@ final class HostDevice implements AutoCloseable {
             routes.addAll(config.clusterCidrs());
             routes.addAll(config.serviceCidrs());
             for (Cidr route : routes) {
-                addKeeping(reattached, () -> netlink.addRoute(link.ifindex(), route.masked(), null, false));
+                Rtnetlink.addUnlessPresent(reattached, () -> netlink.addRoute(link.ifindex(), route.masked(), null, false));
                 configured.add("route " + route.masked());
             }
             return new HostDevice(tap, netlink.link(link.ifindex()).mac(), List.copyOf(configured), persistent && !keepOnStop);
@@ -117,17 +117,6 @@ final class HostDevice implements AutoCloseable {
             }
             tap.close();
             throw e;
-        }
-    }
-
-    /** Runs an add; on a re-attached device ALREADY_EXISTS means it kept what it had, which is what we want. */
-    private static void addKeeping(boolean reattached, Runnable addition) {
-        try {
-            addition.run();
-        } catch (NetDeviceException e) {
-            if (!reattached || e.reason() != NetDeviceException.Reason.ALREADY_EXISTS) {
-                throw e;
-            }
         }
     }
 

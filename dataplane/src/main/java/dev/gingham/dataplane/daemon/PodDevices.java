@@ -228,7 +228,16 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
     }
 
     private TapDevice createAndMove(LocalPod pod) {
-        TapDevice tap = TapDevice.create(tapConfig(hostName(pod)));
+        TapDevice tap;
+        try {
+            tap = TapDevice.create(tapConfig(hostName(pod)));
+        } catch (NetDeviceException e) {
+            if (records == null || e.reason() != NetDeviceException.Reason.NAME_IN_USE) {
+                throw e;
+            }
+            deleteUnmovedLeftover(hostName(pod)); // a crash between creation and the move left it here
+            tap = TapDevice.create(tapConfig(hostName(pod)));
+        }
         try {
             PodInterface.moveAndConfigure(tap.name(), settings(pod));
             return tap;
@@ -236,6 +245,17 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
             retire(tap); // not the pod's yet: a persistent device must not outlive the failure
             tap.close();
             throw e;
+        }
+    }
+
+    /** Deletes a persistent TAP of this daemon's naming scheme still in the node's namespace (caller's thread is there). */
+    private void deleteUnmovedLeftover(String name) {
+        try (Rtnetlink netlink = Rtnetlink.open()) {
+            LinkInfo link = netlink.findLink(name);
+            if (link != null && link.isTap() && link.tun().persistent()) {
+                netlink.deleteLink(link.ifindex());
+                log.warn("device " + name + ": a leftover of a crash before its move into the pod, deleted");
+            }
         }
     }
 
