@@ -131,6 +131,25 @@ public final class EndpointMap implements AutoCloseable {
         return portMacs.update(port, writerValue, 0);
     }
 
+    /** Receives one pod address of a dump: IPv4 as IPv4-mapped (hi, lo), and the port its entry names. */
+    @FunctionalInterface
+    public interface AddressVisitor {
+        void visit(long hi, long lo, int port);
+    }
+
+    /**
+     * Visits every pod address (control plane: a restarted node reads which port each address had,
+     * and removes addresses whose pod is gone; collect first, remove after the walk).
+     *
+     * @return the number of addresses visited
+     */
+    public int forEachAddress(AddressVisitor visitor) {
+        int v4Count = v4.forEach((segment, keyOffset, valueOffset) -> visitor.visit(0L,
+                MappedAddress.lo4((int) segment.get(LONG, keyOffset)), segment.get(INT, valueOffset + PORT_OFFSET)));
+        return v4Count + v6.forEach((segment, keyOffset, valueOffset) -> visitor.visit(NetworkOrder.u64(segment, keyOffset),
+                NetworkOrder.u64(segment, keyOffset + 8), segment.get(INT, valueOffset + PORT_OFFSET)));
+    }
+
     /** Writes the key for (hi, lo) into the writer's key memory and returns the map it belongs to. */
     private HashMap selectKey(long hi, long lo) {
         if (MappedAddress.isIpv4(hi, lo)) {

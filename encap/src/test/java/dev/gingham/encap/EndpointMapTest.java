@@ -54,4 +54,19 @@ class EndpointMapTest {
             assertEquals(EndpointMap.NO_MAC, endpoints.portMac(6));
         }
     }
+
+    @Test
+    void shouldVisitEveryAddressWithItsPortWhenDumped() {
+        try (EndpointMap endpoints = EndpointMap.create(4)) {
+            long v4Lo = dev.gingham.packet.MappedAddress.lo4(0x0AF4_0105); // 10.244.1.5
+            endpoints.upsert(0L, v4Lo, 2, 0x0A_00_00_00_00_05L, 300);
+            endpoints.upsert(0xFD00_0077_0000_0000L, 5L, 3, 0x0A_00_00_00_00_06L, 301);
+            java.util.List<String> seen = new java.util.ArrayList<>();
+
+            int visited = endpoints.forEachAddress((hi, lo, port) -> seen.add(Long.toHexString(hi) + "/" + Long.toHexString(lo) + "@" + port));
+
+            assertEquals(2, visited);
+            assertEquals(java.util.List.of("0/ffff0af40105@2", "fd00007700000000/5@3"), seen);
+        }
+    }
 }

@@ -24,7 +24,8 @@ public record LinkInfo(int ifindex, String name, long mac, int mtuBytes, int fla
      * @param vnetHeader  IFF_VNET_HDR is set
      * @param persistent  the device outlives its file descriptors (TUNSETPERSIST)
      * @param multiQueue  IFF_MULTI_QUEUE is set
-     * @param queues      queues attached now (open file descriptors); 0 for a persistent device nobody holds
+     * @param queues      queues attached now (open file descriptors); 0 for a persistent device nobody holds. The
+     *                    kernel reports it for multi-queue devices only: a single-queue device says 0 even when held
      */
     public record Tun(boolean tap, boolean vnetHeader, boolean persistent, boolean multiQueue, int queues) {
     }

@@ -68,25 +68,52 @@ public final class PodInterface {
             if (!settings.interfaceName().equals(hostName)) {
                 pod.rename(ifindex, settings.interfaceName());
             }
-            if (settings.mac() != 0) {
-                pod.setMac(ifindex, settings.mac());
-            }
-            pod.setMtu(ifindex, settings.mtuBytes());
-            pod.setUp(ifindex, true);
-            pod.setUp(pod.link("lo").ifindex(), true);
-            if (settings.ipv4() != null) {
-                pod.addAddress(ifindex, settings.ipv4());
-            }
-            if (settings.ipv6() != null) {
-                pod.addAddress(ifindex, settings.ipv6());
-            }
-            if (settings.gateway4() != null) {
-                pod.addDefaultRoute(ifindex, settings.gateway4());
-            }
-            if (settings.gateway6() != null) {
-                pod.addDefaultRoute(ifindex, settings.gateway6());
-            }
-            return pod.link(ifindex);
+            return configure(pod, ifindex, settings, false);
         }
+    }
+
+    /**
+     * Brings an interface that already is in the pod's namespace (a persistent TAP a restarted
+     * daemon re-attached to) back to {@code settings}: the MAC and MTU set where they differ, up,
+     * loopback up, and the addresses and default routes added where missing (one that exists is
+     * left as it is: the pod's sockets are bound to it). Addresses the settings do not name are
+     * not removed: a pod whose address changed gets a new interface instead.
+     *
+     * @return the interface as the pod's namespace sees it afterwards
+     * @throws NetDeviceException NO_SUCH_DEVICE when the pod has no interface of that name, and the reasons of the steps
+     */
+    public static LinkInfo reconfigure(Settings settings) {
+        try (Rtnetlink pod = Rtnetlink.openIn(settings.namespace())) {
+            LinkInfo link = pod.link(settings.interfaceName());
+            return configure(pod, link.ifindex(), settings, true);
+        }
+    }
+
+    private static LinkInfo configure(Rtnetlink pod, int ifindex, Settings settings, boolean keepExisting) {
+        LinkInfo before = pod.link(ifindex);
+        if (settings.mac() != 0 && before.mac() != settings.mac()) {
+            if (before.isUp()) {
+                pod.setUp(ifindex, false); // a TAP's MAC changes only while it is down
+            }
+            pod.setMac(ifindex, settings.mac());
+        }
+        if (before.mtuBytes() != settings.mtuBytes()) {
+            pod.setMtu(ifindex, settings.mtuBytes());
+        }
+        pod.setUp(ifindex, true);
+        pod.setUp(pod.link("lo").ifindex(), true);
+        if (settings.ipv4() != null) {
+            Rtnetlink.addUnlessPresent(keepExisting, () -> pod.addAddress(ifindex, settings.ipv4()));
+        }
+        if (settings.ipv6() != null) {
+            Rtnetlink.addUnlessPresent(keepExisting, () -> pod.addAddress(ifindex, settings.ipv6()));
+        }
+        if (settings.gateway4() != null) {
+            Rtnetlink.addUnlessPresent(keepExisting, () -> pod.addDefaultRoute(ifindex, settings.gateway4()));
+        }
+        if (settings.gateway6() != null) {
+            Rtnetlink.addUnlessPresent(keepExisting, () -> pod.addDefaultRoute(ifindex, settings.gateway6()));
+        }
+        return pod.link(ifindex);
     }
 }

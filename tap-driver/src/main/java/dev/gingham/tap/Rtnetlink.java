@@ -323,6 +323,23 @@ public final class Rtnetlink implements AutoCloseable {
                 + (onlink ? " onlink" : "") + " dev " + ifindex);
     }
 
+    /**
+     * Runs an add ({@link #addAddress}, {@link #addRoute}, ...) whose target may exist already:
+     * ALREADY_EXISTS is not an error here (re-configuring an interface a previous daemon set up);
+     * every other failure is thrown.
+     *
+     * @param keepExisting false: run the add as it is, ALREADY_EXISTS included
+     */
+    public static void addUnlessPresent(boolean keepExisting, Runnable addition) {
+        try {
+            addition.run();
+        } catch (NetDeviceException e) {
+            if (!keepExisting || e.reason() != NetDeviceException.Reason.ALREADY_EXISTS) {
+                throw e;
+            }
+        }
+    }
+
     /** Adds the default route (0.0.0.0/0 or ::/0) via {@code gateway}, onlink: what a pod needs. */
     public void addDefaultRoute(int ifindex, Cidr gateway) {
         addRoute(ifindex, gateway.ipv4() ? Cidr.parse("0.0.0.0/0") : Cidr.parse("::/0"), gateway, true);

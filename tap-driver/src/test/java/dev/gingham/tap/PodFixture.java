@@ -37,14 +37,18 @@ final class PodFixture implements AutoCloseable {
     final LinkInfo podLink;
     private final List<Process> processes = new ArrayList<>();
 
+    /** Returns: what the pod's interface is configured with (eth0, the pod's MAC and addresses, MTU 1500). */
+    PodInterface.Settings settings() {
+        return new PodInterface.Settings(namespace, "eth0", Addresses.parseMac(POD_MAC), 1500, Cidr.parse(POD_IP + "/32"),
+                Cidr.parseAddressOrPrefix(GATEWAY_IP), Cidr.parse(POD_IP6 + "/128"), Cidr.parseAddressOrPrefix(GATEWAY_IP6));
+    }
+
     PodFixture(TapConfig config) {
         namespace = netns.create("pod");
         TapDevice opened = null;
         try {
             opened = TapDevice.create(config);
-            podLink = PodInterface.moveAndConfigure(opened.name(), new PodInterface.Settings(namespace, "eth0",
-                    Addresses.parseMac(POD_MAC), 1500, Cidr.parse(POD_IP + "/32"), Cidr.parseAddressOrPrefix(GATEWAY_IP),
-                    Cidr.parse(POD_IP6 + "/128"), Cidr.parseAddressOrPrefix(GATEWAY_IP6)));
+            podLink = PodInterface.moveAndConfigure(opened.name(), settings());
         } catch (RuntimeException e) {
             if (opened != null) {
                 if (config.persistent()) {

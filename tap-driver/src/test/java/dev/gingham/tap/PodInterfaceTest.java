@@ -126,4 +126,30 @@ class PodInterfaceTest {
             pod.vector.releaseAll();
         }
     }
+
+    @Test
+    void shouldRestoreMtuMacAndAddressWhenReattachedPodInterfaceWasChangedMeanwhile() {
+        TapConfig config = TapConfig.of(TapTesting.uniqueName()).withPersistent(true);
+        startPod(config);
+        pod.tap.close(); // the daemon dies; meanwhile someone changes the pod's interface
+        String ns = pod.namespace;
+        Netns.must("ip", "-n", ns, "link", "set", "eth0", "down");
+        Netns.must("ip", "-n", ns, "link", "set", "eth0", "mtu", "1400", "address", "02:00:00:00:77:99");
+        Netns.must("ip", "-n", ns, "addr", "del", POD_IP + "/32", "dev", "eth0");
+
+        try (TapDevice restarted = TapDevice.open(config.withName("eth0").inNamespace(ns))) {
+            LinkInfo link = PodInterface.reconfigure(pod.settings());
+
+            assertEquals(pod.podLink.ifindex(), link.ifindex(), "the same device");
+            assertEquals(1500, link.mtuBytes());
+            assertEquals(Addresses.parseMac(POD_MAC), link.mac());
+            assertTrue(link.isUp());
+            assertTrue(Netns.must("ip", "-n", ns, "-4", "-o", "addr", "show", "eth0").contains("inet " + POD_IP + "/32"),
+                    "the address is back");
+            assertTrue(Netns.must("ip", "-n", ns, "-6", "-o", "addr", "show", "eth0").contains("inet6 fd00:77::5/128"),
+                    "the address that stayed is kept");
+            assertTrue(Netns.must("ip", "-n", ns, "-4", "route", "show").contains("default via " + GATEWAY_IP + " dev eth0"),
+                    "the default route is back (it went with the interface down)");
+        }
+    }
 }

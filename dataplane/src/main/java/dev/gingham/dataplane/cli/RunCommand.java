@@ -15,8 +15,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code gingham run}: the node daemon in the foreground until SIGTERM or Ctrl-C (then a graceful
- * stop: devices deleted, pinned maps kept). Start-up problems (configuration, manifests, devices,
- * permissions) end it at once with one clear line and exit code 1.
+ * stop: devices deleted unless restart.keepDevices, pinned maps kept). Start-up problems
+ * (configuration, manifests, devices, permissions) end it at once with one clear line and exit
+ * code 1.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the node daemon: pods' TAP devices, the pipeline, hot reload of the manifests directory.")

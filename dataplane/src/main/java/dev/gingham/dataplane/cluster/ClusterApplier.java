@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * Makes the data path's maps say what a new {@link ManifestSet} says, against what the previous
@@ -98,6 +99,8 @@ public final class ClusterApplier {
     private Map<Cidr, PodEntry> podEntries = Map.of();
     private Map<String, LocalPod> attached = new LinkedHashMap<>();
     private Map<String, LocalPod> locals = Map.of();
+    /** Until the first apply commits: the endpoint slot a pinned endpoint map gave each address, or null. */
+    private ToIntFunction<IpAddress> restoredSlots;
 
     /**
      * @param listener told about local pods; use {@link InMemoryPodListener} where no interfaces are made
@@ -127,6 +130,9 @@ public final class ClusterApplier {
         ServiceTranslator.Translation services = ServiceTranslator.translate(next, config);
         NodeTranslator.Translation nodes = NodeTranslator.translate(next, config, nodeIds);
         LocalPods.Selection local = LocalPods.select(next, config, slots);
+        if (restoredSlots != null) {
+            local = LocalPods.select(next, config, restoredSlots(local.pods()));
+        }
         EgressTranslator.Translation egressTranslation = EgressTranslator.translate(next, config);
 
         Map<String, ServiceSpec> nextSpecs = new LinkedHashMap<>();
@@ -250,6 +256,7 @@ public final class ClusterApplier {
         routes = Map.copyOf(nextRoutes);
         nodeIds = nodes.ids();
         slots = local.slots();
+        restoredSlots = null;
         egress = egressTranslation.policies();
         natAddresses = Set.copyOf(nextNat);
         if (targets.policy() != null) {
@@ -270,6 +277,36 @@ public final class ClusterApplier {
         warnings.addAll(egressTranslation.warnings());
         return new ApplyReport(upserts.size(), deletes.size(), nodesUpserted, nodesRemoved, counts[0], counts[1], counts[2],
                 warnings, failures);
+    }
+
+    /**
+     * Makes the first apply give each local pod the endpoint slot its address had before a restart
+     * ({@code slotOfAddress}: the slot, or -1 when the address is unknown), so the pod keeps its
+     * port, policy slot and endpoint-map entries; pods without one get the free slots. Call before
+     * the first {@link #apply}.
+     */
+    public void restoreSlots(ToIntFunction<IpAddress> slotOfAddress) {
+        if (!current.objects().isEmpty()) {
+            throw new IllegalStateException("slots can only be restored before the first apply");
+        }
+        this.restoredSlots = slotOfAddress;
+    }
+
+    /** Returns: slots for {@code pods} as the restored addresses say (first address that has a free one wins). */
+    private StableIds restoredSlots(List<LocalPod> pods) {
+        int max = config.maps().endpoints() - 1;
+        Map<String, Integer> kept = new HashMap<>();
+        Set<Integer> taken = new HashSet<>();
+        for (LocalPod pod : pods) {
+            for (IpAddress ip : pod.pod().ips()) {
+                int slot = restoredSlots.applyAsInt(ip);
+                if (slot >= 0 && slot <= max && taken.add(slot)) {
+                    kept.put(pod.key(), slot);
+                    break;
+                }
+            }
+        }
+        return StableIds.restored(0, max, kept);
     }
 
     /** Runs {@link ServiceTable#checkBatch}, turning its refusals into problems of the Service they are about. */

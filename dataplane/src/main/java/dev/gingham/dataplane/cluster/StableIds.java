@@ -33,6 +33,26 @@ final class StableIds {
     }
 
     /**
+     * Returns: an assignment that starts from ids found elsewhere (a restarted node's endpoint
+     * slots, read from its pinned endpoint map), with the cursor after the highest of them.
+     *
+     * @throws IllegalArgumentException for an id outside {@code min..max} or given twice
+     */
+    static StableIds restored(int min, int max, Map<String, Integer> ids) {
+        Set<Integer> seen = new HashSet<>();
+        int highest = min - 1;
+        for (Map.Entry<String, Integer> e : ids.entrySet()) {
+            int id = e.getValue();
+            if (id < min || id > max || !seen.add(id)) {
+                throw new IllegalArgumentException("restored id " + id + " of " + e.getKey() + " is outside " + min + ".." + max
+                        + " or given twice");
+            }
+            highest = Math.max(highest, id);
+        }
+        return new StableIds(min, max, ids, highest >= max || highest < min ? min : highest + 1);
+    }
+
+    /**
      * Returns: ids for exactly {@code names}: kept for names that had one, new for the others.
      *
      * @throws IllegalStateException when there are more names than ids

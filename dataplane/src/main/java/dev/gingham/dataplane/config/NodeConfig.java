@@ -58,6 +58,7 @@ public final class NodeConfig {
     private final ApiEndpoint api;
     private final Flows flows;
     private final boolean policyAuditMode;
+    private final boolean keepDevicesOnStop;
     private final Capacities maps;
     /** The gateway addresses and underlay address were derived (toBuilder derives them again). */
     private final boolean gatewayDerived;
@@ -205,6 +206,7 @@ public final class NodeConfig {
         this.api = b.api;
         this.flows = b.flows;
         this.policyAuditMode = b.policyAuditMode;
+        this.keepDevicesOnStop = b.keepDevicesOnStop;
         this.maps = b.maps;
         this.gatewayDerived = b.gatewayDerived;
         this.underlayAddressDerived = b.underlayAddressDerived;
@@ -280,6 +282,7 @@ public final class NodeConfig {
         b.api = api;
         b.flows = flows;
         b.policyAuditMode = policyAuditMode;
+        b.keepDevicesOnStop = keepDevicesOnStop;
         b.maps = maps;
         return b;
     }
@@ -434,6 +437,17 @@ public final class NodeConfig {
         return policyAuditMode;
     }
 
+    /**
+     * Returns: whether a normal stop (SIGTERM) leaves the pods' TAP devices and {@code gingham_host}
+     * in place for the next start ({@code restart.keepDevices}: an upgrade that keeps the pods'
+     * interfaces and connections), instead of deleting them. Needs {@link #pinDirectory()}, where
+     * the daemon records its devices. A daemon that dies (kill -9) leaves them either way when the
+     * maps are pinned.
+     */
+    public boolean keepDevicesOnStop() {
+        return keepDevicesOnStop;
+    }
+
     /** Returns: the sizes of the maps the daemon creates. */
     public Capacities maps() {
         return maps;
@@ -466,6 +480,7 @@ public final class NodeConfig {
         ApiEndpoint api = ApiEndpoint.parse(ApiEndpoint.DEFAULT);
         Flows flows = Flows.defaults();
         boolean policyAuditMode;
+        boolean keepDevicesOnStop;
         Capacities maps = Capacities.defaults();
         boolean gatewayDerived;
         boolean underlayAddressDerived;
@@ -569,6 +584,12 @@ public final class NodeConfig {
 
         public Builder policyAuditMode(boolean audit) {
             this.policyAuditMode = audit;
+            return this;
+        }
+
+        /** Sets {@code restart.keepDevices} (see {@link NodeConfig#keepDevicesOnStop()}). */
+        public Builder keepDevicesOnStop(boolean keep) {
+            this.keepDevicesOnStop = keep;
             return this;
         }
 

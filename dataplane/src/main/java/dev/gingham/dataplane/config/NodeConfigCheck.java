@@ -303,6 +303,10 @@ final class NodeConfigCheck {
         if (b.pinDirectory != null && !b.pinDirectory.isAbsolute()) {
             report("pinDirectory", "'" + b.pinDirectory + "' must be an absolute path");
         }
+        if (b.keepDevicesOnStop && b.pinDirectory == null) {
+            report("restart.keepDevices", "needs pinDirectory (the daemon records its devices there, and without pinned"
+                    + " maps the kept devices' connections would not survive anyway)");
+        }
         if (b.api == null) {
             report("api.listen", "is required");
         }

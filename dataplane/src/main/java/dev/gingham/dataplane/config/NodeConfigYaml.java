@@ -42,7 +42,7 @@ final class NodeConfigYaml {
     private static NodeConfig.Builder read(YamlField root) {
         root.mapping("nodeName", "nodeAddresses", "podCIDRs", "clusterCIDRs", "serviceCIDRs", "gateway", "underlay",
                 "tunnel", "masquerade", "services", "conntrack", "workers", "threading", "idleStrategy", "pinDirectory",
-                "api", "flows", "policy", "maps");
+                "api", "flows", "policy", "maps", "restart");
         YamlField underlay = root.get("underlay").mapping("interface", "address", "mac", "nextHopMac", "mtuBytes");
         NodeConfig.Builder b = NodeConfig.builder(root.get("nodeName").requiredString(), underlay.get("interface").requiredString());
         b.nodeAddresses(root.get("nodeAddresses").parsedList(IpAddress::parse));
@@ -129,6 +129,9 @@ final class NodeConfigYaml {
 
         YamlField policy = root.get("policy").mapping("auditMode");
         b.policyAuditMode(policy.get("auditMode").bool(false));
+
+        YamlField restart = root.get("restart").mapping("keepDevices");
+        b.keepDevicesOnStop(restart.get("keepDevices").bool(false));
 
         YamlField maps = root.get("maps").mapping("ipcacheEntries", "endpoints", "nodes", "egressSources", "egressRules",
                 "policyRows", "policyPortSets");

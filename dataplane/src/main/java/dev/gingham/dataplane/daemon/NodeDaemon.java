@@ -42,8 +42,13 @@ import java.util.List;
  * when no worker can still use them, and sweeps conntrack.
  *
  * <p>{@link #close()} (SIGTERM) stops the watcher, then the agents at the end of their cycle, then
- * closes every device (the kernel deletes the pod and host TAPs) and the maps (pinned maps stay
- * on disk for the next start).
+ * closes every device (the kernel deletes the pod and host TAPs, unless {@code restart.keepDevices}
+ * keeps them for the next start) and the maps (pinned maps stay on disk for the next start).
+ *
+ * <p>Restart: with a {@code pinDirectory} the maps are pinned and the devices persistent, so after
+ * a {@code kill -9} the next start reopens the maps with their connections, re-attaches the pods'
+ * TAPs and {@code gingham_host}, restores the pods' endpoint slots, and prunes what was deleted
+ * meanwhile (see {@link ConfiguredNode#restoreSummary()}, {@link PodDevices#deleteLeftovers}).
  */
 public final class NodeDaemon implements AutoCloseable {
     /** Frames a worker reads from one port per duty cycle. */
@@ -127,18 +132,27 @@ public final class NodeDaemon implements AutoCloseable {
         log.info("node " + config.nodeName() + (netns == null ? "" : " in netns " + netns) + ": " + workerCount + " worker(s), " + config.threading().spelling()
                 + " threading, idle " + config.idleStrategy().kind().spelling() + ", tunnel " + config.tunnel().mode()
                 + ", pod MTU " + podMtu);
-        underlay = track(UnderlayDevice.open(config, workerCount, log, netns)); // first: a wrong interface name changes nothing
+        boolean pinned = config.pinDirectory().isPresent();
+        // First: a second daemon on the same pin directory stops before it touches a device.
+        DeviceRecords records = pinned ? track(DeviceRecords.open(config.pinDirectory().get())) : null;
+        underlay = track(UnderlayDevice.open(config, workerCount, log, netns)); // a wrong interface name changes nothing
         log.info("underlay port " + underlay.link().name() + " (ifindex " + underlay.link().ifindex() + ", MTU "
                 + underlay.link().mtuBytes() + (underlay.kernelBlocked() ? ", kernel stack kept off it" : "") + ")");
-        host = track(HostDevice.create(config, workerCount, podMtu, netns));
+        host = track(HostDevice.create(config, workerCount, podMtu, netns, pinned, config.keepDevicesOnStop(), log));
         log.info("host port " + HostDevice.NAME + ": " + String.join(", ", host.configured()));
 
         int maxPorts = config.maps().endpoints() + 2;
         ports = new PortTable(workerCount, maxPorts, this::error);
-        pods = new PodDevices(ports, workerCount, podMtu, tsoBurst, config.gateway().addresses(), log, netns);
+        pods = new PodDevices(ports, workerCount, podMtu, tsoBurst, config.gateway().addresses(), log, netns, records,
+                config.keepDevicesOnStop());
         opened.add(pods); // before the node: a failed initial apply still closes the pods' devices
-        boolean pinned = config.pinDirectory().isPresent();
+        // The seed only seeds anonymous maps: a pinned hash map keeps the seed its file was created
+        // with (in the map's header), so a restarted node finds its entries whatever is drawn here.
         node = track(ConfiguredNode.create(config, initial, underlay.mac(), host.mac(), pinned, new SecureRandom().nextLong(), pods));
+        if (pinned) {
+            log.info(node.restoreSummary() + ", " + pods.deleteLeftovers(node.applied().localPods().keySet())
+                    + " device(s) of deleted pods deleted");
+        }
         applied = initial;
         manifestState = new NodeTelemetry.ManifestState(initial.fingerprint(), Instant.now(), "", null);
         report("initial manifests (" + initial.objects().size() + " objects)", node.initialReport());

@@ -5,9 +5,11 @@ import dev.gingham.dataplane.cluster.LocalPod;
 import dev.gingham.dataplane.cluster.LocalPodListener;
 import dev.gingham.nat.IpAddress;
 import dev.gingham.packet.Cidr;
+import dev.gingham.tap.LinkInfo;
 import dev.gingham.tap.NetDeviceException;
 import dev.gingham.tap.NetworkNamespace;
 import dev.gingham.tap.PodInterface;
+import dev.gingham.tap.Rtnetlink;
 import dev.gingham.tap.TapConfig;
 import dev.gingham.tap.TapDevice;
 
@@ -29,6 +31,18 @@ import java.util.Map;
  * namespace does not exist (yet) fails with a message naming it; the cluster applier offers it
  * again on the next apply, and the daemon retries failed setups periodically.
  *
+ * <h2>Restart</h2>
+ * With a pin directory ({@code records} given) the devices are persistent (TUNSETPERSIST): when the
+ * daemon dies they stay in the pods' namespaces with their addresses and routes, and the pods'
+ * sockets with them; the kernel drops what a pod sends while no daemon reads. A restarted daemon
+ * finds the pod's {@code eth0} in its namespace and re-attaches ({@link #reattach}): the tun file
+ * is opened by a thread standing in the pod's namespace, since TUNSETIFF looks the name up in the
+ * caller's, and the interface is brought back to the pod's settings. A device whose queue mode no
+ * longer fits (the worker count went from one to several or back: IFF_MULTI_QUEUE cannot change)
+ * is deleted and made anew, which resets that pod's connections. Devices recorded for pods that
+ * no longer exist are deleted by {@link #deleteLeftovers}. A normal stop deletes the devices
+ * unless {@code keepOnStop} ({@code restart.keepDevices}).
+ *
  * <p>Called on the control thread only (by {@code ClusterApplier} through {@code ConfiguredNode}).
  */
 final class PodDevices implements LocalPodListener, AutoCloseable {
@@ -43,10 +57,18 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
     private final DaemonLog log;
     private final String nodeNetns;
     private final Map<String, TapDevice> devices = new HashMap<>();
+    private final DeviceRecords records;
+    private final boolean keepOnStop;
 
-    /** @param nodeNetns the daemon's network namespace (null: the caller's), where devices are made before the move */
+    /**
+     * @param nodeNetns  the daemon's network namespace (null: the caller's), where devices are made before the move
+     * @param records    where persistent devices are recorded (the pin directory), or null for devices that die with the daemon
+     * @param keepOnStop leave the (persistent) devices in place when the daemon stops normally
+     */
     PodDevices(PortTable ports, int workers, int podMtuBytes, int burstFrames, List<IpAddress> gateways, DaemonLog log,
-               String nodeNetns) {
+               String nodeNetns, DeviceRecords records, boolean keepOnStop) {
+        this.records = records;
+        this.keepOnStop = keepOnStop && records != null;
         this.burstFrames = burstFrames;
         this.nodeNetns = nodeNetns;
         this.ports = ports;
@@ -60,18 +82,142 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
     public void podAdded(LocalPod pod) {
         TapDevice old = devices.remove(pod.key());
         if (old != null) {
-            ports.remove(pod.slot(), old, pod.key()); // a retry or a replacement: the new device takes over the slot
+            retire(old); // a retry or a replacement: the new device takes over the slot
+            ports.remove(pod.slot(), old, pod.key());
         }
-        TapDevice tap = NetworkNamespace.call(nodeNetns, () -> createAndMove(pod));
+        TapDevice tap = old == null && records != null ? reattach(pod) : null;
+        String how = tap != null ? "re-attached " : "";
+        if (tap == null) {
+            tap = NetworkNamespace.call(nodeNetns, () -> createAndMove(pod));
+        }
+        if (records != null) {
+            records.put(new DeviceRecords.Entry(pod.key(), pod.pod().netns(), pod.mac(), recordedAddresses(pod)));
+        }
         ports.set(pod.slot(), TapPort.perWorker(pod.slot(), workers, tap::queue, burstFrames));
         devices.put(pod.key(), tap);
-        log.info("pod " + pod.key() + ": " + POD_INTERFACE + " in netns " + pod.pod().netns() + ", " + addresses(pod)
+        log.info("pod " + pod.key() + ": " + how + POD_INTERFACE + " in netns " + pod.pod().netns() + ", " + addresses(pod)
                 + ", port " + pod.slot() + ", mtu " + podMtuBytes);
+    }
+
+    /**
+     * Returns: the pod's persistent device left by the previous daemon, attached again and
+     * configured, or null when there is none to take (no {@code eth0} in the pod's namespace, or one
+     * that had to be deleted because the queue mode or the pod's address changed).
+     *
+     * @throws NetDeviceException when the pod's {@code eth0} is not a TAP, or is held by another process
+     */
+    private TapDevice reattach(LocalPod pod) {
+        String netns = pod.pod().netns();
+        LinkInfo existing;
+        try (Rtnetlink netlink = Rtnetlink.openIn(netns)) {
+            existing = netlink.findLink(POD_INTERFACE);
+            if (existing == null || !existing.isTap()) {
+                return null; // absent: made anew; another kind: the move reports the name in use
+            }
+            String stale = staleReason(pod, existing);
+            if (stale != null) {
+                netlink.deleteLink(existing.ifindex());
+                log.warn("pod " + pod.key() + ": deleted its old " + POD_INTERFACE + " (" + stale + "); a new one is made,"
+                        + " the pod's connections restart");
+                return null;
+            }
+        }
+        TapDevice tap = TapDevice.open(tapConfig(POD_INTERFACE).inNamespace(netns));
+        try {
+            LinkInfo link = PodInterface.reconfigure(settings(pod));
+            log.info("pod " + pod.key() + ": found its " + POD_INTERFACE + " (ifindex " + link.ifindex() + ")");
+            return tap;
+        } catch (RuntimeException e) {
+            tap.close();
+            throw e;
+        }
+    }
+
+    /** Returns: why the pod's existing TAP cannot be taken over, or null when it can. */
+    private String staleReason(LocalPod pod, LinkInfo existing) {
+        if (existing.tun().multiQueue() != (workers > 1)) {
+            return "queue mode " + (existing.tun().multiQueue() ? "multi" : "single") + ", but " + workers + " worker(s) now";
+        }
+        if (existing.tun().multiQueue() && existing.tun().queues() > 0) {
+            throw new NetDeviceException(NetDeviceException.Reason.NAME_IN_USE, 0, "pod " + pod.key() + ": " + POD_INTERFACE
+                    + " in netns " + pod.pod().netns() + " has " + existing.tun().queues() + " queue(s) held by another process");
+        }
+        DeviceRecords.Entry recorded = records.get(pod.key());
+        if (recorded != null && !recorded.netns().equals(pod.pod().netns())) {
+            return "it was recorded for netns " + recorded.netns();
+        }
+        if (recorded != null && !recorded.addresses().equals(recordedAddresses(pod))) {
+            return "the pod's addresses were " + recorded.addresses();
+        }
+        if (recorded == null && existing.mac() != pod.mac()) {
+            return "not recorded as this daemon's and its MAC " + existing.macText() + " is not the pod's";
+        }
+        return null;
+    }
+
+    /**
+     * Deletes the devices recorded for pods that are no longer on this node (deleted while the
+     * daemon was down): each is looked up in its namespace and deleted when it is still a TAP with
+     * the recorded MAC. Call after the first apply.
+     *
+     * @param localPods the keys of the pods the manifests have on this node now
+     * @return how many devices were deleted
+     */
+    int deleteLeftovers(java.util.Set<String> localPods) {
+        if (records == null) {
+            return 0;
+        }
+        int deleted = 0;
+        for (DeviceRecords.Entry e : records.entries().values()) {
+            if (localPods.contains(e.podKey())) {
+                continue;
+            }
+            if (NetworkNamespace.exists(e.netns())) {
+                try (Rtnetlink netlink = Rtnetlink.openIn(e.netns())) {
+                    LinkInfo link = netlink.findLink(POD_INTERFACE);
+                    if (link != null && link.isTap() && link.mac() == e.mac()) {
+                        netlink.deleteLink(link.ifindex());
+                        deleted++;
+                        log.info("pod " + e.podKey() + ": deleted while the daemon was down; its " + POD_INTERFACE + " in netns "
+                                + e.netns() + " is deleted");
+                    }
+                } catch (NetDeviceException ex) {
+                    log.warn("pod " + e.podKey() + ": cannot delete its leftover device in netns " + e.netns() + ": " + ex.getMessage());
+                }
+            }
+            records.remove(e.podKey());
+        }
+        return deleted;
+    }
+
+    /** A device that goes: not persistent any more, so the kernel deletes it when its descriptors close. */
+    private void retire(TapDevice tap) {
+        if (records != null) {
+            try {
+                tap.setPersistent(false);
+            } catch (NetDeviceException e) {
+                log.warn("device " + tap.name() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static String recordedAddresses(LocalPod pod) {
+        return String.join(",", pod.pod().ips().stream().map(IpAddress::toString).toList());
+    }
+
+    private TapConfig tapConfig(String name) {
+        return TapConfig.of(name).withQueues(workers).withVnetHeader(true).withPersistent(records != null);
     }
 
     @Override
     public void podRemoved(LocalPod pod) {
         TapDevice tap = devices.remove(pod.key());
+        if (tap != null) {
+            retire(tap);
+        }
+        if (records != null) {
+            records.remove(pod.key());
+        }
         ports.remove(pod.slot(), tap, pod.key());
         log.info("pod " + pod.key() + ": removed (port " + pod.slot() + ")");
     }
@@ -82,13 +228,34 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
     }
 
     private TapDevice createAndMove(LocalPod pod) {
-        TapDevice tap = TapDevice.create(TapConfig.of(hostName(pod)).withQueues(workers).withVnetHeader(true));
+        TapDevice tap;
+        try {
+            tap = TapDevice.create(tapConfig(hostName(pod)));
+        } catch (NetDeviceException e) {
+            if (records == null || e.reason() != NetDeviceException.Reason.NAME_IN_USE) {
+                throw e;
+            }
+            deleteUnmovedLeftover(hostName(pod)); // a crash between creation and the move left it here
+            tap = TapDevice.create(tapConfig(hostName(pod)));
+        }
         try {
             PodInterface.moveAndConfigure(tap.name(), settings(pod));
             return tap;
         } catch (RuntimeException e) {
+            retire(tap); // not the pod's yet: a persistent device must not outlive the failure
             tap.close();
             throw e;
+        }
+    }
+
+    /** Deletes a persistent TAP of this daemon's naming scheme still in the node's namespace (caller's thread is there). */
+    private void deleteUnmovedLeftover(String name) {
+        try (Rtnetlink netlink = Rtnetlink.open()) {
+            LinkInfo link = netlink.findLink(name);
+            if (link != null && link.isTap() && link.tun().persistent()) {
+                netlink.deleteLink(link.ifindex());
+                log.warn("device " + name + ": a leftover of a crash before its move into the pod, deleted");
+            }
         }
     }
 
@@ -128,11 +295,20 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
         return "gh" + pod.slot() + "x" + Integer.toHexString(pod.key().hashCode() & 0xFF_FFFF);
     }
 
-    /** Closes every pod's device at once (the daemon's stop: the workers have stopped). */
+    /**
+     * Closes every pod's device at once (the daemon's stop: the workers have stopped). They are
+     * deleted, or with {@code keepOnStop} stay for the next start.
+     */
     @Override
     public void close() {
         for (Map.Entry<String, TapDevice> e : devices.entrySet()) {
             try {
+                if (!keepOnStop) {
+                    retire(e.getValue());
+                    if (records != null) {
+                        records.remove(e.getKey());
+                    }
+                }
                 e.getValue().close();
             } catch (NetDeviceException | IllegalStateException ex) {
                 log.warn("pod " + e.getKey() + ": closing its device failed: " + ex.getMessage());

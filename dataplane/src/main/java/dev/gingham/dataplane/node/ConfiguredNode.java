@@ -15,6 +15,8 @@ import dev.gingham.nat.lb.ServiceSpec;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -43,6 +45,7 @@ public final class ConfiguredNode implements AutoCloseable {
     private final String[] portNames;
     private final Map<String, Integer> portsByName = new HashMap<>();
     private ApplyReport initialReport;
+    private String restoreSummary;
     private volatile Applied applied = new Applied(ManifestSet.empty(), Map.of(), Map.of());
 
     /**
@@ -96,12 +99,63 @@ public final class ConfiguredNode implements AutoCloseable {
         NodeState state = NodeState.create(pipeline, config.lbConfig(), config.ctConfig(), sizes, config.workers(), pins, hashSeed);
         ConfiguredNode node = new ConfiguredNode(config, state, underlayPort, hostPort, listener);
         try {
+            Map<IpAddress, Integer> restoredSlots = pins == null ? Map.of() : endpointSlots(state.maps().endpoints());
+            if (!restoredSlots.isEmpty()) {
+                node.applier.restoreSlots(ip -> restoredSlots.getOrDefault(ip, -1));
+            }
             node.initialReport = node.apply(manifests);
+            if (pins != null) {
+                node.restoreSummary = node.pruneRestored(restoredSlots);
+            }
         } catch (RuntimeException e) {
             node.close();
             throw e;
         }
         return node;
+    }
+
+    /** Returns: the slot of every pod address in a (pinned, reopened) endpoint map. */
+    private static Map<IpAddress, Integer> endpointSlots(EndpointMap endpoints) {
+        Map<IpAddress, Integer> slots = new HashMap<>();
+        endpoints.forEachAddress((hi, lo, port) -> slots.put(new IpAddress(hi, lo), port));
+        return slots;
+    }
+
+    /**
+     * After the first apply over reopened pinned maps (Cilium's restore-then-sync): removes what
+     * the manifests no longer have. Services nobody claimed ({@link dev.gingham.nat.lb.ServiceTable#pruneRestored}),
+     * endpoint addresses and port MACs of pods that were deleted while the daemon was down (left in
+     * place, an address would still be delivered to a port a newcomer may get).
+     *
+     * @return what was kept and removed, for the start-up log
+     */
+    private String pruneRestored(Map<IpAddress, Integer> restoredSlots) {
+        int services = state.services().pruneRestored();
+        Set<IpAddress> addresses = new HashSet<>();
+        Set<Integer> slots = new HashSet<>();
+        applier.localPods().values().forEach(pod -> {
+            addresses.addAll(pod.pod().ips());
+            slots.add(pod.slot());
+        });
+        EndpointMap endpoints = state.maps().endpoints();
+        int removed = 0;
+        for (Map.Entry<IpAddress, Integer> e : restoredSlots.entrySet()) {
+            if (!addresses.contains(e.getKey())) {
+                endpoints.remove(e.getKey().hi(), e.getKey().lo());
+                removed++;
+            }
+            if (!slots.contains(e.getValue())) {
+                endpoints.removePortMac(e.getValue());
+            }
+        }
+        return "restored from pinned maps: " + restoredSlots.size() + " endpoint address(es) (" + removed
+                + " of deleted pods removed), " + (state.maps().conntrack().tcpCount() + state.maps().conntrack().nonTcpCount()) + " conntrack entries, "
+                + services + " service frontend(s) of deleted services removed";
+    }
+
+    /** Returns: what reopening pinned maps kept and removed, or null when the maps are not pinned. */
+    public String restoreSummary() {
+        return restoreSummary;
     }
 
     /** Returns: what applying the manifests given to {@link #create} did (pod setups that failed are listed). */

@@ -110,6 +110,8 @@ public class NodeConfigTest {
               sampleEvery: 10
             policy:
               auditMode: true
+            restart:
+              keepDevices: true
             maps:
               ipcacheEntries: 1000
               endpoints: 64
@@ -138,6 +140,7 @@ public class NodeConfigTest {
         assertEquals("unix:/run/gingham/api.sock", c.api().toString());
         assertEquals(new NodeConfig.Flows(1024, 10), c.flows());
         assertTrue(c.policyAuditMode());
+        assertTrue(c.keepDevicesOnStop());
         assertEquals(new NodeConfig.Capacities(1000, 64, 16, 128, 256, 2048, 32), c.maps());
         assertFalse(c.masquerade().enabled());
         assertEquals(4, c.workers());
@@ -218,6 +221,7 @@ public class NodeConfigTest {
         assertEquals("127.0.0.1:9890", c.api().toString());
         assertEquals(NodeConfig.Flows.defaults(), c.flows());
         assertFalse(c.policyAuditMode());
+        assertFalse(c.keepDevicesOnStop(), "a normal stop deletes the devices");
         assertEquals(NodeConfig.Capacities.defaults(), c.maps());
     }
 
@@ -308,6 +312,7 @@ public class NodeConfigTest {
             "Geneve port for VXLAN | tunnel:\\n  vxlanPort: 6081 | tunnel.vxlanPort | 6081 is Geneve's port",
             "non-loopback API | api:\\n  listen: 192.168.50.10:9890 | api.listen | '192.168.50.10:9890': 192.168.50.10 is not a loopback address; the admin API is node-local only (use 127.0.0.1, [::1] or unix:/path)",
             "relative pin directory | pinDirectory: pins | pinDirectory | 'pins' must be an absolute path",
+            "kept devices without pins | restart:\\n  keepDevices: true | restart.keepDevices | needs pinDirectory (the daemon records its devices there, and without pinned maps the kept devices' connections would not survive anyway)",
             "ring not a power of two | flows:\\n  ringRecords: 1000 | flows.ringRecords | must be a power of two 2..16777216, got 1000",
             "park order | idleStrategy:\\n  strategy: backoff\\n  minParkMicros: 100\\n  maxParkMicros: 10 | idleStrategy.maxParkMicros | must be at least minParkMicros (100), got 10",
             "idle strategy name | idleStrategy: spin | idleStrategy | must be one of busy-spin, yield, backoff, sleep, not 'spin'",

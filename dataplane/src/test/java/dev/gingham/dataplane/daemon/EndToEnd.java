@@ -1,11 +1,18 @@
 package dev.gingham.dataplane.daemon;
 
+import dev.gingham.dataplane.cli.GinghamCli;
+import dev.gingham.dataplane.demo.DemoCluster;
 import dev.gingham.dataplane.demo.Shell;
 import dev.gingham.packet.Netns;
 import dev.gingham.tap.TapDevice;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -38,6 +45,30 @@ final class EndToEnd {
     /** Returns: a namespace prefix unique to this JVM and call: ghtest + role + pid + "x" + n. */
     static String prefix(String role) {
         return Netns.PREFIX + role + ProcessHandle.current().pid() + "x" + COUNTER.incrementAndGet();
+    }
+
+    /**
+     * Returns: java with this JVM's flags and class path, running {@code gingham run} on the
+     * cluster's files in its node namespace: the daemon as a separate process a test can stop
+     * (SIGTERM) or kill (SIGKILL).
+     */
+    static List<String> daemonCommand(DemoCluster cluster) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), GinghamCli.class.getName(), "run",
+                "--config", cluster.configFile().toString(), "--manifests", cluster.manifestsDirectory().toString(),
+                "--netns", cluster.nodeNamespace()));
+        return command;
+    }
+
+    /** Returns: the text of a log file so far ("" before it exists). */
+    static String read(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 
     /**

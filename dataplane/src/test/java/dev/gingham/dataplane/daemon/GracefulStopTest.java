@@ -1,19 +1,13 @@
 package dev.gingham.dataplane.daemon;
 
-import dev.gingham.dataplane.cli.GinghamCli;
 import dev.gingham.dataplane.demo.DemoCluster;
 import dev.gingham.dataplane.demo.Shell;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static dev.gingham.dataplane.demo.DemoCluster.PODS;
@@ -46,9 +40,9 @@ class GracefulStopTest {
         Path log = dir.resolve("run.log");
         try (cluster) {
             cluster.build();
-            Process daemon = new ProcessBuilder(runCommand(cluster)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process daemon = new ProcessBuilder(EndToEnd.daemonCommand(cluster)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
-                String started = EndToEnd.await(START_LIMIT, () -> read(log), text -> text.contains("INFO running:") || !daemon.isAlive());
+                String started = EndToEnd.await(START_LIMIT, () -> EndToEnd.read(log), text -> text.contains("INFO running:") || !daemon.isAlive());
                 assertTrue(started.contains("INFO running:"), "the daemon started: " + started);
                 Shell.Result ping = cluster.exec(cluster.podNamespace("client"), EndToEnd.COMMAND_TIMEOUT, "ping", "-c", "1", "-W", "2",
                         PODS.get("web-1"));
@@ -57,9 +51,9 @@ class GracefulStopTest {
 
                 daemon.destroy(); // SIGTERM
 
-                assertTrue(daemon.waitFor(STOP_LIMIT_SECONDS, TimeUnit.SECONDS), "stopped within " + STOP_LIMIT_SECONDS + " s: " + read(log));
-                assertEquals(EXIT_AFTER_SIGTERM, daemon.exitValue(), read(log));
-                assertTrue(read(log).contains("INFO stopped"), read(log));
+                assertTrue(daemon.waitFor(STOP_LIMIT_SECONDS, TimeUnit.SECONDS), "stopped within " + STOP_LIMIT_SECONDS + " s: " + EndToEnd.read(log));
+                assertEquals(EXIT_AFTER_SIGTERM, daemon.exitValue(), EndToEnd.read(log));
+                assertTrue(EndToEnd.read(log).contains("INFO stopped"), EndToEnd.read(log));
             } finally {
                 daemon.destroyForcibly();
                 daemon.waitFor(5, TimeUnit.SECONDS);
@@ -76,26 +70,7 @@ class GracefulStopTest {
         }
     }
 
-    /** Returns: java with this JVM's flags and class path, running {@code gingham run} on the cluster's files. */
-    private static List<String> runCommand(DemoCluster cluster) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), GinghamCli.class.getName(), "run",
-                "--config", cluster.configFile().toString(), "--manifests", cluster.manifestsDirectory().toString(),
-                "--netns", cluster.nodeNamespace()));
-        return command;
-    }
-
     private static String underlayFilters(DemoCluster cluster) {
         return Shell.must("tc", "-n", cluster.nodeNamespace(), "filter", "show", "dev", "ul0", "ingress");
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.exists(log) ? Files.readString(log) : "";
-        } catch (IOException e) {
-            return "(unreadable: " + e.getMessage() + ")";
-        }
     }
 }

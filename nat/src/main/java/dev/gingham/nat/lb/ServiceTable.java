@@ -46,8 +46,13 @@ import java.util.Set;
  * <h2>Restart</h2>
  * Built over reopened pinned maps, the table adopts what it finds: every index in use stays
  * reserved and the data path keeps serving. An upsert that names a restored frontend takes it
- * over, keeping its rev-NAT index so existing connections still reverse-translate; once the
- * daemon has replayed every service, {@link #pruneRestored()} removes whatever was not claimed.
+ * over, keeping its rev-NAT index so existing connections still reverse-translate, and adopts the
+ * service id behind it with the backend ids of the endpoints it still has: conntrack entries name
+ * their backend by id, and affinity and round-robin state are kept per backend list (the service
+ * id), so established flows keep their backend and affinity survives. Without the adoption every
+ * restart would hand out new ids (the old ones stay reserved until the prune), and a flow whose
+ * backend id was pruned would lose its backend. Once the daemon has replayed every service,
+ * {@link #pruneRestored()} removes whatever was not claimed.
  */
 public final class ServiceTable {
     private static final String RESTORED = "(restored)";
@@ -75,6 +80,12 @@ public final class ServiceTable {
     private final Map<FrontendKey, Installed> restoredFrontends = new java.util.HashMap<>();
     private final Set<Integer> restoredServiceIds = new HashSet<>();
     private final Set<Integer> restoredBackendIds = new HashSet<>();
+    /** The service id each restored frontend's EXTERNAL entry points to. */
+    private final Map<FrontendKey, Integer> restoredFrontendServices = new java.util.HashMap<>();
+    /** Restored backends by service id, for an adopting upsert. */
+    private final Map<Integer, Map<BackendKey, Integer>> restoredBackends = new java.util.HashMap<>();
+    /** Restored Maglev table index per service id and view (-1: none). */
+    private final Map<Integer, int[]> restoredMaglev = new java.util.HashMap<>();
 
     /** A frontend's identity: its EXTERNAL-scope key without the scope. */
     record FrontendKey(long hi, long lo, int port, int protocol) {
@@ -391,11 +402,14 @@ public final class ServiceTable {
         int newMaglev = 0;
         for (PortPlan plan : plans) {
             PortState prev = plan.previous();
-            if (prev == null) {
+            int adoptable = prev == null ? adoptableServiceId(plan) : -1;
+            if (prev == null && adoptable < 0) {
                 newServiceIds++;
             }
+            Map<BackendKey, Integer> known = prev != null ? prev.backendIds
+                    : restoredBackends.getOrDefault(adoptable, Map.of());
             for (ServiceSpec.Backend b : plan.backends()) {
-                if (prev == null || !prev.backendIds.containsKey(new BackendKey(b.address(), b.targetPort()))) {
+                if (!known.containsKey(new BackendKey(b.address(), b.targetPort()))) {
                     newBackends++;
                 }
             }
@@ -408,8 +422,9 @@ public final class ServiceTable {
                 newEntries += Math.max(0, (fp.twoScopes() ? 2 : 1) - have);
                 newRevNats += existing == null ? 1 : 0;
             }
+            int[] maglevHeld = prev != null ? prev.maglevIndex : restoredMaglev.getOrDefault(adoptable, new int[] {-1, -1});
             for (int view = 0; view < 2; view++) {
-                if (plan.viewsNeeded()[view] && algorithm == Algorithm.MAGLEV && (prev == null || prev.maglevIndex[view] < 0)) {
+                if (plan.viewsNeeded()[view] && algorithm == Algorithm.MAGLEV && maglevHeld[view] < 0) {
                     newMaglev++;
                 }
             }
@@ -451,7 +466,7 @@ public final class ServiceTable {
     }
 
     private PortState apply(ServiceSpec spec, String id, PortPlan plan) {
-        PortState st = plan.previous() != null ? plan.previous() : new PortState(serviceIds.allocate());
+        PortState st = plan.previous() != null ? plan.previous() : adoptOrAllocate(plan);
         int protocol = plan.id().protocol().number();
 
         // 1. backend entries (new ids, or rewritten in place with new state/weight)
@@ -736,6 +751,43 @@ public final class ServiceTable {
 
     // ------------------------------------------------------------------ restart
 
+    /** Returns: the restored service id a new port plan takes over (through a restored frontend it names), or -1. */
+    private int adoptableServiceId(PortPlan plan) {
+        for (FrontendPlan fp : plan.frontends()) {
+            Integer serviceId = restoredFrontendServices.get(fp.key());
+            if (serviceId != null && restoredFrontends.containsKey(fp.key()) && restoredServiceIds.contains(serviceId)) {
+                return serviceId;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Returns: the state of a port that had none: the restored service behind one of its frontends
+     * with the backend ids and Maglev tables found for it (they leave the restored sets, so the
+     * prune keeps them), or a new service id.
+     */
+    private PortState adoptOrAllocate(PortPlan plan) {
+        int serviceId = adoptableServiceId(plan);
+        if (serviceId < 0) {
+            return new PortState(serviceIds.allocate());
+        }
+        restoredServiceIds.remove(serviceId);
+        PortState st = new PortState(serviceId);
+        Map<BackendKey, Integer> adopted = restoredBackends.remove(serviceId);
+        if (adopted != null) {
+            st.backendIds = new LinkedHashMap<>(adopted);
+            restoredBackendIds.removeAll(adopted.values());
+        }
+        int[] maglevIndex = restoredMaglev.remove(serviceId);
+        if (maglevIndex != null) {
+            System.arraycopy(maglevIndex, 0, st.maglevIndex, 0, 2);
+        }
+        st.listLive[CLUSTER] = true; // both lists hold what the last run published: a view no longer needed is emptied
+        st.listLive[LOCAL] = true;
+        return st;
+    }
+
     private void restore() {
         frontends.forEach((segment, keyOffset, valueOffset) -> {
             long word = FrontendEntry.read(segment, valueOffset);
@@ -754,11 +806,15 @@ public final class ServiceTable {
             restoredFrontends.put(key, new Installed(kind == null ? FrontendKind.CLUSTER_IP : kind, FrontendEntry.revNatIndex(word),
                     (FrontendEntry.flags(word) & FrontendEntry.FLAG_TWO_SCOPES) != 0));
             owners.put(key, RESTORED);
+            restoredFrontendServices.put(key, serviceId);
         });
         backends.forEach((segment, keyOffset, valueOffset) -> {
             int id = (int) segment.get(ValueLayout.JAVA_LONG_UNALIGNED, keyOffset);
             backendIds.reserve(id);
             restoredBackendIds.add(id);
+            IpAddress address = new IpAddress(BackendEntry.addrHi(segment, valueOffset), BackendEntry.addrLo(segment, valueOffset));
+            restoredBackends.computeIfAbsent(BackendEntry.serviceId(segment, valueOffset), k -> new LinkedHashMap<>())
+                    .put(new BackendKey(address, BackendEntry.port(segment, valueOffset)), id);
         });
         MemorySegment s = lists.segment();
         for (int serviceId : restoredServiceIds) {
@@ -769,6 +825,7 @@ public final class ServiceTable {
                 int maglevIndex = BackendLists.maglevIndex(s.get(ValueLayout.JAVA_LONG, half + 8));
                 if (BackendLists.algorithm(header0) == Algorithm.MAGLEV.code() && maglevIndex != BackendLists.NO_MAGLEV) {
                     maglevIds.reserve(maglevIndex);
+                    restoredMaglev.computeIfAbsent(serviceId, k -> new int[] {-1, -1})[view] = maglevIndex;
                 }
             }
         }
@@ -804,6 +861,9 @@ public final class ServiceTable {
         restoredServiceIds.clear();
         restoredBackendIds.forEach(this::deleteBackend);
         restoredBackendIds.clear();
+        restoredFrontendServices.clear();
+        restoredBackends.clear();
+        restoredMaglev.clear();
         return removed;
     }
 }

@@ -59,4 +59,44 @@ class PinnedServicesTest {
             assertEquals(maps.config().maxMaglevTables(), table.freeMaglevTables());
         }
     }
+
+    @Test
+    void shouldKeepBackendIdsAndAffinityWhenRestartedTableReplaysTheSameService() {
+        IpAddress vip = ip("10.96.0.10");
+        IpAddress client = ip("10.244.1.2");
+        long nowNs = 1_000_000_000L;
+        int chosen;
+        int[] before = new int[8];
+        try (LbMaps maps = LbMaps.pinned(dir, LbTestSupport.config())) {
+            ServiceTable table = new ServiceTable(maps);
+            table.upsert(spec().affinity(600).backends(backends(1, 3)).build());
+            ServiceLookup lookup = new ServiceLookup(maps, 0);
+            long f = lookup.frontend(vip.hi(), vip.lo(), 80, TCP, Scope.EXTERNAL);
+            assertEquals(3, lookup.backends(f, before));
+            chosen = lookup.selectBackend(f, 12345, client.hi(), client.lo(), nowNs); // remembered for the client
+        }
+        try (LbMaps maps = LbMaps.pinned(dir, LbTestSupport.config())) {
+            ServiceTable table = new ServiceTable(maps);
+            table.upsert(spec().affinity(600).backends(backends(1, 3)).build());
+            assertEquals(0, table.pruneRestored());
+            ServiceLookup lookup = new ServiceLookup(maps, 0);
+            long f = lookup.frontend(vip.hi(), vip.lo(), 80, TCP, Scope.EXTERNAL);
+            int[] after = new int[8];
+            assertEquals(3, lookup.backends(f, after));
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(before, 3)),
+                    java.util.Arrays.toString(java.util.Arrays.copyOf(after, 3)), "the same backend ids (conntrack names them)");
+            assertEquals(3, maps.backends().count(), "nothing left over from the first run");
+            assertTrue(lookup.backend(chosen) >= 0, "an established flow's backend id still resolves after the prune");
+            for (long hash = 0; hash < 16; hash++) {
+                assertEquals(chosen, lookup.selectBackend(f, hash, client.hi(), client.lo(), nowNs + 1_000_000_000L),
+                        "affinity kept across the restart");
+            }
+        }
+        try (LbMaps maps = LbMaps.pinned(dir, LbTestSupport.config())) {
+            ServiceTable table = new ServiceTable(maps); // a third start: ids do not pile up
+            table.upsert(spec().affinity(600).backends(backends(1, 3)).build());
+            table.pruneRestored();
+            assertEquals(maps.config().maxBackends() - 3, table.freeBackendIds());
+        }
+    }
 }
