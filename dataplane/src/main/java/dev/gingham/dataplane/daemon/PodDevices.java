@@ -14,12 +14,14 @@ import dev.gingham.tap.TapDevice;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Gives each local pod its interface, as a CNI plugin would: a TAP device with one queue per
  * worker and the vnet header (checksum and TSO offloads), moved into the pod's network namespace
- * (the Pod's {@code gingham.dev/netns} annotation, by default its name) and configured there as
- * {@code eth0}: the pod's MAC, the pod MTU, its addresses as host routes (/32, /128) and default
+ * (the Pod's {@code gingham.dev/netns} annotation, by default its name; for a pod the CNI plugin
+ * attached, the runtime's namespace path) and configured there as {@code eth0} (a CNI pod: its
+ * CNI_IFNAME): the pod's MAC, the pod MTU, its addresses as host routes (/32, /128) and default
  * routes via the gateway (onlink). The daemon keeps the TAP's file descriptors; the port whose
  * number is the pod's endpoint slot then polls them.
  *
@@ -42,11 +44,16 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
     private final List<IpAddress> gateways;
     private final DaemonLog log;
     private final String nodeNetns;
+    private final Function<String, String> interfaceNames;
     private final Map<String, TapDevice> devices = new HashMap<>();
 
-    /** @param nodeNetns the daemon's network namespace (null: the caller's), where devices are made before the move */
+    /**
+     * @param nodeNetns      the daemon's network namespace (null: the caller's), where devices are made before the move
+     * @param interfaceNames the interface name of a pod by "namespace/name" (a CNI pod's CNI_IFNAME), null for {@value #POD_INTERFACE}
+     */
     PodDevices(PortTable ports, int workers, int podMtuBytes, int burstFrames, List<IpAddress> gateways, DaemonLog log,
-               String nodeNetns) {
+               String nodeNetns, Function<String, String> interfaceNames) {
+        this.interfaceNames = interfaceNames;
         this.burstFrames = burstFrames;
         this.nodeNetns = nodeNetns;
         this.ports = ports;
@@ -65,7 +72,7 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
         TapDevice tap = NetworkNamespace.call(nodeNetns, () -> createAndMove(pod));
         ports.set(pod.slot(), TapPort.perWorker(pod.slot(), workers, tap::queue, burstFrames));
         devices.put(pod.key(), tap);
-        log.info("pod " + pod.key() + ": " + POD_INTERFACE + " in netns " + pod.pod().netns() + ", " + addresses(pod)
+        log.info("pod " + pod.key() + ": " + interfaceName(pod) + " in netns " + pod.pod().netns() + ", " + addresses(pod)
                 + ", port " + pod.slot() + ", mtu " + podMtuBytes);
     }
 
@@ -112,7 +119,12 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
                 gateway6 = Cidr.parse(gateway + "/128");
             }
         }
-        return new PodInterface.Settings(pod.pod().netns(), POD_INTERFACE, pod.mac(), podMtuBytes, ipv4, gateway4, ipv6, gateway6);
+        return new PodInterface.Settings(pod.pod().netns(), interfaceName(pod), pod.mac(), podMtuBytes, ipv4, gateway4, ipv6, gateway6);
+    }
+
+    private String interfaceName(LocalPod pod) {
+        String name = interfaceNames.apply(pod.key());
+        return name == null ? POD_INTERFACE : name;
     }
 
     private static String addresses(LocalPod pod) {
