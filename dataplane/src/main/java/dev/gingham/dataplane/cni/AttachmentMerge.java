@@ -51,7 +51,7 @@ public final class AttachmentMerge {
                     ? new Pod(a.podNamespace(), a.podName(), Map.of(), null, List.of(), nodeName, ips, a.netns(), 0)
                     : merged(existing.as(Pod.class), nodeName, ips, a.netns());
             extra.add(new ManifestObject(new ManifestObject.Ref(ManifestKind.POD, a.podNamespace(), a.podName()),
-                    existing == null ? source : existing.source(), pod));
+                    source, pod));
             if (namespaces.add(a.podNamespace())) {
                 extra.add(new ManifestObject(new ManifestObject.Ref(ManifestKind.NAMESPACE, "", a.podNamespace()), source,
                         Namespace.of(a.podNamespace(), Map.of())));
