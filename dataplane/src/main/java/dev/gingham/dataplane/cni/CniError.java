@@ -34,6 +34,8 @@ public final class CniError extends RuntimeException {
     public static final int CHECK_FAILED = 101;
     /** 102 (Gingham): no address left in the node's pod CIDR. */
     public static final int NO_ADDRESS_LEFT = 102;
+    /** 103 (Gingham): the launcher found no JDK 25 or no plugin jar (printed by the gingham-cni script itself). */
+    public static final int NOT_INSTALLED = 103;
 
     private final int code;
     private final String details;
