@@ -325,17 +325,7 @@ public final class Rtnetlink implements AutoCloseable {
         send(what);
         List<Cidr> found = new ArrayList<>();
         while (true) {
-            long n = Libc.recv(errno, fd, reply, REPLY_BYTES, 0);
-            if (n < 0) {
-                int e = Libc.errno(errno);
-                if (e == Libc.EINTR) {
-                    continue;
-                }
-                throw e == Libc.EAGAIN
-                        ? new NetDeviceException(NetDeviceException.Reason.SYSTEM_ERROR, e,
-                        what + " in " + where() + ": no reply from the kernel within " + TIMEOUT_MS + " ms")
-                        : failure(what, e, null);
-            }
+            long n = receive(what);
             for (long at = 0; at + NetlinkMessage.HEADER_BYTES <= n; ) {
                 int length = NetlinkMessage.messageLength(reply, at);
                 if (length < NetlinkMessage.HEADER_BYTES || at + length > n) {
@@ -613,17 +603,7 @@ public final class Rtnetlink implements AutoCloseable {
      */
     private long receiveMessageFor(String what) {
         while (true) {
-            long n = Libc.recv(errno, fd, reply, REPLY_BYTES, 0);
-            if (n < 0) {
-                int e = Libc.errno(errno);
-                if (e == Libc.EINTR) {
-                    continue;
-                }
-                throw e == Libc.EAGAIN
-                        ? new NetDeviceException(NetDeviceException.Reason.SYSTEM_ERROR, e,
-                        what + " in " + where() + ": no reply from the kernel within " + TIMEOUT_MS + " ms")
-                        : failure(what, e, null);
-            }
+            long n = receive(what);
             long at = 0;
             while (at + NetlinkMessage.HEADER_BYTES <= n) {
                 int length = NetlinkMessage.messageLength(reply, at);
@@ -647,6 +627,26 @@ public final class Rtnetlink implements AutoCloseable {
                     }
                 }
                 at += NetlinkMessage.align(length);
+            }
+        }
+    }
+
+    /**
+     * Reads one datagram of replies into {@link #reply}. Returns: its length. EINTR is retried; no
+     * reply within {@link #TIMEOUT_MS} and any other error throw, naming {@code what}.
+     */
+    private long receive(String what) {
+        while (true) {
+            long n = Libc.recv(errno, fd, reply, REPLY_BYTES, 0);
+            if (n >= 0) {
+                return n;
+            }
+            int e = Libc.errno(errno);
+            if (e != Libc.EINTR) {
+                throw e == Libc.EAGAIN
+                        ? new NetDeviceException(NetDeviceException.Reason.SYSTEM_ERROR, e,
+                        what + " in " + where() + ": no reply from the kernel within " + TIMEOUT_MS + " ms")
+                        : failure(what, e, null);
             }
         }
     }

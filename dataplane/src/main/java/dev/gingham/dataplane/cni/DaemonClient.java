@@ -9,8 +9,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -81,14 +79,7 @@ final class DaemonClient {
     private SocketChannel connect() {
         try {
             if (endpoint.isUnix()) {
-                SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-                try {
-                    channel.connect(UnixDomainSocketAddress.of(endpoint.unixSocket()));
-                } catch (IOException e) {
-                    channel.close();
-                    throw e;
-                }
-                return channel;
+                return endpoint.connectUnix();
             }
             SocketChannel channel = SocketChannel.open();
             try {
