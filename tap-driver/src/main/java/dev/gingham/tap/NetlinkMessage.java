@@ -26,6 +26,8 @@ final class NetlinkMessage {
 
     static final int NLM_F_REQUEST = 0x1;
     static final int NLM_F_ACK = 0x4;
+    /** NLM_F_ROOT | NLM_F_MATCH: every object of the kind, in one or more replies ending with NLMSG_DONE. */
+    static final int NLM_F_DUMP = 0x300;
     static final int NLM_F_REPLACE = 0x100;
     static final int NLM_F_EXCL = 0x200;
     static final int NLM_F_CREATE = 0x400;

@@ -7,8 +7,12 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * Runs control-plane work inside a named network namespace (one created by {@code ip netns add},
- * a bind mount at {@code /var/run/netns/NAME}): the one place Gingham calls {@code setns}.
+ * Runs control-plane work inside a network namespace: a named one (created by {@code ip netns add},
+ * a bind mount at {@code /var/run/netns/NAME}) or one given by an absolute path (what a container
+ * runtime hands a CNI plugin: {@code /proc/PID/ns/net} or its own bind mount such as
+ * {@code /var/run/netns/cni-1234}): the one place Gingham calls {@code setns}. Every method that
+ * takes a namespace takes either form: a reference starting with '/' is a path, anything else a
+ * name under {@link #DIRECTORY}.
  *
  * <p>Why this trick: a socket, and a {@code /dev/net/tun} file, belong to the namespace of the
  * thread that created them, for their whole life, whichever thread uses them later. So an
@@ -33,11 +37,21 @@ public final class NetworkNamespace {
     }
 
     /**
-     * Returns: the file of namespace {@code name}.
+     * Returns: the file of namespace {@code name}: the path itself when it is absolute (starts
+     * with '/'), else {@code /var/run/netns/NAME}.
      *
      * @throws NetDeviceException NAMESPACE_MISSING for a name that cannot be a file in {@link #DIRECTORY}
+     *                            or a path with "." or ".." components
      */
     public static Path path(String name) {
+        if (name != null && name.startsWith("/")) {
+            Path file = Path.of(name);
+            if (!file.normalize().equals(file) || name.indexOf('\0') >= 0) {
+                throw new NetDeviceException(NetDeviceException.Reason.NAMESPACE_MISSING, 0,
+                        "network namespace path '" + name + "' is not a normalized absolute path");
+            }
+            return file;
+        }
         if (name == null || name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0) {
             throw new NetDeviceException(NetDeviceException.Reason.NAMESPACE_MISSING, 0,
                     "network namespace name '" + name + "' is not a file name under " + DIRECTORY);
@@ -45,7 +59,7 @@ public final class NetworkNamespace {
         return DIRECTORY.resolve(name);
     }
 
-    /** Returns: whether {@code /var/run/netns/NAME} exists. */
+    /** Returns: whether the namespace's file ({@code /var/run/netns/NAME}, or the path) exists. */
     public static boolean exists(String name) {
         return Files.exists(path(name));
     }
@@ -66,7 +80,7 @@ public final class NetworkNamespace {
         int target = open(name);
         try {
             Outcome<T> outcome = new Outcome<>();
-            Thread thread = Thread.ofPlatform().name("gingham-netns-" + name).unstarted(() -> runInside(name, target, task, outcome));
+            Thread thread = Thread.ofPlatform().name("gingham-netns-" + path(name).getFileName()).unstarted(() -> runInside(name, target, task, outcome));
             thread.start();
             boolean interrupted = false;
             while (true) {
@@ -110,8 +124,8 @@ public final class NetworkNamespace {
                 int e = Libc.errno(errno);
                 if (e == Libc.ENOENT) {
                     throw new NetDeviceException(NetDeviceException.Reason.NAMESPACE_MISSING, e,
-                            "network namespace '" + name + "' does not exist (no " + file + "; create it with 'ip netns add "
-                                    + name + "')");
+                            "network namespace '" + name + "' does not exist (no " + file
+                                    + (name.startsWith("/") ? ")" : "; create it with 'ip netns add " + name + "')"));
                 }
                 throw new NetDeviceException(e == Libc.EACCES || e == Libc.EPERM ? NetDeviceException.Reason.PERMISSION_DENIED
                         : NetDeviceException.Reason.SYSTEM_ERROR, e, "cannot open " + file + ": " + Libc.describe(e));
@@ -134,7 +148,8 @@ public final class NetworkNamespace {
                     int e = Libc.errno(errno);
                     outcome.failure = e == Libc.EINVAL
                             ? new NetDeviceException(NetDeviceException.Reason.NAMESPACE_MISSING, e, path(name)
-                                    + " is not a network namespace (a leftover file? delete it with 'ip netns del " + name + "')")
+                                    + " is not a network namespace" + (name.startsWith("/") ? ""
+                                    : " (a leftover file? delete it with 'ip netns del " + name + "')"))
                             : new NetDeviceException(e == Libc.EPERM ? NetDeviceException.Reason.PERMISSION_DENIED
                                     : NetDeviceException.Reason.SYSTEM_ERROR, e,
                                     "cannot enter network namespace '" + name + "' (needs CAP_SYS_ADMIN): " + Libc.describe(e));

@@ -23,7 +23,8 @@ public final class PodInterface {
     /**
      * What the pod's interface looks like.
      *
-     * @param namespace     the pod's network namespace (name under /var/run/netns)
+     * @param namespace     the pod's network namespace: a name under /var/run/netns, or an absolute
+     *                      path (/proc/PID/ns/net, a runtime's bind mount) as a CNI runtime gives it
      * @param interfaceName the name inside the pod, usually "eth0"
      * @param mac           the pod interface's MAC (low 48 bits), or 0 to keep the kernel's random one
      * @param mtuBytes      the pod MTU

@@ -6,6 +6,8 @@ import dev.gingham.packet.header.Addresses;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Link, address, route and neighbour configuration over an rtnetlink socket (AF_NETLINK,
@@ -47,6 +49,7 @@ public final class Rtnetlink implements AutoCloseable {
     private static final int RTM_GETLINK = 18;
     private static final int RTM_SETLINK = 19;
     private static final int RTM_NEWADDR = 20;
+    private static final int RTM_GETADDR = 22;
     private static final int RTM_NEWROUTE = 24;
     private static final int RTM_NEWNEIGH = 28;
 
@@ -105,6 +108,7 @@ public final class Rtnetlink implements AutoCloseable {
     private static final int NUD_PERMANENT = 0x80;
 
     private static final int IFINFOMSG_BYTES = 16;
+    private static final int IFADDRMSG_BYTES = 8;
     private static final int REQUEST_BYTES = 4096;
     private static final int REPLY_BYTES = 64 * 1024;
 
@@ -307,6 +311,80 @@ public final class Rtnetlink implements AutoCloseable {
     public synchronized void addAddress(int ifindex, Cidr address) {
         encodeAddAddress(message, ++sequence, ifindex, address);
         execute("add address " + address + " to link " + ifindex);
+    }
+
+    /**
+     * Returns: the addresses of the interface (IPv4 and IPv6, with their prefix lengths), as
+     * {@code ip -o addr show dev X} lists them: a dump of RTM_GETADDR filtered by index. What a
+     * CNI CHECK compares against the addresses ADD configured.
+     */
+    public synchronized List<Cidr> addresses(int ifindex) {
+        message.begin(RTM_GETADDR, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_DUMP, ++sequence);
+        message.u8(AF_UNSPEC).u8(0).u8(0).u8(0).u32(0);
+        String what = "list addresses of link " + ifindex;
+        send(what);
+        List<Cidr> found = new ArrayList<>();
+        while (true) {
+            long n = receive(what);
+            for (long at = 0; at + NetlinkMessage.HEADER_BYTES <= n; ) {
+                int length = NetlinkMessage.messageLength(reply, at);
+                if (length < NetlinkMessage.HEADER_BYTES || at + length > n) {
+                    break;
+                }
+                if (NetlinkMessage.messageSequence(reply, at) == sequence) {
+                    int type = NetlinkMessage.messageType(reply, at);
+                    if (type == NetlinkMessage.NLMSG_DONE) {
+                        return found;
+                    }
+                    if (type == NetlinkMessage.NLMSG_ERROR) {
+                        int error = -NetlinkMessage.u32(reply, at + NetlinkMessage.HEADER_BYTES);
+                        if (error != 0) {
+                            throw failure(what, error, extendedAckText(at, length));
+                        }
+                        return found;
+                    }
+                    if (type == RTM_NEWADDR) {
+                        Cidr address = parseAddress(at, length, ifindex);
+                        if (address != null) {
+                            found.add(address);
+                        }
+                    }
+                }
+                at += NetlinkMessage.align(length);
+            }
+        }
+    }
+
+    /** Returns: the address of one RTM_NEWADDR message when it belongs to {@code ifindex}, else null. */
+    private Cidr parseAddress(long at, int length, int ifindex) {
+        long ifa = at + NetlinkMessage.HEADER_BYTES;
+        int family = NetlinkMessage.u8(reply, ifa);
+        int prefixLength = NetlinkMessage.u8(reply, ifa + 1);
+        if (NetlinkMessage.u32(reply, ifa + 4) != ifindex || (family != AF_INET && family != AF_INET6)) {
+            return null;
+        }
+        long attribute = NetlinkMessage.find(reply, ifa + IFADDRMSG_BYTES, at + length, IFA_LOCAL);
+        if (attribute < 0) {
+            attribute = NetlinkMessage.find(reply, ifa + IFADDRMSG_BYTES, at + length, IFA_ADDRESS);
+        }
+        if (attribute < 0) {
+            return null;
+        }
+        long value = attribute + NetlinkMessage.ATTRIBUTE_HEADER_BYTES;
+        if (family == AF_INET) {
+            int v4 = 0;
+            for (int i = 0; i < 4; i++) {
+                v4 = v4 << 8 | NetlinkMessage.u8(reply, value + i);
+            }
+            return Cidr.ipv4(v4, prefixLength);
+        }
+        long hi = 0;
+        long lo = 0;
+        for (int i = 0; i < 8; i++) {
+            hi = hi << 8 | NetlinkMessage.u8(reply, value + i);
+            lo = lo << 8 | NetlinkMessage.u8(reply, value + 8 + i);
+        }
+        return new Cidr(false, hi, lo, prefixLength);
     }
 
     /**
@@ -542,17 +620,7 @@ public final class Rtnetlink implements AutoCloseable {
      */
     private long receiveMessageFor(String what) {
         while (true) {
-            long n = Libc.recv(errno, fd, reply, REPLY_BYTES, 0);
-            if (n < 0) {
-                int e = Libc.errno(errno);
-                if (e == Libc.EINTR) {
-                    continue;
-                }
-                throw e == Libc.EAGAIN
-                        ? new NetDeviceException(NetDeviceException.Reason.SYSTEM_ERROR, e,
-                        what + " in " + where() + ": no reply from the kernel within " + TIMEOUT_MS + " ms")
-                        : failure(what, e, null);
-            }
+            long n = receive(what);
             long at = 0;
             while (at + NetlinkMessage.HEADER_BYTES <= n) {
                 int length = NetlinkMessage.messageLength(reply, at);
@@ -576,6 +644,26 @@ public final class Rtnetlink implements AutoCloseable {
                     }
                 }
                 at += NetlinkMessage.align(length);
+            }
+        }
+    }
+
+    /**
+     * Reads one datagram of replies into {@link #reply}. Returns: its length. EINTR is retried; no
+     * reply within {@link #TIMEOUT_MS} and any other error throw, naming {@code what}.
+     */
+    private long receive(String what) {
+        while (true) {
+            long n = Libc.recv(errno, fd, reply, REPLY_BYTES, 0);
+            if (n >= 0) {
+                return n;
+            }
+            int e = Libc.errno(errno);
+            if (e != Libc.EINTR) {
+                throw e == Libc.EAGAIN
+                        ? new NetDeviceException(NetDeviceException.Reason.SYSTEM_ERROR, e,
+                        what + " in " + where() + ": no reply from the kernel within " + TIMEOUT_MS + " ms")
+                        : failure(what, e, null);
             }
         }
     }

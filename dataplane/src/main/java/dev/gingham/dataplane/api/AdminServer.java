@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The admin API server (Netty, HTTP/1.1), node-local only: a loopback TCP address or a unix
- * socket. It reads the node and never writes a map; see {@link ApiHandler} for the paths.
+ * socket. It reads the node and never writes a map itself: the CNI plugin's calls go to the
+ * daemon's {@link PodNetwork}, which does its work on the control thread; see {@link ApiHandler} for the paths.
  *
  * <p>The daemon builds it with the node, its telemetry and the endpoint from node.yaml, calls
  * {@link #start()} once the node is up, and {@link #close()} on shutdown:
@@ -61,16 +62,18 @@ import java.util.concurrent.TimeUnit;
  * dump never stalls the I/O of other connections or a flow stream), and the {@link FlowHub}'s.
  */
 public final class AdminServer implements AutoCloseable {
-    /** Longest request accepted (requests are GETs: a path and a query). */
+    /** Longest request accepted (GETs: a path and a query; the CNI plugin's POSTs: a few hundred bytes of JSON). */
     private static final int MAX_REQUEST_BYTES = 64 * 1024;
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration FLOW_POLL_PERIOD = Duration.ofMillis(10);
-    private static final int HANDLER_THREADS = 2;
+    /** Views and CNI calls; a CNI call waits for the control thread, so two of them must not hold up every view. */
+    private static final int HANDLER_THREADS = 4;
 
     private final ApiEndpoint endpoint;
     private final ConfiguredNode node;
     private final NodeTelemetry telemetry;
     private final FlowHub flows;
+    private final PodNetwork podNetwork;
     private final ChannelGroup connections = new DefaultChannelGroup("gingham-api", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup ioGroup;
     private ExecutorService handlers;
@@ -82,6 +85,15 @@ public final class AdminServer implements AutoCloseable {
      * @throws IllegalArgumentException when {@code endpoint} is reachable from outside the node
      */
     public AdminServer(ApiEndpoint endpoint, ConfiguredNode node, NodeTelemetry telemetry) {
+        this(endpoint, node, telemetry, null);
+    }
+
+    /**
+     * @param podNetwork answers the CNI plugin's calls ({@code POST /v1/cni/*}), or null for none
+     * @throws IllegalArgumentException when {@code endpoint} is reachable from outside the node
+     */
+    public AdminServer(ApiEndpoint endpoint, ConfiguredNode node, NodeTelemetry telemetry, PodNetwork podNetwork) {
+        this.podNetwork = podNetwork;
         if (!endpoint.nodeLocal()) {
             throw new IllegalArgumentException("admin API: refusing to listen on " + endpoint + ": the API is node-local "
                     + "only (a 127.0.0.0/8 or [::1] address, or unix:/absolute/path)");
@@ -124,7 +136,7 @@ public final class AdminServer implements AutoCloseable {
             }
         }
         handlers = Executors.newFixedThreadPool(HANDLER_THREADS, Thread.ofPlatform().daemon().name("gingham-api-", 0).factory());
-        ApiHandler handler = new ApiHandler(node, telemetry, flows, handlers);
+        ApiHandler handler = new ApiHandler(node, telemetry, flows, handlers, podNetwork);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(ioGroup)
                 .channel(channelType)

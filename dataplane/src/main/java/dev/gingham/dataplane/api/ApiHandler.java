@@ -32,7 +32,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Routes a request to its view and writes the answer: JSON for {@code /v1/*} and
  * {@code /healthz}, Prometheus text for {@code /metrics}, a chunked NDJSON stream for
- * {@code /v1/flows}. Only GET (405 otherwise); an unknown path is 404 listing the paths; a bad
+ * {@code /v1/flows}. Only GET (405 otherwise), except the CNI plugin's {@code POST /v1/cni/add},
+ * {@code /v1/cni/del}, {@code /v1/cni/check}, which the daemon's {@link PodNetwork} answers; an unknown path is 404 listing the paths; a bad
  * parameter is 400 naming it; every error has a JSON body {@code {"status":..,"error":".."}}.
  *
  * <p>The I/O event loop only takes the request apart; the view runs on the API's handler
@@ -60,15 +61,28 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         FullHttpResponse handle(ChannelHandlerContext ctx, Query query);
     }
 
-    /** What the handler needs of a request once the event loop has released its buffers. */
-    private record Request(HttpMethod method, String uri, boolean keepAlive, Throwable malformed) {
+    /** What the handler needs of a request once the event loop has released its buffers (the body copied). */
+    private record Request(HttpMethod method, String uri, boolean keepAlive, Throwable malformed, byte[] body) {
     }
+
+    /** The paths of the CNI plugin's calls (POST), when the daemon serves them ({@link PodNetwork}). */
+    private static final Map<String, String> CNI_PATHS = Map.of("/v1/cni/add", PodNetwork.ADD, "/v1/cni/del", PodNetwork.DEL,
+            "/v1/cni/check", PodNetwork.CHECK);
+    private final PodNetwork podNetwork;
 
     /**
      * @param executor runs the views (never the I/O event loop)
      */
     ApiHandler(ConfiguredNode node, NodeTelemetry telemetry, FlowHub flows, Executor executor) {
+        this(node, telemetry, flows, executor, null);
+    }
+
+    /**
+     * @param podNetwork serves the CNI plugin's POSTs, or null (they answer 503)
+     */
+    ApiHandler(ConfiguredNode node, NodeTelemetry telemetry, FlowHub flows, Executor executor, PodNetwork podNetwork) {
         super(true);
+        this.podNetwork = podNetwork;
         this.executor = executor;
         this.node = node;
         this.telemetry = telemetry;
@@ -110,8 +124,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest full) {
+        byte[] body = new byte[full.content().readableBytes()];
+        full.content().getBytes(full.content().readerIndex(), body);
         Request request = new Request(full.method(), full.uri(), HttpUtil.isKeepAlive(full),
-                full.decoderResult().isSuccess() ? null : full.decoderResult().cause());
+                full.decoderResult().isSuccess() ? null : full.decoderResult().cause(), body);
         CompletableFuture<Void> previous = ctx.channel().attr(PREVIOUS).get();
         try {
             CompletableFuture<Void> next = previous == null
@@ -149,6 +165,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         QueryStringDecoder decoder = new QueryStringDecoder(request.uri);
         String path = decoder.path();
+        String cni = CNI_PATHS.get(path);
+        if (cni != null) {
+            return cni(request, path, cni);
+        }
         Route route = routes.get(path);
         if (route == null) {
             throw ApiException.notFound("no such path " + path + " (paths: " + String.join(", ", routes.keySet()) + ")");
@@ -160,6 +180,21 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return refused;
         }
         return route.handler.handle(ctx, new Query(path, decoder.parameters(), route.parameters));
+    }
+
+    /** The CNI plugin's calls: POST only, answered by the daemon's {@link PodNetwork} (503 when it serves none). */
+    private FullHttpResponse cni(Request request, String path, String operation) {
+        if (!HttpMethod.POST.equals(request.method)) {
+            FullHttpResponse refused = error(HttpResponseStatus.METHOD_NOT_ALLOWED, request.method + " " + path + ": use POST");
+            refused.headers().set(HttpHeaderNames.ALLOW, "POST");
+            return refused;
+        }
+        if (podNetwork == null) {
+            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE.code(), path + ": this daemon serves no CNI plugin "
+                    + "(it needs pinDirectory in node.yaml for its CNI state)");
+        }
+        PodNetwork.Reply reply = podNetwork.call(operation, request.body);
+        return response(HttpResponseStatus.valueOf(reply.status()), JSON, reply.json());
     }
 
     private ConntrackView.Filter conntrackFilter(Query q) {

@@ -11,9 +11,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.StandardProtocolFamily;
 import java.net.URI;
-import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -134,14 +132,7 @@ public final class ApiClient {
 
     private SocketChannel connectUnix() throws Unreachable {
         try {
-            SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-            try {
-                channel.connect(UnixDomainSocketAddress.of(endpoint.unixSocket()));
-            } catch (IOException e) {
-                channel.close();
-                throw e;
-            }
-            return channel;
+            return endpoint.connectUnix();
         } catch (IOException e) {
             throw new Unreachable(endpoint, reason(e), e);
         }

@@ -243,6 +243,30 @@ public final class ManifestSet {
         return unique;
     }
 
+    /**
+     * Returns: this set with {@code extra} added, each object replacing the one of the same
+     * identity (kind, namespace, name) or appended, checked as a whole as {@link #of} checks files
+     * (an address claimed twice, a namespace nobody created...). The daemon merges the pods the CNI
+     * plugin attached over the cluster's this way, so an attachment is applied with the same
+     * atomicity as a manifest change. Origin, files and fingerprint stay this set's (they describe
+     * the files).
+     *
+     * @throws ManifestException naming the objects that contradict each other; this set is unchanged
+     */
+    public ManifestSet with(List<ManifestObject> extra) {
+        if (extra.isEmpty()) {
+            return this;
+        }
+        Map<ManifestObject.Ref, ManifestObject> merged = new LinkedHashMap<>(objects);
+        extra.forEach(o -> merged.put(o.ref(), o));
+        Findings findings = new Findings();
+        List<ManifestObject> unique = check(List.copyOf(merged.values()), findings);
+        findings.throwIfAny();
+        java.util.LinkedHashSet<String> allWarnings = new java.util.LinkedHashSet<>(warnings);
+        allWarnings.addAll(findings.warnings());
+        return new ManifestSet(origin, files, unique, List.copyOf(allWarnings), fingerprint);
+    }
+
     // ---- reads -----------------------------------------------------------------------------------
 
     /** Returns: the directory (or other origin) the set was read from. */

@@ -2,6 +2,10 @@ package dev.gingham.dataplane.config;
 
 import dev.gingham.nat.IpAddress;
 
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
@@ -96,5 +100,22 @@ public record ApiEndpoint(IpAddress host, int port, Path unixSocket) {
             return UNIX + unixSocket;
         }
         return (host.ipv4() ? host.toString() : "[" + host + "]") + ":" + port;
+    }
+
+    /**
+     * Returns: a blocking channel connected to this unix socket: how the CLI and the CNI plugin
+     * dial the API (Java's HttpClient cannot).
+     *
+     * @throws IOException when nobody listens there (the channel is closed again)
+     */
+    public SocketChannel connectUnix() throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(unixSocket));
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return channel;
     }
 }

@@ -6,6 +6,8 @@ import dev.gingham.dataplane.api.NodeTelemetry;
 import dev.gingham.dataplane.agent.PortCounters;
 import dev.gingham.dataplane.agent.WorkerAgent;
 import dev.gingham.dataplane.cluster.ApplyReport;
+import dev.gingham.dataplane.cluster.LocalPod;
+import dev.gingham.dataplane.cni.CniService;
 import dev.gingham.dataplane.cluster.ManifestSet;
 import dev.gingham.dataplane.cluster.ManifestWatcher;
 import dev.gingham.dataplane.config.NodeConfig;
@@ -24,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A running node ({@code gingham run}): the configured node's pipeline on real devices.
@@ -65,6 +68,8 @@ public final class NodeDaemon implements AutoCloseable {
      */
     public static final int BUFFERS_PER_WORKER = 1024;
     static final int POD_RETRY_SECONDS = 5;
+    /** Under the pin directory: the CNI plugin's addresses and attachments. */
+    public static final String CNI_STATE_DIRECTORY = "cni";
     private static final int LATENCY_SIGNIFICANT_DIGITS = 3;
 
     private final NodeConfig config;
@@ -86,7 +91,9 @@ public final class NodeDaemon implements AutoCloseable {
     private AgentThreads threads;
     private ManifestWatcher watcher;
     private AdminServer api;
+    /** The cluster's set in force, without the CNI attachments (control thread). */
     private ManifestSet applied;
+    private CniService cni;
     private volatile ApplyReport lastReport;
     private long nextPodRetryNs;
     private boolean closed;
@@ -143,12 +150,18 @@ public final class NodeDaemon implements AutoCloseable {
 
         int maxPorts = config.maps().endpoints() + 2;
         ports = new PortTable(workerCount, maxPorts, this::error);
-        pods = new PodDevices(ports, workerCount, podMtu, tsoBurst, config.gateway().addresses(), log, netns, records,
-                config.keepDevicesOnStop());
+        // The CNI plugin's state lives beside the pinned maps: a daemon without pinDirectory keeps
+        // nothing across restarts, so it serves no CNI plugin (its API answers 503 there).
+        cni = config.pinDirectory().map(dir -> CniService.open(config, podMtu, dir.resolve(CNI_STATE_DIRECTORY), log::info,
+                CniService.DEFAULT_TIMEOUT)).orElse(null);
+        CniService cniState = cni;
+        pods = new PodDevices(ports, workerCount, podMtu, tsoBurst, config.gateway().addresses(), log, netns,
+                cniState == null ? key -> null : cniState::interfaceName, records, config.keepDevicesOnStop());
         opened.add(pods); // before the node: a failed initial apply still closes the pods' devices
         // The seed only seeds anonymous maps: a pinned hash map keeps the seed its file was created
         // with (in the map's header), so a restarted node finds its entries whatever is drawn here.
-        node = track(ConfiguredNode.create(config, initial, underlay.mac(), host.mac(), pinned, new SecureRandom().nextLong(), pods));
+        node = track(ConfiguredNode.create(config, withAttachments(initial), underlay.mac(), host.mac(), pinned,
+                new SecureRandom().nextLong(), pods));
         if (pinned) {
             log.info(node.restoreSummary() + ", " + pods.deleteLeftovers(node.applied().localPods().keySet())
                     + " device(s) of deleted pods deleted");
@@ -172,7 +185,32 @@ public final class NodeDaemon implements AutoCloseable {
         control.addDuty(ports::reclaim);
         control.addDuty(this::retryFailedPods);
         threads = track(AgentThreads.start(config.threading(), config.idleStrategy(), List.of(workers), control, this::error));
-        api = track(new AdminServer(config.api(), node, new DaemonTelemetry(this)));
+        if (cni != null) {
+            cni.bind(new CniService.Node() {
+                @Override
+                public boolean submit(Runnable task) {
+                    return control.submit(task);
+                }
+
+                @Override
+                public ManifestSet cluster() {
+                    return applied;
+                }
+
+                @Override
+                public ApplyReport apply(ManifestSet merged) {
+                    ApplyReport r = node.apply(merged);
+                    report("CNI attachments applied", r);
+                    return r;
+                }
+
+                @Override
+                public Map<String, LocalPod> localPods() {
+                    return node.applied().localPods();
+                }
+            });
+        }
+        api = track(new AdminServer(config.api(), node, new DaemonTelemetry(this), cni));
         api.start();
         log.info("admin API on " + api.endpoint());
 
@@ -206,13 +244,18 @@ public final class NodeDaemon implements AutoCloseable {
             return;
         }
         try {
-            ApplyReport r = node.apply(set);
+            ApplyReport r = node.apply(withAttachments(set));
             applied = set;
             manifestState = new NodeTelemetry.ManifestState(set.fingerprint(), Instant.now(), "", null);
             report("manifests reloaded (" + set.objects().size() + " objects)", r);
         } catch (RuntimeException e) {
             rejected(e.getMessage());
         }
+    }
+
+    /** Control thread: the cluster's set with the pods the CNI plugin attached merged in (see {@link CniService}). */
+    private ManifestSet withAttachments(ManifestSet cluster) {
+        return cni == null ? cluster : cni.merge(cluster);
     }
 
     private void rejected(String problem) {
@@ -233,7 +276,7 @@ public final class NodeDaemon implements AutoCloseable {
             return 0;
         }
         nextPodRetryNs = now + Duration.ofSeconds(POD_RETRY_SECONDS).toNanos();
-        ApplyReport r = node.apply(applied);
+        ApplyReport r = node.apply(withAttachments(applied));
         if (r.listenerFailures().size() < last.listenerFailures().size()) {
             report("pod setup retried", r);
         } else {
@@ -290,6 +333,11 @@ public final class NodeDaemon implements AutoCloseable {
     /** Returns: the manifest reload state for the admin API. */
     NodeTelemetry.ManifestState manifestState() {
         return manifestState;
+    }
+
+    /** Returns: the CNI plugin's side of the daemon, or null when it serves none (no pinDirectory). */
+    public CniService cni() {
+        return cni;
     }
 
     /** Returns: the admin API server (its bound endpoint), or null before it started. */

@@ -16,12 +16,14 @@ import dev.gingham.tap.TapDevice;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Gives each local pod its interface, as a CNI plugin would: a TAP device with one queue per
  * worker and the vnet header (checksum and TSO offloads), moved into the pod's network namespace
- * (the Pod's {@code gingham.dev/netns} annotation, by default its name) and configured there as
- * {@code eth0}: the pod's MAC, the pod MTU, its addresses as host routes (/32, /128) and default
+ * (the Pod's {@code gingham.dev/netns} annotation, by default its name; for a pod the CNI plugin
+ * attached, the runtime's namespace path) and configured there as {@code eth0} (a CNI pod: its
+ * CNI_IFNAME): the pod's MAC, the pod MTU, its addresses as host routes (/32, /128) and default
  * routes via the gateway (onlink). The daemon keeps the TAP's file descriptors; the port whose
  * number is the pod's endpoint slot then polls them.
  *
@@ -56,17 +58,20 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
     private final List<IpAddress> gateways;
     private final DaemonLog log;
     private final String nodeNetns;
+    private final Function<String, String> interfaceNames;
     private final Map<String, TapDevice> devices = new HashMap<>();
     private final DeviceRecords records;
     private final boolean keepOnStop;
 
     /**
-     * @param nodeNetns  the daemon's network namespace (null: the caller's), where devices are made before the move
-     * @param records    where persistent devices are recorded (the pin directory), or null for devices that die with the daemon
-     * @param keepOnStop leave the (persistent) devices in place when the daemon stops normally
+     * @param nodeNetns      the daemon's network namespace (null: the caller's), where devices are made before the move
+     * @param interfaceNames the interface name of a pod by "namespace/name" (a CNI pod's CNI_IFNAME), null for {@value #POD_INTERFACE}
+     * @param records        where persistent devices are recorded (the pin directory), or null for devices that die with the daemon
+     * @param keepOnStop     leave the (persistent) devices in place when the daemon stops normally
      */
     PodDevices(PortTable ports, int workers, int podMtuBytes, int burstFrames, List<IpAddress> gateways, DaemonLog log,
-               String nodeNetns, DeviceRecords records, boolean keepOnStop) {
+               String nodeNetns, Function<String, String> interfaceNames, DeviceRecords records, boolean keepOnStop) {
+        this.interfaceNames = interfaceNames;
         this.records = records;
         this.keepOnStop = keepOnStop && records != null;
         this.burstFrames = burstFrames;
@@ -95,7 +100,7 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
         }
         ports.set(pod.slot(), TapPort.perWorker(pod.slot(), workers, tap::queue, burstFrames));
         devices.put(pod.key(), tap);
-        log.info("pod " + pod.key() + ": " + how + POD_INTERFACE + " in netns " + pod.pod().netns() + ", " + addresses(pod)
+        log.info("pod " + pod.key() + ": " + how + interfaceName(pod) + " in netns " + pod.pod().netns() + ", " + addresses(pod)
                 + ", port " + pod.slot() + ", mtu " + podMtuBytes);
     }
 
@@ -108,24 +113,25 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
      */
     private TapDevice reattach(LocalPod pod) {
         String netns = pod.pod().netns();
+        String name = interfaceName(pod);
         LinkInfo existing;
         try (Rtnetlink netlink = Rtnetlink.openIn(netns)) {
-            existing = netlink.findLink(POD_INTERFACE);
+            existing = netlink.findLink(name);
             if (existing == null || !existing.isTap()) {
                 return null; // absent: made anew; another kind: the move reports the name in use
             }
             String stale = staleReason(pod, existing);
             if (stale != null) {
                 netlink.deleteLink(existing.ifindex());
-                log.warn("pod " + pod.key() + ": deleted its old " + POD_INTERFACE + " (" + stale + "); a new one is made,"
+                log.warn("pod " + pod.key() + ": deleted its old " + name + " (" + stale + "); a new one is made,"
                         + " the pod's connections restart");
                 return null;
             }
         }
-        TapDevice tap = TapDevice.open(tapConfig(POD_INTERFACE).inNamespace(netns));
+        TapDevice tap = TapDevice.open(tapConfig(name).inNamespace(netns));
         try {
             LinkInfo link = PodInterface.reconfigure(settings(pod));
-            log.info("pod " + pod.key() + ": found its " + POD_INTERFACE + " (ifindex " + link.ifindex() + ")");
+            log.info("pod " + pod.key() + ": found its " + name + " (ifindex " + link.ifindex() + ")");
             return tap;
         } catch (RuntimeException e) {
             tap.close();
@@ -139,7 +145,7 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
             return "queue mode " + (existing.tun().multiQueue() ? "multi" : "single") + ", but " + workers + " worker(s) now";
         }
         if (existing.tun().multiQueue() && existing.tun().queues() > 0) {
-            throw new NetDeviceException(NetDeviceException.Reason.NAME_IN_USE, 0, "pod " + pod.key() + ": " + POD_INTERFACE
+            throw new NetDeviceException(NetDeviceException.Reason.NAME_IN_USE, 0, "pod " + pod.key() + ": " + interfaceName(pod)
                     + " in netns " + pod.pod().netns() + " has " + existing.tun().queues() + " queue(s) held by another process");
         }
         DeviceRecords.Entry recorded = records.get(pod.key());
@@ -174,11 +180,12 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
             }
             if (NetworkNamespace.exists(e.netns())) {
                 try (Rtnetlink netlink = Rtnetlink.openIn(e.netns())) {
-                    LinkInfo link = netlink.findLink(POD_INTERFACE);
+                    String name = interfaceNameOf(e.podKey());
+                    LinkInfo link = netlink.findLink(name);
                     if (link != null && link.isTap() && link.mac() == e.mac()) {
                         netlink.deleteLink(link.ifindex());
                         deleted++;
-                        log.info("pod " + e.podKey() + ": deleted while the daemon was down; its " + POD_INTERFACE + " in netns "
+                        log.info("pod " + e.podKey() + ": deleted while the daemon was down; its " + name + " in netns "
                                 + e.netns() + " is deleted");
                     }
                 } catch (NetDeviceException ex) {
@@ -279,7 +286,16 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
                 gateway6 = Cidr.parse(gateway + "/128");
             }
         }
-        return new PodInterface.Settings(pod.pod().netns(), POD_INTERFACE, pod.mac(), podMtuBytes, ipv4, gateway4, ipv6, gateway6);
+        return new PodInterface.Settings(pod.pod().netns(), interfaceName(pod), pod.mac(), podMtuBytes, ipv4, gateway4, ipv6, gateway6);
+    }
+
+    private String interfaceName(LocalPod pod) {
+        return interfaceNameOf(pod.key());
+    }
+
+    private String interfaceNameOf(String podKey) {
+        String name = interfaceNames.apply(podKey);
+        return name == null ? POD_INTERFACE : name;
     }
 
     private static String addresses(LocalPod pod) {
