@@ -1,6 +1,7 @@
 package dev.gingham.dataplane.program;
 
 import dev.gingham.encap.LocalDelivery;
+import dev.gingham.encap.TunnelPeers;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.Verdict;
@@ -15,9 +16,12 @@ import dev.gingham.packet.header.EthernetHeader;
  * <pre>
  *  deliverLocal  LOCAL -> the pod's MAC (from the endpoint map), the gateway's as source, its port
  *  deliverHost   HOST  -> the host interface's MAC, the gateway's as source, the host port
- *  deliverWorld  WORLD -> the uplink's MAC, the underlay MAC as source, the underlay port; with no
- *                uplink configured (underlay.nextHopMac unset) NO_FIB: counted, instead of frames
- *                sent to MAC 00:00:00:00:00:00 that no router takes
+ *  deliverWorld  WORLD -> the uplink's MAC, the underlay MAC as source, the underlay port. The
+ *                uplink is underlay.nextHopMac when configured (a static override), else the
+ *                underlay gateway's MAC as neighbour resolution found it (TunnelPeers' uplink
+ *                slot, read once per vector). A gateway not resolved yet: NEIGHBOUR_UNRESOLVED;
+ *                no uplink at all: NO_FIB. Both counted, instead of frames sent to MAC
+ *                00:00:00:00:00:00 that no router takes
  *  finish        anything still undecided: UNROUTABLE (IP) or UNKNOWN_L3 (everything else)
  * </pre>
  * Allocates nothing; one instance per worker.
@@ -27,16 +31,18 @@ public final class RouteDelivery {
     private final long routerMac;
     private final long hostMac;
     private final int hostPort;
-    private final long uplinkMac;
+    private final long staticUplinkMac;
+    private final TunnelPeers peers;
     private final long underlayMac;
     private final int underlayPort;
 
-    public RouteDelivery(PipelineConfig config, LocalDelivery local) {
+    public RouteDelivery(PipelineConfig config, LocalDelivery local, TunnelPeers peers) {
         this.local = local;
         this.routerMac = config.tunnel().routerMac();
         this.hostMac = config.hostMac();
         this.hostPort = config.hostPort();
-        this.uplinkMac = config.uplinkMac();
+        this.staticUplinkMac = config.uplinkMac();
+        this.peers = peers;
         this.underlayMac = config.tunnel().underlayMac();
         this.underlayPort = config.tunnel().underlayPort();
     }
@@ -55,12 +61,17 @@ public final class RouteDelivery {
         send(v, routes, count, RouteLookup.HOST, hostMac, routerMac, hostPort);
     }
 
-    /** Sends WORLD frames still undecided to the underlay's next hop, or drops them (NO_FIB) when there is none. */
+    /**
+     * Sends WORLD frames still undecided to the underlay's next hop, or drops them when there is
+     * none (NO_FIB) or its MAC is not resolved yet (NEIGHBOUR_UNRESOLVED).
+     */
     public void deliverWorld(FrameVector v, int[] routes, int count) {
+        long uplinkMac = staticUplinkMac != 0 ? staticUplinkMac : peers.uplinkMac();
         if (uplinkMac == 0) {
+            DropReason reason = peers.uplinkAddress() != 0 ? DropReason.NEIGHBOUR_UNRESOLVED : DropReason.NO_FIB;
             for (int i = 0; i < count; i++) {
                 if (routes[i] == RouteLookup.WORLD && v.verdict(i) == Verdict.CONTINUE) {
-                    v.drop(i, DropReason.NO_FIB);
+                    v.drop(i, reason);
                 }
             }
             return;
