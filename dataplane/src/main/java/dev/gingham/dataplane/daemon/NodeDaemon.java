@@ -201,7 +201,7 @@ public final class NodeDaemon implements AutoCloseable {
         NodeConfig.Underlay u = config.underlay();
         NeighbourResolver resolver = new NeighbourResolver(u.address().v4(), underlay.mac(),
                 u.gateway() == null ? 0 : u.gateway().v4(), u.subnet(), node.state().nodeRoutes(), node.state().maps().peers(),
-                node.state().maps().neighbours(), sender::send, clock, NeighbourTable.Timers.DEFAULTS);
+                node.state().maps().neighbours(), sender::send, clock, NeighbourTable.Timers.DEFAULTS, log::info);
         node.state().nodeRoutes().nextHops(resolver);
         log.info("neighbour resolution on " + name + ": " + node.state().nodeRoutes().resolvedAddresses().length
                 + " peer(s) by ARP" + (u.gateway() == null ? "" : ", gateway " + u.gateway())

@@ -3,11 +3,15 @@ package dev.gingham.dataplane.neighbour;
 import dev.gingham.encap.NodeRoutes;
 import dev.gingham.encap.TunnelPeers;
 import dev.gingham.packet.MappedAddress;
+import dev.gingham.packet.header.Addresses;
 import dev.gingham.packet.Cidr;
 import org.agrona.concurrent.NanoClock;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -49,6 +53,9 @@ public final class NeighbourResolver implements NodeRoutes.NextHops, IntSupplier
     private final MemorySegment requestFrame = Arena.ofAuto().allocate(ArpRequest.LENGTH_BYTES, 8);
     private final NeighbourObservations.Sink learner = this::learn;
     private final NeighbourTable.Requester requester = this::request;
+    private final Consumer<String> log;
+    /** MACs as last published, to log what changed (control plane). */
+    private final Map<Integer, Long> published = new HashMap<>();
     private long nowNs;
     private long nextTickNs;
     private boolean changed;
@@ -58,9 +65,11 @@ public final class NeighbourResolver implements NodeRoutes.NextHops, IntSupplier
      * @param ownMac         the underlay MAC (ARP sender MAC)
      * @param gatewayAddress the underlay gateway, 0 for none
      * @param subnet         the underlay network (IPv4), null: every peer is on the link
+     * @param log            told "neighbour A is at M" and "neighbour A: MAC withdrawn" (control thread)
      */
     public NeighbourResolver(int ownAddress, long ownMac, int gatewayAddress, Cidr subnet, NodeRoutes routes, TunnelPeers peers,
-                             NeighbourObservations observations, FrameSender sender, NanoClock clock, NeighbourTable.Timers timers) {
+                             NeighbourObservations observations, FrameSender sender, NanoClock clock, NeighbourTable.Timers timers,
+                             Consumer<String> log) {
         this.ownAddress = ownAddress;
         this.ownMac = ownMac;
         this.gatewayAddress = gatewayAddress;
@@ -71,6 +80,7 @@ public final class NeighbourResolver implements NodeRoutes.NextHops, IntSupplier
         this.sender = sender;
         this.clock = clock;
         this.table = new NeighbourTable(timers);
+        this.log = log;
         this.nowNs = clock.nanoTime();
         this.nextTickNs = nowNs;
         peers.uplink(gatewayAddress, 0);
@@ -106,9 +116,21 @@ public final class NeighbourResolver implements NodeRoutes.NextHops, IntSupplier
             if (gatewayAddress != 0) {
                 peers.uplink(gatewayAddress, table.mac(gatewayAddress));
             }
+            logChanges();
             work++;
         }
         return work;
+    }
+
+    private void logChanges() {
+        for (NeighbourTable.Entry e : table.entries()) {
+            Long before = published.put(e.address(), e.mac());
+            if (before == null ? e.mac() != 0 : before != e.mac()) {
+                String address = Addresses.formatIpv4(e.address());
+                log.accept(e.mac() == 0 ? "neighbour " + address + ": no answer, MAC withdrawn (frames to it are dropped as "
+                        + "NEIGHBOUR_UNRESOLVED until it answers)" : "neighbour " + address + " is at " + Addresses.formatMac(e.mac()));
+            }
+        }
     }
 
     private int[] wanted() {

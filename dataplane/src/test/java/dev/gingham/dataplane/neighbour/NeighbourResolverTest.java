@@ -32,13 +32,14 @@ class NeighbourResolverTest {
     private final NodeRoutes routes = new NodeRoutes(ipCache, peers);
     private final NeighbourObservations observations = new NeighbourObservations();
     private final List<byte[]> wire = new ArrayList<>();
+    private final List<String> logged = new ArrayList<>();
     private long nowNs = 1_000 * MS;
 
     private NeighbourResolver resolver(String gateway, String subnet) {
         NeighbourResolver r = new NeighbourResolver(PacketBuilder.ip4(NODE_IP), mac(NODE_MAC),
                 gateway == null ? 0 : PacketBuilder.ip4(gateway), subnet == null ? null : Cidr.parse(subnet), routes, peers,
                 observations, (frame, length) -> wire.add(frame.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE)),
-                () -> nowNs, NeighbourTable.Timers.DEFAULTS);
+                () -> nowNs, NeighbourTable.Timers.DEFAULTS, logged::add);
         routes.nextHops(r);
         return r;
     }
@@ -76,6 +77,7 @@ class NeighbourResolverTest {
         r.getAsInt();
         assertEquals(mac(PEER_MAC), nextHopMacOf(1, PEER_IP), "published into the map the encapsulation reads");
         assertEquals(mac(PEER_MAC), r.macFor(PacketBuilder.ip4(PEER_IP)));
+        assertEquals(List.of("neighbour " + PEER_IP + " is at " + PEER_MAC), logged);
         nowNs += 10_000 * MS;
         r.getAsInt();
         assertEquals(1, wire.size(), "a resolved peer is not asked again before its refresh");
