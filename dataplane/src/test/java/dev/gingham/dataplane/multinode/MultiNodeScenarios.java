@@ -1,10 +1,9 @@
 package dev.gingham.dataplane.multinode;
 
+import dev.gingham.dataplane.daemon.EndToEnd;
 import dev.gingham.dataplane.demo.DropTally;
 import dev.gingham.dataplane.demo.Shell;
 import dev.gingham.encap.TunnelMode;
-import dev.gingham.packet.Netns;
-import dev.gingham.tap.TapDevice;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,14 +13,12 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import static dev.gingham.dataplane.multinode.MultiNodeCluster.OUTSIDE_IP;
 import static dev.gingham.dataplane.multinode.MultiNodeCluster.nodeIp;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 7's cross-node scenarios, run against one two-node cluster per tunnel mode (a subclass
@@ -44,7 +41,6 @@ abstract class MultiNodeScenarios {
     static final String VIP = "10.96.0.10";
     static final int NODE_PORT = 30080;
     static final int OUTSIDE_PORT = 9000;
-    private static final AtomicInteger COUNTER = new AtomicInteger();
 
     MultiNodeCluster cluster;
 
@@ -72,28 +68,17 @@ abstract class MultiNodeScenarios {
 
     /** Skips unless namespaces, TAPs and the tools are here (root). */
     static void assumeKernel() {
-        Netns.assumeAvailable();
-        assumeTrue(Files.exists(TapDevice.TUN_DEVICE), "needs " + TapDevice.TUN_DEVICE);
-        for (String tool : new String[]{"python3", "curl", "ping"}) {
-            assumeTrue(Shell.available(tool, tool.equals("ping") ? "-V" : "--version"),
-                    "needs " + tool + " (./gingham test installs it as root)");
-        }
+        EndToEnd.assumeKernel();
     }
 
-    /** Returns: a namespace prefix unique to this JVM and call, in {@link Netns}'s scheme (a killed run's are removed). */
+    /** Returns: a namespace prefix unique to this JVM and call, in {@code Netns}'s scheme (a killed run's are removed). */
     static String prefix(String role) {
-        return Netns.PREFIX + "mn" + role + ProcessHandle.current().pid() + "x" + COUNTER.incrementAndGet();
+        return EndToEnd.prefix("mn" + role);
     }
 
-    /** Polls {@code attempt} every 200 ms until {@code done} accepts its result or {@code limit} passes; returns the last result. */
+    /** Polls {@code attempt} every 100 ms until {@code done} accepts its result or {@code limit} passes; returns the last result. */
     static <R> R await(Duration limit, Supplier<R> attempt, Predicate<R> done) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        R last = attempt.get();
-        while (!done.test(last) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            last = attempt.get();
-        }
-        return last;
+        return EndToEnd.await(limit, attempt, done);
     }
 
     /** A Service "web" (ClusterIP {@link #VIP}:80, NodePort {@link #NODE_PORT}) whose one backend is {@code pod} on {@code node}. */
