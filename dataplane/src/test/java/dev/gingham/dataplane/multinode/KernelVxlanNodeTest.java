@@ -82,7 +82,7 @@ class KernelVxlanNodeTest {
         await(Duration.ofSeconds(15), () -> in("g1", "ping", "-c", "1", "-W", "1", kpod), Shell.Result::ok);
         Path dir = Files.createTempDirectory("gingham-kernel-capture-");
         try (UnderlayCapture capture = UnderlayCapture.start(cluster.bridgeNamespace(), cluster.bridgePort(1), "udp port 8472",
-                dir.resolve("underlay.pcap"), Duration.ofSeconds(30))) {
+                dir.resolve("underlay.pcap"), Duration.ofSeconds(30), () -> in("g1", "ping", "-c", "1", "-W", "1", kpod))) {
             Shell.Result toKernel = in("g1", "curl", "-sS", "--max-time", "5", "http://" + kpod + ":8080/");
             Shell.Result toGingham = in("kpod", "curl", "-sS", "--max-time", "5", "http://" + g1 + ":8080/");
             Thread.sleep(300);

@@ -8,6 +8,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  * with tshark's dissectors (UDP 8472, flannel's and Linux's VXLAN port, decoded as VXLAN: tshark
  * only knows 4789 by itself), so a test asserts on what really crossed the
  * underlay. Bounded: the capture ends itself after {@code limit}, {@link #close()} ends it early.
+ * Because it is one process among many on a loaded machine, it proves it captures before the
+ * test's traffic starts, and it is stopped so that the file is complete.
  */
 final class UnderlayCapture implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
@@ -27,37 +31,46 @@ final class UnderlayCapture implements AutoCloseable {
         this.file = file;
     }
 
-    /** Starts capturing {@code filter} (a BPF filter) on {@code device} in {@code netns}; returns once tshark captures. */
-    static UnderlayCapture start(String netns, String device, String filter, Path file, Duration limit) throws IOException {
-        Process p = new ProcessBuilder("ip", "netns", "exec", netns, "tshark", "-q", "-i", device, "-f", filter, "-w", file.toString(),
-                "-a", "duration:" + limit.toSeconds()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        String line;
-        while (System.nanoTime() < deadline && (line = err.readLine()) != null) {
-            seen.append(line).append('\n');
-            if (line.contains("Capturing on")) {
-                Thread drain = Thread.ofVirtual().start(() -> {
-                    try {
-                        err.transferTo(java.io.Writer.nullWriter());
-                    } catch (IOException ignored) {
-                        // the capture ended
-                    }
-                });
-                drain.setName("tshark-stderr");
-                return new UnderlayCapture(p, file);
+    /**
+     * Starts capturing {@code filter} (a BPF filter) on {@code device} in {@code netns}, and returns
+     * once the capture provably runs: tshark announces "Capturing on" before it captures, so
+     * {@code probe} (traffic the filter matches, e.g. one ping through the tunnel) is repeated until
+     * tshark reports a packet.
+     */
+    static UnderlayCapture start(String netns, String device, String filter, Path file, Duration limit, Runnable probe)
+            throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ip", "netns", "exec", netns, "tshark", "-l", "-n", "-P", "-i", device, "-f", filter,
+                "-w", file.toString(), "-a", "duration:" + limit.toSeconds()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        BlockingQueue<String> printed = new LinkedBlockingQueue<>();
+        Thread.ofVirtual().name("tshark-stdout").start(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    printed.add(line);
+                }
+            } catch (IOException ignored) {
+                // the capture ended
+            }
+        });
+        UnderlayCapture capture = new UnderlayCapture(p, file);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            probe.run();
+            if (printed.poll(500, TimeUnit.MILLISECONDS) != null) {
+                return capture;
             }
         }
-        p.destroyForcibly();
-        throw new IllegalStateException("tshark did not start capturing on " + device + " in " + netns + ": " + seen);
+        capture.close();
+        throw new IllegalStateException("tshark captured nothing on " + device + " in " + netns + " within 20 s");
     }
 
-    /** Stops the capture (tshark finishes the file) and waits for it. */
+    /**
+     * Stops the capture the way Ctrl-C does (SIGINT: tshark flushes the file; SIGTERM may lose
+     * its buffered end) and waits for it.
+     */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
-            process.destroy();
+            Shell.run(Duration.ofSeconds(5), "kill", "-INT", Long.toString(process.pid()));
         }
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly();

@@ -59,8 +59,8 @@ class VxlanMultiNodeTest extends MultiNodeScenarios {
             Path pcap = dir.resolve("underlay.pcap");
             Path headers = dir.resolve("headers.txt");
             Shell.Result got;
-            try (UnderlayCapture capture = UnderlayCapture.start(cluster.bridgeNamespace(), cluster.bridgePort(1), "udp port 8472 or ip[6:2] & 0x3fff != 0",
-                    pcap, Duration.ofSeconds(40))) {
+            try (UnderlayCapture capture = UnderlayCapture.start(cluster.bridgeNamespace(), cluster.bridgePort(1),
+                    "udp port 8472 or ip[6:2] & 0x3fff != 0", pcap, Duration.ofSeconds(40), () -> in("m1", "ping", "-c", "1", "-W", "1", s2))) {
                 got = cluster.exec(cluster.namespace("m1"), Duration.ofSeconds(30), "sh", "-c", "curl -sS --max-time 25 -D " + headers
                         + " http://" + s2 + ":8080/bytes/4000000 | sha256sum");
                 Thread.sleep(300); // the last frames reach the capture
