@@ -26,16 +26,36 @@ public final class NodeRoutes {
     public static final int POD_CIDR_IDENTITY = 0;
     public static final int MAX_NODE_ID = 0xFFFF;
 
-    private record Installed(int underlayAddress, List<Cidr> podCidrs) {
+    /**
+     * Where next-hop MACs that no Node or configuration gives come from: the node's neighbour
+     * resolution (ARP on the underlay). Called on the control agent's thread.
+     */
+    @FunctionalInterface
+    public interface NextHops {
+        /** Never resolves anything: frames to nodes without a static MAC are dropped (NEIGHBOUR_UNRESOLVED). */
+        NextHops NONE = underlayAddress -> 0;
+
+        /** Returns: the MAC outer frames to {@code underlayAddress} go to now, 0 while it is unresolved. */
+        long macFor(int underlayAddress);
+    }
+
+    /** @param resolved whether the next-hop MAC comes from {@link NextHops} (no static MAC was given) */
+    private record Installed(int underlayAddress, List<Cidr> podCidrs, boolean resolved, long nextHopMac) {
     }
 
     private final IpCache ipCache;
     private final TunnelPeers peers;
     private final Map<Integer, Installed> nodes = new java.util.HashMap<>();
+    private NextHops nextHops = NextHops.NONE;
 
     public NodeRoutes(IpCache ipCache, TunnelPeers peers) {
         this.ipCache = ipCache;
         this.peers = peers;
+    }
+
+    /** Sets where next-hop MACs of nodes without a static one come from (before the first upsert). */
+    public void nextHops(NextHops source) {
+        this.nextHops = Objects.requireNonNull(source, "source");
     }
 
     /**
@@ -43,7 +63,8 @@ public final class NodeRoutes {
      *
      * @param nodeId          1..65535, unique per node (the daemon allocates it)
      * @param underlayAddress the node's underlay IPv4 address (its InternalIP)
-     * @param nextHopMac      the MAC outer frames to the node go to
+     * @param nextHopMac      the MAC outer frames to the node go to; 0: ask {@link NextHops} (now and at
+     *                        every {@link #refreshNextHops})
      * @param vtepMac         the MAC inner frames to the node are addressed to: its tunnel
      *                        device's (flannel's VtepMAC), or a Gingham node's gateway MAC
      * @param podCidrs        the node's {@code spec.podCIDRs}
@@ -56,14 +77,16 @@ public final class NodeRoutes {
         }
         List<Cidr> cidrs = List.copyOf(Objects.requireNonNull(podCidrs, "podCidrs"));
         Installed old = nodes.get(nodeId);
-        int rc = peers.upsert(underlayAddress, nodeId, nextHopMac, vtepMac);
+        boolean resolved = nextHopMac == 0;
+        long mac = resolved ? nextHops.macFor(underlayAddress) : nextHopMac;
+        int rc = peers.upsert(underlayAddress, nodeId, mac, vtepMac);
         if (rc != MapErrors.OK) {
             return rc;
         }
         for (Cidr cidr : cidrs) {
             rc = ipCache.upsert(cidr, POD_CIDR_IDENTITY, underlayAddress, nodeId, IpCache.FLAG_TUNNEL);
             if (rc != MapErrors.OK) {
-                nodes.put(nodeId, new Installed(underlayAddress, cidrs.subList(0, cidrs.indexOf(cidr))));
+                nodes.put(nodeId, new Installed(underlayAddress, cidrs.subList(0, cidrs.indexOf(cidr)), resolved, mac));
                 return rc;
             }
         }
@@ -77,8 +100,36 @@ public final class NodeRoutes {
                 peers.removeAddress(old.underlayAddress());
             }
         }
-        nodes.put(nodeId, new Installed(underlayAddress, cidrs));
+        nodes.put(nodeId, new Installed(underlayAddress, cidrs, resolved, mac));
         return MapErrors.OK;
+    }
+
+    /**
+     * Asks {@link NextHops} again for every node without a static MAC and rewrites the MACs that
+     * changed (neighbour resolution calls this when it learned, changed or lost a MAC).
+     *
+     * @return the number of nodes whose next-hop MAC changed
+     */
+    public int refreshNextHops() {
+        int changed = 0;
+        for (Map.Entry<Integer, Installed> e : nodes.entrySet()) {
+            Installed node = e.getValue();
+            if (!node.resolved()) {
+                continue;
+            }
+            long mac = nextHops.macFor(node.underlayAddress());
+            if (mac != node.nextHopMac()) {
+                peers.nextHopMac(e.getKey(), mac);
+                e.setValue(new Installed(node.underlayAddress(), node.podCidrs(), true, mac));
+                changed++;
+            }
+        }
+        return changed;
+    }
+
+    /** Returns: the underlay addresses of the nodes whose next-hop MAC is resolved, not given. */
+    public int[] resolvedAddresses() {
+        return nodes.values().stream().filter(Installed::resolved).mapToInt(Installed::underlayAddress).toArray();
     }
 
     /** Removes a node's routes and peer entry. Returns: 0, or ENOENT when the node is unknown. */

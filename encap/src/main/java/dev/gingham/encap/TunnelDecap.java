@@ -232,10 +232,26 @@ public final class TunnelDecap {
             return DropReason.INVALID_VNI.verdict();
         }
         int outerBytes = (int) (inner - v.start(i));
+        dropOuterPartialChecksum(v, i, outerBytes);
         v.trimFront(i, outerBytes);
         v.length(i, innerBytes);
         TunnelEncap.moveChecksumStart(v, i, -outerBytes);
         return frameVni;
+    }
+
+    /**
+     * A Linux VXLAN device with UDP checksums on (the default of {@code ip link add ... type vxlan})
+     * leaves the outer UDP checksum partial when the inner packet has none to finish (ICMP, or an
+     * already complete one), and the packet socket hands the frame over with checksum start
+     * pointing into the outer headers. Those headers go away with decapsulation, and the inner
+     * checksums are complete: the frame is no longer partial (a start before the frame would make
+     * the pod's TAP refuse the write with EINVAL).
+     */
+    private static void dropOuterPartialChecksum(FrameVector v, int i, int outerBytes) {
+        if (v.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL) && v.csumStart(i) < outerBytes) {
+            v.flags(i, v.flags(i) & ~FrameVector.FLAG_CSUM_PARTIAL);
+            v.offload(i, v.gsoType(i), v.gsoSize(i), 0, 0);
+        }
     }
 
     private int ipip(FrameVector v, int i, MemorySegment s, long l3, int ipHeaderBytes, int protocol) {

@@ -267,7 +267,7 @@ public final class TunnelEncap {
         return sent;
     }
 
-    /** Writes the outer headers of the configured mode. Returns: TX on the underlay, or WRITE_ERROR. */
+    /** Writes the outer headers of the configured mode. Returns: TX on the underlay, NEIGHBOUR_UNRESOLVED, or WRITE_ERROR. */
     private int encapsulate(FrameVector v, int i, int endpoint, long peer, int sourcePort, int frameVni) {
         MemorySegment s = v.segment();
         long l3 = v.l3Offset(i);
@@ -280,6 +280,10 @@ public final class TunnelEncap {
             case INHERIT -> ipv4 ? NetworkOrder.u16(s, l3 + Ipv4Header.FLAGS_OFFSET) & Ipv4Header.FLAG_DF : Ipv4Header.FLAG_DF;
         };
         long peerMac = peers.nextHopMac(peer);
+        if (peerMac == 0) {
+            // the next hop's MAC is being resolved (ARP): no frame to 00:00:00:00:00:00
+            return DropReason.NEIGHBOUR_UNRESOLVED.verdict();
+        }
         if (mode == TunnelMode.NATIVE) {
             EthernetHeader.macs(s, v.start(i), peerMac, underlayMac);
             encapsulatedCount++;

@@ -31,6 +31,11 @@ import java.nio.file.Path;
  *         decapsulation asks "is this outer source a node?"
  * </pre>
  *
+ * <p>Slot 0 of {@code nodes} (node ids start at 1) is the uplink: the underlay gateway's address
+ * and MAC, where traffic leaving the cluster goes ({@link #uplink}). A next-hop MAC of 0 means
+ * "not resolved yet": neighbour resolution writes it when the next hop answers ARP, and frames
+ * to it are dropped until then.
+ *
  * <p>Written by {@link NodeRoutes} on the control agent's thread (the node entry before the
  * address that leads to it; on removal the address first); read by workers without locks. A
  * node entry rewritten while a worker reads it may be seen half old, half new (the kernel's
@@ -97,6 +102,38 @@ public final class TunnelPeers implements AutoCloseable {
         writerValue.set(LONG, VTEP_MAC_OFFSET, vtepMac);
         int rc = nodes.update(nodeId, writerValue, 0);
         return rc != MapErrors.OK ? rc : peers.update(key(underlayAddress), nodeId, UpdateFlags.ANY);
+    }
+
+    /**
+     * Replaces only node {@code nodeId}'s next-hop MAC (neighbour resolution learned or lost it):
+     * one aligned 8-byte store, so a worker sees the old MAC or the new one, never a mix.
+     */
+    void nextHopMac(int nodeId, long nextHopMac) {
+        long slot = nodes.valueOffset(nodeId);
+        if (slot != MISSING) {
+            nodeSegment.set(LONG, slot + NEXT_HOP_MAC_OFFSET, nextHopMac);
+        }
+    }
+
+    /**
+     * Sets the uplink: the underlay gateway's address (0: none configured) and its MAC (0: not
+     * resolved yet). Control agent's thread.
+     */
+    public void uplink(int gatewayAddress, long mac) {
+        writerValue.fill((byte) 0);
+        writerValue.set(INT, ADDRESS_OFFSET, gatewayAddress);
+        writerValue.set(LONG, NEXT_HOP_MAC_OFFSET, mac);
+        nodes.update(0, writerValue, 0);
+    }
+
+    /** Returns: the uplink's MAC, 0 when none is configured or it is not resolved yet. */
+    public long uplinkMac() {
+        return nodeSegment.get(LONG, nodes.valueOffset(0) + NEXT_HOP_MAC_OFFSET);
+    }
+
+    /** Returns: the uplink's (underlay gateway's) address, 0 when none is configured. */
+    public int uplinkAddress() {
+        return nodeSegment.get(INT, nodes.valueOffset(0) + ADDRESS_OFFSET);
     }
 
     /** Forgets the address of a node (it no longer sends or receives tunnel packets). Returns: 0 or ENOENT. */

@@ -27,6 +27,7 @@ import static dev.gingham.encap.Overlay.B_UNDERLAY_MAC;
 import static dev.gingham.encap.Overlay.nodeA;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** Decapsulation: golden inner frames for every mode, and one drop reason per malformed outer header. */
 class TunnelDecapTest {
@@ -317,6 +318,25 @@ class TunnelDecapTest {
         }
         try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).verifyOuterUdpChecksum(false).build())) {
             assertEquals(Verdict.CONTINUE, o.decap(vxlanFromB(inner).outerUdpChecksum(true).badL4Checksum().build()));
+        }
+    }
+
+    /**
+     * What a Linux VXLAN device sends for an inner packet with nothing to finish (here an ICMP
+     * reply): the outer UDP checksum partial, checksum start inside the outer headers. After
+     * decapsulation nothing is partial any more (a TAP refuses a negative checksum start).
+     */
+    @Test
+    void shouldForgetAnOuterPartialChecksumWhenTheKernelsVxlanDeviceLeftOne() {
+        byte[] inner = PacketBuilder.icmp4Echo(B_POD, A_POD, 7, 1).icmpEchoReply().srcMac("02:00:00:6b:76:01").dstMac(A_ROUTER_MAC).build();
+        try (Overlay o = overlay(TunnelMode.VXLAN)) {
+            int i = o.load(A_UNDERLAY_PORT, vxlanFromB(inner).build());
+            o.vector.addFlags(i, FrameVector.FLAG_CSUM_PARTIAL);
+            o.vector.offload(i, 0, 0, 34, 6); // the outer UDP checksum, as the packet socket's vnet header says
+            o.decap.process(o.vector, 0);
+            assertEquals(Verdict.CONTINUE, o.vector.verdict(i));
+            assertArrayEquals(inner, o.out(i));
+            assertFalse(o.vector.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL), "the partial checksum went with the outer headers");
         }
     }
 

@@ -64,6 +64,25 @@ class TunnelEncapTest {
     }
 
     @Test
+    void shouldDropAsNeighbourUnresolvedUntilTheNextHopMacIsLearnedWhenNoStaticMacIsGiven() {
+        try (Overlay o = new Overlay(nodeA(TunnelMode.VXLAN).build())) {
+            long[] learned = {0};
+            o.routes.nextHops(address -> address == Overlay.ip(B_UNDERLAY) ? learned[0] : 0);
+            assertEquals(0, o.routes.upsertNode(Overlay.B_NODE_ID, Overlay.ip(B_UNDERLAY), 0, Overlay.mac(Overlay.B_ROUTER_MAC),
+                    java.util.List.of(Cidr.parse("10.244.2.0/24"), Cidr.parse("fd00:2::/64"))));
+            byte[] inner = podTcp().build();
+            assertEquals(DropReason.NEIGHBOUR_UNRESOLVED.verdict(), o.encap(inner, 0), "no frame to 00:00:00:00:00:00");
+            assertArrayEquals(new int[] {Overlay.ip(B_UNDERLAY)}, o.routes.resolvedAddresses());
+
+            learned[0] = Overlay.mac(B_UNDERLAY_MAC);
+            assertEquals(1, o.routes.refreshNextHops(), "ARP answered: the peer's MAC is written");
+            assertEquals(0, o.routes.refreshNextHops(), "nothing changed since");
+            assertEquals(TX_UNDERLAY, o.encap(inner, 0));
+            assertArrayEquals(fromA(PacketBuilder.vxlan(A_UNDERLAY, B_UNDERLAY, 1, carried(inner)), o).build(), o.out(0));
+        }
+    }
+
+    @Test
     void shouldUseConfiguredPortVniTtlDfAndChecksumWhenVxlanIsConfigured() {
         TunnelConfig config = nodeA(TunnelMode.VXLAN).vxlanPort(4789).vni(0xABCDEF).outerTtl(9)
                 .outerDf(OuterDf.SET).outerUdpChecksum(true).build();

@@ -104,6 +104,8 @@ public enum DropReason {
             + " family or protocol, an IP fragment, or headers past the frame"),
     GSO_TOO_MANY_SEGMENTS(1073, "GSO frame needs more segments than the frame vector has room for"),
     GSO_UDP_UNSUPPORTED(1074, "UDP fragmentation offload (GSO type UDP, UFO) is not segmented in software"),
+    NEIGHBOUR_UNRESOLVED(1075, "Next hop on the underlay (a peer node or the underlay gateway) has no resolved MAC address yet"),
+    ARP_REPLY_LEARNED(1076, "ARP reply to the node on the underlay: its sender was learned as a neighbour, and the reply is consumed"),
 
     // IPv6 neighbor discovery (1100-1104)
     NDP_INVALID(1100, "Neighbor solicitation fails RFC 4861 validity checks (hop limit, code, length, options, target, DAD addressing)"),

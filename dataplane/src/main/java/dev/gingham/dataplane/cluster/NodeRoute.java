@@ -11,7 +11,7 @@ import java.util.List;
  * @param name            the Node's name
  * @param nodeId          1..65535, stable while the node exists
  * @param underlayAddress where its tunnel packets go (IPv4)
- * @param nextHopMac      the outer Ethernet destination towards it
+ * @param nextHopMac      the outer Ethernet destination towards it; 0: resolved by ARP (neighbour resolution)
  * @param vtepMac         the inner Ethernet destination it expects
  * @param podCidrs        its pod CIDRs
  */

@@ -20,8 +20,10 @@ import java.util.Map;
  * destination MAC is flannel's VtepMAC when present (a Linux VXLAN device drops frames to any
  * other MAC), else this node's gateway MAC (a Gingham node accepts any). The outer destination MAC
  * is the node's {@code gingham.dev/underlay-mac} annotation, else {@code underlay.nextHopMac} of
- * the node configuration (a router, or the only peer); without either the node cannot be reached
- * and the set is refused with that message. Node ids are stable while a node exists.
+ * the node configuration (a router, or the only peer): static overrides. Without either the route
+ * carries MAC 0 and the node's neighbour resolution finds it by ARP (the node itself, or
+ * {@code underlay.gateway} when the node is outside {@code underlay.subnet}). Node ids are stable
+ * while a node exists.
  *
  * <p>This node's own Node object is only checked: its pod CIDRs must be the configuration's.
  */
@@ -86,12 +88,8 @@ public final class NodeTranslator {
                 findings.error(object, "status.addresses", underlay + " is also the address of " + other.ref());
                 continue;
             }
+            // 0: neither the Node nor the configuration gives one, so the node's neighbour resolution asks ARP
             long nextHop = node.underlayMac() != 0 ? node.underlayMac() : config.underlay().nextHopMac();
-            if (nextHop == 0) {
-                findings.error(object, "metadata.annotations[" + Node.UNDERLAY_MAC + "]", "is required to reach this node "
-                        + "(the MAC its underlay interface answers on), or set underlay.nextHopMac in the node configuration");
-                continue;
-            }
             for (int i = 0; i < node.podCidrs().size(); i++) {
                 Cidr cidr = node.podCidrs().get(i);
                 if (config.clusterCidrs().stream().noneMatch(c -> c.contains(cidr))) {

@@ -82,10 +82,20 @@ public final class NodeConfig {
      * @param interfaceName Linux interface name (eth0)
      * @param address       the underlay IPv4 address: outer source of tunnel packets (default: the first IPv4 node address)
      * @param mac           the interface's MAC, 0 when the daemon reads it from the interface
-     * @param nextHopMac    where outer frames go when a Node gives none (a router, or the only peer), 0 for none
+     * @param nextHopMac    a static next hop: where outer frames go when a Node gives no MAC, and traffic
+     *                      leaving the cluster (a router, or the only peer); 0: resolved by ARP
      * @param mtuBytes      the underlay MTU; pods get this minus the tunnel overhead
+     * @param gateway       the underlay router's IPv4 address (resolved by ARP): the next hop of traffic
+     *                      leaving the cluster, and of peers outside {@code subnet}; null for none
+     * @param subnet        the underlay network the node is on (peers inside it are resolved directly,
+     *                      peers outside it through {@code gateway}); null: every peer is on the link
      */
-    public record Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes) {
+    public record Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes,
+                           IpAddress gateway, Cidr subnet) {
+        /** An underlay without gateway or subnet (every peer on the link). */
+        public Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes) {
+            this(interfaceName, address, mac, nextHopMac, mtuBytes, null, null);
+        }
     }
 
     /** The overlay settings; see {@link TunnelConfig} for each field's meaning. */
@@ -269,7 +279,8 @@ public final class NodeConfig {
         b.serviceCidrs = serviceCidrs;
         b.gateway = gatewayDerived ? new Gateway(List.of(), gateway.mac()) : gateway;
         b.underlay = underlayAddressDerived
-                ? new Underlay(underlay.interfaceName(), null, underlay.mac(), underlay.nextHopMac(), underlay.mtuBytes())
+                ? new Underlay(underlay.interfaceName(), null, underlay.mac(), underlay.nextHopMac(), underlay.mtuBytes(),
+                underlay.gateway(), underlay.subnet())
                 : underlay;
         b.tunnel = tunnel;
         b.masquerade = masquerade;

@@ -187,7 +187,25 @@ final class NodeConfigCheck {
         if (u.nextHopMac() != 0 && !validMac(u.nextHopMac())) {
             report("underlay.nextHopMac", macText(u.nextHopMac()) + " must be a unicast, non-zero MAC");
         }
-        b.underlay = new NodeConfig.Underlay(u.interfaceName(), address, u.mac(), u.nextHopMac(), u.mtuBytes());
+        if (u.gateway() != null && (!u.gateway().ipv4() || !unicast(u.gateway()))) {
+            report("underlay.gateway", u.gateway() + " must be a unicast IPv4 address (the underlay router)");
+        }
+        if (u.subnet() != null) {
+            if (!u.subnet().ipv4()) {
+                report("underlay.subnet", u.subnet() + " must be an IPv4 network (the underlay is IPv4)");
+            } else if (address != null && address.ipv4() && !u.subnet().contains(address.hi(), address.lo())) {
+                report("underlay.subnet", u.subnet() + " does not contain the underlay address " + address);
+            } else if (u.gateway() != null && u.gateway().ipv4() && !u.subnet().contains(u.gateway().hi(), u.gateway().lo())) {
+                report("underlay.subnet", u.subnet() + " does not contain underlay.gateway " + u.gateway()
+                        + " (the router must be on the node's link)");
+            }
+            if (u.gateway() == null) {
+                report("underlay.subnet", "is set but underlay.gateway is not: peers outside " + u.subnet()
+                        + " would have no next hop");
+            }
+        }
+        b.underlay = new NodeConfig.Underlay(u.interfaceName(), address, u.mac(), u.nextHopMac(), u.mtuBytes(),
+                u.gateway(), u.subnet());
 
         NodeConfig.Tunnel t = b.tunnel;
         if (t.mode() == null) {

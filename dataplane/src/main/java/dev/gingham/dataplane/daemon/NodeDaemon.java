@@ -12,9 +12,13 @@ import dev.gingham.dataplane.cluster.ManifestSet;
 import dev.gingham.dataplane.cluster.ManifestWatcher;
 import dev.gingham.dataplane.config.NodeConfig;
 import dev.gingham.dataplane.k8s.ManifestException;
+import dev.gingham.dataplane.neighbour.NeighbourResolver;
+import dev.gingham.dataplane.neighbour.NeighbourTable;
 import dev.gingham.dataplane.node.ConfiguredNode;
 import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
+import dev.gingham.tap.NetworkNamespace;
+import dev.gingham.tap.PacketSender;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -184,6 +188,7 @@ public final class NodeDaemon implements AutoCloseable {
         control = new ControlAgent(node.state(), clock, this::error);
         control.addDuty(ports::reclaim);
         control.addDuty(this::retryFailedPods);
+        control.addDuty(neighbourResolution());
         threads = track(AgentThreads.start(config.threading(), config.idleStrategy(), List.of(workers), control, this::error));
         if (cni != null) {
             cni.bind(new CniService.Node() {
@@ -235,6 +240,25 @@ public final class NodeDaemon implements AutoCloseable {
             throw new IllegalStateException("cannot watch " + manifestsDir + ": " + e.getMessage(), e);
         }
         log.info("running: " + node.state().services().services().size() + " service(s), " + pods.size() + " local pod(s) with devices");
+    }
+
+    /**
+     * Underlay neighbour resolution as a control duty: ARP requests leave through a send-only
+     * packet socket of the control thread's own; next hops of nodes without a static MAC, and
+     * the underlay gateway, are resolved from then on (the initial apply wrote 0 for them).
+     */
+    private NeighbourResolver neighbourResolution() {
+        String name = config.underlay().interfaceName();
+        PacketSender sender = track(NetworkNamespace.call(netns, () -> PacketSender.open(name)));
+        NodeConfig.Underlay u = config.underlay();
+        NeighbourResolver resolver = new NeighbourResolver(u.address().v4(), underlay.mac(),
+                u.gateway() == null ? 0 : u.gateway().v4(), u.subnet(), node.state().nodeRoutes(), node.state().maps().peers(),
+                node.state().maps().neighbours(), sender::send, clock, NeighbourTable.Timers.DEFAULTS, log::info);
+        node.state().nodeRoutes().nextHops(resolver);
+        log.info("neighbour resolution on " + name + ": " + node.state().nodeRoutes().resolvedAddresses().length
+                + " peer(s) by ARP" + (u.gateway() == null ? "" : ", gateway " + u.gateway())
+                + (u.nextHopMac() == 0 ? "" : ", static next hop " + String.format("%012x", u.nextHopMac())));
+        return resolver;
     }
 
     /** Control thread: applies the newest set the watcher published. */

@@ -8,6 +8,7 @@ import dev.gingham.dataplane.flow.FlowFilter;
 import dev.gingham.dataplane.flow.FlowRing;
 import dev.gingham.dataplane.identity.CidrIdentityAllocator;
 import dev.gingham.dataplane.identity.IdentityAllocator;
+import dev.gingham.dataplane.neighbour.NeighbourObservations;
 import dev.gingham.dataplane.policy.PolicyEngine;
 import dev.gingham.dataplane.policy.PolicyMaps;
 import dev.gingham.dataplane.policy.PolicyPublisher;
@@ -104,7 +105,8 @@ public final class NodeState implements AutoCloseable {
                     : EndpointMap.create(sizes.maxEndpoints()));
             PolicyMaps policyMaps = track(opened, PolicyMaps.create(sizes.maxPorts(), sizes.policyRows(), sizes.policyPortSets()));
             DropCounters drops = track(opened, pinned ? DropCounters.pinned(pinDirectory, workers) : DropCounters.create(workers));
-            PipelineMaps maps = new PipelineMaps(conntrack, lbMaps, snat, masquerade, egress, ipCache, peers, endpoints, policyMaps);
+            PipelineMaps maps = new PipelineMaps(conntrack, lbMaps, snat, masquerade, egress, ipCache, peers, endpoints, policyMaps,
+                    new NeighbourObservations());
             return new NodeState(config, maps, drops, workers, sizes);
         } catch (Exception e) {
             for (int k = opened.size() - 1; k >= 0; k--) {

@@ -1,5 +1,6 @@
 package dev.gingham.dataplane.program;
 
+import dev.gingham.dataplane.neighbour.NeighbourObservations;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.NetworkOrder;
@@ -21,25 +22,33 @@ import java.lang.foreign.MemorySegment;
  *       address probe (sender 0.0.0.0) or a gratuitous announcement (target = sender) is not
  *       answered, or the pod would see its own address in use: {@link DropReason#UNKNOWN_TARGET}.</li>
  *   <li>The underlay ({@link #processFromUnderlay}): only the node's addresses are answered, with
- *       the underlay MAC; other targets are someone else's ({@link DropReason#UNKNOWN_TARGET}).</li>
+ *       the underlay MAC; other targets are someone else's ({@link DropReason#UNKNOWN_TARGET}).
+ *       The underlay is also where the node learns its neighbours, as Linux's ARP does: the sender
+ *       of a request for a node address, of a reply to a node address (then consumed:
+ *       {@link DropReason#ARP_REPLY_LEARNED}) and of a gratuitous announcement (sender = target)
+ *       is handed to the control agent ({@link NeighbourObservations}), which keeps it only for
+ *       the next hops it is resolving.</li>
  * </ul>
- * ARP replies and other operations are {@link DropReason#ARP_UNEXPECTED}: the node never asks
- * (its next hops are configured). Non-ARP frames are left alone.
+ * Other replies and operations are {@link DropReason#ARP_UNEXPECTED}: the node asks nothing of
+ * pods and the host. Non-ARP frames are left alone.
  */
 public final class ArpResponder {
     private final long routerMac;
     private final long underlayMac;
+    private final NeighbourObservations neighbours;
     private volatile int[] nodeAddresses;
 
     /**
      * @param routerMac     the pods' gateway MAC (answers on pod and host ports)
      * @param underlayMac   the node's MAC on the underlay
      * @param nodeAddresses the IPv4 addresses answered on the underlay
+     * @param neighbours    where senders seen on the underlay are reported, or null to learn nothing
      */
-    public ArpResponder(long routerMac, long underlayMac, int[] nodeAddresses) {
+    public ArpResponder(long routerMac, long underlayMac, int[] nodeAddresses, NeighbourObservations neighbours) {
         this.routerMac = routerMac;
         this.underlayMac = underlayMac;
         this.nodeAddresses = nodeAddresses.clone();
+        this.neighbours = neighbours;
     }
 
     /** Replaces the addresses answered on the underlay (the control agent adds egress and LoadBalancer IPs). */
@@ -75,7 +84,8 @@ public final class ArpResponder {
     }
 
     /**
-     * Answers ARP from the underlay for the node's addresses.
+     * Answers ARP from the underlay for the node's addresses and learns the senders of requests
+     * and replies to them (and of gratuitous ARP).
      *
      * @return the number of requests answered
      */
@@ -88,9 +98,19 @@ public final class ArpResponder {
                 continue;
             }
             long arp = v.l3Offset(i);
-            if (NetworkOrder.u16(s, arp + ArpHeader.OPER_OFFSET) != ArpHeader.OPER_REQUEST) {
+            int operation = NetworkOrder.u16(s, arp + ArpHeader.OPER_OFFSET);
+            int sender = NetworkOrder.u32(s, arp + ArpHeader.SPA_OFFSET);
+            int target = NetworkOrder.u32(s, arp + ArpHeader.TPA_OFFSET);
+            boolean forUs = PipelineConfig.contains(ours, target);
+            boolean gratuitous = sender == target;
+            if ((operation == ArpHeader.OPER_REQUEST || operation == ArpHeader.OPER_REPLY) && (forUs || gratuitous)) {
+                learn(s, arp, sender);
+            }
+            if (operation == ArpHeader.OPER_REPLY && (forUs || gratuitous)) {
+                v.drop(i, DropReason.ARP_REPLY_LEARNED);
+            } else if (operation != ArpHeader.OPER_REQUEST) {
                 v.drop(i, DropReason.ARP_UNEXPECTED);
-            } else if (!PipelineConfig.contains(ours, NetworkOrder.u32(s, arp + ArpHeader.TPA_OFFSET))) {
+            } else if (!forUs) {
                 v.drop(i, DropReason.UNKNOWN_TARGET);
             } else {
                 reply(v, s, i, underlayMac);
@@ -98,6 +118,15 @@ public final class ArpResponder {
             }
         }
         return answered;
+    }
+
+    /** Reports "sender is at its sender hardware address", unless either is no address a next hop can have. */
+    private void learn(MemorySegment s, long arp, int sender) {
+        long mac = EthernetHeader.mac(s, arp + ArpHeader.SHA_OFFSET);
+        boolean unicastMac = mac != 0 && ((mac >>> 40) & 1) == 0;
+        if (neighbours != null && sender != 0 && unicastMac) {
+            neighbours.offer(sender, mac);
+        }
     }
 
     /** Turns the request into its reply in place: "target is at {@code mac}", back to the asker. */

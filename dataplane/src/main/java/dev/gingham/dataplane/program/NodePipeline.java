@@ -92,7 +92,7 @@ public final class NodePipeline {
         LocalDelivery local = new LocalDelivery(maps.endpoints(), config.tunnel().routerMac());
         this.sourceGuard = new SourceGuard(maps.endpoints());
         this.arp = new ArpResponder(config.tunnel().routerMac(), config.tunnel().underlayMac(),
-                config.nodeIpv4Addresses());
+                config.nodeIpv4Addresses(), maps.neighbours());
         this.ndp = new NdpResponder(config.tunnel().routerMac(), config.tunnel().underlayMac(), config.nodeIpv6Addresses());
         this.serviceNat = new ServiceNat(services, maps.conntrack(), config.hairpinAddress());
         this.reverseServiceNat = new ReverseServiceNat(services, maps.conntrack());
@@ -101,7 +101,7 @@ public final class NodePipeline {
         this.routeLookup = new RouteLookup(config, maps.endpoints(), local, maps.ipCache());
         this.egressPolicy = new PolicyEnforcer(Direction.EGRESS, new PolicyLookup(maps.policy()), maps.conntrack(), events);
         this.ingressPolicy = new PolicyEnforcer(Direction.INGRESS, new PolicyLookup(maps.policy()), maps.conntrack(), events);
-        this.delivery = new RouteDelivery(config, local);
+        this.delivery = new RouteDelivery(config, local, maps.peers());
         this.tunnelEncap = new TunnelEncap(config.tunnel(), maps.ipCache(), maps.peers());
         this.tunnelDecap = new TunnelDecap(config.tunnel(), maps.ipCache(), maps.peers());
         this.segmentForTunnel = config.tunnel().mode() != TunnelMode.NATIVE;

@@ -1,6 +1,7 @@
 package dev.gingham.dataplane.program;
 
 import dev.gingham.conntrack.CtTable;
+import dev.gingham.dataplane.neighbour.NeighbourObservations;
 import dev.gingham.dataplane.policy.PolicyMaps;
 import dev.gingham.encap.EndpointMap;
 import dev.gingham.encap.IpCache;
@@ -17,10 +18,11 @@ import java.util.Objects;
  * Owned and closed by whoever created them (the daemon's node state, replay, a test).
  *
  * @param egressGateway null when the node runs no egress gateway policies
+ * @param neighbours    where the workers report neighbours seen on the underlay; null: nothing is learned
  */
 public record PipelineMaps(CtTable conntrack, LbMaps services, SnatTable snat, MasqueradePolicy masquerade,
                            EgressGateway egressGateway, IpCache ipCache, TunnelPeers peers, EndpointMap endpoints,
-                           PolicyMaps policy) {
+                           PolicyMaps policy, NeighbourObservations neighbours) {
     public PipelineMaps {
         Objects.requireNonNull(conntrack, "conntrack");
         Objects.requireNonNull(services, "services");

@@ -1,10 +1,15 @@
 package dev.gingham.dataplane.program;
 
 import dev.gingham.encap.LocalDelivery;
+import dev.gingham.encap.TunnelPeers;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.NetworkOrder;
 import dev.gingham.packet.Verdict;
 import dev.gingham.packet.header.EthernetHeader;
+import dev.gingham.packet.header.Ipv4Header;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * The last hop of the routing decision: frames whose route class {@link RouteLookup} chose, and
@@ -15,9 +20,16 @@ import dev.gingham.packet.header.EthernetHeader;
  * <pre>
  *  deliverLocal  LOCAL -> the pod's MAC (from the endpoint map), the gateway's as source, its port
  *  deliverHost   HOST  -> the host interface's MAC, the gateway's as source, the host port
- *  deliverWorld  WORLD -> the uplink's MAC, the underlay MAC as source, the underlay port; with no
- *                uplink configured (underlay.nextHopMac unset) NO_FIB: counted, instead of frames
- *                sent to MAC 00:00:00:00:00:00 that no router takes
+ *  deliverWorld  WORLD -> the uplink's MAC, the underlay MAC as source, the underlay port. The
+ *                uplink is underlay.nextHopMac when configured (a static override), else the
+ *                underlay gateway's MAC as neighbour resolution found it (TunnelPeers' uplink
+ *                slot, read once per vector). A gateway not resolved yet: NEIGHBOUR_UNRESOLVED;
+ *                no uplink at all: NO_FIB. Both counted, instead of frames sent to MAC
+ *                00:00:00:00:00:00 that no router takes. Exception: an IPv4 destination that is
+ *                another node's underlay address goes to that node's own next hop (its MAC on
+ *                the link, or the router's), as a host sends to an on-link neighbour: replies of
+ *                a NodePort flow another node forwarded here (masqueraded to that node's
+ *                address) must go back to it, not to the uplink
  *  finish        anything still undecided: UNROUTABLE (IP) or UNKNOWN_L3 (everything else)
  * </pre>
  * Allocates nothing; one instance per worker.
@@ -27,16 +39,18 @@ public final class RouteDelivery {
     private final long routerMac;
     private final long hostMac;
     private final int hostPort;
-    private final long uplinkMac;
+    private final long staticUplinkMac;
+    private final TunnelPeers peers;
     private final long underlayMac;
     private final int underlayPort;
 
-    public RouteDelivery(PipelineConfig config, LocalDelivery local) {
+    public RouteDelivery(PipelineConfig config, LocalDelivery local, TunnelPeers peers) {
         this.local = local;
         this.routerMac = config.tunnel().routerMac();
         this.hostMac = config.hostMac();
         this.hostPort = config.hostPort();
-        this.uplinkMac = config.uplinkMac();
+        this.staticUplinkMac = config.uplinkMac();
+        this.peers = peers;
         this.underlayMac = config.tunnel().underlayMac();
         this.underlayPort = config.tunnel().underlayPort();
     }
@@ -55,17 +69,39 @@ public final class RouteDelivery {
         send(v, routes, count, RouteLookup.HOST, hostMac, routerMac, hostPort);
     }
 
-    /** Sends WORLD frames still undecided to the underlay's next hop, or drops them (NO_FIB) when there is none. */
+    /**
+     * Sends WORLD frames still undecided to the underlay's next hop (another node's, when the
+     * destination is that node's address), or drops them when there is none (NO_FIB) or its MAC
+     * is not resolved yet (NEIGHBOUR_UNRESOLVED).
+     */
     public void deliverWorld(FrameVector v, int[] routes, int count) {
-        if (uplinkMac == 0) {
-            for (int i = 0; i < count; i++) {
-                if (routes[i] == RouteLookup.WORLD && v.verdict(i) == Verdict.CONTINUE) {
-                    v.drop(i, DropReason.NO_FIB);
+        long uplinkMac = staticUplinkMac != 0 ? staticUplinkMac : peers.uplinkMac();
+        int noUplink = (peers.uplinkAddress() != 0 ? DropReason.NEIGHBOUR_UNRESOLVED : DropReason.NO_FIB).verdict();
+        MemorySegment s = v.segment();
+        for (int i = 0; i < count; i++) {
+            if (routes[i] != RouteLookup.WORLD || v.verdict(i) != Verdict.CONTINUE) {
+                continue;
+            }
+            long mac = uplinkMac;
+            if (v.hasFlag(i, FrameVector.FLAG_IPV4) && peers.count() > 0) {
+                int destination = NetworkOrder.u32(s, v.l3Offset(i) + Ipv4Header.DST_OFFSET);
+                int node = peers.nodeIdOf(destination);
+                if (node != 0) {
+                    long slot = peers.node(node, destination);
+                    mac = slot == TunnelPeers.MISSING ? 0 : peers.nextHopMac(slot);
+                    if (mac == 0) {
+                        v.verdict(i, DropReason.NEIGHBOUR_UNRESOLVED.verdict());
+                        continue;
+                    }
                 }
             }
-            return;
+            if (mac == 0) {
+                v.verdict(i, noUplink);
+                continue;
+            }
+            EthernetHeader.macs(s, v.start(i), mac, underlayMac);
+            v.verdict(i, Verdict.tx(underlayPort));
         }
-        send(v, routes, count, RouteLookup.WORLD, uplinkMac, underlayMac, underlayPort);
     }
 
     private static void send(FrameVector v, int[] routes, int count, int route, long dstMac, long srcMac, int port) {

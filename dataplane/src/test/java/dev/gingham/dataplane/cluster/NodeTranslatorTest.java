@@ -46,11 +46,10 @@ class NodeTranslatorTest {
     }
 
     @Test
-    void shouldRefuseANodeWhenNothingSaysWhereItsFramesGo() {
-        ManifestException e = assertThrows(ManifestException.class, () -> NodeTranslator.translate(ShopCluster.set(), CONFIG));
-        assertEquals("nodes.yaml: document 3 (line 30): Node node-c: metadata.annotations[gingham.dev/underlay-mac]: is required to "
-                + "reach this node (the MAC its underlay interface answers on), or set underlay.nextHopMac in the node configuration",
-                e.getMessage());
+    void shouldLeaveTheNextHopToNeighbourResolutionWhenNothingGivesAMac() {
+        List<NodeRoute> routes = NodeTranslator.translate(ShopCluster.set(), CONFIG);
+        assertEquals(Addresses.parseMac("52:54:00:00:00:0b"), routes.get(0).nextHopMac(), "node-b's annotation is a static override");
+        assertEquals(0, routes.get(1).nextHopMac(), "node-c gives no MAC and the configuration no next hop: 0, resolved by ARP");
     }
 
     @Test

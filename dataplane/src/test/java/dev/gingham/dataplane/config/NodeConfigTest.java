@@ -122,6 +122,17 @@ public class NodeConfigTest {
               policyPortSets: 32
             """;
 
+    @Test
+    void shouldReadTheUnderlayGatewayAndSubnetWhenNeighbourResolutionReplacesNextHopMac() {
+        NodeConfig c = NodeConfig.parse(MINIMAL + "  gateway: 192.168.50.1\n  subnet: 192.168.50.0/24\n", "node.yaml");
+        assertEquals(IpAddress.parse("192.168.50.1"), c.underlay().gateway());
+        assertEquals(Cidr.parse("192.168.50.0/24"), c.underlay().subnet());
+        assertEquals(0, c.underlay().nextHopMac(), "no static next hop: ARP finds the gateway");
+        NodeConfig plain = NodeConfig.parse(MINIMAL, "node.yaml");
+        assertEquals(null, plain.underlay().gateway());
+        assertEquals(null, plain.underlay().subnet());
+    }
+
     private static ConfigException failure(String yaml) {
         return assertThrows(ConfigException.class, () -> NodeConfig.parse(yaml, "node.yaml"));
     }
@@ -307,6 +318,10 @@ public class NodeConfigTest {
             "port range shape | services:\\n  nodePortRange: 30000..32767 | services.nodePortRange | '30000..32767' is not a range MIN-MAX (e.g. 30000-32767)",
             "port range overlap | masquerade:\\n  portRange: 30000-40000 | masquerade.portRange | 30000-40000 overlaps services.nodePortRange 30000-32767: replies to masqueraded flows and NodePort connections would share ports",
             "Maglev size not prime | services:\\n  maglevTableSize: 16384 | services.maglevTableSize | 16384 is not prime (Maglev needs a prime table size, e.g. 16381 or 65521)",
+            "IPv6 underlay gateway | underlay:\\n  interface: eth0\\n  gateway: \"fd00::1\" | underlay.gateway | fd00::1 must be a unicast IPv4 address (the underlay router)",
+            "router off the subnet | underlay:\\n  interface: eth0\\n  gateway: 10.0.0.1\\n  subnet: 192.168.50.0/24 | underlay.subnet | 192.168.50.0/24 does not contain underlay.gateway 10.0.0.1 (the router must be on the node's link)",
+            "node off the subnet | underlay:\\n  interface: eth0\\n  gateway: 192.168.60.1\\n  subnet: 192.168.60.0/24 | underlay.subnet | 192.168.60.0/24 does not contain the underlay address 192.168.50.10",
+            "subnet without a router | underlay:\\n  interface: eth0\\n  subnet: 192.168.50.0/24 | underlay.subnet | is set but underlay.gateway is not: peers outside 192.168.50.0/24 would have no next hop",
             "MTU too small for the mode | underlay:\\n  interface: eth0\\n  mtuBytes: 1300 | underlay.mtuBytes | must be 1330..65535 in vxlan mode, got 1300 (50 bytes of overhead, and pods need at least 1280 for IPv6)",
             "VNI without a UDP tunnel | tunnel:\\n  mode: ipip\\n  identityInVni: true | tunnel.identityInVni | needs a VNI: only vxlan and geneve carry one, not ipip",
             "Geneve port for VXLAN | tunnel:\\n  vxlanPort: 6081 | tunnel.vxlanPort | 6081 is Geneve's port",

@@ -23,17 +23,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * What the daemon's end-to-end tests share: the checks that skip them with a reason (root,
  * /dev/net/tun, the tools), namespace prefixes in {@link Netns}'s scheme (so a killed run's
  * namespaces are removed by the next one), and waiting for a condition with a deadline. The
- * cluster itself is {@link EndToEndCluster}.
+ * cluster itself is {@link EndToEndCluster} (the multi-node tests' is {@code multinode.MultiNodeCluster}).
  */
-final class EndToEnd {
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(15);
+public final class EndToEnd {
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(15);
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private EndToEnd() {
     }
 
     /** Skips the caller unless it can build a demo cluster here. */
-    static void assumeKernel() {
+    public static void assumeKernel() {
         Netns.assumeAvailable();
         assumeTrue(Files.exists(TapDevice.TUN_DEVICE), "needs " + TapDevice.TUN_DEVICE);
         for (String tool : new String[]{"python3", "curl", "ping"}) {
@@ -43,7 +43,7 @@ final class EndToEnd {
     }
 
     /** Returns: a namespace prefix unique to this JVM and call: ghtest + role + pid + "x" + n. */
-    static String prefix(String role) {
+    public static String prefix(String role) {
         return Netns.PREFIX + role + ProcessHandle.current().pid() + "x" + COUNTER.incrementAndGet();
     }
 
@@ -75,7 +75,7 @@ final class EndToEnd {
      * Polls {@code attempt} every 100 ms until it returns a result {@code done} accepts or
      * {@code limit} passes. Returns: the last result (the caller asserts on it, with its text).
      */
-    static <T> T await(Duration limit, Supplier<T> attempt, Predicate<T> done) throws InterruptedException {
+    public static <T> T await(Duration limit, Supplier<T> attempt, Predicate<T> done) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         T last = attempt.get();
         while (!done.test(last) && System.nanoTime() < deadline) {

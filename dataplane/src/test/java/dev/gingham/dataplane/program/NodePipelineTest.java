@@ -132,6 +132,16 @@ class NodePipelineTest {
     }
 
     @Test
+    void shouldSendTrafficToAnotherNodesAddressToThatNodeNotToTheUplink() {
+        int out = node.send(POD_A, fromA(PacketBuilder.udp4(A_IP, 5353, NODE2_IP, 53).payload(20)).build());
+        assertEquals(Verdict.tx(UNDERLAY), out);
+        byte[] sent = node.out();
+        int natPort = ((sent[34] & 0xFF) << 8) | (sent[35] & 0xFF);
+        assertArrayEquals(PacketBuilder.udp4(NODE_IP, natPort, NODE2_IP, 53).payload(20).srcMac(UNDERLAY_MAC).dstMac(NODE2_MAC)
+                .ttl(63).build(), sent, "node-2 is on the link: its own MAC, as a NodePort reply to the node that forwarded it needs");
+    }
+
+    @Test
     void shouldMasqueradeTrafficToTheWorldAndTranslateTheReplyBack() {
         int out = node.send(POD_A, fromA(PacketBuilder.udp4(A_IP, 5353, "8.8.8.8", 53).payload(20)).build());
         assertEquals(Verdict.tx(UNDERLAY), out);
