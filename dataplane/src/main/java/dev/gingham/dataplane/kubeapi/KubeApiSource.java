@@ -1,0 +1,435 @@
+package dev.gingham.dataplane.kubeapi;
+
+import dev.gingham.dataplane.cluster.ClusterSource;
+import dev.gingham.dataplane.cluster.ManifestSet;
+import dev.gingham.dataplane.cluster.SetMailbox;
+import dev.gingham.dataplane.daemon.DaemonLog;
+import dev.gingham.dataplane.k8s.ManifestException;
+import dev.gingham.dataplane.k8s.ManifestKind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The cluster state from a Kubernetes API server: one fabric8 informer per kind Gingham reads
+ * (Nodes, Pods, Namespaces, Services, discovery.k8s.io/v1 EndpointSlices, networking.k8s.io/v1
+ * NetworkPolicies, and cilium.io/v2 CiliumEgressGatewayPolicies when the API server serves that
+ * CRD), each keeping a cache of every object of its kind.
+ *
+ * <p>Why whole snapshots rather than per-object deltas: every informer event only marks the
+ * caches dirty; a thread of its own ("gingham-kubeapi") lets a burst of events settle for the
+ * debounce (200 ms, as the directory watcher; at most {@code maxDelay} while events keep coming,
+ * so steady churn cannot postpone a change forever), then builds ONE {@link ManifestSet} from the
+ * caches ({@link ApiObjectFiles}: one pseudo-file per object) and publishes it when its fingerprint
+ * changed. So an API server gets exactly the manifests directory's validation and atomicity (a set
+ * with a bad object is rejected naming it, and the previous state stays), and the incremental part
+ * is {@code ClusterApplier}'s diff against the set in force.
+ *
+ * <p>Start: {@link #initial()} starts the informers and waits, bounded by {@code syncTimeout},
+ * until each has listed its kind; an API server that does not answer, or refuses the daemon's
+ * credentials (401/403), fails the start with one line naming the server, before any device
+ * exists. Watch reconnects are fabric8's: a dropped watch is re-established from the last
+ * resourceVersion, and when the server no longer has that version (410 Gone) the informer lists
+ * again and reports the difference as events; the resync period replays the caches as update
+ * events, a safety net that costs one fingerprint when nothing changed.
+ */
+public final class KubeApiSource implements ClusterSource {
+    /** How long the first list of every kind may take. */
+    public static final Duration DEFAULT_SYNC_TIMEOUT = Duration.ofSeconds(60);
+    /** The informers' resync period (a replay of the caches, not a list). */
+    public static final Duration DEFAULT_RESYNC_PERIOD = Duration.ofMinutes(5);
+    /** The directory watcher's debounce, for the same reason: a burst of changes becomes one set. */
+    public static final Duration DEFAULT_DEBOUNCE = Duration.ofMillis(200);
+    /** The longest a change waits while events keep arriving. */
+    public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(2);
+    private static final long SYNC_POLL_MS = 20;
+
+    /**
+     * Timing of a source.
+     *
+     * @param debounce     quiet time after the last event before a set is built
+     * @param maxDelay     longest wait after the first event of a burst
+     * @param syncTimeout  bound of {@link #initial()}
+     * @param resyncPeriod the informers' resync period (zero: none)
+     */
+    public record Settings(Duration debounce, Duration maxDelay, Duration syncTimeout, Duration resyncPeriod) {
+        public Settings {
+            Objects.requireNonNull(debounce);
+            Objects.requireNonNull(maxDelay);
+            Objects.requireNonNull(syncTimeout);
+            Objects.requireNonNull(resyncPeriod);
+        }
+
+        public static Settings defaults() {
+            return new Settings(DEFAULT_DEBOUNCE, DEFAULT_MAX_DELAY, DEFAULT_SYNC_TIMEOUT, DEFAULT_RESYNC_PERIOD);
+        }
+
+        public Settings withSyncTimeout(Duration timeout) {
+            return new Settings(debounce, maxDelay, timeout, resyncPeriod);
+        }
+
+        public Settings withResyncPeriod(Duration period) {
+            return new Settings(debounce, maxDelay, syncTimeout, period);
+        }
+    }
+
+    private final KubernetesClient client;
+    private final boolean ownsClient;
+    private final Settings settings;
+    private final DaemonLog log;
+    private final String server;
+    private final ApiObjectFiles objectFiles;
+    private final SetMailbox mailbox = new SetMailbox(null);
+    private final Map<ManifestKind, SharedIndexInformer<? extends HasMetadata>> informers = new EnumMap<>(ManifestKind.class);
+    /** Kinds whose list failed for good (401/403, or 404 for a required kind), with the error. */
+    private final Map<ManifestKind, String> fatal = new ConcurrentHashMap<>();
+    /** The last error of each kind, for the timeout message. */
+    private final Map<ManifestKind, String> lastErrors = new ConcurrentHashMap<>();
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private final AtomicLong events = new AtomicLong();
+    private final AtomicLong builds = new AtomicLong();
+    private final Object buildLock = new Object();
+    private volatile long firstEventNs;
+    private volatile long lastEventNs;
+    private volatile boolean running;
+    private volatile boolean closed;
+    private volatile Thread thread;
+
+    /**
+     * A source on {@code client}.
+     *
+     * @param ownsClient close the client with the source
+     */
+    public KubeApiSource(KubernetesClient client, boolean ownsClient, Settings settings, DaemonLog log) {
+        this.client = Objects.requireNonNull(client);
+        this.ownsClient = ownsClient;
+        this.settings = Objects.requireNonNull(settings);
+        this.log = Objects.requireNonNull(log);
+        this.server = String.valueOf(client.getConfiguration().getMasterUrl());
+        this.objectFiles = new ApiObjectFiles(client.getKubernetesSerialization());
+    }
+
+    /**
+     * A source on the cluster and credentials of a kubeconfig file (its current context).
+     *
+     * @throws IllegalStateException the file is missing or not a kubeconfig (one line naming it)
+     */
+    public static KubeApiSource connect(Path kubeconfig, Settings settings, DaemonLog log) {
+        if (!Files.isRegularFile(kubeconfig)) {
+            throw new IllegalStateException("kubeconfig " + kubeconfig + ": no such file");
+        }
+        Config config;
+        try {
+            config = Config.fromKubeconfig(kubeconfig.toFile());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("kubeconfig " + kubeconfig + ": cannot be read: " + oneLine(e), e);
+        }
+        if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
+            throw new IllegalStateException("kubeconfig " + kubeconfig + ": the current context names no cluster server");
+        }
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        return new KubeApiSource(client, true, settings, log);
+    }
+
+    /**
+     * Starts the informers, waits until every kind is listed, and returns the set the caches hold.
+     *
+     * @throws IllegalStateException the API server did not answer within the sync timeout, or refused (names the server and kinds)
+     * @throws ManifestException     an object is invalid (names it)
+     */
+    @Override
+    public ManifestSet initial() {
+        synchronized (this) {
+            if (informers.isEmpty()) {
+                startInformers();
+            }
+        }
+        awaitSync();
+        synchronized (buildLock) {
+            dirty.set(false);
+            Snapshot snapshot = snapshot();
+            ManifestSet set = snapshot.read();
+            mailbox.accepted(set);
+            builds.incrementAndGet();
+            log.info("Kubernetes API " + server + ": " + set.objects().size() + " objects (" + counts() + ")");
+            return set;
+        }
+    }
+
+    private void startInformers() {
+        Handler handler = new Handler();
+        long resyncMs = settings.resyncPeriod().toMillis();
+        inform(ManifestKind.NAMESPACE, client.namespaces(), handler, resyncMs);
+        inform(ManifestKind.NODE, client.nodes(), handler, resyncMs);
+        inform(ManifestKind.POD, client.pods().inAnyNamespace(), handler, resyncMs);
+        inform(ManifestKind.SERVICE, client.services().inAnyNamespace(), handler, resyncMs);
+        inform(ManifestKind.ENDPOINT_SLICE, client.discovery().v1().endpointSlices().inAnyNamespace(), handler, resyncMs);
+        inform(ManifestKind.NETWORK_POLICY, client.network().v1().networkPolicies().inAnyNamespace(), handler, resyncMs);
+        inform(ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY,
+                client.genericKubernetesResources(ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY.apiVersion(),
+                        ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY.kind()), handler, resyncMs);
+    }
+
+    private <T extends HasMetadata> void inform(ManifestKind kind, Informable<T> resources, Handler handler, long resyncMs) {
+        SharedIndexInformer<T> informer = resources.runnableInformer(resyncMs);
+        informer.addEventHandler(handler);
+        informer.exceptionHandler((started, error) -> retry(kind, started, error));
+        informers.put(kind, informer);
+        informer.start();
+    }
+
+    /** An informer's list or watch failed: go on retrying, except where retrying cannot help. */
+    private boolean retry(ManifestKind kind, boolean started, Throwable error) {
+        lastErrors.put(kind, oneLine(error));
+        int code = error instanceof KubernetesClientException k ? k.getCode() : 0;
+        if (!started && code == 404 && kind == ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY) {
+            fatal.putIfAbsent(kind, "");
+            return false; // the CRD is not installed: an optional kind
+        }
+        if (!started && (code == 401 || code == 403 || code == 404)) {
+            fatal.putIfAbsent(kind, oneLine(error));
+            return false;
+        }
+        return true;
+    }
+
+    private void awaitSync() {
+        long deadlineNs = System.nanoTime() + settings.syncTimeout().toNanos();
+        while (true) {
+            List<String> waiting = new ArrayList<>();
+            List<String> refused = new ArrayList<>();
+            for (Map.Entry<ManifestKind, SharedIndexInformer<? extends HasMetadata>> e : informers.entrySet()) {
+                String failure = fatal.get(e.getKey());
+                if (failure != null && !failure.isEmpty()) {
+                    refused.add(e.getKey().kind() + "s: " + failure);
+                } else if (failure == null && !e.getValue().hasSynced()) {
+                    waiting.add(e.getKey().kind() + "s" + lastError(e.getKey()));
+                }
+            }
+            if (!refused.isEmpty()) {
+                throw new IllegalStateException("Kubernetes API " + server + " refused to list " + String.join("; ", refused)
+                        + " (the daemon needs get, list and watch on them: see deploy/rbac.yaml)");
+            }
+            if (waiting.isEmpty()) {
+                if (fatal.containsKey(ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY)) {
+                    log.info("Kubernetes API " + server + ": " + ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY.kind()
+                            + " is not served (CRD not installed): no egress gateway policies; install the CRD and restart to use them");
+                }
+                return;
+            }
+            if (System.nanoTime() - deadlineNs > 0) {
+                throw new IllegalStateException("Kubernetes API " + server + ": not every kind listed within "
+                        + settings.syncTimeout().toSeconds() + " s; still waiting for " + String.join(", ", waiting));
+            }
+            LockSupport.parkNanos(SYNC_POLL_MS * 1_000_000L);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the Kubernetes API " + server);
+            }
+        }
+    }
+
+    private String lastError(ManifestKind kind) {
+        String error = lastErrors.get(kind);
+        return error == null ? "" : " (last error: " + error + ")";
+    }
+
+    @Override
+    public void start(Listener listener) {
+        mailbox.listener(Objects.requireNonNull(listener));
+        synchronized (this) {
+            if (running || closed) {
+                return;
+            }
+            running = true;
+            thread = Thread.ofPlatform().name("gingham-kubeapi").daemon().start(this::run);
+        }
+    }
+
+    @Override
+    public ManifestSet poll() {
+        return mailbox.poll();
+    }
+
+    @Override
+    public String describe() {
+        return "Kubernetes API " + server;
+    }
+
+    /**
+     * Builds a set from the caches now, on this thread, and publishes it when its fingerprint
+     * changed (or reports it once when it is invalid), as the source's thread does.
+     *
+     * @return true when a new set was published
+     */
+    public boolean rebuildNow() {
+        synchronized (buildLock) {
+            dirty.set(false);
+            builds.incrementAndGet();
+            Snapshot snapshot = snapshot();
+            if (mailbox.unchanged(snapshot.fingerprint())) {
+                return false;
+            }
+            try {
+                return mailbox.publish(snapshot.read());
+            } catch (ManifestException e) {
+                return mailbox.reject(e, snapshot.fingerprint());
+            }
+        }
+    }
+
+    /** Returns: the caches as pseudo-files, not yet read (the fingerprint says whether reading is needed). */
+    Snapshot snapshot() {
+        Map<String, String> files = new TreeMap<>();
+        List<String> skipped = new ArrayList<>();
+        for (Map.Entry<ManifestKind, SharedIndexInformer<? extends HasMetadata>> e : informers.entrySet()) {
+            if (fatal.containsKey(e.getKey())) {
+                continue;
+            }
+            for (HasMetadata object : e.getValue().getStore().list()) {
+                objectFiles.add(e.getKey(), object, files, skipped);
+            }
+        }
+        return new Snapshot(describe(), files, skipped, ManifestSet.fingerprint(files));
+    }
+
+    /** The caches at one moment, as pseudo-files. */
+    record Snapshot(String origin, Map<String, String> files, List<String> skipped, String fingerprint) {
+        /** Returns: the checked set ({@link ManifestException} naming every bad object). */
+        ManifestSet read() {
+            return ManifestSet.of(origin, files, skipped);
+        }
+    }
+
+    private String counts() {
+        StringBuilder text = new StringBuilder();
+        for (Map.Entry<ManifestKind, SharedIndexInformer<? extends HasMetadata>> e : informers.entrySet()) {
+            if (!fatal.containsKey(e.getKey())) {
+                text.append(text.isEmpty() ? "" : ", ").append(e.getValue().getStore().list().size()).append(' ')
+                        .append(e.getKey().kind()).append('s');
+            }
+        }
+        return text.toString();
+    }
+
+    /** Returns: informer events seen (adds, updates including resync replays, deletes). */
+    public long events() {
+        return events.get();
+    }
+
+    /** Returns: sets built from the caches (initial, and every debounced burst, published or not). */
+    public long builds() {
+        return builds.get();
+    }
+
+    private void run() {
+        while (running) {
+            if (!dirty.get()) {
+                LockSupport.park(this);
+                continue;
+            }
+            long now = System.nanoTime();
+            long quietNs = now - lastEventNs;
+            long burstNs = now - firstEventNs;
+            long waitNs = Math.min(settings.debounce().toNanos() - quietNs, settings.maxDelay().toNanos() - burstNs);
+            if (waitNs > 0) {
+                LockSupport.parkNanos(this, waitNs);
+                continue;
+            }
+            try {
+                rebuildNow();
+            } catch (RuntimeException e) {
+                // a listener or a serializer that throws must not stop the source: the next event builds again
+                log.error("Kubernetes API " + server + ": building the cluster state failed: " + oneLine(e));
+            }
+        }
+    }
+
+    private void changed() {
+        events.incrementAndGet();
+        long now = System.nanoTime();
+        lastEventNs = now;
+        if (dirty.compareAndSet(false, true)) {
+            firstEventNs = now;
+            Thread t = thread;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /** Every event of every informer only marks the caches dirty (called on fabric8's threads). */
+    private final class Handler implements ResourceEventHandler<HasMetadata> {
+        @Override
+        public void onAdd(HasMetadata object) {
+            changed();
+        }
+
+        @Override
+        public void onUpdate(HasMetadata before, HasMetadata after) {
+            changed();
+        }
+
+        @Override
+        public void onDelete(HasMetadata object, boolean finalStateUnknown) {
+            changed();
+        }
+    }
+
+    private static String oneLine(Throwable t) {
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        Throwable cause = t.getCause();
+        if (cause != null && cause.getMessage() != null && !message.contains(cause.getMessage())) {
+            message += ": " + cause.getMessage();
+        }
+        return message.replace('\n', ' ').strip();
+    }
+
+    /** Stops the thread, the informers and (when owned) the client; idempotent. */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            running = false;
+            t = thread;
+            thread = null;
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (SharedIndexInformer<? extends HasMetadata> informer : informers.values()) {
+            informer.stop();
+        }
+        if (ownsClient) {
+            client.close();
+        }
+    }
+}
