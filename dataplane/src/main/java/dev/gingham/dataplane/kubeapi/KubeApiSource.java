@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
@@ -62,6 +63,10 @@ public final class KubeApiSource implements ClusterSource {
     /** The longest a change waits while events keep arriving. */
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(2);
     private static final long SYNC_POLL_MS = 20;
+    /** Cilium's CRD, cluster-scoped. */
+    static final ResourceDefinitionContext EGRESS_GATEWAY_POLICIES = new ResourceDefinitionContext.Builder()
+            .withGroup("cilium.io").withVersion("v2").withKind(ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY.kind())
+            .withPlural("ciliumegressgatewaypolicies").withNamespaced(false).build();
 
     /**
      * Timing of a source.
@@ -184,9 +189,9 @@ public final class KubeApiSource implements ClusterSource {
         inform(ManifestKind.SERVICE, client.services().inAnyNamespace(), handler, resyncMs);
         inform(ManifestKind.ENDPOINT_SLICE, client.discovery().v1().endpointSlices().inAnyNamespace(), handler, resyncMs);
         inform(ManifestKind.NETWORK_POLICY, client.network().v1().networkPolicies().inAnyNamespace(), handler, resyncMs);
-        inform(ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY,
-                client.genericKubernetesResources(ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY.apiVersion(),
-                        ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY.kind()), handler, resyncMs);
+        // Named in full (plural, scope) rather than discovered: discovery throws at once when the
+        // CRD is not installed, where a list answers 404 and the kind is simply left out.
+        inform(ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY, client.genericKubernetesResources(EGRESS_GATEWAY_POLICIES), handler, resyncMs);
     }
 
     private <T extends HasMetadata> void inform(ManifestKind kind, Informable<T> resources, Handler handler, long resyncMs) {
