@@ -165,7 +165,11 @@ public final class KubeApiSource implements ClusterSource {
     public ManifestSet initial() {
         synchronized (this) {
             if (informers.isEmpty()) {
-                startInformers();
+                try {
+                    startInformers();
+                } catch (KubernetesClientException e) {
+                    throw new IllegalStateException("Kubernetes API " + server + ": " + oneLine(e), e);
+                }
             }
         }
         awaitSync();
