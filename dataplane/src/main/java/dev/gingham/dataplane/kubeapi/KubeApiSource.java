@@ -175,11 +175,15 @@ public final class KubeApiSource implements ClusterSource {
         awaitSync();
         synchronized (buildLock) {
             dirty.set(false);
+            long startNs = System.nanoTime();
             Snapshot snapshot = snapshot();
+            long snapshotNs = System.nanoTime();
             ManifestSet set = snapshot.read();
+            long readNs = System.nanoTime();
             mailbox.accepted(set);
             builds.incrementAndGet();
-            log.info("Kubernetes API " + server + ": " + set.objects().size() + " objects (" + counts() + ")");
+            log.info("Kubernetes API " + server + ": " + set.objects().size() + " objects (" + counts() + "), snapshot "
+                    + (snapshotNs - startNs) / 1_000_000 + " ms, read " + (readNs - snapshotNs) / 1_000_000 + " ms");
             return set;
         }
     }
@@ -229,9 +233,9 @@ public final class KubeApiSource implements ClusterSource {
             for (Map.Entry<ManifestKind, SharedIndexInformer<? extends HasMetadata>> e : informers.entrySet()) {
                 String failure = fatal.get(e.getKey());
                 if (failure != null && !failure.isEmpty()) {
-                    refused.add(e.getKey().kind() + "s: " + failure);
+                    refused.add(plural(e.getKey()) + ": " + failure);
                 } else if (failure == null && !e.getValue().hasSynced()) {
-                    waiting.add(e.getKey().kind() + "s" + lastError(e.getKey()));
+                    waiting.add(plural(e.getKey()) + lastError(e.getKey()));
                 }
             }
             if (!refused.isEmpty()) {
@@ -294,12 +298,16 @@ public final class KubeApiSource implements ClusterSource {
         synchronized (buildLock) {
             dirty.set(false);
             builds.incrementAndGet();
+            long startNs = System.nanoTime();
             Snapshot snapshot = snapshot();
             if (mailbox.unchanged(snapshot.fingerprint())) {
                 return false;
             }
             try {
-                return mailbox.publish(snapshot.read());
+                ManifestSet set = snapshot.read();
+                log.debug("Kubernetes API " + server + ": new state, " + set.objects().size() + " objects, built in "
+                        + (System.nanoTime() - startNs) / 1_000_000 + " ms");
+                return mailbox.publish(set);
             } catch (ManifestException e) {
                 return mailbox.reject(e, snapshot.fingerprint());
             }
@@ -308,17 +316,21 @@ public final class KubeApiSource implements ClusterSource {
 
     /** Returns: the caches as pseudo-files, not yet read (the fingerprint says whether reading is needed). */
     Snapshot snapshot() {
-        Map<String, String> files = new TreeMap<>();
-        List<String> skipped = new ArrayList<>();
-        for (Map.Entry<ManifestKind, SharedIndexInformer<? extends HasMetadata>> e : informers.entrySet()) {
-            if (fatal.containsKey(e.getKey())) {
-                continue;
+        synchronized (buildLock) {
+            Map<String, String> files = new TreeMap<>();
+            List<String> skipped = new ArrayList<>();
+            objectFiles.begin();
+            for (Map.Entry<ManifestKind, SharedIndexInformer<? extends HasMetadata>> e : informers.entrySet()) {
+                if (fatal.containsKey(e.getKey())) {
+                    continue;
+                }
+                for (HasMetadata object : e.getValue().getStore().list()) {
+                    objectFiles.add(e.getKey(), object, files, skipped);
+                }
             }
-            for (HasMetadata object : e.getValue().getStore().list()) {
-                objectFiles.add(e.getKey(), object, files, skipped);
-            }
+            objectFiles.finish();
+            return new Snapshot(describe(), files, skipped, ManifestSet.fingerprint(files));
         }
-        return new Snapshot(describe(), files, skipped, ManifestSet.fingerprint(files));
     }
 
     /** The caches at one moment, as pseudo-files. */
@@ -334,10 +346,16 @@ public final class KubeApiSource implements ClusterSource {
         for (Map.Entry<ManifestKind, SharedIndexInformer<? extends HasMetadata>> e : informers.entrySet()) {
             if (!fatal.containsKey(e.getKey())) {
                 text.append(text.isEmpty() ? "" : ", ").append(e.getValue().getStore().list().size()).append(' ')
-                        .append(e.getKey().kind()).append('s');
+                        .append(plural(e.getKey()));
             }
         }
         return text.toString();
+    }
+
+    /** Returns: "Pods", "NetworkPolicies": the kind as a collection, for messages. */
+    private static String plural(ManifestKind kind) {
+        String k = kind.kind();
+        return k.endsWith("y") ? k.substring(0, k.length() - 1) + "ies" : k + "s";
     }
 
     /** Returns: informer events seen (adds, updates including resync replays, deletes). */

@@ -76,11 +76,13 @@ class ApiObjectFilesTest {
               nodeInfo: {kubeletVersion: v1.34.0}
             """;
 
-    private final ApiObjectFiles files = new ApiObjectFiles(SERIALIZATION);
-
-    private Map<String, String> file(ManifestKind kind, String yaml, List<String> skipped) {
+    /** Returns: the pseudo-file of one object, written afresh (a new writer, no reuse). */
+    private static Map<String, String> file(ManifestKind kind, String yaml, List<String> skipped) {
         Map<String, String> out = new TreeMap<>();
-        files.add(kind, SERIALIZATION.unmarshal(yaml, HasMetadata.class), out, skipped);
+        ApiObjectFiles writer = new ApiObjectFiles(SERIALIZATION);
+        writer.begin();
+        writer.add(kind, SERIALIZATION.unmarshal(yaml, HasMetadata.class), out, skipped);
+        writer.finish();
         return out;
     }
 
@@ -134,5 +136,27 @@ class ApiObjectFilesTest {
         ManifestSet set = ManifestSet.of("api", out, skipped);
         assertTrue(set.pods().isEmpty());
         assertTrue(set.warnings().getLast().contains("skipped Pod default/proxy: a hostNetwork pod"), set.warnings().toString());
+    }
+
+    @Test
+    void shouldReuseTheFileWhileTheResourceVersionIsTheSameAndWriteItAgainWhenItChanges() {
+        ApiObjectFiles writer = new ApiObjectFiles(SERIALIZATION);
+        HasMetadata v1 = SERIALIZATION.unmarshal(POD, HasMetadata.class);
+        HasMetadata sameVersionOtherLabels = SERIALIZATION.unmarshal(POD.replace("app: web", "app: api"), HasMetadata.class);
+        HasMetadata nextVersion = SERIALIZATION.unmarshal(POD.replace("app: web", "app: api").replace("\"4711\"", "\"4712\""),
+                HasMetadata.class);
+
+        Map<String, String> first = snapshot(writer, v1);
+        assertEquals(first, snapshot(writer, sameVersionOtherLabels), "same resourceVersion: the written file is reused");
+        String next = snapshot(writer, nextVersion).get("Pod/default/web-1");
+        assertTrue(next.contains("app: \"api\"") || next.contains("app: api"), "a new version is written again: " + next);
+    }
+
+    private static Map<String, String> snapshot(ApiObjectFiles writer, HasMetadata object) {
+        Map<String, String> out = new TreeMap<>();
+        writer.begin();
+        writer.add(ManifestKind.POD, object, out, new ArrayList<>());
+        writer.finish();
+        return out;
     }
 }
