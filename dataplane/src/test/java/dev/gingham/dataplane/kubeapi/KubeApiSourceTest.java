@@ -164,8 +164,9 @@ class KubeApiSourceTest {
                     """);
             String rejection = node.awaitRejection();
 
-            assertTrue(rejection.contains("Service/shop/bad"), "names the object: " + rejection);
-            assertTrue(rejection.contains("spec.ports[0].port"), "names the field: " + rejection);
+            assertTrue(rejection.contains("Service/shop/bad: document 1"), "names the object: " + rejection);
+            assertTrue(rejection.contains("Service shop/bad: spec.ports[0].port: must be 1..65535, got 70000"), "names the field: " + rejection);
+            System.out.println("rejected: " + rejection);
             assertEquals(before, node.applied().fingerprint(), "the set in force is still the one before");
             assertEquals(BOTH, node.backends("10.96.0.10", 80), "the previous state serves");
 
