@@ -34,9 +34,12 @@ import java.util.Set;
  *
  * <p>Serializing is the dearest step of a snapshot (about two thirds of its time for 2,000
  * objects, measured by {@code KubeApiScaleTest}), so the pseudo-file of each object is kept with
- * the resourceVersion it was written from and reused while the API server reports the same
- * version: a burst that changes one object serializes one object. Not thread-safe: one snapshot
- * at a time ({@code KubeApiSource} holds its build lock).
+ * the uid and resourceVersion it was written from and reused while the API server reports the
+ * same pair: a burst that changes one object serializes one object. The uid is part of the key
+ * because a resourceVersion alone is only unique within one history of the server's storage: an
+ * object deleted and created again on a restarted (or restored) server may get a version an
+ * earlier object of that name had; its uid is new. Not thread-safe: one snapshot at a time
+ * ({@code KubeApiSource} holds its build lock).
  */
 final class ApiObjectFiles {
     /** kubectl's copy of the whole object, as big as the object and of no use here. */
@@ -55,12 +58,12 @@ final class ApiObjectFiles {
     /**
      * An object as last written.
      *
-     * @param resourceVersion the version it was written from
+     * @param version         uid and resourceVersion it was written from
      * @param file            its pseudo-file, or null when it was skipped
      * @param skip            why it was skipped, or null
      * @param snapshot        the last snapshot that saw it (entries of deleted objects are dropped)
      */
-    private record Written(String resourceVersion, String file, String skip, long snapshot) {
+    private record Written(String version, String file, String skip, long snapshot) {
     }
 
     /** @param serialization the client's (it knows the model classes and how fabric8 writes YAML) */
@@ -84,12 +87,13 @@ final class ApiObjectFiles {
      */
     void add(ManifestKind kind, HasMetadata object, Map<String, String> files, List<String> skipped) {
         String name = fileName(kind, object.getMetadata().getNamespace(), object.getMetadata().getName());
-        String version = object.getMetadata().getResourceVersion();
+        String resourceVersion = object.getMetadata().getResourceVersion();
+        String version = resourceVersion == null ? null : object.getMetadata().getUid() + "/" + resourceVersion;
         Written last = written.get(name);
-        if (last == null || version == null || !version.equals(last.resourceVersion())) {
-            last = write(kind, object, name, version);
+        if (last == null || version == null || !version.equals(last.version())) {
+            last = write(kind, object, version);
         }
-        written.put(name, new Written(last.resourceVersion(), last.file(), last.skip(), snapshot));
+        written.put(name, new Written(last.version(), last.file(), last.skip(), snapshot));
         if (last.skip() != null) {
             skipped.add(name + ": skipped: " + last.skip());
         } else {
@@ -102,7 +106,7 @@ final class ApiObjectFiles {
         written.values().removeIf(w -> w.snapshot() != snapshot);
     }
 
-    private Written write(ManifestKind kind, HasMetadata object, String name, String version) {
+    private Written write(ManifestKind kind, HasMetadata object, String version) {
         ObjectNode tree = serialization.convertValue(object, ObjectNode.class);
         String skip = kind == ManifestKind.POD ? podSkipReason(tree) : null;
         if (skip != null) {

@@ -212,7 +212,12 @@ public final class KubeApiSource implements ClusterSource {
 
     /** An informer's list or watch failed: go on retrying, except where retrying cannot help. */
     private boolean retry(ManifestKind kind, boolean started, Throwable error) {
-        lastErrors.put(kind, oneLine(error));
+        String message = oneLine(error);
+        String before = lastErrors.put(kind, message);
+        if (started && !message.equals(before)) {
+            // once per distinct failure: fabric8 retries with a backoff, and its own log lines are not shown
+            log.warn("Kubernetes API " + server + ": " + plural(kind) + ": " + message + " (retrying; the last state stays applied)");
+        }
         int code = error instanceof KubernetesClientException k ? k.getCode() : 0;
         if (!started && code == 404 && kind == ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY) {
             fatal.putIfAbsent(kind, "");

@@ -139,7 +139,7 @@ class ApiObjectFilesTest {
     }
 
     @Test
-    void shouldReuseTheFileWhileTheResourceVersionIsTheSameAndWriteItAgainWhenItChanges() {
+    void shouldReuseTheFileWhileUidAndResourceVersionAreTheSameAndWriteItAgainWhenEitherChanges() {
         ApiObjectFiles writer = new ApiObjectFiles(SERIALIZATION);
         HasMetadata v1 = SERIALIZATION.unmarshal(POD, HasMetadata.class);
         HasMetadata sameVersionOtherLabels = SERIALIZATION.unmarshal(POD.replace("app: web", "app: api"), HasMetadata.class);
@@ -150,6 +150,11 @@ class ApiObjectFilesTest {
         assertEquals(first, snapshot(writer, sameVersionOtherLabels), "same resourceVersion: the written file is reused");
         String next = snapshot(writer, nextVersion).get("Pod/default/web-1");
         assertTrue(next.contains("app: \"api\"") || next.contains("app: api"), "a new version is written again: " + next);
+
+        HasMetadata recreated = SERIALIZATION.unmarshal(POD.replace("app: web", "app: db").replace("000000000001", "000000000002"),
+                HasMetadata.class);
+        assertTrue(snapshot(writer, recreated).get("Pod/default/web-1").contains("db"),
+                "the same resourceVersion with another uid (recreated on a restarted server) is written again");
     }
 
     private static Map<String, String> snapshot(ApiObjectFiles writer, HasMetadata object) {

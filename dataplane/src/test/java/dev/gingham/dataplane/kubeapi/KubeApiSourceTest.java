@@ -200,11 +200,8 @@ class KubeApiSourceTest {
     void shouldListAgainWhenARestartedServerNoLongerHasTheWatchedVersion() throws Exception {
         shop();
         try (AppliedNode node = new AppliedNode(source())) {
-            api.restart(); // every watch drops; the new server has none of the objects
-            for (String yaml : new String[] {NAMESPACE, NODE_A, NODE_B, WEB_1, SLICE}) {
-                api.apply(yaml);
-            }
-            api.apply(SERVICE.replace("port: 80,", "port: 81,"));
+            // every watch drops; the new server has no web-2 and the Service on port 81
+            api.restart(NAMESPACE, NODE_A, NODE_B, WEB_1, SLICE, SERVICE.replace("port: 80,", "port: 81,"));
 
             node.await("web-2 gone (only a list can tell), port 81 serves", n -> !n.applied().files().contains("Pod/shop/web-2")
                     && n.backends("10.96.0.10", 81).equals(BOTH) && n.backends("10.96.0.10", 80).isEmpty());

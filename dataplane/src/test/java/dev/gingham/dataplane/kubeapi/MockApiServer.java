@@ -30,7 +30,12 @@ final class MockApiServer implements AutoCloseable {
             {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",\
             "message":"too old resource version","reason":"Expired","code":410}""";
 
+    private static final String UNAVAILABLE = """
+            {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",\
+            "message":"starting","reason":"ServiceUnavailable","code":503}""";
+
     private final AtomicInteger goneAnswers = new AtomicInteger();
+    private ForgetfulDispatcher dispatcher = new ForgetfulDispatcher(goneAnswers);
     private KubernetesMockServer server;
     private KubernetesClient writer;
     private final int port;
@@ -42,8 +47,7 @@ final class MockApiServer implements AutoCloseable {
     }
 
     private KubernetesMockServer started(int onPort) {
-        KubernetesMockServer s = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new ForgetfulDispatcher(goneAnswers), false);
+        KubernetesMockServer s = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         s.init(InetAddress.getLoopbackAddress(), onPort);
         return s;
     }
@@ -70,15 +74,24 @@ final class MockApiServer implements AutoCloseable {
     }
 
     /**
-     * Stops the server (every watch connection drops) and starts an empty one on the same port,
-     * as an API server restarted without the history of its resourceVersions: objects the clients
-     * knew may be gone, and no watch event will say so.
+     * Stops the server (every watch connection drops) and starts one on the same port holding
+     * only {@code objects}, as an API server restarted without the history of its
+     * resourceVersions: objects the clients knew may be gone, and no watch event will say so.
+     * Reads are answered 503 until the objects are in (the mock sends a watch only the events
+     * after it started, whatever version it names, so a client listing the half-filled server
+     * would miss the rest; a real server replays them).
      */
-    void restart() {
+    void restart(String... objects) {
         writer.close();
-        server.destroy();
+        destroy(server);
+        dispatcher = new ForgetfulDispatcher(goneAnswers);
+        dispatcher.serving = false;
         server = started(port);
         writer = server.createClient();
+        for (String yaml : objects) {
+            apply(yaml);
+        }
+        dispatcher.serving = true;
     }
 
     /** Returns: watches answered 410 Gone (a resourceVersion of an earlier incarnation of the server). */
@@ -101,7 +114,12 @@ final class MockApiServer implements AutoCloseable {
      */
     private static final class ForgetfulDispatcher extends KubernetesCrudDispatcher {
         private final Set<String> listed = ConcurrentHashMap.newKeySet();
-        private final AtomicInteger goneAnswers;
+        private static final String UNAVAILABLE = """
+            {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",\
+            "message":"starting","reason":"ServiceUnavailable","code":503}""";
+
+    private final AtomicInteger goneAnswers;
+        volatile boolean serving = true;
 
         ForgetfulDispatcher(AtomicInteger goneAnswers) {
             this.goneAnswers = goneAnswers;
@@ -114,6 +132,9 @@ final class MockApiServer implements AutoCloseable {
             String collection = query < 0 ? path : path.substring(0, query);
             boolean watch = query >= 0 && path.substring(query).contains("watch=true");
             if ("GET".equals(request.getMethod())) {
+                if (!serving) {
+                    return new MockResponse().setResponseCode(503).setBody(UNAVAILABLE);
+                }
                 if (!watch) {
                     listed.add(collection);
                 } else if (!listed.contains(collection)) {
@@ -134,6 +155,18 @@ final class MockApiServer implements AutoCloseable {
     @Override
     public void close() {
         writer.close();
-        server.destroy();
+        destroy(server);
+    }
+
+    /**
+     * Stops a server. Its shutdown waits 10 s for open connections and then throws; on a loaded
+     * machine that is a slow teardown, not a result, and the port is closed either way.
+     */
+    private static void destroy(KubernetesMockServer s) {
+        try {
+            s.destroy();
+        } catch (IllegalStateException slowShutdown) {
+            // see above
+        }
     }
 }
