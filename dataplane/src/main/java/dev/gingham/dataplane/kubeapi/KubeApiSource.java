@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -37,13 +36,14 @@ import java.util.concurrent.locks.LockSupport;
  * CRD), each keeping a cache of every object of its kind.
  *
  * <p>Why whole snapshots rather than per-object deltas: every informer event only marks the
- * caches dirty; a thread of its own ("gingham-kubeapi") lets a burst of events settle for the
- * debounce (200 ms, as the directory watcher; at most {@code maxDelay} while events keep coming,
- * so steady churn cannot postpone a change forever), then builds ONE {@link ManifestSet} from the
- * caches ({@link ApiObjectFiles}: one pseudo-file per object) and publishes it when its fingerprint
- * changed. So an API server gets exactly the manifests directory's validation and atomicity (a set
- * with a bad object is rejected naming it, and the previous state stays), and the incremental part
- * is {@code ClusterApplier}'s diff against the set in force.
+ * caches dirty; a thread of its own ("gingham-kubeapi", a {@link BurstDebouncer}) lets a burst of
+ * events settle for the debounce (200 ms, as the directory watcher; at most {@code maxDelay} while
+ * events keep coming, so steady churn cannot postpone a change forever), then builds ONE
+ * {@link ManifestSet} from the caches ({@link ApiObjectFiles}: one pseudo-file per object) and
+ * publishes it when its fingerprint changed. So an API server gets exactly the manifests
+ * directory's validation and atomicity (a set with a bad object is rejected naming it, and the
+ * previous state stays), and the incremental part is {@code ClusterApplier}'s diff against the set
+ * in force.
  *
  * <p>Start: {@link #initial()} starts the informers and waits, bounded by {@code syncTimeout},
  * until each has listed its kind; an API server that does not answer, or refuses the daemon's
@@ -109,15 +109,11 @@ public final class KubeApiSource implements ClusterSource {
     private final Map<ManifestKind, String> fatal = new ConcurrentHashMap<>();
     /** The last error of each kind, for the timeout message. */
     private final Map<ManifestKind, String> lastErrors = new ConcurrentHashMap<>();
-    private final AtomicBoolean dirty = new AtomicBoolean();
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong builds = new AtomicLong();
     private final Object buildLock = new Object();
-    private volatile long firstEventNs;
-    private volatile long lastEventNs;
-    private volatile boolean running;
+    private final BurstDebouncer debouncer;
     private volatile boolean closed;
-    private volatile Thread thread;
 
     /**
      * A source on {@code client}.
@@ -131,6 +127,7 @@ public final class KubeApiSource implements ClusterSource {
         this.log = Objects.requireNonNull(log);
         this.server = String.valueOf(client.getConfiguration().getMasterUrl());
         this.objectFiles = new ApiObjectFiles(client.getKubernetesSerialization());
+        this.debouncer = new BurstDebouncer("gingham-kubeapi", settings.debounce(), settings.maxDelay(), this::rebuildQuietly);
     }
 
     /**
@@ -174,7 +171,7 @@ public final class KubeApiSource implements ClusterSource {
         }
         awaitSync();
         synchronized (buildLock) {
-            dirty.set(false);
+            debouncer.clear();
             long startNs = System.nanoTime();
             Snapshot snapshot = snapshot();
             long snapshotNs = System.nanoTime();
@@ -218,13 +215,17 @@ public final class KubeApiSource implements ClusterSource {
             // once per distinct failure: fabric8 retries with a backoff, and its own log lines are not shown
             log.warn("Kubernetes API " + server + ": " + plural(kind) + ": " + message + " (retrying; the last state stays applied)");
         }
-        int code = error instanceof KubernetesClientException k ? k.getCode() : 0;
+        int code = statusCode(error);
         if (!started && code == 404 && kind == ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY) {
             fatal.putIfAbsent(kind, "");
             return false; // the CRD is not installed: an optional kind
         }
-        if (!started && (code == 401 || code == 403 || code == 404)) {
-            fatal.putIfAbsent(kind, oneLine(error));
+        if (!started && (code == 401 || code == 403)) {
+            fatal.putIfAbsent(kind, message + " (the daemon needs get, list and watch on it: see deploy/rbac.yaml)");
+            return false;
+        }
+        if (!started && code == 404) {
+            fatal.putIfAbsent(kind, message + " (the API server does not serve this kind)");
             return false;
         }
         return true;
@@ -244,8 +245,7 @@ public final class KubeApiSource implements ClusterSource {
                 }
             }
             if (!refused.isEmpty()) {
-                throw new IllegalStateException("Kubernetes API " + server + " refused to list " + String.join("; ", refused)
-                        + " (the daemon needs get, list and watch on them: see deploy/rbac.yaml)");
+                throw new IllegalStateException("Kubernetes API " + server + " cannot list " + String.join("; ", refused));
             }
             if (waiting.isEmpty()) {
                 if (fatal.containsKey(ManifestKind.CILIUM_EGRESS_GATEWAY_POLICY)) {
@@ -275,11 +275,9 @@ public final class KubeApiSource implements ClusterSource {
     public void start(Listener listener) {
         mailbox.listener(Objects.requireNonNull(listener));
         synchronized (this) {
-            if (running || closed) {
-                return;
+            if (!closed) {
+                debouncer.start();
             }
-            running = true;
-            thread = Thread.ofPlatform().name("gingham-kubeapi").daemon().start(this::run);
         }
     }
 
@@ -301,7 +299,7 @@ public final class KubeApiSource implements ClusterSource {
      */
     public boolean rebuildNow() {
         synchronized (buildLock) {
-            dirty.set(false);
+            debouncer.clear();
             builds.incrementAndGet();
             long startNs = System.nanoTime();
             Snapshot snapshot = snapshot();
@@ -373,40 +371,18 @@ public final class KubeApiSource implements ClusterSource {
         return builds.get();
     }
 
-    private void run() {
-        while (running) {
-            if (!dirty.get()) {
-                LockSupport.park(this);
-                continue;
-            }
-            long now = System.nanoTime();
-            long quietNs = now - lastEventNs;
-            long burstNs = now - firstEventNs;
-            long waitNs = Math.min(settings.debounce().toNanos() - quietNs, settings.maxDelay().toNanos() - burstNs);
-            if (waitNs > 0) {
-                LockSupport.parkNanos(this, waitNs);
-                continue;
-            }
-            try {
-                rebuildNow();
-            } catch (RuntimeException e) {
-                // a listener or a serializer that throws must not stop the source: the next event builds again
-                log.error("Kubernetes API " + server + ": building the cluster state failed: " + oneLine(e));
-            }
+    /** The debouncer's task: a source that throws must not stop; the next event builds again. */
+    private void rebuildQuietly() {
+        try {
+            rebuildNow();
+        } catch (RuntimeException e) {
+            log.error("Kubernetes API " + server + ": building the cluster state failed: " + oneLine(e));
         }
     }
 
     private void changed() {
         events.incrementAndGet();
-        long now = System.nanoTime();
-        lastEventNs = now;
-        if (dirty.compareAndSet(false, true)) {
-            firstEventNs = now;
-            Thread t = thread;
-            if (t != null) {
-                LockSupport.unpark(t);
-            }
-        }
+        debouncer.mark();
     }
 
     /** Every event of every informer only marks the caches dirty (called on fabric8's threads). */
@@ -427,10 +403,35 @@ public final class KubeApiSource implements ClusterSource {
         }
     }
 
-    private static String oneLine(Throwable t) {
+    /** Returns: the HTTP status of the API server's answer somewhere in the cause chain (informers wrap it), or 0. */
+    private static int statusCode(Throwable error) {
+        KubernetesClientException k = clientException(error);
+        return k == null ? 0 : k.getCode();
+    }
+
+    private static KubernetesClientException clientException(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof KubernetesClientException k && (k.getCode() != 0 || t.getCause() == null)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Returns: one line for a log or an error: the client's own message when it has one (without
+     * the Status object it appends), else the message and its cause's.
+     */
+    private static String oneLine(Throwable error) {
+        KubernetesClientException k = clientException(error);
+        Throwable t = k != null ? k : error;
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        int status = message.indexOf(". Received status: ");
+        if (status > 0) {
+            message = message.substring(0, status + 1);
+        }
         Throwable cause = t.getCause();
-        if (cause != null && cause.getMessage() != null && !message.contains(cause.getMessage())) {
+        if (k == null && cause != null && cause.getMessage() != null && !message.contains(cause.getMessage())) {
             message += ": " + cause.getMessage();
         }
         return message.replace('\n', ' ').strip();
@@ -439,24 +440,13 @@ public final class KubeApiSource implements ClusterSource {
     /** Stops the thread, the informers and (when owned) the client; idempotent. */
     @Override
     public void close() {
-        Thread t;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            running = false;
-            t = thread;
-            thread = null;
         }
-        if (t != null) {
-            LockSupport.unpark(t);
-            try {
-                t.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        debouncer.close();
         for (SharedIndexInformer<? extends HasMetadata> informer : informers.values()) {
             informer.stop();
         }

@@ -276,4 +276,32 @@ class KubeApiSourceTest {
             assertEquals("web-out", set.egressGatewayPolicies().getFirst().name());
         }
     }
+
+    @Test
+    void shouldFailAtOnceNamingTheKindWhenTheRoleMayNotListIt() {
+        shop();
+        api.refuse("/api/v1/pods", 403);
+        try (KubeApiSource source = source()) {
+            long started = System.nanoTime();
+            IllegalStateException e = assertThrows(IllegalStateException.class, source::initial);
+
+            assertTrue(e.getMessage().startsWith("Kubernetes API " + api.url() + " cannot list Pods: "), e.getMessage());
+            assertTrue(e.getMessage().contains("see deploy/rbac.yaml"), e.getMessage());
+            assertTrue(System.nanoTime() - started < SYNC_TIMEOUT.toNanos() / 2, "without waiting for the sync timeout");
+        }
+    }
+
+    @Test
+    void shouldRunWithoutEgressGatewayPoliciesWhenTheCrdIsNotInstalled() throws Exception {
+        shop();
+        api.refuse("/apis/cilium.io/v2/ciliumegressgatewaypolicies", 404);
+        try (AppliedNode node = new AppliedNode(source())) {
+            assertEquals(BOTH, node.backends("10.96.0.10", 80));
+            assertTrue(logged.toString(StandardCharsets.UTF_8).contains("CiliumEgressGatewayPolicy is not served (CRD not installed)"),
+                    logged.toString(StandardCharsets.UTF_8));
+
+            api.apply(SERVICE.replace("port: 80,", "port: 82,"));
+            node.await("later changes still apply", n -> n.backends("10.96.0.10", 82).equals(BOTH));
+        }
+    }
 }

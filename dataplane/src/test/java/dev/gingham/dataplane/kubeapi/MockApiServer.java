@@ -16,6 +16,7 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 
 import java.net.InetAddress;
 import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,10 +30,12 @@ final class MockApiServer implements AutoCloseable {
     private static final String GONE = """
             {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",\
             "message":"too old resource version","reason":"Expired","code":410}""";
-
     private static final String UNAVAILABLE = """
             {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",\
             "message":"starting","reason":"ServiceUnavailable","code":503}""";
+    private static final String REFUSED = """
+            {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"refused by the test",\
+            "reason":"%s","code":%d}""";
 
     private final AtomicInteger goneAnswers = new AtomicInteger();
     private ForgetfulDispatcher dispatcher = new ForgetfulDispatcher(goneAnswers);
@@ -94,6 +97,16 @@ final class MockApiServer implements AutoCloseable {
         dispatcher.serving = true;
     }
 
+    /**
+     * Answers every read of a collection with {@code code}: 403 (the daemon's role does not allow
+     * it) or 404 (the server does not serve the kind: a CRD that is not installed).
+     *
+     * @param collection the collection's path, e.g. {@code /api/v1/pods}
+     */
+    void refuse(String collection, int code) {
+        dispatcher.refused.put(collection, code);
+    }
+
     /** Returns: watches answered 410 Gone (a resourceVersion of an earlier incarnation of the server). */
     int goneAnswers() {
         return goneAnswers.get();
@@ -114,11 +127,8 @@ final class MockApiServer implements AutoCloseable {
      */
     private static final class ForgetfulDispatcher extends KubernetesCrudDispatcher {
         private final Set<String> listed = ConcurrentHashMap.newKeySet();
-        private static final String UNAVAILABLE = """
-            {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",\
-            "message":"starting","reason":"ServiceUnavailable","code":503}""";
-
-    private final AtomicInteger goneAnswers;
+        private final Map<String, Integer> refused = new ConcurrentHashMap<>();
+        private final AtomicInteger goneAnswers;
         volatile boolean serving = true;
 
         ForgetfulDispatcher(AtomicInteger goneAnswers) {
@@ -134,6 +144,10 @@ final class MockApiServer implements AutoCloseable {
             if ("GET".equals(request.getMethod())) {
                 if (!serving) {
                     return new MockResponse().setResponseCode(503).setBody(UNAVAILABLE);
+                }
+                Integer code = refused.get(collection);
+                if (code != null) {
+                    return new MockResponse().setResponseCode(code).setBody(REFUSED.formatted(code == 403 ? "Forbidden" : "NotFound", code));
                 }
                 if (!watch) {
                     listed.add(collection);
