@@ -88,10 +88,21 @@ public final class ManifestSet {
      * @throws ManifestException with every problem
      */
     public static ManifestSet of(String origin, Map<String, String> files) {
+        return of(origin, files, List.of());
+    }
+
+    /**
+     * As {@link #of(String, Map)}, with warnings about objects the caller left out before
+     * reading (an API server's pods that have no address yet); they come first in
+     * {@link #warnings()} and are not part of the fingerprint.
+     *
+     * @throws ManifestException with every problem
+     */
+    public static ManifestSet of(String origin, Map<String, String> files, List<String> skipped) {
         Map<String, String> sorted = new TreeMap<>(files);
         List<ManifestException.Problem> problems = new ArrayList<>();
         List<ManifestObject> objects = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
+        List<String> warnings = new ArrayList<>(skipped);
         for (Map.Entry<String, String> file : sorted.entrySet()) {
             try {
                 ManifestReader.Result result = ManifestReader.read(file.getValue(), file.getKey());
@@ -118,7 +129,7 @@ public final class ManifestSet {
      * @throws ManifestException when the directory cannot be read
      */
     public static String fingerprint(Path directory) {
-        return fingerprint(new TreeMap<>(readFiles(directory)));
+        return fingerprint(readFiles(directory));
     }
 
     private static Map<String, String> readFiles(Path directory) {
@@ -146,7 +157,12 @@ public final class ManifestSet {
         return files;
     }
 
-    private static String fingerprint(Map<String, String> sortedFiles) {
+    /**
+     * Returns: the digest {@link #of} gives a set of these files (names and contents, in name
+     * order), to tell whether anything changed without parsing.
+     */
+    public static String fingerprint(Map<String, String> files) {
+        Map<String, String> sortedFiles = files instanceof TreeMap<String, String> t && t.comparator() == null ? files : new TreeMap<>(files);
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             for (Map.Entry<String, String> file : sortedFiles.entrySet()) {

@@ -12,7 +12,6 @@ import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Hot reload of the manifests directory. A thread of its own waits for changes (a
@@ -22,38 +21,27 @@ import java.util.concurrent.atomic.AtomicReference;
  * copies files one at a time), then reads and checks the whole directory.
  *
  * <p>A valid set that differs from the last one is published into a single-slot mailbox the
- * control thread takes with {@link #poll()} (an atomic swap: the watcher never blocks the control
- * thread and the data path never sees the watcher at all) and reported to the listener. An
- * invalid directory is reported to the listener with every problem, and nothing is published: the
- * control thread keeps applying nothing, and the previous state stays. The same invalid contents
- * are reported once, not on every rescan.
+ * control thread takes with {@link #poll()} ({@link SetMailbox}: an atomic swap, so the watcher
+ * never blocks the control thread and the data path never sees the watcher at all) and reported to
+ * the listener. An invalid directory is reported to the listener with every problem, and nothing is
+ * published: the control thread keeps applying nothing, and the previous state stays. The same
+ * invalid contents are reported once, not on every rescan.
  *
  * <p>{@link #scanNow()} runs one scan on the caller's thread (a daemon without a watcher thread,
  * and tests).
  */
-public final class ManifestWatcher implements AutoCloseable {
+public final class ManifestWatcher implements ClusterSource {
     public static final Duration DEFAULT_DEBOUNCE = Duration.ofMillis(200);
     public static final Duration DEFAULT_RESCAN_PERIOD = Duration.ofSeconds(5);
-
-    /** What the watcher reports; called on the watcher's thread (or {@link #scanNow()}'s caller). */
-    public interface Listener {
-        /** A valid set that differs from the previous one was published for {@link #poll()}. */
-        void loaded(ManifestSet set);
-
-        /** The directory's contents are invalid; nothing was published. */
-        void rejected(ManifestException problems);
-    }
 
     private final Path directory;
     private final Duration debounce;
     private final Duration rescanPeriod;
-    private final Listener listener;
-    private final AtomicReference<ManifestSet> mailbox = new AtomicReference<>();
+    private final SetMailbox mailbox;
     private final Object scanLock = new Object();
     private volatile boolean running;
     private Thread thread;
     private WatchService watchService;
-    private String lastFingerprint;
 
     /**
      * @param initial the set already applied (its fingerprint is not published again), or null
@@ -62,8 +50,37 @@ public final class ManifestWatcher implements AutoCloseable {
         this.directory = Objects.requireNonNull(directory);
         this.debounce = debounce;
         this.rescanPeriod = rescanPeriod;
-        this.listener = Objects.requireNonNull(listener);
-        this.lastFingerprint = initial == null ? null : initial.fingerprint();
+        this.mailbox = new SetMailbox(Objects.requireNonNull(listener));
+        mailbox.accepted(initial);
+    }
+
+    /** A watcher with the default debounce and rescan period whose listener comes with {@link #start(Listener)} (the daemon). */
+    public ManifestWatcher(Path directory) {
+        this.directory = Objects.requireNonNull(directory);
+        this.debounce = DEFAULT_DEBOUNCE;
+        this.rescanPeriod = DEFAULT_RESCAN_PERIOD;
+        this.mailbox = new SetMailbox(null);
+    }
+
+    /** Reads and checks the directory; its fingerprint is not published again. */
+    @Override
+    public ManifestSet initial() {
+        synchronized (scanLock) {
+            ManifestSet set = ManifestSet.load(directory);
+            mailbox.accepted(set);
+            return set;
+        }
+    }
+
+    @Override
+    public void start(Listener listener) throws IOException {
+        mailbox.listener(Objects.requireNonNull(listener));
+        start();
+    }
+
+    @Override
+    public String describe() {
+        return "manifests directory " + directory;
     }
 
     /**
@@ -86,8 +103,9 @@ public final class ManifestWatcher implements AutoCloseable {
      * Returns: the newest valid set published since the last call, or null. For the control thread:
      * one atomic swap, never blocks.
      */
+    @Override
     public ManifestSet poll() {
-        return mailbox.getAndSet(null);
+        return mailbox.poll();
     }
 
     /**
@@ -101,30 +119,17 @@ public final class ManifestWatcher implements AutoCloseable {
             try {
                 fingerprint = ManifestSet.fingerprint(directory);
             } catch (ManifestException e) {
-                return report(e, "unreadable:" + e.getMessage());
+                return mailbox.reject(e, "unreadable:" + e.getMessage());
             }
-            if (fingerprint.equals(lastFingerprint)) {
+            if (mailbox.unchanged(fingerprint)) {
                 return false;
             }
-            ManifestSet set;
             try {
-                set = ManifestSet.load(directory);
+                return mailbox.publish(ManifestSet.load(directory));
             } catch (ManifestException e) {
-                return report(e, fingerprint);
+                return mailbox.reject(e, fingerprint);
             }
-            lastFingerprint = set.fingerprint();
-            mailbox.set(set);
-            listener.loaded(set);
-            return true;
         }
-    }
-
-    private boolean report(ManifestException e, String fingerprint) {
-        if (!fingerprint.equals(lastFingerprint)) {
-            lastFingerprint = fingerprint;
-            listener.rejected(e);
-        }
-        return false;
     }
 
     private void run() {
@@ -154,7 +159,7 @@ public final class ManifestWatcher implements AutoCloseable {
         key.reset();
     }
 
-    /** Stops the watcher thread and waits for it (at most a second). */
+    /** Stops the watcher thread and waits for it (at most a second); idempotent. */
     @Override
     public void close() {
         Thread t;

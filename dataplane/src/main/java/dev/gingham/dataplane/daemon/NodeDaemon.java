@@ -6,6 +6,7 @@ import dev.gingham.dataplane.api.NodeTelemetry;
 import dev.gingham.dataplane.agent.PortCounters;
 import dev.gingham.dataplane.agent.WorkerAgent;
 import dev.gingham.dataplane.cluster.ApplyReport;
+import dev.gingham.dataplane.cluster.ClusterSource;
 import dev.gingham.dataplane.cluster.LocalPod;
 import dev.gingham.dataplane.cni.CniService;
 import dev.gingham.dataplane.cluster.ManifestSet;
@@ -35,11 +36,12 @@ import java.util.Map;
 /**
  * A running node ({@code gingham run}): the configured node's pipeline on real devices.
  *
- * <p>Start-up, in an order that fails fast and leaves nothing behind: the manifests directory is
- * read and checked as a whole (a bad file stops the start with its name, object and field); the
+ * <p>Start-up, in an order that fails fast and leaves nothing behind: the cluster state is read
+ * from its {@link ClusterSource} (a manifests directory or a Kubernetes API server) and checked as
+ * a whole (a bad file or object stops the start with its name and field); the
  * underlay sockets and the host TAP are opened (missing device, no permission: a clear error);
  * the node's maps are built and the manifests applied, which creates a TAP per local pod in its
- * namespace ({@link PodDevices}); then the agents start, and the manifest watcher. Anything that
+ * namespace ({@link PodDevices}); then the agents start, and the source's watch. Anything that
  * fails on the way closes what was opened before it.
  *
  * <p>While running: workers poll every port (their own queue of each device), the control agent
@@ -93,7 +95,7 @@ public final class NodeDaemon implements AutoCloseable {
     private SingleWriterRecorder[] latencies;
     private ControlAgent control;
     private AgentThreads threads;
-    private ManifestWatcher watcher;
+    private ClusterSource watcher;
     private AdminServer api;
     /** The cluster's set in force, without the CNI attachments (control thread). */
     private ManifestSet applied;
@@ -125,10 +127,26 @@ public final class NodeDaemon implements AutoCloseable {
      * machine, the demo, and the end-to-end tests. Null: the caller's namespace.
      */
     public static NodeDaemon start(NodeConfig config, Path manifests, String netns, DaemonLog log) {
-        ManifestSet initial = ManifestSet.load(manifests);
+        return start(config, new ManifestWatcher(manifests), netns, log);
+    }
+
+    /**
+     * Starts a node whose cluster state comes from {@code source} (the daemon owns it from here:
+     * it is closed with the daemon, or at once when the start fails).
+     *
+     * @throws IllegalStateException the source cannot be read (an unreachable API server); nothing was created
+     */
+    public static NodeDaemon start(NodeConfig config, ClusterSource source, String netns, DaemonLog log) {
+        ManifestSet initial;
+        try {
+            initial = source.initial();
+        } catch (RuntimeException | Error e) {
+            source.close();
+            throw e;
+        }
         NodeDaemon daemon = new NodeDaemon(config, log, netns);
         try {
-            daemon.startWith(initial, manifests);
+            daemon.startWith(initial, source);
             return daemon;
         } catch (RuntimeException | Error e) {
             daemon.close();
@@ -136,7 +154,7 @@ public final class NodeDaemon implements AutoCloseable {
         }
     }
 
-    private void startWith(ManifestSet initial, Path manifestsDir) {
+    private void startWith(ManifestSet initial, ClusterSource source) {
         int workerCount = config.workers();
         int podMtu = config.tunnelConfig(0, 1).podMtuBytes();
         int tsoBurst = config.tunnel().mode() == TunnelMode.NATIVE ? 0 : TSO_TUNNEL_BURST_FRAMES;
@@ -219,25 +237,25 @@ public final class NodeDaemon implements AutoCloseable {
         api.start();
         log.info("admin API on " + api.endpoint());
 
-        watcher = track(new ManifestWatcher(manifestsDir, ManifestWatcher.DEFAULT_DEBOUNCE, ManifestWatcher.DEFAULT_RESCAN_PERIOD,
-                new ManifestWatcher.Listener() {
-                    @Override
-                    public void loaded(ManifestSet set) {
-                        if (!control.submit(NodeDaemon.this::applyPublished)) {
-                            log.warn("manifests: the control queue is full; the change is applied at the next rescan");
-                        }
-                    }
+        watcher = track(source);
+        ClusterSource.Listener listener = new ClusterSource.Listener() {
+            @Override
+            public void loaded(ManifestSet set) {
+                if (!control.submit(NodeDaemon.this::applyPublished)) {
+                    log.warn("manifests: the control queue is full; the change is applied at the next rescan");
+                }
+            }
 
-                    @Override
-                    public void rejected(ManifestException problems) {
-                        NodeDaemon.this.rejected(problems.getMessage());
-                        log.error("manifests rejected, the previous state stays: " + problems.getMessage());
-                    }
-                }, initial));
+            @Override
+            public void rejected(ManifestException problems) {
+                NodeDaemon.this.rejected(problems.getMessage());
+                log.error("manifests rejected, the previous state stays: " + problems.getMessage());
+            }
+        };
         try {
-            watcher.start();
+            watcher.start(listener);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot watch " + manifestsDir + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot watch " + source.describe() + ": " + e.getMessage(), e);
         }
         log.info("running: " + node.state().services().services().size() + " service(s), " + pods.size() + " local pod(s) with devices");
     }
