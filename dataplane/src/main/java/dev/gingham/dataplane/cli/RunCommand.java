@@ -44,14 +44,18 @@ public final class RunCommand implements Callable<Integer> {
         @Option(names = "--kubeconfig", paramLabel = "FILE",
                 description = "kubeconfig of the cluster (its current context): watch the Kubernetes API server")
         Path kubeconfig;
+
+        @Option(names = "--in-cluster",
+                description = "watch the API server of the cluster this runs in as a pod, with the pod's service account (the DaemonSet)")
+        boolean inCluster;
     }
 
     @Option(names = "--api-sync-timeout-seconds", paramLabel = "SECONDS", defaultValue = "60",
-            description = "with --kubeconfig: how long the first list of every kind may take (default: ${DEFAULT-VALUE})")
+            description = "with --kubeconfig or --in-cluster: how long the first list of every kind may take (default: ${DEFAULT-VALUE})")
     long syncTimeoutSeconds;
 
     @Option(names = "--api-resync-seconds", paramLabel = "SECONDS", defaultValue = "300",
-            description = "with --kubeconfig: the informers' resync period, a replay of their caches; 0 for none (default: ${DEFAULT-VALUE})")
+            description = "with --kubeconfig or --in-cluster: the informers' resync period, a replay of their caches; 0 for none (default: ${DEFAULT-VALUE})")
     long resyncSeconds;
 
     @Option(names = "--netns", description = "make the node's devices in this network namespace (a node per namespace on one machine)")
@@ -92,6 +96,6 @@ public final class RunCommand implements Callable<Integer> {
         KubeApiSource.Settings settings = KubeApiSource.Settings.defaults()
                 .withSyncTimeout(Duration.ofSeconds(syncTimeoutSeconds))
                 .withResyncPeriod(Duration.ofSeconds(resyncSeconds));
-        return KubeApiSource.connect(source.kubeconfig, settings, log);
+        return source.inCluster ? KubeApiSource.inCluster(settings, log) : KubeApiSource.connect(source.kubeconfig, settings, log);
     }
 }

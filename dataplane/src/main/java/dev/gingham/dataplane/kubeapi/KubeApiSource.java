@@ -152,6 +152,34 @@ public final class KubeApiSource implements ClusterSource {
         return new KubeApiSource(client, true, settings, log);
     }
 
+    /** Where Kubernetes mounts a pod's service account token (the in-cluster credentials). */
+    static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+
+    /**
+     * A source on the cluster the daemon runs in as a pod (the DaemonSet): the API server from
+     * {@code KUBERNETES_SERVICE_HOST}/{@code _PORT}, the credentials of the pod's service account.
+     *
+     * @throws IllegalStateException not in a pod (no service host variable or no token), one line saying which
+     */
+    public static KubeApiSource inCluster(Settings settings, DaemonLog log) {
+        String host = System.getenv("KUBERNETES_SERVICE_HOST");
+        if (host == null || host.isBlank()) {
+            throw new IllegalStateException("--in-cluster: KUBERNETES_SERVICE_HOST is not set (not running in a pod?); use --kubeconfig FILE");
+        }
+        if (!Files.isReadable(SERVICE_ACCOUNT_TOKEN)) {
+            throw new IllegalStateException("--in-cluster: no service account token at " + SERVICE_ACCOUNT_TOKEN
+                    + " (automountServiceAccountToken off?)");
+        }
+        Config config;
+        try {
+            config = Config.autoConfigure(null);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("--in-cluster: the pod's API credentials cannot be read: " + oneLine(e), e);
+        }
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        return new KubeApiSource(client, true, settings, log);
+    }
+
     /**
      * Starts the informers, waits until every kind is listed, and returns the set the caches hold.
      *

@@ -98,7 +98,7 @@ class RunCommandTest {
         CliRun o = CliRun.execute("run", "--config", config.toString());
 
         assertEquals(2, o.exit(), "a usage error");
-        assertTrue(o.err().contains("Missing required argument (specify one of these): (--manifests=DIR | --kubeconfig=FILE)"), o.err());
+        assertTrue(o.err().contains("Missing required argument (specify one of these): (--manifests=DIR | --kubeconfig=FILE | --in-cluster)"), o.err());
     }
 
     @Test
@@ -109,6 +109,20 @@ class RunCommandTest {
 
         assertEquals(1, o.exit());
         assertTrue(o.err().contains("gingham run: kubeconfig " + dir.resolve("absent-kubeconfig") + ": no such file"), o.err());
+        assertFalse(o.err().contains("nosuchif0"), "stopped before any device: " + o.err());
+    }
+
+    @Test
+    void shouldSayWhyInClusterCannotWorkOutsideAPod() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("KUBERNETES_SERVICE_HOST") == null,
+                "this test runs in a Kubernetes pod: --in-cluster would find the API server");
+        Path config = Files.writeString(dir.resolve("node.yaml"), GOOD_NODE);
+
+        CliRun o = CliRun.execute("run", "--config", config.toString(), "--in-cluster");
+
+        assertEquals(1, o.exit());
+        assertTrue(o.err().contains("gingham run: --in-cluster: KUBERNETES_SERVICE_HOST is not set (not running in a pod?); "
+                + "use --kubeconfig FILE"), o.err());
         assertFalse(o.err().contains("nosuchif0"), "stopped before any device: " + o.err());
     }
 

@@ -54,7 +54,8 @@ class DeploymentFilesTest {
         JsonNode security = container.path("securityContext");
         assertEquals(Set.of("NET_ADMIN", "SYS_ADMIN", "NET_RAW", "IPC_LOCK"), strings(security.path("capabilities").path("add")));
         assertEquals(Set.of("ALL"), strings(security.path("capabilities").path("drop")));
-        assertTrue(container.path("command").toString().contains("run --config /rendered/node.yaml"), container.path("command").toString());
+        assertTrue(container.path("command").toString().contains("run --config /rendered/node.yaml --in-cluster"),
+                container.path("command").toString());
     }
 
     @Test
@@ -79,16 +80,21 @@ class DeploymentFilesTest {
 
     @Test
     void shouldLetTheDaemonListAndWatchExactlyWhatItReads() throws IOException {
-        JsonNode role = kind(documents("daemonset.yaml"), "ClusterRole");
+        JsonNode role = kind(documents("rbac.yaml"), "ClusterRole");
         Set<String> readable = new HashSet<>();
         for (JsonNode rule : role.path("rules")) {
             assertEquals(Set.of("get", "list", "watch"), strings(rule.path("verbs")), "read-only: " + rule);
             rule.path("resources").forEach(r -> readable.add(r.asString()));
         }
 
-        assertEquals(Set.of("nodes", "pods", "namespaces", "services", "endpointslices", "networkpolicies"), readable);
-        JsonNode binding = kind(documents("daemonset.yaml"), "ClusterRoleBinding");
+        assertEquals(Set.of("nodes", "pods", "namespaces", "services", "endpointslices", "networkpolicies",
+                "ciliumegressgatewaypolicies"), readable);
+        JsonNode binding = kind(documents("rbac.yaml"), "ClusterRoleBinding");
         assertEquals("gingham", binding.path("subjects").get(0).path("name").asString());
+        assertEquals(role.path("metadata").path("name").asString(), binding.path("roleRef").path("name").asString());
+        JsonNode account = kind(documents("rbac.yaml"), "ServiceAccount");
+        assertEquals(kind(documents("daemonset.yaml"), "DaemonSet").path("spec").path("template").path("spec")
+                .path("serviceAccountName").asString(), account.path("metadata").path("name").asString(), "the DaemonSet runs as it");
     }
 
     @Test
