@@ -105,6 +105,10 @@ public enum DropReason {
     GSO_TOO_MANY_SEGMENTS(1073, "GSO frame needs more segments than the frame vector has room for"),
     GSO_UDP_UNSUPPORTED(1074, "UDP fragmentation offload (GSO type UDP, UFO) is not segmented in software"),
 
+    // port output (1080-1084)
+    TX_QUEUE_FULL(1080, "Output queue full: the TAP queue or the underlay socket's send buffer took no more (EAGAIN)"),
+    TX_REJECTED(1081, "Output refused: the kernel rejected the frame (vnet header, length, device down) or the port is gone"),
+
     // IPv6 neighbor discovery (1100-1104)
     NDP_INVALID(1100, "Neighbor solicitation fails RFC 4861 validity checks (hop limit, code, length, options, target, DAD addressing)"),
     NDP_DAD_PROBE(1101, "Duplicate address detection probe (source ::) from a pod or the host: not answered, so the prober keeps its address"),

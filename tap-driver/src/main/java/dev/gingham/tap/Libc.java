@@ -78,6 +78,12 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECV = errnoCapturing("recv",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    /** sendmmsg(fd, struct mmsghdr *, unsigned vlen, int flags): the vector as a raw address. */
+    private static final MethodHandle SENDMMSG = errnoCapturing("sendmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+    /** recvmmsg(fd, struct mmsghdr *, unsigned vlen, int flags, struct timespec *): no timeout (NULL) is passed as 0. */
+    private static final MethodHandle RECVMMSG = errnoCapturing("recvmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG));
     /** syscall(number, int, void *, int): for bpf(2), which glibc does not wrap. */
     private static final MethodHandle SYSCALL_INT_POINTER_INT = errnoCapturing("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(1));
@@ -161,6 +167,30 @@ final class Libc {
     static long write(MemorySegment capture, int fd, long address, long bytes) {
         try {
             return (long) WRITE.invokeExact(capture, fd, address, bytes);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * sendmmsg(2) of the {@code count} messages at the raw address {@code messages}. Returns: how many
+     * were sent (the first {@code n}), or -1 with errno in {@code capture} when not even the first was.
+     */
+    static int sendmmsg(MemorySegment capture, int fd, long messages, int count, int flags) {
+        try {
+            return (int) SENDMMSG.invokeExact(capture, fd, messages, count, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * recvmmsg(2) into the {@code count} messages at the raw address {@code messages}, without a
+     * timeout. Returns: how many were filled, or -1 with errno in {@code capture}.
+     */
+    static int recvmmsg(MemorySegment capture, int fd, long messages, int count, int flags) {
+        try {
+            return (int) RECVMMSG.invokeExact(capture, fd, messages, count, flags, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }

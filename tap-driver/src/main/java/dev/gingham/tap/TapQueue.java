@@ -53,6 +53,8 @@ public final class TapQueue implements AutoCloseable {
     private final int index;
     private final int headerBytes;
     private final MemorySegment errno = Libc.captureSegment(Arena.ofAuto());
+    /** recvmmsg/sendmmsg messages, or null: one read(2)/write(2) per frame (a TAP has no other way). */
+    private final MessageBatch batch;
     private int fd;
 
     private long rxFrameCount;
@@ -62,13 +64,21 @@ public final class TapQueue implements AutoCloseable {
     private long txFrameCount;
     private long txByteCount;
     private long txErrorCount;
+    private long rxCallCount;
+    private long txCallCount;
     private int lastErrno;
 
     TapQueue(TapDevice device, int index, int fd, int headerBytes) {
+        this(device, index, fd, headerBytes, null);
+    }
+
+    /** @param batch the message vector of a socket read and written with recvmmsg/sendmmsg, or null for read/write */
+    TapQueue(TapDevice device, int index, int fd, int headerBytes, MessageBatch batch) {
         this.device = device;
         this.index = index;
         this.fd = fd;
         this.headerBytes = headerBytes;
+        this.batch = batch;
     }
 
     /**
@@ -82,9 +92,16 @@ public final class TapQueue implements AutoCloseable {
      * vnet header makes no sense with {@link DropReason#VNET_HEADER_INVALID}: the pipeline skips
      * and counts them like any drop.
      *
+     * <p>A batched queue ({@link PacketSocket} opened with batching) reads the whole burst with one
+     * {@code recvmmsg(2)}: it takes as many free buffers as the burst may fill, points one message
+     * at each, and gives back those the kernel left empty.
+     *
      * @return the number of frames added to the vector
      */
     public int receive(FrameVector vector, int port, int maxFrames) {
+        if (batch != null) {
+            return receiveBatch(vector, port, maxFrames);
+        }
         BufferPool pool = vector.pool();
         MemorySegment segment = vector.segment();
         long base = segment.address();
@@ -99,6 +116,7 @@ public final class TapQueue implements AutoCloseable {
             }
             long frame = pool.dataStart(buffer);
             long n = Libc.read(errno, fd, base + frame - headerBytes, capacity);
+            rxCallCount++;
             if (n < headerBytes || n == 0) {
                 pool.release(buffer);
                 if (n < 0) {
@@ -116,19 +134,70 @@ public final class TapQueue implements AutoCloseable {
                 rxErrorCount++;
                 continue;
             }
-            int length = (int) Math.min(n - headerBytes, maxFrameBytes);
-            int i = vector.add(buffer, port, length);
+            add(vector, buffer, port, n, n > capacity);
             received++;
-            rxFrameCount++;
-            rxByteCount += length;
-            if (n > capacity) {
-                vector.drop(i, DropReason.FRAME_TOO_LONG);
-            } else if (headerBytes != 0) {
-                int verdict = VnetHeader.toVector(segment, frame - headerBytes, vector, i);
-                if (verdict != Verdict.CONTINUE) {
-                    vector.verdict(i, verdict);
-                }
+        }
+        return received;
+    }
+
+    /** Appends a frame the kernel put into {@code buffer} ({@code n} bytes with the vnet header) and counts it. */
+    private void add(FrameVector vector, int buffer, int port, long n, boolean truncated) {
+        int length = (int) Math.min(n - headerBytes, vector.pool().maxFrameBytes());
+        int i = vector.add(buffer, port, length);
+        rxFrameCount++;
+        rxByteCount += length;
+        if (truncated) {
+            vector.drop(i, DropReason.FRAME_TOO_LONG);
+        } else if (headerBytes != 0) {
+            int verdict = VnetHeader.toVector(vector.segment(), vector.pool().dataStart(buffer) - headerBytes, vector, i);
+            if (verdict != Verdict.CONTINUE) {
+                vector.verdict(i, verdict);
             }
+        }
+    }
+
+    private int receiveBatch(FrameVector vector, int port, int maxFrames) {
+        BufferPool pool = vector.pool();
+        int room = Math.min(Math.min(maxFrames, FrameVector.MAX_FRAMES - vector.count()), MessageBatch.CAPACITY);
+        int free = pool.available();
+        if (free < room) {
+            rxNoBufferCount++;
+            room = free;
+        }
+        if (room <= 0) {
+            return 0;
+        }
+        long base = vector.segment().address();
+        long capacity = (long) pool.maxFrameBytes() + headerBytes;
+        int[] buffers = batch.slot;
+        for (int k = 0; k < room; k++) {
+            int buffer = pool.acquire();
+            buffers[k] = buffer;
+            batch.buffer(k, base + pool.dataStart(buffer) - headerBytes, capacity);
+        }
+        int n = Libc.recvmmsg(errno, fd, batch.address(0), room, MessageBatch.MSG_DONTWAIT);
+        rxCallCount++;
+        int received = 0;
+        if (n < 0) {
+            int e = Libc.errno(errno);
+            if (e != Libc.EAGAIN) {
+                rxErrorCount++;
+                lastErrno = e;
+            }
+            n = 0;
+        }
+        for (int k = 0; k < n; k++) {
+            long bytes = batch.length(k);
+            if (bytes < headerBytes || bytes == 0) {
+                rxErrorCount++;
+                pool.release(buffers[k]);
+                continue;
+            }
+            add(vector, buffers[k], port, bytes, (batch.flags(k) & MessageBatch.MSG_TRUNC) != 0);
+            received++;
+        }
+        for (int k = n; k < room; k++) {
+            pool.release(buffers[k]);
         }
         return received;
     }
@@ -147,6 +216,31 @@ public final class TapQueue implements AutoCloseable {
      *         {@link DropReason#TX_FAILED} and releases the buffer
      */
     public int transmit(FrameVector vector, int i) {
+        int prepared = prepare(vector, i);
+        if (prepared != SENT) {
+            return prepared;
+        }
+        long total = (long) vector.length(i) + headerBytes;
+        long n = Libc.write(errno, fd, vector.segment().address() + vector.start(i) - headerBytes, total);
+        txCallCount++;
+        if (n == total) {
+            txFrameCount++;
+            txByteCount += vector.length(i);
+            return SENT;
+        }
+        txErrorCount++;
+        if (n < 0) {
+            lastErrno = Libc.errno(errno);
+            return -lastErrno;
+        }
+        return SHORT_WRITE;
+    }
+
+    /**
+     * Writes frame {@code i}'s vnet header into its headroom (or, without one, finishes a partial
+     * checksum). Returns: {@link #SENT} when the frame can go, else the failure code (counted).
+     */
+    private int prepare(FrameVector vector, int i) {
         MemorySegment segment = vector.segment();
         long start = vector.start(i);
         if (vector.headroom(i) < headerBytes) {
@@ -162,19 +256,84 @@ public final class TapQueue implements AutoCloseable {
             txErrorCount++;
             return CHECKSUM_UNFINISHED;
         }
-        long total = (long) vector.length(i) + headerBytes;
-        long n = Libc.write(errno, fd, segment.address() + start - headerBytes, total);
-        if (n == total) {
-            txFrameCount++;
-            txByteCount += vector.length(i);
-            return SENT;
+        return SENT;
+    }
+
+    /**
+     * Sends frames {@code frames[0..count)} of {@code vector}, in that order. A batched queue sends
+     * them with as few {@code sendmmsg(2)} calls as the kernel allows (one when it takes them all);
+     * any other queue with one {@link #transmit} each. A frame that is not sent gets a drop verdict
+     * saying why ({@link #dropReason}); the others keep theirs. Buffers stay the caller's.
+     *
+     * <p>sendmmsg reports only how many messages went; when it stops early the next call starts
+     * at the first unsent message and returns that message's errno: EAGAIN (the socket's send
+     * buffer is full) drops the rest of the burst, anything else drops that one frame and goes on.
+     *
+     * @return the number of frames sent
+     */
+    public int transmitBatch(FrameVector vector, int[] frames, int count) {
+        if (batch == null) {
+            int sent = 0;
+            for (int k = 0; k < count; k++) {
+                int result = transmit(vector, frames[k]);
+                if (result == SENT) {
+                    sent++;
+                } else {
+                    vector.drop(frames[k], dropReason(result));
+                }
+            }
+            return sent;
         }
-        txErrorCount++;
-        if (n < 0) {
+        long base = vector.segment().address();
+        int[] index = batch.slot;
+        int messages = 0;
+        for (int k = 0; k < count; k++) {
+            int i = frames[k];
+            int prepared = prepare(vector, i);
+            if (prepared != SENT) {
+                vector.drop(i, dropReason(prepared));
+                continue;
+            }
+            index[messages] = i;
+            batch.buffer(messages++, base + vector.start(i) - headerBytes, (long) vector.length(i) + headerBytes);
+        }
+        int sent = 0;
+        int next = 0;
+        while (next < messages) {
+            int n = Libc.sendmmsg(errno, fd, batch.address(next), messages - next, 0);
+            txCallCount++;
+            if (n > 0) {
+                for (int k = next; k < next + n; k++) {
+                    int i = index[k];
+                    if (batch.length(k) == (long) vector.length(i) + headerBytes) {
+                        sent++;
+                        txFrameCount++;
+                        txByteCount += vector.length(i);
+                    } else {
+                        txErrorCount++;
+                        vector.drop(i, dropReason(SHORT_WRITE));
+                    }
+                }
+                next += n;
+                continue;
+            }
             lastErrno = Libc.errno(errno);
-            return -lastErrno;
+            if (lastErrno == Libc.EAGAIN) {
+                for (int k = next; k < messages; k++) {
+                    txErrorCount++;
+                    vector.drop(index[k], DropReason.TX_QUEUE_FULL);
+                }
+                break;
+            }
+            txErrorCount++;
+            vector.drop(index[next++], DropReason.TX_REJECTED);
         }
-        return SHORT_WRITE;
+        return sent;
+    }
+
+    /** Returns: the drop reason of a failed {@link #transmit}'s code (EAGAIN: the queue is full; anything else: rejected). */
+    public static DropReason dropReason(int transmitResult) {
+        return transmitResult == AGAIN ? DropReason.TX_QUEUE_FULL : DropReason.TX_REJECTED;
     }
 
     /**
@@ -247,6 +406,21 @@ public final class TapQueue implements AutoCloseable {
 
     public long txErrorCount() {
         return txErrorCount;
+    }
+
+    /** Returns: read/recvmmsg calls made (frames over calls is the receive batching achieved). */
+    public long rxCallCount() {
+        return rxCallCount;
+    }
+
+    /** Returns: write/sendmmsg calls made (frames over calls is the transmit batching achieved). */
+    public long txCallCount() {
+        return txCallCount;
+    }
+
+    /** Returns: whether this queue moves bursts with recvmmsg/sendmmsg (a batched packet socket). */
+    public boolean batched() {
+        return batch != null;
     }
 
     /** Returns: the errno of the last failed read or write (0 if none failed yet). */
