@@ -6,9 +6,11 @@ import dev.gingham.tap.TapQueue;
 import java.util.function.IntFunction;
 
 /**
- * A port backed by one queue of a TAP device (a pod's, or the host's). Frames are read straight
- * into the worker's pool buffers with their vnet header in the headroom, and written from there;
- * the driver's own counters say why a read or write failed.
+ * A port backed by one queue of a TAP device (a pod's, or the host's) or of the underlay's packet
+ * socket. Frames are read straight into the worker's pool buffers with their vnet header in the
+ * headroom, and written from there; a batched underlay queue reads and writes a whole burst per
+ * system call ({@link TapQueue#transmitBatch}). The driver's own counters say why a read or write
+ * failed; a frame not sent carries the drop reason ({@code TX_QUEUE_FULL}, {@code TX_REJECTED}).
  */
 public final class TapPort implements PortIo {
     private final int port;
@@ -56,6 +58,11 @@ public final class TapPort implements PortIo {
     @Override
     public boolean transmit(FrameVector vector, int i) {
         return queue.transmit(vector, i) == TapQueue.SENT;
+    }
+
+    @Override
+    public int transmitBatch(FrameVector vector, int[] frames, int count) {
+        return queue.transmitBatch(vector, frames, count);
     }
 
     public TapQueue queue() {
