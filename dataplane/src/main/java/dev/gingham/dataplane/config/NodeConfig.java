@@ -83,8 +83,14 @@ public final class NodeConfig {
      * @param mac           the interface's MAC, 0 when the daemon reads it from the interface
      * @param nextHopMac    where outer frames go when a Node gives none (a router, or the only peer), 0 for none
      * @param mtuBytes      the underlay MTU; pods get this minus the tunnel overhead
+     * @param batch         read and write the underlay a burst per system call (recvmmsg/sendmmsg, the default);
+     *                      false: one read/write per frame (to measure what batching gains)
      */
-    public record Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes) {
+    public record Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes, boolean batch) {
+        /** An underlay with batched I/O (the default). */
+        public Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes) {
+            this(interfaceName, address, mac, nextHopMac, mtuBytes, true);
+        }
     }
 
     /** The overlay settings; see {@link TunnelConfig} for each field's meaning. */
@@ -267,7 +273,8 @@ public final class NodeConfig {
         b.serviceCidrs = serviceCidrs;
         b.gateway = gatewayDerived ? new Gateway(List.of(), gateway.mac()) : gateway;
         b.underlay = underlayAddressDerived
-                ? new Underlay(underlay.interfaceName(), null, underlay.mac(), underlay.nextHopMac(), underlay.mtuBytes())
+                ? new Underlay(underlay.interfaceName(), null, underlay.mac(), underlay.nextHopMac(), underlay.mtuBytes(),
+                        underlay.batch())
                 : underlay;
         b.tunnel = tunnel;
         b.masquerade = masquerade;

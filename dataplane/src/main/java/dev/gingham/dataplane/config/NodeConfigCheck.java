@@ -187,7 +187,7 @@ final class NodeConfigCheck {
         if (u.nextHopMac() != 0 && !validMac(u.nextHopMac())) {
             report("underlay.nextHopMac", macText(u.nextHopMac()) + " must be a unicast, non-zero MAC");
         }
-        b.underlay = new NodeConfig.Underlay(u.interfaceName(), address, u.mac(), u.nextHopMac(), u.mtuBytes());
+        b.underlay = new NodeConfig.Underlay(u.interfaceName(), address, u.mac(), u.nextHopMac(), u.mtuBytes(), u.batch());
 
         NodeConfig.Tunnel t = b.tunnel;
         if (t.mode() == null) {

@@ -43,7 +43,7 @@ final class NodeConfigYaml {
         root.mapping("nodeName", "nodeAddresses", "podCIDRs", "clusterCIDRs", "serviceCIDRs", "gateway", "underlay",
                 "tunnel", "masquerade", "services", "conntrack", "workers", "threading", "idleStrategy", "pinDirectory",
                 "api", "flows", "policy", "maps");
-        YamlField underlay = root.get("underlay").mapping("interface", "address", "mac", "nextHopMac", "mtuBytes");
+        YamlField underlay = root.get("underlay").mapping("interface", "address", "mac", "nextHopMac", "mtuBytes", "batch");
         NodeConfig.Builder b = NodeConfig.builder(root.get("nodeName").requiredString(), underlay.get("interface").requiredString());
         b.nodeAddresses(root.get("nodeAddresses").parsedList(IpAddress::parse));
         b.podCidrs(root.get("podCIDRs").parsedList(Cidr::parse));
@@ -58,7 +58,8 @@ final class NodeConfigYaml {
                 underlay.get("address").parsed(IpAddress::parse, null),
                 underlay.get("mac").parsed(Addresses::parseMac, 0L),
                 underlay.get("nextHopMac").parsed(Addresses::parseMac, 0L),
-                underlay.get("mtuBytes").integer(b.underlay.mtuBytes(), 1, 65535)));
+                underlay.get("mtuBytes").integer(b.underlay.mtuBytes(), 1, 65535),
+                underlay.get("batch").bool(true)));
 
         YamlField tunnel = root.get("tunnel").mapping("mode", "vxlanPort", "vni", "identityInVni", "outerDf", "udpChecksum",
                 "clampMss", "fragment", "outerTtl", "icmpErrorsPerSecond", "icmpErrorBurst");
