@@ -116,7 +116,6 @@ public final class TapQueue implements AutoCloseable {
             }
             long frame = pool.dataStart(buffer);
             long n = Libc.read(errno, fd, base + frame - headerBytes, capacity);
-            rxCallCount++;
             if (n < headerBytes || n == 0) {
                 pool.release(buffer);
                 if (n < 0) {
@@ -135,6 +134,7 @@ public final class TapQueue implements AutoCloseable {
                 continue;
             }
             add(vector, buffer, port, n, n > capacity);
+            rxCallCount++;
             received++;
         }
         return received;
@@ -176,7 +176,6 @@ public final class TapQueue implements AutoCloseable {
             batch.buffer(k, base + pool.dataStart(buffer) - headerBytes, capacity);
         }
         int n = Libc.recvmmsg(errno, fd, batch.address(0), room, MessageBatch.MSG_DONTWAIT);
-        rxCallCount++;
         int received = 0;
         if (n < 0) {
             int e = Libc.errno(errno);
@@ -185,6 +184,8 @@ public final class TapQueue implements AutoCloseable {
                 lastErrno = e;
             }
             n = 0;
+        } else {
+            rxCallCount++;
         }
         for (int k = 0; k < n; k++) {
             long bytes = batch.length(k);
@@ -408,7 +409,7 @@ public final class TapQueue implements AutoCloseable {
         return txErrorCount;
     }
 
-    /** Returns: read/recvmmsg calls made (frames over calls is the receive batching achieved). */
+    /** Returns: read/recvmmsg calls that returned frames (frames over calls is the receive batching achieved). */
     public long rxCallCount() {
         return rxCallCount;
     }

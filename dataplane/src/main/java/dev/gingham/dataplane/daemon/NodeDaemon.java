@@ -13,6 +13,7 @@ import dev.gingham.dataplane.k8s.ManifestException;
 import dev.gingham.dataplane.node.ConfiguredNode;
 import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
+import dev.gingham.tap.PacketSocket;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -251,6 +252,11 @@ public final class NodeDaemon implements AutoCloseable {
     /** Returns: the node (maps, services, policy, flow rings) for inspection; workers write it concurrently. */
     public ConfiguredNode node() {
         return node;
+    }
+
+    /** Returns: the underlay's packet sockets, one queue per worker (their counters tell frames per system call). */
+    public PacketSocket underlaySockets() {
+        return underlay.sockets();
     }
 
     /** Returns: packets and bytes per port, summed over workers. */
