@@ -134,26 +134,9 @@ final class GinghamNodePair implements AutoCloseable {
                       addresses: [{type: InternalIP, address: %s}]
                     """.formatted(n + 1, UNDERLAY_MACS[n], POD_CIDRS[n], NODE_IPS[n]));
         }
-        yaml.append(pod("client", "node-1", clientNs, CLIENT_IP, POD_MACS[0]));
-        yaml.append(pod("server", "node-2", serverNs, SERVER_IP, POD_MACS[1]));
+        yaml.append(GinghamPath.pod("client", "node-1", clientNs, CLIENT_IP, POD_MACS[0]));
+        yaml.append(GinghamPath.pod("server", "node-2", serverNs, SERVER_IP, POD_MACS[1]));
         return yaml.toString();
-    }
-
-    private static String pod(String name, String node, String netns, String ip, String mac) {
-        return """
-                ---
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: %s
-                  namespace: bench
-                  labels: {app: %s}
-                  annotations: {gingham.dev/netns: %s, gingham.dev/mac: "%s"}
-                spec:
-                  nodeName: %s
-                  containers: [{name: main, image: "networkstatic/iperf3"}]
-                status: {phase: Running, podIP: %s}
-                """.formatted(name, name, netns, mac, node, ip);
     }
 
     /** Stops both daemons (their pods' TAPs go with them); the namespaces are the caller's. */
