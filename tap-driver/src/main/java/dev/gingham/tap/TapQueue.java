@@ -273,15 +273,33 @@ public final class TapQueue implements AutoCloseable {
      * @return the number of frames sent
      */
     public int transmitBatch(FrameVector vector, int[] frames, int count) {
+        return transmitBatch(vector, frames, count, false);
+    }
+
+    /**
+     * As {@link #transmitBatch(FrameVector, int[], int)}; with {@code coalesceTcp} a TAP queue with
+     * vnet header first merges runs of consecutive segments of one TCP flow into one GSO frame
+     * ({@link TcpCoalescer}) and writes that once. The merged frames count as sent with it (and as
+     * dropped with it if the write fails); their own buffers are left as they were.
+     */
+    public int transmitBatch(FrameVector vector, int[] frames, int count, boolean coalesceTcp) {
         if (batch == null) {
+            boolean coalesce = coalesceTcp && device != null && headerBytes == VnetHeader.LENGTH;
             int sent = 0;
             for (int k = 0; k < count; k++) {
+                int merged = coalesce ? TcpCoalescer.merge(vector, frames, k, count) : 0;
                 int result = transmit(vector, frames[k]);
-                if (result == SENT) {
-                    sent++;
-                } else {
-                    vector.drop(frames[k], dropReason(result));
+                for (int m = k; m <= k + merged; m++) {
+                    if (result == SENT) {
+                        sent++;
+                    } else {
+                        vector.drop(frames[m], dropReason(result));
+                    }
                 }
+                if (result == SENT) {
+                    txFrameCount += merged;
+                }
+                k += merged;
             }
             return sent;
         }

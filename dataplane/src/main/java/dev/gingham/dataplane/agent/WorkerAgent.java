@@ -63,6 +63,8 @@ public final class WorkerAgent implements Agent {
     private volatile PortIo[] ports = new PortIo[0];
     /** The frames of one burst bound for one port, handed to it at once. */
     private final int[] txFrames = new int[FrameVector.MAX_FRAMES];
+    /** Their lengths before the port saw them (a port may merge frames into the first of a run). */
+    private final int[] txLengths = new int[FrameVector.MAX_FRAMES];
     /** Bit per frame of the burst: already handed to its port. */
     private final long[] txHandled = new long[FrameVector.MAX_FRAMES / Long.SIZE];
     private long txToUnknownPort;
@@ -169,6 +171,9 @@ public final class WorkerAgent implements Agent {
             return;
         }
         PortIo port = table[out];
+        for (int k = 0; k < count; k++) {
+            txLengths[k] = v.length(frames[k]);
+        }
         if (port != null) {
             port.transmitBatch(v, frames, count);
         } else {
@@ -183,7 +188,7 @@ public final class WorkerAgent implements Agent {
             int i = frames[k];
             if (v.verdict(i) == verdict) {
                 sent++;
-                bytes += v.length(i);
+                bytes += txLengths[k];
             } else {
                 failed++;
                 pipeline.countLateDrop(v, i);

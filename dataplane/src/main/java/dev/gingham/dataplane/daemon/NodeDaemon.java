@@ -136,7 +136,7 @@ public final class NodeDaemon implements AutoCloseable {
 
         int maxPorts = config.maps().endpoints() + 2;
         ports = new PortTable(workerCount, maxPorts, this::error);
-        pods = new PodDevices(ports, workerCount, podMtu, tsoBurst, config.gateway().addresses(), log, netns);
+        pods = new PodDevices(ports, workerCount, podMtu, tsoBurst, config.underlay().batch(), config.gateway().addresses(), log, netns);
         opened.add(pods); // before the node: a failed initial apply still closes the pods' devices
         boolean pinned = config.pinDirectory().isPresent();
         node = track(ConfiguredNode.create(config, initial, underlay.mac(), host.mac(), pinned, new SecureRandom().nextLong(), pods));
@@ -144,7 +144,7 @@ public final class NodeDaemon implements AutoCloseable {
         manifestState = new NodeTelemetry.ManifestState(initial.fingerprint(), Instant.now(), "", null);
         report("initial manifests (" + initial.objects().size() + " objects)", node.initialReport());
         ports.set(node.underlayPort(), underlay.ports(node.underlayPort()));
-        ports.set(node.hostPort(), host.ports(node.hostPort(), tsoBurst));
+        ports.set(node.hostPort(), host.ports(node.hostPort(), tsoBurst, config.underlay().batch()));
 
         counters = track(new PortCounters(maxPorts, workerCount));
         workers = new WorkerAgent[workerCount];

@@ -39,15 +39,20 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
     private final int workers;
     private final int podMtuBytes;
     private final int burstFrames;
+    private final boolean coalesceTcp;
     private final List<IpAddress> gateways;
     private final DaemonLog log;
     private final String nodeNetns;
     private final Map<String, TapDevice> devices = new HashMap<>();
 
-    /** @param nodeNetns the daemon's network namespace (null: the caller's), where devices are made before the move */
-    PodDevices(PortTable ports, int workers, int podMtuBytes, int burstFrames, List<IpAddress> gateways, DaemonLog log,
-               String nodeNetns) {
+    /**
+     * @param nodeNetns   the daemon's network namespace (null: the caller's), where devices are made before the move
+     * @param coalesceTcp merge consecutive TCP segments of a flow into one GSO frame on the way into a pod ({@code underlay.batch})
+     */
+    PodDevices(PortTable ports, int workers, int podMtuBytes, int burstFrames, boolean coalesceTcp, List<IpAddress> gateways,
+               DaemonLog log, String nodeNetns) {
         this.burstFrames = burstFrames;
+        this.coalesceTcp = coalesceTcp;
         this.nodeNetns = nodeNetns;
         this.ports = ports;
         this.workers = workers;
@@ -63,7 +68,7 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
             ports.remove(pod.slot(), old, pod.key()); // a retry or a replacement: the new device takes over the slot
         }
         TapDevice tap = NetworkNamespace.call(nodeNetns, () -> createAndMove(pod));
-        ports.set(pod.slot(), TapPort.perWorker(pod.slot(), workers, tap::queue, burstFrames));
+        ports.set(pod.slot(), TapPort.perWorker(pod.slot(), workers, tap::queue, burstFrames, coalesceTcp));
         devices.put(pod.key(), tap);
         log.info("pod " + pod.key() + ": " + POD_INTERFACE + " in netns " + pod.pod().netns() + ", " + addresses(pod)
                 + ", port " + pod.slot() + ", mtu " + podMtuBytes);

@@ -72,7 +72,7 @@ final class UnderlayDevice implements AutoCloseable {
 
     /** Returns: worker w's socket as port {@code port}. */
     PortIo[] ports(int port) {
-        return TapPort.perWorker(port, sockets.queueCount(), sockets::queue, 0);
+        return TapPort.perWorker(port, sockets.queueCount(), sockets::queue, 0, false);
     }
 
     long mac() {
