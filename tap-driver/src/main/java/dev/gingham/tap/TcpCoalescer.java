@@ -16,10 +16,11 @@ import java.lang.foreign.ValueLayout;
  * the pod's TCP processing inside each TAP {@code write(2)} is then the largest per-segment cost
  * of the receiving node.
  *
- * <p>Only what is safe to merge without looking at payload checksums is merged, by the rules Linux's
- * {@code tcp_gro_receive} follows: frames whose checksum is partial (the kernel that handed them
- * over vouches the payload never crossed a wire; a complete checksum would have to be verified
- * first), IPv4 without options and not fragmented, Ethernet addresses, TOS, TTL, DF, addresses,
+ * <p>What is merged follows the rules of Linux's {@code tcp_gro_receive}: frames whose TCP checksum
+ * is partial (the kernel that handed them over vouches the payload never crossed a wire) or
+ * complete and correct (verified here, as GRO verifies before merging: segments cut by a remote
+ * node's {@code TcpSegmenter} arrive so; a corrupted one stops the run and reaches the pod as it
+ * came, for its kernel to drop), IPv4 without options and not fragmented, Ethernet addresses, TOS, TTL, DF, addresses,
  * ports, acknowledgement number, window-independent header bytes and TCP options all equal, flags
  * ACK (PSH allowed on the last segment, which ends the run), sequence numbers contiguous, every
  * segment but the last exactly the first one's size (the GSO size), at most 64 KB of IP packet and
@@ -93,20 +94,30 @@ final class TcpCoalescer {
         return merged;
     }
 
-    /** Partial-checksum IPv4 TCP without IP options, not a fragment, not GSO, length as the IP header says. */
+    /**
+     * IPv4 TCP without IP options, not a fragment, not GSO, length as the IP header says, and a TCP
+     * checksum that is partial (at the TCP header's field) or complete and correct.
+     */
     private static boolean candidate(FrameVector v, int i) {
-        if (!v.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL) || v.hasFlag(i, FrameVector.FLAG_GSO)
-                || v.csumStart(i) != TCP || v.csumOffset(i) != 16 || v.length(i) < TCP + TCP_MIN_BYTES) {
+        if (v.hasFlag(i, FrameVector.FLAG_GSO) || v.length(i) < TCP + TCP_MIN_BYTES) {
             return false;
         }
         MemorySegment s = v.segment();
         long f = v.start(i);
-        return s.get(BE16, f + 12) == 0x0800
-                && s.get(ValueLayout.JAVA_BYTE, f + IP) == 0x45
-                && s.get(ValueLayout.JAVA_BYTE, f + IP + 9) == 6
-                && (s.get(BE16, f + IP + 6) & 0x3FFF) == 0
-                && (s.get(BE16, f + IP + 2) & 0xFFFF) == v.length(i) - ETHERNET_BYTES
-                && TCP + tcpHeaderBytes(s, f) <= v.length(i);
+        if (s.get(BE16, f + 12) != 0x0800
+                || s.get(ValueLayout.JAVA_BYTE, f + IP) != 0x45
+                || s.get(ValueLayout.JAVA_BYTE, f + IP + 9) != 6
+                || (s.get(BE16, f + IP + 6) & 0x3FFF) != 0
+                || (s.get(BE16, f + IP + 2) & 0xFFFF) != v.length(i) - ETHERNET_BYTES
+                || TCP + tcpHeaderBytes(s, f) > v.length(i)) {
+            return false;
+        }
+        if (v.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL)) {
+            return v.csumStart(i) == TCP && v.csumOffset(i) == 16;
+        }
+        int tcpBytes = v.length(i) - TCP;
+        long pseudo = TransportChecksum.pseudoHeader4(s.get(BE32, f + IP + 12), s.get(BE32, f + IP + 16), TransportChecksum.TCP, tcpBytes);
+        return InternetChecksum.fold(InternetChecksum.add(s, f + TCP, tcpBytes, pseudo)) == 0xFFFF;
     }
 
     private static int tcpHeaderBytes(MemorySegment s, long frame) {

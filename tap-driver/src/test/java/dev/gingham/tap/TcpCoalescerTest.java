@@ -78,11 +78,18 @@ class TcpCoalescerTest {
     }
 
     @Test
-    void shouldLeaveSegmentsWithACompleteChecksumAloneWhenNobodyVouchedForTheirPayload() {
-        byte[] payload = payload(2 * MSS);
-        int first = PacketBuilder.load(v, 0, flow().seq(SEQ).payload(Arrays.copyOfRange(payload, 0, MSS)).build());
-        int second = PacketBuilder.load(v, 0, flow().seq(SEQ + MSS).payload(Arrays.copyOfRange(payload, MSS, 2 * MSS)).build());
-        assertNotMerged(new int[]{first, second}, "complete checksums (a wire frame not verified by anyone)");
+    void shouldMergeSegmentsWithCorrectCompleteChecksumsAndStopAtOneWhoseChecksumIsWrong() {
+        byte[] payload = payload(3 * MSS);
+        int first = PacketBuilder.load(v, 0, segment(0, MSS, payload, PacketBuilder.ACK).build());
+        int second = PacketBuilder.load(v, 0, segment(MSS, MSS, payload, PacketBuilder.ACK).build());
+        byte[] corrupted = segment(2 * MSS, MSS, payload, PacketBuilder.ACK).build();
+        corrupted[corrupted.length - 1] ^= 0x01; // one payload bit flipped on the wire
+        int third = PacketBuilder.load(v, 0, corrupted);
+
+        assertEquals(1, TcpCoalescer.merge(v, new int[]{first, second, third}, 0, 3), "the corrupted segment is not merged");
+        byte[] golden = flow().seq(SEQ).flags(PacketBuilder.ACK).payload(Arrays.copyOfRange(payload, 0, 2 * MSS)).checksumPartial().build();
+        assertArrayEquals(golden, PacketBuilder.bytesOf(v, first));
+        assertArrayEquals(corrupted, PacketBuilder.bytesOf(v, third), "the corrupted segment goes on as it came");
     }
 
     @Test
