@@ -159,7 +159,7 @@ final class TcpCoalescer {
         int tcpBytes = ipBytes - 20;
         long pseudo = TransportChecksum.pseudoHeader4(s.get(BE32, h + IP + 12), s.get(BE32, h + IP + 16), TransportChecksum.TCP, tcpBytes);
         s.set(BE16, h + TCP + 16, (short) InternetChecksum.fold(pseudo));
-        v.addFlags(head, FrameVector.FLAG_GSO);
+        v.addFlags(head, FrameVector.FLAG_GSO | FrameVector.FLAG_CSUM_PARTIAL);
         v.offload(head, FrameVector.GSO_TCPV4, mss, TCP, 16);
     }
 }

@@ -89,6 +89,8 @@ class TcpCoalescerTest {
         assertEquals(1, TcpCoalescer.merge(v, new int[]{first, second, third}, 0, 3), "the corrupted segment is not merged");
         byte[] golden = flow().seq(SEQ).flags(PacketBuilder.ACK).payload(Arrays.copyOfRange(payload, 0, 2 * MSS)).checksumPartial().build();
         assertArrayEquals(golden, PacketBuilder.bytesOf(v, first));
+        assertTrue(v.hasFlag(first, FrameVector.FLAG_GSO) && v.hasFlag(first, FrameVector.FLAG_CSUM_PARTIAL),
+                "the merged frame's checksum field holds the pseudo-header sum: it must be declared partial");
         assertArrayEquals(corrupted, PacketBuilder.bytesOf(v, third), "the corrupted segment goes on as it came");
     }
 

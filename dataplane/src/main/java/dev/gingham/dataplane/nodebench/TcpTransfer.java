@@ -58,6 +58,8 @@ final class TcpTransfer {
              SocketChannel client = NetworkNamespace.call(pods.clientNs(), SocketChannel::open)) {
             Future<Received> received = server.submit(() -> sink(listener));
             long start = System.nanoTime();
+            // a stalled path blocks write() with no timeout of its own: close the socket at the deadline
+            Thread watchdog = Thread.ofPlatform().name("bench-transfer-watchdog").daemon().start(() -> closeAfter(client, timeoutMs));
             client.socket().connect(new InetSocketAddress(pods.serverIp(), port), (int) timeoutMs);
             MessageDigest digest = sha256();
             ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES);
@@ -73,8 +75,11 @@ final class TcpTransfer {
                 }
             }
             client.shutdownOutput();
-            Received got = received.get(timeoutMs, TimeUnit.MILLISECONDS);
+            Received got = received.get(Math.max(1, timeoutMs - (System.nanoTime() - start) / 1_000_000), TimeUnit.MILLISECONDS);
+            watchdog.interrupt();
             return new Result(got.bytes(), HexFormat.of().formatHex(digest.digest()), got.sha256(), System.nanoTime() - start);
+        } catch (java.nio.channels.AsynchronousCloseException e) {
+            throw new IllegalStateException(what + ": not done within " + timeoutMs + " ms (the sender was stalled)", e);
         } catch (IOException e) {
             throw new UncheckedIOException(what + ": " + e.getMessage(), e);
         } catch (TimeoutException e) {
@@ -86,6 +91,16 @@ final class TcpTransfer {
             throw new IllegalStateException("interrupted", e);
         } finally {
             server.shutdownNow();
+        }
+    }
+
+    /** Closes {@code channel} after {@code timeoutMs} unless interrupted first. */
+    private static void closeAfter(SocketChannel channel, long timeoutMs) {
+        try {
+            Thread.sleep(timeoutMs);
+            channel.close();
+        } catch (InterruptedException | IOException e) {
+            // interrupted: the transfer finished in time; a failed close leaves the caller's own error to report
         }
     }
 
