@@ -117,6 +117,47 @@ class TcpCoalescerTest {
         }
     }
 
+    @Test
+    void shouldAllocateNothingWhenMergingRunsOverAndOver() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+                "this JVM cannot count per-thread allocation");
+        byte[] payload = payload(4 * MSS);
+        byte[][] segments = new byte[4][];
+        int[] frames = new int[4];
+        for (int k = 0; k < 4; k++) {
+            segments[k] = segment(k * MSS, MSS, payload, PacketBuilder.ACK).build(); // complete checksums: the verifying path
+            frames[k] = PacketBuilder.load(v, 0, segments[k]);
+        }
+        int iterations = 20_000;
+        assertEquals(3L * iterations, mergeRepeatedly(segments, frames, iterations), "every run merged whole");
+        java.util.List<Long> rounds = new java.util.ArrayList<>();
+        long allocated = Long.MAX_VALUE;
+        // steady state is the property: one round at ~0 bytes (an object per merge would be >= 16 B each, every round)
+        for (int round = 0; round < 5 && allocated >= iterations; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            mergeRepeatedly(segments, frames, iterations);
+            allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            rounds.add(allocated);
+        }
+        assertTrue(allocated < iterations, "bytes allocated per round of " + iterations + " merges: " + rounds);
+    }
+
+    /** Restores the four segments into their buffers and merges them, {@code iterations} times. Returns: frames merged. */
+    private long mergeRepeatedly(byte[][] segments, int[] frames, int iterations) {
+        long merged = 0;
+        for (int n = 0; n < iterations; n++) {
+            for (int k = 0; k < segments.length; k++) {
+                java.lang.foreign.MemorySegment.copy(segments[k], 0, v.segment(), java.lang.foreign.ValueLayout.JAVA_BYTE,
+                        v.start(frames[k]), segments[k].length);
+                v.length(frames[k], segments[k].length);
+                v.flags(frames[k], 0);
+            }
+            merged += TcpCoalescer.merge(v, frames, 0, frames.length);
+        }
+        return merged;
+    }
+
     private void assertNotMerged(int[] frames, String why) {
         byte[] before = PacketBuilder.bytesOf(v, frames[0]);
         assertEquals(0, TcpCoalescer.merge(v, frames, 0, frames.length), why);
