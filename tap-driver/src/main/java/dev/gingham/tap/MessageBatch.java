@@ -40,6 +40,8 @@ final class MessageBatch {
     private final MemorySegment messages;
     private final MemorySegment iovecs;
     private final long messagesAddress;
+    /** An int the kernel writes through ioctl(SIOCINQ). */
+    private final MemorySegment queued;
     /** Pool buffer of each receive message, or the frame index of each send message. */
     final int[] slot = new int[CAPACITY];
 
@@ -47,6 +49,7 @@ final class MessageBatch {
         this.messages = arena.allocate((long) CAPACITY * MMSGHDR_BYTES, 64);
         this.iovecs = arena.allocate((long) CAPACITY * IOVEC_BYTES, 16);
         this.messagesAddress = messages.address();
+        this.queued = arena.allocate(ValueLayout.JAVA_INT);
         for (int k = 0; k < CAPACITY; k++) {
             long m = (long) k * MMSGHDR_BYTES;
             messages.set(ValueLayout.JAVA_LONG, m + MSG_IOV_OFFSET, iovecs.address() + (long) k * IOVEC_BYTES);
@@ -62,6 +65,16 @@ final class MessageBatch {
         long m = (long) k * MMSGHDR_BYTES;
         messages.set(ValueLayout.JAVA_INT, m + MSG_FLAGS_OFFSET, 0);
         messages.set(ValueLayout.JAVA_INT, m + MSG_LEN_OFFSET, 0);
+    }
+
+    /** Returns: the raw address of the int {@link #queuedBytes()} reads. */
+    long queuedAddress() {
+        return queued.address();
+    }
+
+    /** Returns: what the last ioctl(SIOCINQ) wrote: bytes of the first waiting frame, 0 for none. */
+    int queuedBytes() {
+        return queued.get(ValueLayout.JAVA_INT, 0);
     }
 
     /** Returns: the raw address of message {@code k} (a call may start anywhere in the vector). */

@@ -140,9 +140,15 @@ public final class WorkerAgent implements Agent {
         return received;
     }
 
-    /** Hands each output port all the burst's frames bound for it, in vector order, and counts the outcome. */
+    /**
+     * Hands each output port all the burst's frames bound for it, in vector order, and counts the
+     * outcome. One method on purpose: every call level between the worker and a port's system call
+     * counts against the JIT's inlining depth, and past it the downcall's errno-capture slice is no
+     * longer scalar-replaced (the worker then allocated 40 bytes per write, seen with JFR).
+     */
     private void transmitAll(FrameVector v, PortIo[] table) {
         long[] handled = txHandled;
+        int[] frames = txFrames;
         Arrays.fill(handled, 0L);
         for (int i = 0, n = v.count(); i < n; i++) {
             int verdict = v.verdict(i);
@@ -152,53 +158,54 @@ public final class WorkerAgent implements Agent {
             int count = 0;
             for (int j = i; j < n; j++) {
                 if (v.verdict(j) == verdict) {
-                    txFrames[count++] = j;
+                    txLengths[count] = v.length(j);
+                    frames[count++] = j;
                     handled[j >>> 6] |= 1L << j;
                 }
             }
-            transmit(v, table, Verdict.port(verdict), verdict, count);
+            int out = Verdict.port(verdict);
+            PortIo port = out < table.length ? table[out] : null;
+            if (port != null) {
+                port.transmitBatch(v, frames, count);
+            }
+            long sent = 0;
+            long bytes = 0;
+            for (int k = 0; k < count; k++) {
+                if (v.verdict(frames[k]) == verdict) {
+                    sent++;
+                    bytes += txLengths[k];
+                }
+            }
+            if (sent > 0) {
+                counters.add(worker, out, PortCounters.TX_PACKETS, sent);
+                counters.add(worker, out, PortCounters.TX_BYTES, bytes);
+            }
+            if (sent < count) {
+                notSent(v, out, verdict, count, out >= table.length, port == null);
+            }
         }
     }
 
-    private void transmit(FrameVector v, PortIo[] table, int out, int verdict, int count) {
-        int[] frames = txFrames;
-        if (out >= table.length) {
-            txToUnknownPort += count; // not a port this node has: a bug upstream, counted rather than thrown
-            for (int k = 0; k < count; k++) {
-                v.drop(frames[k], DropReason.TX_REJECTED);
-                pipeline.countLateDrop(v, frames[k]);
-            }
-            return;
-        }
-        PortIo port = table[out];
-        for (int k = 0; k < count; k++) {
-            txLengths[k] = v.length(frames[k]);
-        }
-        if (port != null) {
-            port.transmitBatch(v, frames, count);
-        } else {
-            for (int k = 0; k < count; k++) {
-                v.drop(frames[k], DropReason.TX_REJECTED); // the port is gone (its pod was deleted)
-            }
-        }
-        long sent = 0;
-        long bytes = 0;
+    /**
+     * Counts the frames of one port's batch that were not sent: as the port's TX errors and as drops
+     * with the reason the port gave; a port beyond the table (a bug upstream) or gone (its pod was
+     * deleted) gets TX_REJECTED.
+     */
+    private void notSent(FrameVector v, int out, int verdict, int count, boolean unknown, boolean gone) {
         long failed = 0;
         for (int k = 0; k < count; k++) {
-            int i = frames[k];
-            if (v.verdict(i) == verdict) {
-                sent++;
-                bytes += txLengths[k];
-            } else {
+            int i = txFrames[k];
+            if (gone) {
+                v.drop(i, DropReason.TX_REJECTED);
+            }
+            if (v.verdict(i) != verdict) {
                 failed++;
                 pipeline.countLateDrop(v, i);
             }
         }
-        if (sent > 0) {
-            counters.add(worker, out, PortCounters.TX_PACKETS, sent);
-            counters.add(worker, out, PortCounters.TX_BYTES, bytes);
-        }
-        if (failed > 0) {
+        if (unknown) {
+            txToUnknownPort += failed;
+        } else {
             counters.add(worker, out, PortCounters.TX_ERRORS, failed);
         }
     }
