@@ -307,9 +307,7 @@ public final class TapQueue implements AutoCloseable {
             for (int k = 0; k < count; k++) {
                 int merged = coalesce ? TcpCoalescer.merge(vector, frames, k, count) : 0;
                 int i = frames[k];
-                // the write(2) is made here, not through transmit(): one call level less keeps the
-                // downcall within the JIT's inlining depth from the worker, where its errno-capture
-                // slice is scalar-replaced (one level more and the worker allocated 40 bytes a write)
+                // the write(2) here rather than through transmit(): the same steps without one more call level
                 int result = prepare(vector, i);
                 if (result == SENT) {
                     long total = (long) vector.length(i) + headerBytes;

@@ -96,10 +96,10 @@ final class TcpCoalescer {
 
     /**
      * Copies {@code bytes} bytes within the pool segment, eight at a time. Not
-     * {@code MemorySegment.copy}: its slices are only scalar-replaced where the JIT inlines the
-     * whole copy into the caller, and in the daemon's worker (this called from the port, called
-     * from the worker's transmit) it did not: the worker allocated about 40 bytes per merge, seen
-     * with JFR as {@code NativeMemorySegmentImpl.dup} under {@code asSlice}.
+     * {@code MemorySegment.copy}, which makes two slices per call that are gone only where the JIT
+     * inlines the whole copy into the caller: while chasing a worker allocation (which turned out to
+     * be the errno-capture slice of a downcall, see Libc) this was the other candidate, and a plain
+     * loop of segment reads and writes allocates nothing however it is compiled.
      */
     private static void copy(MemorySegment s, long from, long to, int bytes) {
         int k = 0;

@@ -141,10 +141,9 @@ public final class WorkerAgent implements Agent {
     }
 
     /**
-     * Hands each output port all the burst's frames bound for it, in vector order, and counts the
-     * outcome. One method on purpose: every call level between the worker and a port's system call
-     * counts against the JIT's inlining depth, and past it the downcall's errno-capture slice is no
-     * longer scalar-replaced (the worker then allocated 40 bytes per write, seen with JFR).
+     * Hands each output port all the burst's frames bound for it, in vector order (a bit per frame
+     * marks those already handed over), and counts the outcome; the rare frames a port did not send
+     * are counted by {@link #notSent}.
      */
     private void transmitAll(FrameVector v, PortIo[] table) {
         long[] handled = txHandled;
