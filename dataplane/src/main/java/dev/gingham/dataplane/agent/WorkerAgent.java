@@ -164,9 +164,11 @@ public final class WorkerAgent implements Agent {
             }
             int out = Verdict.port(verdict);
             PortIo port = out < table.length ? table[out] : null;
-            if (port != null) {
-                port.transmitBatch(v, frames, count);
+            if (port == null) {
+                notSent(v, out, verdict, count, out >= table.length, true);
+                continue;
             }
+            port.transmitBatch(v, frames, count);
             long sent = 0;
             long bytes = 0;
             for (int k = 0; k < count; k++) {
@@ -180,7 +182,7 @@ public final class WorkerAgent implements Agent {
                 counters.add(worker, out, PortCounters.TX_BYTES, bytes);
             }
             if (sent < count) {
-                notSent(v, out, verdict, count, out >= table.length, port == null);
+                notSent(v, out, verdict, count, false, false);
             }
         }
     }
