@@ -107,6 +107,10 @@ public enum DropReason {
     NEIGHBOUR_UNRESOLVED(1075, "Next hop on the underlay (a peer node or the underlay gateway) has no resolved MAC address yet"),
     ARP_REPLY_LEARNED(1076, "ARP reply to the node on the underlay: its sender was learned as a neighbour, and the reply is consumed"),
 
+    // port output (1080-1084)
+    TX_QUEUE_FULL(1080, "Output queue full: the TAP queue or the underlay socket's send buffer took no more (EAGAIN)"),
+    TX_REJECTED(1081, "Output refused: the kernel rejected the frame (vnet header, length, device down) or the port is gone"),
+
     // IPv6 neighbor discovery (1100-1104)
     NDP_INVALID(1100, "Neighbor solicitation fails RFC 4861 validity checks (hop limit, code, length, options, target, DAD addressing)"),
     NDP_DAD_PROBE(1101, "Duplicate address detection probe (source ::) from a pod or the host: not answered, so the prober keeps its address"),

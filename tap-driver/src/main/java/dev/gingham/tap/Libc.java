@@ -78,6 +78,28 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECV = errnoCapturing("recv",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    /** sendmmsg(fd, struct mmsghdr *, unsigned vlen, int flags): the vector as a raw address. */
+    private static final MethodHandle SENDMMSG = errnoCapturing("sendmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+    /** recvmmsg(fd, struct mmsghdr *, unsigned vlen, int flags, struct timespec *): no timeout (NULL) is passed as 0. */
+    private static final MethodHandle RECVMMSG = errnoCapturing("recvmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG));
+    /**
+     * The same three calls without errno capture, for the batched data path: a capturing downcall
+     * slices its capture segment on every call, and whether the JIT scalar-replaces that slice
+     * depends on how it inlined the caller (the daemon's worker allocated 40 bytes a call under
+     * load). A downcall of primitives only allocates nothing, compiled or not. The caller learns
+     * "nothing waiting" from SIOCINQ instead of EAGAIN, and repeats a failed call through the
+     * capturing handle (error paths only) to learn the errno.
+     */
+    private static final MethodHandle SENDMMSG_PLAIN = plain("sendmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+    private static final MethodHandle RECVMMSG_PLAIN = plain("recvmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle IOCTL_PLAIN = LINKER.downcallHandle(LINKER.defaultLookup().find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    /** ioctl: bytes of the first frame waiting in a socket's receive queue (0: none). */
+    static final long SIOCINQ = 0x541B;
     /** syscall(number, int, void *, int): for bpf(2), which glibc does not wrap. */
     private static final MethodHandle SYSCALL_INT_POINTER_INT = errnoCapturing("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(1));
@@ -94,6 +116,12 @@ final class Libc {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new IllegalStateException("libc has no '" + name + "'"));
         return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new IllegalStateException("libc has no '" + name + "'"));
+        return LINKER.downcallHandle(symbol, descriptor);
     }
 
     /** Returns: a segment for the errno of calls made through this class, allocated in {@code arena}. */
@@ -161,6 +189,57 @@ final class Libc {
     static long write(MemorySegment capture, int fd, long address, long bytes) {
         try {
             return (long) WRITE.invokeExact(capture, fd, address, bytes);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * sendmmsg(2) of the {@code count} messages at the raw address {@code messages}. Returns: how many
+     * were sent (the first {@code n}), or -1 with errno in {@code capture} when not even the first was.
+     */
+    static int sendmmsg(MemorySegment capture, int fd, long messages, int count, int flags) {
+        try {
+            return (int) SENDMMSG.invokeExact(capture, fd, messages, count, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * recvmmsg(2) into the {@code count} messages at the raw address {@code messages}, without a
+     * timeout. Returns: how many were filled, or -1 with errno in {@code capture}.
+     */
+    static int recvmmsg(MemorySegment capture, int fd, long messages, int count, int flags) {
+        try {
+            return (int) RECVMMSG.invokeExact(capture, fd, messages, count, flags, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sendmmsg(2) without errno capture. Returns: messages sent, or -1 (errno not kept: repeat with {@link #sendmmsg}). */
+    static int sendmmsgPlain(int fd, long messages, int count, int flags) {
+        try {
+            return (int) SENDMMSG_PLAIN.invokeExact(fd, messages, count, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** recvmmsg(2) without errno capture or timeout. Returns: messages filled, or -1 (errno not kept). */
+    static int recvmmsgPlain(int fd, long messages, int count, int flags) {
+        try {
+            return (int) RECVMMSG_PLAIN.invokeExact(fd, messages, count, flags, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** ioctl(fd, request, int *) without errno capture, the int at the raw address {@code intAddress}. Returns: 0, or -1. */
+    static int ioctlPlain(int fd, long request, long intAddress) {
+        try {
+            return (int) IOCTL_PLAIN.invokeExact(fd, request, intAddress);
         } catch (Throwable t) {
             throw rethrow(t);
         }

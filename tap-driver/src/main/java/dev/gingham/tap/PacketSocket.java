@@ -25,6 +25,13 @@ import java.lang.foreign.ValueLayout;
  *       normal limits otherwise): a burst of a poll-mode worker's absence is not dropped.</li>
  * </ul>
  *
+ * <p>Batched (the daemon's default, {@code underlay.batch}): each queue reads a burst with one
+ * {@code recvmmsg(2)} and writes one with one {@code sendmmsg(2)} ({@link MessageBatch}: one message
+ * per frame, its iovec pointing straight into the pool buffer), instead of one {@code read(2)} or
+ * {@code write(2)} per frame. The vnet header is the first 10 bytes of every message either way.
+ * {@code PACKET_QDISC_BYPASS} is not set: it would save little on a veth (no qdisc) and hide
+ * Gingham's own frames from {@code tcpdump} on the interface, which skips the packet taps too.
+ *
  * <p>The interface must be Gingham's alone: the kernel still sees every frame a packet socket
  * sees, so an interface with addresses of its own would answer ARP and reset TCP connections
  * that Gingham serves (docs/architecture.md, "The daemon"). Control plane only; the data path is
@@ -68,6 +75,14 @@ public final class PacketSocket implements AutoCloseable {
      * @throws NetDeviceException NO_SUCH_DEVICE, PERMISSION_DENIED (needs CAP_NET_RAW), or SYSTEM_ERROR naming the step
      */
     public static PacketSocket open(String interfaceName, int queueCount, int fanoutGroup) {
+        return open(interfaceName, queueCount, fanoutGroup, false);
+    }
+
+    /**
+     * As {@link #open(String, int, int)}; with {@code batched} the queues move bursts with
+     * recvmmsg/sendmmsg (one system call per burst each way), without it one frame per read/write.
+     */
+    public static PacketSocket open(String interfaceName, int queueCount, int fanoutGroup, boolean batched) {
         if (queueCount < 1 || queueCount > TapConfig.MAX_QUEUES) {
             throw new IllegalArgumentException("queueCount: 1.." + TapConfig.MAX_QUEUES + ", got " + queueCount);
         }
@@ -91,7 +106,8 @@ public final class PacketSocket implements AutoCloseable {
                     if (fd < 0) {
                         throw failure(interfaceName, "open an AF_PACKET socket", Libc.errno(errno));
                     }
-                    queues[opened++] = new TapQueue(null, q, fd, VnetHeader.PACKET_SOCKET_LENGTH);
+                    queues[opened++] = new TapQueue(null, q, fd, VnetHeader.PACKET_SOCKET_LENGTH,
+                            batched ? new MessageBatch(Arena.ofAuto()) : null);
                     option(errno, intValue, fd, SOL_PACKET, PACKET_VNET_HDR, 1, interfaceName, "PACKET_VNET_HDR");
                     option(errno, intValue, fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, interfaceName, "PACKET_IGNORE_OUTGOING");
                     buffer(errno, intValue, fd, SO_RCVBUFFORCE, SO_RCVBUF, interfaceName);

@@ -53,6 +53,8 @@ public final class TapQueue implements AutoCloseable {
     private final int index;
     private final int headerBytes;
     private final MemorySegment errno = Libc.captureSegment(Arena.ofAuto());
+    /** recvmmsg/sendmmsg messages, or null: one read(2)/write(2) per frame (a TAP has no other way). */
+    private final MessageBatch batch;
     private int fd;
 
     private long rxFrameCount;
@@ -62,13 +64,21 @@ public final class TapQueue implements AutoCloseable {
     private long txFrameCount;
     private long txByteCount;
     private long txErrorCount;
+    private long rxCallCount;
+    private long txCallCount;
     private int lastErrno;
 
     TapQueue(TapDevice device, int index, int fd, int headerBytes) {
+        this(device, index, fd, headerBytes, null);
+    }
+
+    /** @param batch the message vector of a socket read and written with recvmmsg/sendmmsg, or null for read/write */
+    TapQueue(TapDevice device, int index, int fd, int headerBytes, MessageBatch batch) {
         this.device = device;
         this.index = index;
         this.fd = fd;
         this.headerBytes = headerBytes;
+        this.batch = batch;
     }
 
     /**
@@ -82,9 +92,16 @@ public final class TapQueue implements AutoCloseable {
      * vnet header makes no sense with {@link DropReason#VNET_HEADER_INVALID}: the pipeline skips
      * and counts them like any drop.
      *
+     * <p>A batched queue ({@link PacketSocket} opened with batching) reads the whole burst with one
+     * {@code recvmmsg(2)}: it takes as many free buffers as the burst may fill, points one message
+     * at each, and gives back those the kernel left empty.
+     *
      * @return the number of frames added to the vector
      */
     public int receive(FrameVector vector, int port, int maxFrames) {
+        if (batch != null) {
+            return receiveBatch(vector, port, maxFrames);
+        }
         BufferPool pool = vector.pool();
         MemorySegment segment = vector.segment();
         long base = segment.address();
@@ -116,19 +133,84 @@ public final class TapQueue implements AutoCloseable {
                 rxErrorCount++;
                 continue;
             }
-            int length = (int) Math.min(n - headerBytes, maxFrameBytes);
-            int i = vector.add(buffer, port, length);
+            add(vector, buffer, port, n, n > capacity);
+            rxCallCount++;
             received++;
-            rxFrameCount++;
-            rxByteCount += length;
-            if (n > capacity) {
-                vector.drop(i, DropReason.FRAME_TOO_LONG);
-            } else if (headerBytes != 0) {
-                int verdict = VnetHeader.toVector(segment, frame - headerBytes, vector, i);
-                if (verdict != Verdict.CONTINUE) {
-                    vector.verdict(i, verdict);
-                }
+        }
+        return received;
+    }
+
+    /** Appends a frame the kernel put into {@code buffer} ({@code n} bytes with the vnet header) and counts it. */
+    private void add(FrameVector vector, int buffer, int port, long n, boolean truncated) {
+        int length = (int) Math.min(n - headerBytes, vector.pool().maxFrameBytes());
+        int i = vector.add(buffer, port, length);
+        rxFrameCount++;
+        rxByteCount += length;
+        if (truncated) {
+            vector.drop(i, DropReason.FRAME_TOO_LONG);
+        } else if (headerBytes != 0) {
+            int verdict = VnetHeader.toVector(vector.segment(), vector.pool().dataStart(buffer) - headerBytes, vector, i);
+            if (verdict != Verdict.CONTINUE) {
+                vector.verdict(i, verdict);
             }
+        }
+    }
+
+    /**
+     * One poll of a batched socket. SIOCINQ first (is anything waiting?), so an idle poll takes no
+     * buffers and needs no errno; then one recvmmsg for the burst. Both through downcalls without
+     * errno capture ({@link Libc#recvmmsgPlain}); only a call that fails after SIOCINQ said a frame
+     * was waiting is repeated through the capturing handle to learn why.
+     */
+    private int receiveBatch(FrameVector vector, int port, int maxFrames) {
+        if (Libc.ioctlPlain(fd, Libc.SIOCINQ, batch.queuedAddress()) != 0 || batch.queuedBytes() == 0) {
+            return 0; // nothing waiting (a failed ioctl shows as a failed recvmmsg on a later poll with data)
+        }
+        BufferPool pool = vector.pool();
+        int room = Math.min(Math.min(maxFrames, FrameVector.MAX_FRAMES - vector.count()), MessageBatch.CAPACITY);
+        int free = pool.available();
+        if (free < room) {
+            rxNoBufferCount++;
+            room = free;
+        }
+        if (room <= 0) {
+            return 0;
+        }
+        long base = vector.segment().address();
+        long capacity = (long) pool.maxFrameBytes() + headerBytes;
+        int[] buffers = batch.slot;
+        for (int k = 0; k < room; k++) {
+            int buffer = pool.acquire();
+            buffers[k] = buffer;
+            batch.buffer(k, base + pool.dataStart(buffer) - headerBytes, capacity);
+        }
+        int n = Libc.recvmmsgPlain(fd, batch.address(0), room, MessageBatch.MSG_DONTWAIT);
+        if (n < 0) {
+            n = Libc.recvmmsg(errno, fd, batch.address(0), room, MessageBatch.MSG_DONTWAIT); // error path: learn errno
+        }
+        int received = 0;
+        if (n < 0) {
+            int e = Libc.errno(errno);
+            if (e != Libc.EAGAIN) {
+                rxErrorCount++;
+                lastErrno = e;
+            }
+            n = 0;
+        } else {
+            rxCallCount++;
+        }
+        for (int k = 0; k < n; k++) {
+            long bytes = batch.length(k);
+            if (bytes < headerBytes || bytes == 0) {
+                rxErrorCount++;
+                pool.release(buffers[k]);
+                continue;
+            }
+            add(vector, buffers[k], port, bytes, (batch.flags(k) & MessageBatch.MSG_TRUNC) != 0);
+            received++;
+        }
+        for (int k = n; k < room; k++) {
+            pool.release(buffers[k]);
         }
         return received;
     }
@@ -147,6 +229,36 @@ public final class TapQueue implements AutoCloseable {
      *         {@link DropReason#TX_FAILED} and releases the buffer
      */
     public int transmit(FrameVector vector, int i) {
+        int prepared = prepare(vector, i);
+        if (prepared != SENT) {
+            return prepared;
+        }
+        long total = (long) vector.length(i) + headerBytes;
+        long n = Libc.write(errno, fd, vector.segment().address() + vector.start(i) - headerBytes, total);
+        return written(vector, i, n, total);
+    }
+
+    /** Counts the outcome of the {@code write(2)} of frame {@code i} ({@code n} of {@code total} bytes). Returns: the transmit code. */
+    private int written(FrameVector vector, int i, long n, long total) {
+        txCallCount++;
+        if (n == total) {
+            txFrameCount++;
+            txByteCount += vector.length(i);
+            return SENT;
+        }
+        txErrorCount++;
+        if (n < 0) {
+            lastErrno = Libc.errno(errno);
+            return -lastErrno;
+        }
+        return SHORT_WRITE;
+    }
+
+    /**
+     * Writes frame {@code i}'s vnet header into its headroom (or, without one, finishes a partial
+     * checksum). Returns: {@link #SENT} when the frame can go, else the failure code (counted).
+     */
+    private int prepare(FrameVector vector, int i) {
         MemorySegment segment = vector.segment();
         long start = vector.start(i);
         if (vector.headroom(i) < headerBytes) {
@@ -162,19 +274,112 @@ public final class TapQueue implements AutoCloseable {
             txErrorCount++;
             return CHECKSUM_UNFINISHED;
         }
-        long total = (long) vector.length(i) + headerBytes;
-        long n = Libc.write(errno, fd, segment.address() + start - headerBytes, total);
-        if (n == total) {
-            txFrameCount++;
-            txByteCount += vector.length(i);
-            return SENT;
+        return SENT;
+    }
+
+    /**
+     * Sends frames {@code frames[0..count)} of {@code vector}, in that order. A batched queue sends
+     * them with as few {@code sendmmsg(2)} calls as the kernel allows (one when it takes them all);
+     * any other queue with one {@link #transmit} each. A frame that is not sent gets a drop verdict
+     * saying why ({@link #dropReason}); the others keep theirs. Buffers stay the caller's.
+     *
+     * <p>sendmmsg reports only how many messages went; when it stops early the next call starts
+     * at the first unsent message and returns that message's errno: EAGAIN (the socket's send
+     * buffer is full) drops the rest of the burst, anything else drops that one frame and goes on.
+     *
+     * @return the number of frames sent
+     */
+    public int transmitBatch(FrameVector vector, int[] frames, int count) {
+        return transmitBatch(vector, frames, count, false);
+    }
+
+    /**
+     * As {@link #transmitBatch(FrameVector, int[], int)}; with {@code coalesceTcp} a TAP queue with
+     * vnet header first merges runs of consecutive segments of one TCP flow into one GSO frame
+     * ({@link TcpCoalescer}) and writes that once. The merged frames count as sent with it (and as
+     * dropped with it if the write fails); their own buffers are left as they were.
+     */
+    public int transmitBatch(FrameVector vector, int[] frames, int count, boolean coalesceTcp) {
+        if (batch == null) {
+            boolean coalesce = coalesceTcp && device != null && headerBytes == VnetHeader.LENGTH;
+            int sent = 0;
+            long base = vector.segment().address();
+            for (int k = 0; k < count; k++) {
+                int merged = coalesce ? TcpCoalescer.merge(vector, frames, k, count) : 0;
+                int i = frames[k];
+                // the write(2) here rather than through transmit(): the same steps without one more call level
+                int result = prepare(vector, i);
+                if (result == SENT) {
+                    long total = (long) vector.length(i) + headerBytes;
+                    result = written(vector, i, Libc.write(errno, fd, base + vector.start(i) - headerBytes, total), total);
+                }
+                for (int m = k; m <= k + merged; m++) {
+                    if (result == SENT) {
+                        sent++;
+                    } else {
+                        vector.drop(frames[m], dropReason(result));
+                    }
+                }
+                if (result == SENT) {
+                    txFrameCount += merged;
+                }
+                k += merged;
+            }
+            return sent;
         }
-        txErrorCount++;
-        if (n < 0) {
+        long base = vector.segment().address();
+        int[] index = batch.slot;
+        int messages = 0;
+        for (int k = 0; k < count; k++) {
+            int i = frames[k];
+            int prepared = prepare(vector, i);
+            if (prepared != SENT) {
+                vector.drop(i, dropReason(prepared));
+                continue;
+            }
+            index[messages] = i;
+            batch.buffer(messages++, base + vector.start(i) - headerBytes, (long) vector.length(i) + headerBytes);
+        }
+        int sent = 0;
+        int next = 0;
+        while (next < messages) {
+            int n = Libc.sendmmsgPlain(fd, batch.address(next), messages - next, 0);
+            if (n < 0) {
+                n = Libc.sendmmsg(errno, fd, batch.address(next), messages - next, 0); // error path: learn errno
+            }
+            txCallCount++;
+            if (n > 0) {
+                for (int k = next; k < next + n; k++) {
+                    int i = index[k];
+                    if (batch.length(k) == (long) vector.length(i) + headerBytes) {
+                        sent++;
+                        txFrameCount++;
+                        txByteCount += vector.length(i);
+                    } else {
+                        txErrorCount++;
+                        vector.drop(i, dropReason(SHORT_WRITE));
+                    }
+                }
+                next += n;
+                continue;
+            }
             lastErrno = Libc.errno(errno);
-            return -lastErrno;
+            if (lastErrno == Libc.EAGAIN) {
+                for (int k = next; k < messages; k++) {
+                    txErrorCount++;
+                    vector.drop(index[k], DropReason.TX_QUEUE_FULL);
+                }
+                break;
+            }
+            txErrorCount++;
+            vector.drop(index[next++], DropReason.TX_REJECTED);
         }
-        return SHORT_WRITE;
+        return sent;
+    }
+
+    /** Returns: the drop reason of a failed {@link #transmit}'s code (EAGAIN: the queue is full; anything else: rejected). */
+    public static DropReason dropReason(int transmitResult) {
+        return transmitResult == AGAIN ? DropReason.TX_QUEUE_FULL : DropReason.TX_REJECTED;
     }
 
     /**
@@ -247,6 +452,21 @@ public final class TapQueue implements AutoCloseable {
 
     public long txErrorCount() {
         return txErrorCount;
+    }
+
+    /** Returns: read/recvmmsg calls that returned frames (frames over calls is the receive batching achieved). */
+    public long rxCallCount() {
+        return rxCallCount;
+    }
+
+    /** Returns: write/sendmmsg calls made (frames over calls is the transmit batching achieved). */
+    public long txCallCount() {
+        return txCallCount;
+    }
+
+    /** Returns: whether this queue moves bursts with recvmmsg/sendmmsg (a batched packet socket). */
+    public boolean batched() {
+        return batch != null;
     }
 
     /** Returns: the errno of the last failed read or write (0 if none failed yet). */

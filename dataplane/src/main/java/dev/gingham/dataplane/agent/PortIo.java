@@ -1,5 +1,6 @@
 package dev.gingham.dataplane.agent;
 
+import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
 
 /**
@@ -24,6 +25,28 @@ public interface PortIo {
      * @return true when the frame was handed to the device; false when it could not take it (full, gone)
      */
     boolean transmit(FrameVector vector, int i);
+
+    /**
+     * Sends frames {@code frames[0..count)} of the vector out of this port, in that order: the
+     * worker hands over every frame a burst sends here at once, so a port that can (a batched
+     * underlay socket: one {@code sendmmsg(2)}) makes one system call for all of them. A frame not
+     * sent gets a drop verdict naming why; the others keep their TX verdict. Buffers stay the caller's.
+     * The default sends them one by one with {@link #transmit} and marks a refused frame
+     * {@link DropReason#TX_FAILED} (a port that knows more overrides it).
+     *
+     * @return the number of frames sent
+     */
+    default int transmitBatch(FrameVector vector, int[] frames, int count) {
+        int sent = 0;
+        for (int k = 0; k < count; k++) {
+            if (transmit(vector, frames[k])) {
+                sent++;
+            } else {
+                vector.drop(frames[k], DropReason.TX_FAILED);
+            }
+        }
+        return sent;
+    }
 
     /**
      * Returns: the most frames the worker reads from this port per cycle, or 0 for the worker's

@@ -2,6 +2,7 @@ package dev.gingham.dataplane.agent;
 
 import dev.gingham.dataplane.program.NodePipeline;
 import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.Verdict;
 import org.agrona.concurrent.Agent;
@@ -10,13 +11,18 @@ import org.HdrHistogram.SingleWriterRecorder;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
  * A poll-mode worker (VPP's worker thread, DPDK's lcore loop): every duty cycle it reads the
  * clock once, then for each of its ports reads a burst of frames into its vector, runs the node
  * pipeline over the burst, transmits every frame whose verdict is TX on the port the verdict names,
  * and gives all buffers back to its pool. Drops were counted by the pipeline; frames a port could
- * not take are counted as TX errors of that port.
+ * not take are counted as TX errors of that port and as drops with the reason the port gave.
+ *
+ * <p>Transmit is per output port, not per frame: the frames of a burst bound for one port are
+ * handed over together ({@link PortIo#transmitBatch}, in their order in the vector), so a batched
+ * underlay sends a burst with one system call; other ports still write them one by one.
  *
  * <p>Ports come and go (pods are created and deleted): the control agent publishes a new port
  * table ({@link #ports(PortIo[])}, indexed by port number, copy-on-write) and the worker picks it
@@ -55,6 +61,12 @@ public final class WorkerAgent implements Agent {
     private final SingleWriterRecorder latencyNs;
     private final int burstFrames;
     private volatile PortIo[] ports = new PortIo[0];
+    /** The frames of one burst bound for one port, handed to it at once. */
+    private final int[] txFrames = new int[FrameVector.MAX_FRAMES];
+    /** Their lengths before the port saw them (a port may merge frames into the first of a run). */
+    private final int[] txLengths = new int[FrameVector.MAX_FRAMES];
+    /** Bit per frame of the burst: already handed to its port. */
+    private final long[] txHandled = new long[FrameVector.MAX_FRAMES / Long.SIZE];
     private long txToUnknownPort;
     /** Completed duty cycles; other threads read it (release/acquire) to know a port table is no longer in use. */
     private long dutyCycles;
@@ -120,12 +132,7 @@ public final class WorkerAgent implements Agent {
         }
         counters.add(worker, in, PortCounters.RX_PACKETS, received);
         pipeline.run(v, nowNs);
-        for (int i = 0, n = v.count(); i < n; i++) {
-            int verdict = v.verdict(i);
-            if (Verdict.isTx(verdict)) {
-                transmit(v, i, table, Verdict.port(verdict));
-            }
-        }
+        transmitAll(v, table);
         if (latencyNs != null) {
             latencyNs.recordValue(Math.clamp(clock.nanoTime() - nowNs, 0, MAX_RECORDED_LATENCY_NS));
         }
@@ -133,17 +140,74 @@ public final class WorkerAgent implements Agent {
         return received;
     }
 
-    private void transmit(FrameVector v, int i, PortIo[] table, int out) {
-        if (out >= table.length) {
-            txToUnknownPort++; // not a port this node has: a bug upstream, counted rather than thrown
-            return;
+    /**
+     * Hands each output port all the burst's frames bound for it, in vector order (a bit per frame
+     * marks those already handed over), and counts the outcome; the rare frames a port did not send
+     * are counted by {@link #notSent}.
+     */
+    private void transmitAll(FrameVector v, PortIo[] table) {
+        long[] handled = txHandled;
+        int[] frames = txFrames;
+        Arrays.fill(handled, 0L);
+        for (int i = 0, n = v.count(); i < n; i++) {
+            int verdict = v.verdict(i);
+            if (!Verdict.isTx(verdict) || (handled[i >>> 6] & 1L << i) != 0) {
+                continue;
+            }
+            int count = 0;
+            for (int j = i; j < n; j++) {
+                if (v.verdict(j) == verdict) {
+                    txLengths[count] = v.length(j);
+                    frames[count++] = j;
+                    handled[j >>> 6] |= 1L << j;
+                }
+            }
+            int out = Verdict.port(verdict);
+            PortIo port = out < table.length ? table[out] : null;
+            if (port == null) {
+                notSent(v, out, verdict, count, out >= table.length, true);
+                continue;
+            }
+            port.transmitBatch(v, frames, count);
+            long sent = 0;
+            long bytes = 0;
+            for (int k = 0; k < count; k++) {
+                if (v.verdict(frames[k]) == verdict) {
+                    sent++;
+                    bytes += txLengths[k];
+                }
+            }
+            if (sent > 0) {
+                counters.add(worker, out, PortCounters.TX_PACKETS, sent);
+                counters.add(worker, out, PortCounters.TX_BYTES, bytes);
+            }
+            if (sent < count) {
+                notSent(v, out, verdict, count, false, false);
+            }
         }
-        PortIo port = table[out];
-        if (port != null && port.transmit(v, i)) {
-            counters.add(worker, out, PortCounters.TX_PACKETS, 1);
-            counters.add(worker, out, PortCounters.TX_BYTES, v.length(i));
+    }
+
+    /**
+     * Counts the frames of one port's batch that were not sent: as the port's TX errors and as drops
+     * with the reason the port gave; a port beyond the table (a bug upstream) or gone (its pod was
+     * deleted) gets TX_REJECTED.
+     */
+    private void notSent(FrameVector v, int out, int verdict, int count, boolean unknown, boolean gone) {
+        long failed = 0;
+        for (int k = 0; k < count; k++) {
+            int i = txFrames[k];
+            if (gone) {
+                v.drop(i, DropReason.TX_REJECTED);
+            }
+            if (v.verdict(i) != verdict) {
+                failed++;
+                pipeline.countLateDrop(v, i);
+            }
+        }
+        if (unknown) {
+            txToUnknownPort += failed;
         } else {
-            counters.add(worker, out, PortCounters.TX_ERRORS, 1);
+            counters.add(worker, out, PortCounters.TX_ERRORS, failed);
         }
     }
 

@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  */
 @Command(name = "bench-node", mixinStandardHelpOptions = true,
         description = "Measure the node end to end (iperf3 TCP, 64-byte UDP, ping and TCP request/response latency, GC in a steady run)"
-                + " beside the kernel path and the raw TAP ceiling, in one run. Needs root.")
+                + " beside the kernel path and the raw TAP ceiling, and pod-to-pod TCP across two Gingham nodes beside two kernel"
+                + " VXLAN nodes, in one run. Needs root.")
 public final class BenchNodeCommand implements Callable<Integer> {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmm'Z'");
 
@@ -44,6 +45,10 @@ public final class BenchNodeCommand implements Callable<Integer> {
     @Option(names = "--tso", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "let the client pods send 64 KB TCP frames (TSO/GSO; default); --no-tso turns it off on both paths (needs ethtool)")
     boolean tso;
+
+    @Option(names = "--cross-node-only", description = "measure only the cross-node figure (iperf3 TCP pod to pod across two"
+            + " Gingham nodes, batched and unbatched, vs two kernel VXLAN nodes); every run measures it after the single-node figures")
+    boolean crossNodeOnly;
 
     @Option(names = "--root", defaultValue = "${env:GINGHAM_ROOT:-.}",
             description = "the repository (results go to ROOT/docs/bench/node; default: $GINGHAM_ROOT, which ./gingham sets, or .)")
@@ -75,7 +80,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
         }
         BenchPlan plan;
         try {
-            plan = BenchPlan.of(quick, seconds, IdleStrategyConfig.of(kind), tso);
+            plan = BenchPlan.of(quick, seconds, IdleStrategyConfig.of(kind), tso, crossNodeOnly);
         } catch (IllegalArgumentException e) {
             err.println("gingham bench-node: " + e.getMessage());
             return 2;
@@ -87,9 +92,10 @@ public final class BenchNodeCommand implements Callable<Integer> {
         }
         String command = commandLine != null ? commandLine : "./gingham bench-node" + (quick ? " --quick" : "")
                 + (seconds != null ? " --seconds " + seconds : "") + (kind != IdleStrategyConfig.Kind.BACKOFF ? " --idle " + idle : "")
-                + (tso ? "" : " --no-tso");
+                + (tso ? "" : " --no-tso") + (crossNodeOnly ? " --cross-node-only" : "");
         Path json = out != null ? out : root.resolve("docs/bench/node")
-                .resolve(ZonedDateTime.now(ZoneOffset.UTC).format(STAMP) + "-node" + (quick ? "-quick" : "") + ".json");
+                .resolve(ZonedDateTime.now(ZoneOffset.UTC).format(STAMP) + "-node" + (crossNodeOnly ? "-cross" : "") + (quick ? "-quick" : "")
+                        + ".json");
         if (profile != null) {
             Files.createDirectories(profile);
         }

@@ -89,12 +89,25 @@ public final class NodeConfig {
      *                      leaving the cluster, and of peers outside {@code subnet}; null for none
      * @param subnet        the underlay network the node is on (peers inside it are resolved directly,
      *                      peers outside it through {@code gateway}); null: every peer is on the link
+     * @param batch         read and write the underlay a burst per system call (recvmmsg/sendmmsg, the default);
+     *                      false: one read/write per frame (to measure what batching gains)
      */
     public record Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes,
-                           IpAddress gateway, Cidr subnet) {
-        /** An underlay without gateway or subnet (every peer on the link). */
+                           IpAddress gateway, Cidr subnet, boolean batch) {
+        /** An underlay without gateway or subnet (every peer on the link), with batched I/O. */
         public Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes) {
-            this(interfaceName, address, mac, nextHopMac, mtuBytes, null, null);
+            this(interfaceName, address, mac, nextHopMac, mtuBytes, null, null, true);
+        }
+
+        /** An underlay with a gateway and subnet, with batched I/O (the default). */
+        public Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes,
+                        IpAddress gateway, Cidr subnet) {
+            this(interfaceName, address, mac, nextHopMac, mtuBytes, gateway, subnet, true);
+        }
+
+        /** An underlay without gateway or subnet, batched or not. */
+        public Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes, boolean batch) {
+            this(interfaceName, address, mac, nextHopMac, mtuBytes, null, null, batch);
         }
     }
 
@@ -280,7 +293,7 @@ public final class NodeConfig {
         b.gateway = gatewayDerived ? new Gateway(List.of(), gateway.mac()) : gateway;
         b.underlay = underlayAddressDerived
                 ? new Underlay(underlay.interfaceName(), null, underlay.mac(), underlay.nextHopMac(), underlay.mtuBytes(),
-                underlay.gateway(), underlay.subnet())
+                underlay.gateway(), underlay.subnet(), underlay.batch())
                 : underlay;
         b.tunnel = tunnel;
         b.masquerade = masquerade;

@@ -120,9 +120,12 @@ final class HostDevice implements AutoCloseable {
         }
     }
 
-    /** Returns: worker w's queue of the host TAP as port {@code port}, read {@code burstFrames} at a time (0: the worker's). */
-    PortIo[] ports(int port, int burstFrames) {
-        return TapPort.perWorker(port, tap.queueCount(), tap::queue, burstFrames);
+    /**
+     * Returns: worker w's queue of the host TAP as port {@code port}, read {@code burstFrames} at a time (0: the worker's),
+     * TCP segments coalesced on the way in or not ({@code underlay.batch}).
+     */
+    PortIo[] ports(int port, int burstFrames, boolean coalesceTcp) {
+        return TapPort.perWorker(port, tap.queueCount(), tap::queue, burstFrames, coalesceTcp);
     }
 
     /** Returns: the host TAP's MAC (where HOST-routed frames are addressed). */

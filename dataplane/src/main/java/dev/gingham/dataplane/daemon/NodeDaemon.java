@@ -20,6 +20,7 @@ import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.tap.NetworkNamespace;
 import dev.gingham.tap.PacketSender;
+import dev.gingham.tap.PacketSocket;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -178,7 +179,8 @@ public final class NodeDaemon implements AutoCloseable {
                 CniService.DEFAULT_TIMEOUT)).orElse(null);
         CniService cniState = cni;
         pods = new PodDevices(ports, workerCount, podMtu, tsoBurst, config.gateway().addresses(), log, netns,
-                cniState == null ? key -> null : cniState::interfaceName, records, config.keepDevicesOnStop());
+                cniState == null ? key -> null : cniState::interfaceName, records, config.keepDevicesOnStop(),
+                config.underlay().batch());
         opened.add(pods); // before the node: a failed initial apply still closes the pods' devices
         // The seed only seeds anonymous maps: a pinned hash map keeps the seed its file was created
         // with (in the map's header), so a restarted node finds its entries whatever is drawn here.
@@ -192,7 +194,7 @@ public final class NodeDaemon implements AutoCloseable {
         manifestState = new NodeTelemetry.ManifestState(initial.fingerprint(), Instant.now(), "", null);
         report("initial manifests (" + initial.objects().size() + " objects)", node.initialReport());
         ports.set(node.underlayPort(), underlay.ports(node.underlayPort()));
-        ports.set(node.hostPort(), host.ports(node.hostPort(), tsoBurst));
+        ports.set(node.hostPort(), host.ports(node.hostPort(), tsoBurst, config.underlay().batch()));
 
         counters = track(new PortCounters(maxPorts, workerCount));
         workers = new WorkerAgent[workerCount];
@@ -350,6 +352,11 @@ public final class NodeDaemon implements AutoCloseable {
     /** Returns: the node (maps, services, policy, flow rings) for inspection; workers write it concurrently. */
     public ConfiguredNode node() {
         return node;
+    }
+
+    /** Returns: the underlay's packet sockets, one queue per worker (their counters tell frames per system call). */
+    public PacketSocket underlaySockets() {
+        return underlay.sockets();
     }
 
     /** Returns: packets and bytes per port, summed over workers. */

@@ -55,6 +55,7 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
     private final int workers;
     private final int podMtuBytes;
     private final int burstFrames;
+    private final boolean coalesceTcp;
     private final List<IpAddress> gateways;
     private final DaemonLog log;
     private final String nodeNetns;
@@ -68,13 +69,16 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
      * @param interfaceNames the interface name of a pod by "namespace/name" (a CNI pod's CNI_IFNAME), null for {@value #POD_INTERFACE}
      * @param records        where persistent devices are recorded (the pin directory), or null for devices that die with the daemon
      * @param keepOnStop     leave the (persistent) devices in place when the daemon stops normally
+     * @param coalesceTcp    merge consecutive TCP segments of a flow into one GSO frame on the way into a pod ({@code underlay.batch})
      */
     PodDevices(PortTable ports, int workers, int podMtuBytes, int burstFrames, List<IpAddress> gateways, DaemonLog log,
-               String nodeNetns, Function<String, String> interfaceNames, DeviceRecords records, boolean keepOnStop) {
+               String nodeNetns, Function<String, String> interfaceNames, DeviceRecords records, boolean keepOnStop,
+               boolean coalesceTcp) {
         this.interfaceNames = interfaceNames;
         this.records = records;
         this.keepOnStop = keepOnStop && records != null;
         this.burstFrames = burstFrames;
+        this.coalesceTcp = coalesceTcp;
         this.nodeNetns = nodeNetns;
         this.ports = ports;
         this.workers = workers;
@@ -98,7 +102,7 @@ final class PodDevices implements LocalPodListener, AutoCloseable {
         if (records != null) {
             records.put(new DeviceRecords.Entry(pod.key(), pod.pod().netns(), pod.mac(), recordedAddresses(pod)));
         }
-        ports.set(pod.slot(), TapPort.perWorker(pod.slot(), workers, tap::queue, burstFrames));
+        ports.set(pod.slot(), TapPort.perWorker(pod.slot(), workers, tap::queue, burstFrames, coalesceTcp));
         devices.put(pod.key(), tap);
         log.info("pod " + pod.key() + ": " + how + interfaceName(pod) + " in netns " + pod.pod().netns() + ", " + addresses(pod)
                 + ", port " + pod.slot() + ", mtu " + podMtuBytes);

@@ -13,7 +13,7 @@ import dev.gingham.tap.Rtnetlink;
 /**
  * The underlay port: the configured interface (the node's NIC, or a veth into the underlay
  * network), brought up and read and written through one AF_PACKET socket per worker
- * ({@link PacketSocket}). Its MAC is the configured one or the interface's; its MTU is checked
+ * ({@link PacketSocket}), batched (a burst per recvmmsg/sendmmsg) unless {@code underlay.batch} is false. Its MAC is the configured one or the interface's; its MTU is checked
  * against the configuration (a smaller link MTU would drop full-size tunnel packets silently).
  *
  * <p>The kernel's own stack is kept off the interface ({@link KernelIngressBlock}): a packet socket
@@ -58,7 +58,7 @@ final class UnderlayDevice implements AutoCloseable {
             log.warn("underlay " + name + " has MTU " + link.mtuBytes() + " but underlay.mtu says " + config.underlay().mtuBytes()
                     + ": tunnel packets larger than " + link.mtuBytes() + " bytes will not leave the node");
         }
-        PacketSocket sockets = PacketSocket.open(name, workers, (int) ProcessHandle.current().pid());
+        PacketSocket sockets = PacketSocket.open(name, workers, (int) ProcessHandle.current().pid(), config.underlay().batch());
         KernelIngressBlock block = null;
         try {
             block = KernelIngressBlock.attach(link.ifindex(), name);
@@ -72,7 +72,7 @@ final class UnderlayDevice implements AutoCloseable {
 
     /** Returns: worker w's socket as port {@code port}. */
     PortIo[] ports(int port) {
-        return TapPort.perWorker(port, sockets.queueCount(), sockets::queue, 0);
+        return TapPort.perWorker(port, sockets.queueCount(), sockets::queue, 0, false);
     }
 
     long mac() {

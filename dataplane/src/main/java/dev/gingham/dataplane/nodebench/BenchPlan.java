@@ -24,10 +24,12 @@ import java.time.Duration;
  * @param idle          the idle strategy of the daemon's worker and of the raw TAP forwarder
  * @param tso           whether the client pods may hand their interface 64 KB TCP frames (TSO/GSO); off, every
  *                      path carries MSS-sized segments and per-frame costs show in the TCP figure
+ * @param crossNodeOnly measure only the cross-node figure (two Gingham nodes vs two kernel VXLAN nodes), to repeat it
+ *                      without the single-node figures' minutes
  */
 public record BenchPlan(boolean quick, int rounds, Duration throughput, int tcpOmitSeconds, Duration udpWarmup, int udpRounds, Duration udpWindow,
                         int pingCount, int roundTrips, int roundTripWarmup, Duration steadyRun, IdleStrategyConfig idle,
-                        boolean tso) {
+                        boolean tso, boolean crossNodeOnly) {
     /** ping -i 0.01: the interval (root may go below 0.2 s). */
     public static final Duration PING_INTERVAL = Duration.ofMillis(10);
     public static final int FULL_STEADY_SECONDS = 60;
@@ -41,12 +43,17 @@ public record BenchPlan(boolean quick, int rounds, Duration throughput, int tcpO
 
     /** Returns: the plan for {@code --quick} or not, with {@code steadySeconds} (null: the default), the idle strategy and TSO. */
     public static BenchPlan of(boolean quick, Integer steadySeconds, IdleStrategyConfig idle, boolean tso) {
+        return of(quick, steadySeconds, idle, tso, false);
+    }
+
+    /** As {@link #of(boolean, Integer, IdleStrategyConfig, boolean)}, with or without the single-node figures. */
+    public static BenchPlan of(boolean quick, Integer steadySeconds, IdleStrategyConfig idle, boolean tso, boolean crossNodeOnly) {
         int steady = steadySeconds != null ? steadySeconds : quick ? QUICK_STEADY_SECONDS : FULL_STEADY_SECONDS;
         if (quick) {
             return new BenchPlan(true, 2, Duration.ofSeconds(1), 0, Duration.ofMillis(500), 2, Duration.ofSeconds(1), 100, 500, 100,
-                    Duration.ofSeconds(steady), idle, tso);
+                    Duration.ofSeconds(steady), idle, tso, crossNodeOnly);
         }
         return new BenchPlan(false, 3, Duration.ofSeconds(8), 1, Duration.ofSeconds(1), 5, Duration.ofSeconds(3), 1000, 10_000,
-                1000, Duration.ofSeconds(steady), idle, tso);
+                1000, Duration.ofSeconds(steady), idle, tso, crossNodeOnly);
     }
 }

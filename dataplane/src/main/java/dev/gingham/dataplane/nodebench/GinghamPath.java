@@ -130,15 +130,16 @@ final class GinghamPath implements AutoCloseable {
                 status:
                   addresses: [{type: InternalIP, address: %s}]
                 """.formatted(NODE_IP));
-        yaml.append(pod("client", clientNs, CLIENT_IP, CLIENT_MAC));
-        yaml.append(pod("server", serverNs, SERVER_IP, SERVER_MAC));
+        yaml.append(pod("client", "bench-node", clientNs, CLIENT_IP, CLIENT_MAC));
+        yaml.append(pod("server", "bench-node", serverNs, SERVER_IP, SERVER_MAC));
         yaml.append(service("iperf", BenchServices.IPERF_VIP, "TCP", BenchServices.IPERF_PORT));
         yaml.append(service("udp-sink", BenchServices.UDP_VIP, "UDP", BenchServices.UDP_PORT));
         yaml.append(service("rr", BenchServices.RR_VIP, "TCP", BenchServices.RR_PORT));
         return yaml.toString();
     }
 
-    private static String pod(String name, String netns, String ip, String mac) {
+    /** Returns: a Pod object (namespace bench, label app=NAME) on node {@code node} whose interface goes into {@code netns}. */
+    static String pod(String name, String node, String netns, String ip, String mac) {
         return """
                 ---
                 apiVersion: v1
@@ -149,10 +150,10 @@ final class GinghamPath implements AutoCloseable {
                   labels: {app: %s}
                   annotations: {gingham.dev/netns: %s, gingham.dev/mac: "%s"}
                 spec:
-                  nodeName: bench-node
+                  nodeName: %s
                   containers: [{name: main, image: "networkstatic/iperf3"}]
                 status: {phase: Running, podIP: %s}
-                """.formatted(name, name, netns, mac, ip);
+                """.formatted(name, name, netns, mac, node, ip);
     }
 
     private static String service(String name, String vip, String protocol, int port) {

@@ -60,6 +60,38 @@ public final class NodeBenchReport {
                 .append(" worker, idle ").append(s.idleStrategy()).append(", bursts of ").append(s.burstFrames()).append(", pod MTU ")
                 .append(s.podMtuBytes()).append(s.tso() ? ", TSO on" : ", TSO and GSO off in the client pods").append(". Kernel path: ").append(s.kernelPath()).append(". TAP ceiling: ").append(s.tapCeiling())
                 .append(".\n\n");
+        if (r.tcpThroughput() != null) {
+            singleNode(md, r);
+        }
+        if (r.crossNode() != null) {
+            crossNode(md, r.crossNode());
+        }
+        return md.toString();
+    }
+
+    /** The cross-node table: two Gingham nodes (batched and not) against two kernel VXLAN nodes. */
+    private static void crossNode(StringBuilder md, NodeBenchResult.CrossNode c) {
+        md.append("\n### Cross-node: pod to pod over VXLAN, two Gingham nodes vs two kernel VXLAN nodes\n\n");
+        md.append("Underlay: ").append(c.underlayLink()).append("; pod MTU ").append(c.podMtuBytes()).append(" on both pairs. iperf3 TCP, median of ")
+                .append(c.rounds()).append(" × ").append(fmt(c.tcpSeconds())).append(" s per path, rounds alternating.\n\n");
+        md.append("| Figure | Gingham | Baseline | Ratio | Target | Verdict |\n|---|---:|---:|---:|---|---|\n");
+        md.append(row("iperf3 TCP across nodes, batched underlay I/O (recvmmsg/sendmmsg), Gbit/s", fmt(c.ginghamGbps()),
+                fmt(c.kernelGbps()) + " (kernel VXLAN)", fmt(c.ratio()), "≥ " + c.target(), c.met()));
+        md.append(row("the same, one system call per frame (`underlay.batch: false`), Gbit/s", fmt(c.unbatchedGbps()),
+                fmt(c.kernelGbps()) + " (kernel VXLAN)", fmt(c.unbatchedRatio()), "", null));
+        md.append(row("gain of batching (batched / unbatched)", fmt(c.batchingGain()), "", "", "", null));
+        md.append("\nRounds: batched ").append(c.ginghamRoundsGbps()).append(", unbatched ").append(c.unbatchedRoundsGbps())
+                .append(", kernel ").append(c.kernelRoundsGbps()).append(" Gbit/s. Retransmits: batched ").append(c.ginghamRetransmits())
+                .append(", unbatched ").append(c.unbatchedRetransmits()).append(", kernel ").append(c.kernelRetransmits())
+                .append(". Both nodes' workers busy ").append(fmt(c.ginghamWorkerCoresPerGbps())).append(" cores per Gbit/s batched, ")
+                .append(fmt(c.unbatchedWorkerCoresPerGbps())).append(" unbatched. Underlay frames per system call: node 1 sends ")
+                .append(fmt(c.ginghamTxFramesPerCall())).append(" per sendmmsg, node 2 reads ").append(fmt(c.ginghamRxFramesPerCall()))
+                .append(" per recvmmsg (unbatched: ").append(fmt(c.unbatchedTxFramesPerCall())).append(" and ")
+                .append(fmt(c.unbatchedRxFramesPerCall())).append(").\n");
+    }
+
+    private static void singleNode(StringBuilder md, NodeBenchResult r) {
+        NodeBenchResult.Setup s = r.setup();
         NodeBenchResult.Throughput t = r.tcpThroughput();
         NodeBenchResult.PacketRate u = r.udpPacketRate();
         md.append("| Figure | Gingham | Baseline | Ratio | Target | Verdict |\n|---|---:|---:|---:|---|---|\n");
@@ -99,7 +131,6 @@ public final class NodeBenchReport {
             }
             md.append(".\n");
         }
-        return md.toString();
     }
 
     private static void latencyRows(StringBuilder md, String what, NodeBenchResult.RoundTrip rt) {

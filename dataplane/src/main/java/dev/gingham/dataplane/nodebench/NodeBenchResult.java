@@ -9,7 +9,7 @@ import java.util.List;
  */
 public record NodeBenchResult(String kind, String date, String command, boolean quick, Machine machine, Setup setup,
                               Throughput tcpThroughput, PacketRate udpPacketRate, Latency latency, Gc gc,
-                              List<Profile> profiles) {
+                              List<Profile> profiles, CrossNode crossNode) {
     public static final String KIND = "gingham-bench-node";
 
     /** The machine and its load at the start and the end of the run. */
@@ -64,6 +64,24 @@ public record NodeBenchResult(String kind, String date, String command, boolean 
     }
 
     public record Collector(String name, long collections, long timeMs) {
+    }
+
+    /**
+     * iperf3 TCP from a pod on one node to a pod on another over VXLAN: two Gingham nodes (batched
+     * underlay I/O, and the same with one system call per frame) against two plain-Linux nodes with
+     * kernel VXLAN devices, over the same kind of underlay link; medians of alternating rounds. The
+     * workers' busy share (both nodes' workers summed, in cores) per Gbit/s is the CPU figure the
+     * daemon can give (the kernel pair's work runs in softirq and is not attributed). Frames per
+     * system call: node 1's underlay sends, node 2's underlay receives, over the measured rounds.
+     */
+    public record CrossNode(String underlayLink, int podMtuBytes, int rounds, double tcpSeconds,
+                            double ginghamGbps, double unbatchedGbps, double kernelGbps, double ratio, double unbatchedRatio,
+                            double target, boolean met, double batchingGain,
+                            List<Double> ginghamRoundsGbps, List<Double> unbatchedRoundsGbps, List<Double> kernelRoundsGbps,
+                            long ginghamRetransmits, long unbatchedRetransmits, long kernelRetransmits,
+                            double ginghamWorkerCoresPerGbps, double unbatchedWorkerCoresPerGbps,
+                            double ginghamTxFramesPerCall, double ginghamRxFramesPerCall,
+                            double unbatchedTxFramesPerCall, double unbatchedRxFramesPerCall) {
     }
 
     /** A JFR profile of the worker during one measurement ({@code --profile}). */

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -32,7 +33,9 @@ import java.util.function.Supplier;
  * cores): iperf3 TCP through the ClusterIP and 64-byte UDP frames from a {@link UdpBlaster}, each in
  * alternating rounds (baseline, Gingham, baseline, ...; the figure is each path's median, so a load
  * change on the shared machine lands on both paths); ping and TCP request/response on both paths;
- * last the steady run for the garbage collector ({@link GcProbe}) with TCP and UDP traffic at once.
+ * then the steady run for the garbage collector ({@link GcProbe}) with TCP and UDP traffic at once;
+ * last, with the single-node daemon and forwarder stopped, the cross-node figure
+ * ({@link CrossNodeThroughput}: two Gingham nodes against two kernel VXLAN nodes).
  * The raw forwarder runs only during its rounds; the daemon's worker idles with its idle strategy
  * while the baselines run (with busy-spin it keeps one core busy then, which the baselines feel).
  * Every namespace is deleted at the end, also after a failure; every external command has a time limit.
@@ -93,38 +96,56 @@ public final class NodeBenchmark {
             namespaces.removeLeftovers();
             GinghamPath.NodeFiles ginghamFiles = GinghamPath.writeFiles(namespaces, workDirectory, plan.idle().kind());
             int mtuBytes = ginghamFiles.podMtuBytes();
-            step("kernel path: veth pairs, a router namespace, kube-proxy's iptables DNAT rules");
-            PodPair kernel = KernelPath.build(namespaces, workDirectory, mtuBytes);
-            step("raw TAP ceiling: two TAPs joined by a forwarder, no pipeline");
-            try (RawTapPath raw = RawTapPath.build(namespaces, mtuBytes);
-                 UdpBlaster ceilingSender = UdpBlaster.open(raw.pods().clientNs(), Addresses.parseMac(RawTapPath.SENDER_MAC),
-                         Addresses.parseMac(RawTapPath.GATEWAY_MAC), raw.pods().clientIp(), raw.pods().serverIp(), BenchServices.UDP_PORT)) {
-                step("gingham: the daemon in this JVM, 1 worker, idle " + plan.idle().kind().spelling());
-                try (GinghamPath gingham = GinghamPath.start(namespaces, ginghamFiles, new DaemonLog(progress, false));
-                     UdpBlaster ginghamSender = UdpBlaster.open(gingham.pods().clientNs(), GinghamPath.clientMac(), gingham.gatewayMac(),
-                             gingham.pods().clientIp(), BenchServices.UDP_VIP, BenchServices.UDP_PORT)) {
-                    if (!plan.tso()) {
-                        disableTso(kernel.clientNs());
-                        disableTso(gingham.pods().clientNs());
-                    }
-                    WorkerAgent worker = gingham.daemon().workers().getFirst();
-                    NodeBenchResult.Throughput tcp = throughput(kernel, gingham.pods(), worker);
-                    NodeBenchResult.PacketRate udp = packetRate(raw, ceilingSender, gingham.pods(), ginghamSender, worker);
-                    NodeBenchResult.Latency latency = new NodeBenchResult.Latency(
-                            NodeBenchResult.RoundTrip.of(ping(gingham.pods()), ping(kernel)),
-                            NodeBenchResult.RoundTrip.of(roundTrips(gingham.pods()), roundTrips(kernel)));
-                    NodeBenchResult.Gc gc = steadyRun(gingham, ginghamSender);
-                    NodeBenchResult.Machine machine = new NodeBenchResult.Machine(MachineInfo.cpuModel(),
-                            Runtime.getRuntime().availableProcessors(), MachineInfo.virtualMachine(), MachineInfo.memoryMib(),
-                            MachineInfo.kernel(), MachineInfo.jdk(), MachineInfo.gc(), loadStart, MachineInfo.loadAverage());
-                    NodeBenchResult.Setup setup = new NodeBenchResult.Setup(1, plan.idle().kind().spelling(), NodeDaemon.BURST_FRAMES,
-                            mtuBytes, plan.tso(), UdpBlaster.FRAME_BYTES, plan.rounds(), plan.udpRounds(), plan.throughput().toMillis() / 1000.0,
-                            plan.udpWindow().toMillis() / 1000.0, plan.pingCount(), BenchPlan.PING_INTERVAL.toMillis(), plan.roundTrips(),
-                            "veth pairs to a router namespace, iptables-nft DNAT in kube-proxy's chain layout",
-                            "one thread reading one TAP and writing the other, same burst, buffers and idle strategy as a worker");
-                    return new NodeBenchResult(NodeBenchResult.KIND, started.toString(), command, plan.quick(), machine, setup, tcp, udp,
-                            latency, gc, List.copyOf(profiles));
+            SingleNode single = plan.crossNodeOnly() ? null : singleNode(namespaces, ginghamFiles);
+            NodeBenchResult.CrossNode crossNode = new CrossNodeThroughput(plan, this::step)
+                    .run(namespaces, workDirectory, new DaemonLog(progress, false));
+            NodeBenchResult.Machine machine = new NodeBenchResult.Machine(MachineInfo.cpuModel(),
+                    Runtime.getRuntime().availableProcessors(), MachineInfo.virtualMachine(), MachineInfo.memoryMib(),
+                    MachineInfo.kernel(), MachineInfo.jdk(), MachineInfo.gc(), loadStart, MachineInfo.loadAverage());
+            NodeBenchResult.Setup setup = new NodeBenchResult.Setup(1, plan.idle().kind().spelling(), NodeDaemon.BURST_FRAMES,
+                    mtuBytes, plan.tso(), UdpBlaster.FRAME_BYTES, plan.rounds(), plan.udpRounds(), plan.throughput().toMillis() / 1000.0,
+                    plan.udpWindow().toMillis() / 1000.0, plan.pingCount(), BenchPlan.PING_INTERVAL.toMillis(), plan.roundTrips(),
+                    "veth pairs to a router namespace, iptables-nft DNAT in kube-proxy's chain layout",
+                    "one thread reading one TAP and writing the other, same burst, buffers and idle strategy as a worker");
+            return new NodeBenchResult(NodeBenchResult.KIND, started.toString(), command, plan.quick(), machine, setup,
+                    single == null ? null : single.tcp(), single == null ? null : single.udp(), single == null ? null : single.latency(),
+                    single == null ? null : single.gc(), List.copyOf(profiles), crossNode);
+        }
+    }
+
+    /** The single-node figures of one run. */
+    private record SingleNode(NodeBenchResult.Throughput tcp, NodeBenchResult.PacketRate udp, NodeBenchResult.Latency latency,
+                              NodeBenchResult.Gc gc) {
+    }
+
+    /**
+     * The single-node figures: the kernel path, the raw TAP ceiling and the daemon's node, measured
+     * one path at a time; the daemon and the forwarder are stopped before the cross-node figure.
+     */
+    private SingleNode singleNode(Namespaces namespaces, GinghamPath.NodeFiles ginghamFiles) {
+        int mtuBytes = ginghamFiles.podMtuBytes();
+        step("kernel path: veth pairs, a router namespace, kube-proxy's iptables DNAT rules");
+        PodPair kernel = KernelPath.build(namespaces, workDirectory, mtuBytes);
+        step("raw TAP ceiling: two TAPs joined by a forwarder, no pipeline");
+        try (RawTapPath raw = RawTapPath.build(namespaces, mtuBytes);
+             UdpBlaster ceilingSender = UdpBlaster.open(raw.pods().clientNs(), Addresses.parseMac(RawTapPath.SENDER_MAC),
+                     Addresses.parseMac(RawTapPath.GATEWAY_MAC), raw.pods().clientIp(), raw.pods().serverIp(), BenchServices.UDP_PORT)) {
+            step("gingham: the daemon in this JVM, 1 worker, idle " + plan.idle().kind().spelling());
+            try (GinghamPath gingham = GinghamPath.start(namespaces, ginghamFiles, new DaemonLog(progress, false));
+                 UdpBlaster ginghamSender = UdpBlaster.open(gingham.pods().clientNs(), GinghamPath.clientMac(), gingham.gatewayMac(),
+                         gingham.pods().clientIp(), BenchServices.UDP_VIP, BenchServices.UDP_PORT)) {
+                if (!plan.tso()) {
+                    disableTso(kernel.clientNs());
+                    disableTso(gingham.pods().clientNs());
                 }
+                WorkerAgent worker = gingham.daemon().workers().getFirst();
+                NodeBenchResult.Throughput tcp = throughput(kernel, gingham.pods(), worker);
+                NodeBenchResult.PacketRate udp = packetRate(raw, ceilingSender, gingham.pods(), ginghamSender, worker);
+                NodeBenchResult.Latency latency = new NodeBenchResult.Latency(
+                        NodeBenchResult.RoundTrip.of(ping(gingham.pods()), ping(kernel)),
+                        NodeBenchResult.RoundTrip.of(roundTrips(gingham.pods()), roundTrips(kernel)));
+                NodeBenchResult.Gc gc = steadyRun(gingham, ginghamSender);
+                return new SingleNode(tcp, udp, latency, gc);
             }
         }
     }
@@ -236,11 +257,16 @@ public final class NodeBenchmark {
 
     /** {@code --no-tso}: the client pod's stack segments TCP itself, so every path carries MSS-sized frames. */
     private void disableTso(String netns) {
+        disableTso(netns, this::step);
+    }
+
+    /** As {@link #disableTso(String)}, reporting to {@code step}. */
+    static void disableTso(String netns, Consumer<String> step) {
         Shell.Result r = Shell.run(Duration.ofSeconds(5), "ip", "netns", "exec", netns, "ethtool", "-K", "eth0", "tso", "off", "gso", "off");
         if (!r.ok()) {
             throw new IllegalStateException("ethtool -K eth0 tso off gso off in " + netns + " failed: " + r.output());
         }
-        step("TSO and GSO off on eth0 in " + netns);
+        step.accept("TSO and GSO off on eth0 in " + netns);
     }
 
     private Iperf3.Result tcp(PodPair pods) {

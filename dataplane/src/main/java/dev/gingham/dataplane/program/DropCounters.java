@@ -59,6 +59,11 @@ public final class DropCounters implements AutoCloseable {
         return dropped;
     }
 
+    /** Counts one drop of the reason with code {@code code} for {@code worker} in {@code direction} ({@link Direction}). */
+    public void countOne(int worker, int code, int direction) {
+        counters.add(worker, code, direction * FIELD_BYTES, 1);
+    }
+
     /** Returns: drops of {@code reason} in {@code direction} ({@link Direction}), summed over the workers. */
     public long sum(DropReason reason, int direction) {
         return counters.sum(reason.code(), direction * FIELD_BYTES);

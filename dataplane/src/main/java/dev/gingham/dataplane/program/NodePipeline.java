@@ -254,4 +254,16 @@ public final class NodePipeline {
     public PolicyEnforcer ingressPolicy() {
         return ingressPolicy;
     }
+
+    /**
+     * Counts frame {@code i}'s drop verdict, set after {@link #run} (a port could not send it), in
+     * the direction of the chain the vector ran, as {@link #run} counts its own drops.
+     */
+    public void countLateDrop(FrameVector v, int i) {
+        int verdict = v.verdict(i);
+        if (verdict < 0) {
+            int direction = config.role(v.ingressPort(0)) == PortRole.POD ? Direction.EGRESS : Direction.INGRESS;
+            drops.countOne(worker, -verdict, Direction.ofDrop(v, i, direction));
+        }
+    }
 }

@@ -3,11 +3,16 @@ package dev.gingham.dataplane.agent;
 import dev.gingham.dataplane.program.NodeFixture;
 import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.DropReason;
+import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import static dev.gingham.dataplane.program.NodeFixture.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -68,6 +73,46 @@ class WorkerAgentTest {
         worker.doWork();
         assertEquals(2, counters.sum(POD_B, PortCounters.TX_ERRORS));
         assertEquals(32, pool.available());
+        assertEquals(1, node.node.drops().sum(DropReason.TX_REJECTED), "the frame to the port that was gone");
+        assertEquals(1, node.node.drops().sum(DropReason.TX_FAILED), "the frame the full port refused");
+    }
+
+    @Test
+    void shouldHandAPortEveryFrameOfABurstBoundForItInOneCallInOrderWhenSeveralArriveTogether() {
+        List<Integer> batchSizes = new ArrayList<>();
+        PortIo batching = new PortIo() {
+            @Override
+            public int port() {
+                return POD_B;
+            }
+
+            @Override
+            public int receive(FrameVector vector, int maxFrames) {
+                return 0;
+            }
+
+            @Override
+            public boolean transmit(FrameVector vector, int i) {
+                return b.transmit(vector, i);
+            }
+
+            @Override
+            public int transmitBatch(FrameVector vector, int[] frames, int count) {
+                batchSizes.add(count);
+                return PortIo.super.transmitBatch(vector, frames, count);
+            }
+        };
+        ports(a, batching);
+        for (int seq = 1; seq <= 3; seq++) {
+            a.incoming.add(PacketBuilder.icmp4Echo(A_IP, B_IP, 1, seq).srcMac(A_MAC).dstMac(ROUTER_MAC).build());
+        }
+        assertEquals(3, worker.doWork());
+        assertEquals(List.of(3), batchSizes, "one call for the three frames");
+        for (int seq = 1; seq <= 3; seq++) {
+            assertArrayEquals(PacketBuilder.icmp4Echo(A_IP, B_IP, 1, seq).srcMac(ROUTER_MAC).dstMac(B_MAC).ttl(63).build(),
+                    b.transmitted.get(seq - 1), "frame " + seq + " in order");
+        }
+        assertEquals(3, counters.sum(POD_B, PortCounters.TX_PACKETS));
     }
 
     @Test

@@ -55,6 +55,7 @@ public class NodeConfigTest {
               mac: "52:54:00:12:34:56"
               nextHopMac: "52:54:00:65:43:21"
               mtuBytes: 9000
+              batch: false
             tunnel:
               mode: geneve
               vxlanPort: 4789
@@ -152,6 +153,7 @@ public class NodeConfigTest {
         assertEquals(new NodeConfig.Flows(1024, 10), c.flows());
         assertTrue(c.policyAuditMode());
         assertTrue(c.keepDevicesOnStop());
+        assertFalse(c.underlay().batch(), "underlay.batch: false");
         assertEquals(new NodeConfig.Capacities(1000, 64, 16, 128, 256, 2048, 32), c.maps());
         assertFalse(c.masquerade().enabled());
         assertEquals(4, c.workers());
@@ -208,6 +210,7 @@ public class NodeConfigTest {
         assertEquals(NodeConfig.DEFAULT_GATEWAY_MAC, c.gateway().mac());
         assertEquals(IpAddress.parse("192.168.50.10"), c.underlay().address(), "first IPv4 node address");
         assertEquals(0, c.underlay().mac(), "read from the interface by the daemon");
+        assertTrue(c.underlay().batch(), "batched underlay I/O unless switched off");
         TunnelConfig t = c.tunnelConfig(1, 0x52_54_00_00_00_01L);
         assertEquals(0x52_54_00_00_00_01L, t.underlayMac());
         assertEquals(TunnelMode.VXLAN, t.mode());

@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code gingham bench-node --quick} end to end with tiny windows: the command builds all three
  * paths, runs every measurement and writes a JSON file with every figure. The assertions are on
  * sanity, not speed: traffic went through each path (non-zero throughput and packet rates, answers
- * to every probe), ratios agree with their figures, the steady run carried frames. Needs root,
+ * to every probe), ratios agree with their figures, the steady run carried frames, the cross-node
+ * pairs carried TCP and the batched one sent several frames per system call. Needs root,
  * /dev/net/tun, iperf3 and iptables (./gingham test installs them); skips with the reason otherwise.
  */
 class BenchNodeCommandTest {
@@ -34,7 +35,7 @@ class BenchNodeCommandTest {
     Path dir;
 
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldWriteEveryFigureWithSaneValuesWhenRunQuick() throws Exception {
         Netns.assumeAvailable();
         assumeTrue(Files.exists(TapDevice.TUN_DEVICE), "needs " + TapDevice.TUN_DEVICE);
@@ -91,8 +92,17 @@ class BenchNodeCommandTest {
         assertEquals(1, gc.get("workerThreads").asInt(), "the daemon's one worker was watched: " + gc);
         assertTrue(gc.get("collectors").size() > 0, gc.toString());
 
+        JsonNode cross = r.get("crossNode");
+        for (String figure : new String[]{"ginghamGbps", "unbatchedGbps", "kernelGbps"}) {
+            assertTrue(cross.get(figure).asDouble() > 0, "cross-node " + figure + ": " + cross);
+        }
+        assertEquals(cross.get("ginghamGbps").asDouble() / cross.get("kernelGbps").asDouble(), cross.get("ratio").asDouble(), 0.01);
+        assertTrue(cross.get("ginghamTxFramesPerCall").asDouble() > 1, "node 1 sent bursts: " + cross);
+        assertEquals(1.0, cross.get("unbatchedTxFramesPerCall").asDouble(), "one write per frame when unbatched: " + cross);
+
         String markdown = stdout.toString(StandardCharsets.UTF_8);
         assertTrue(markdown.contains("| iperf3 TCP through a ClusterIP"), markdown);
+        assertTrue(markdown.contains("| iperf3 TCP across nodes, batched underlay I/O"), markdown);
         assertTrue(markdown.contains("Linux " + MachineInfo.kernel()), markdown);
     }
 }
