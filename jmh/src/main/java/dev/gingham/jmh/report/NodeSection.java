@@ -47,6 +47,12 @@ final class NodeSection implements Section {
                 "udpPacketRate/tapCeilingPps", "raw TAP", "udpPacketRate/target", "%,.0f"));
         rows.add(ratioRow("the same per CPU-second of the forwarding thread", r, "udpPacketRate/ginghamPpsPerWorkerCpuSecond",
                 "udpPacketRate/tapCeilingPpsPerCpuSecond", "raw TAP", "udpPacketRate/target", "%,.0f"));
+        if (!Double.isNaN(r.number("crossNode/ginghamGbps"))) {
+            rows.add(ratioRow("iperf3 TCP pod to pod across two nodes over VXLAN, Gbit/s", r, "crossNode/ginghamGbps",
+                    "crossNode/kernelGbps", "kernel VXLAN pair", "crossNode/target", "%.2f"));
+            rows.add(ratioRow("the same with one system call per frame (underlay.batch: false)", r, "crossNode/unbatchedGbps",
+                    "crossNode/kernelGbps", "kernel VXLAN pair", "crossNode/target", "%.2f"));
+        }
         rows.add(latencyRow("ping round trip, p50 / p99 µs", r, "latency/ping"));
         rows.add(latencyRow("TCP request/response, p50 / p99 µs", r, "latency/tcpRequestResponse"));
         double collections = r.number("gc/collections");
@@ -58,7 +64,7 @@ final class NodeSection implements Section {
                 new boolean[]{false, true, true, true, false, false}, rows);
         out.paragraph("""
                 Earlier runs, variants (busy-spin, no TSO), runs under load, and what limits each figure:
-                benchmarks-notes.md, "Node end to end".""");
+                benchmarks-notes.md, "Node end to end" and "Cross-node".""");
     }
 
     private static List<String> ratioRow(String figure, NodeRun r, String gingham, String baseline, String baselineName,

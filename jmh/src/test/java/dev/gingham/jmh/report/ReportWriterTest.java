@@ -52,6 +52,8 @@ class ReportWriterTest {
         assertTrue(section.contains("| GC during 69 s of steady traffic (14,596,721 frames) | 0 collections, worker allocated 0 B |"),
                 section);
         assertTrue(section.contains("load average 1.98 3.49 5.42 at the start"), section);
+        assertTrue(section.contains("| iperf3 TCP pod to pod across two nodes over VXLAN, Gbit/s | 2.28 | 11.26 (kernel VXLAN pair) "
+                + "| 0.20× | ≥ 0.75× | **missed** |"), section);
     }
 
     @Test
