@@ -27,6 +27,16 @@ public interface PortIo {
     boolean transmit(FrameVector vector, int i);
 
     /**
+     * Returns: reads of this port that failed other than "nothing waiting" (a frame too long for
+     * a buffer, a vnet header the pipeline cannot take, an errno), since the port was made. Written
+     * by the worker that polls the port; another thread reading it may see a slightly old value,
+     * which is all a metric needs. The default: a port that cannot fail a read.
+     */
+    default long rxErrorCount() {
+        return 0;
+    }
+
+    /**
      * Sends frames {@code frames[0..count)} of the vector out of this port, in that order: the
      * worker hands over every frame a burst sends here at once, so a port that can (a batched
      * underlay socket: one {@code sendmmsg(2)}) makes one system call for all of them. A frame not

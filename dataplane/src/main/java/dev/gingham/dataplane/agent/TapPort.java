@@ -64,6 +64,11 @@ public final class TapPort implements PortIo {
     }
 
     @Override
+    public long rxErrorCount() {
+        return queue.rxErrorCount();
+    }
+
+    @Override
     public boolean transmit(FrameVector vector, int i) {
         return queue.transmit(vector, i) == TapQueue.SENT;
     }

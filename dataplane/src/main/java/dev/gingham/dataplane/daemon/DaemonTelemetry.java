@@ -33,7 +33,7 @@ final class DaemonTelemetry implements NodeTelemetry {
         for (int port = 0; port < names.length; port++) {
             if (names[port] != null) {
                 stats.add(new PortStats(port, names[port], c.sum(port, PortCounters.RX_PACKETS), c.sum(port, PortCounters.RX_BYTES),
-                        0, c.sum(port, PortCounters.TX_PACKETS), c.sum(port, PortCounters.TX_BYTES),
+                        daemon.portRxErrors(port), c.sum(port, PortCounters.TX_PACKETS), c.sum(port, PortCounters.TX_BYTES),
                         c.sum(port, PortCounters.TX_ERRORS)));
             }
         }

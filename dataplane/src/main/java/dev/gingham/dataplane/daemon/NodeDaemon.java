@@ -207,6 +207,7 @@ public final class NodeDaemon implements AutoCloseable {
         ports.attach(workers);
         control = new ControlAgent(node.state(), clock, this::error);
         control.addDuty(ports::reclaim);
+        control.addDuty(() -> ports.sampleRxErrors(clock.nanoTime()));
         control.addDuty(this::retryFailedPods);
         control.addDuty(neighbourResolution());
         threads = track(AgentThreads.start(config.threading(), config.idleStrategy(), List.of(workers), control, this::error));
@@ -357,6 +358,11 @@ public final class NodeDaemon implements AutoCloseable {
     /** Returns: the underlay's packet sockets, one queue per worker (their counters tell frames per system call). */
     public PacketSocket underlaySockets() {
         return underlay.sockets();
+    }
+
+    /** Returns: port {@code port}'s failed reads, summed over workers, as sampled each second (any thread). */
+    public long portRxErrors(int port) {
+        return ports.rxErrors(port);
     }
 
     /** Returns: packets and bytes per port, summed over workers. */

@@ -6,6 +6,7 @@ import dev.gingham.dataplane.agent.WorkerAgent;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 
 /**
@@ -25,7 +26,13 @@ import java.util.function.Consumer;
  * <p>Control thread only (not thread-safe).
  */
 final class PortTable {
+    /** How often {@link #sampleRxErrors} reads the ports' counters (a metric, not a per-frame figure). */
+    static final long RX_ERROR_SAMPLE_PERIOD_NS = 1_000_000_000L;
+
     private final PortIo[][] tables;
+    /** Per port, the read errors of its current device over every worker: written here, read by the API's threads. */
+    private final AtomicLongArray rxErrors;
+    private long nextRxErrorSampleNs = Long.MIN_VALUE;
     private final Deque<Retired> retired = new ArrayDeque<>();
     private final Consumer<Throwable> errors;
     private WorkerAgent[] workers = new WorkerAgent[0];
@@ -35,6 +42,7 @@ final class PortTable {
 
     PortTable(int workers, int maxPorts, Consumer<Throwable> errors) {
         this.tables = new PortIo[workers][maxPorts];
+        this.rxErrors = new AtomicLongArray(maxPorts);
         this.errors = errors;
     }
 
@@ -107,6 +115,37 @@ final class PortTable {
         while (!retired.isEmpty()) {
             close(retired.pollFirst());
         }
+    }
+
+    /**
+     * Control duty: once a second, sums each port's read errors over the workers' queues into a
+     * table the API's threads may read ({@link #rxErrors}), so /metrics shows them without a
+     * counter on the per-frame path (the queues count them already) and without another thread
+     * walking this control-thread table. A port whose device was replaced shows the new device's.
+     *
+     * @return 0 (no work that should keep the control agent from idling)
+     */
+    int sampleRxErrors(long nowNs) {
+        if (nowNs < nextRxErrorSampleNs) {
+            return 0;
+        }
+        nextRxErrorSampleNs = nowNs + RX_ERROR_SAMPLE_PERIOD_NS;
+        for (int port = 0; port < tables[0].length; port++) {
+            long sum = 0;
+            for (PortIo[] table : tables) {
+                PortIo io = table[port];
+                if (io != null) {
+                    sum += io.rxErrorCount();
+                }
+            }
+            rxErrors.setRelease(port, sum);
+        }
+        return 0;
+    }
+
+    /** Returns: port {@code port}'s read errors as last sampled (any thread). */
+    long rxErrors(int port) {
+        return rxErrors.getAcquire(port);
     }
 
     /** Returns: devices retired and not yet closed. */

@@ -38,6 +38,12 @@ class PortTableTest {
     private static final class CountingPort implements PortIo {
         private final int port;
         int polls;
+        long rxErrors;
+
+        @Override
+        public long rxErrorCount() {
+            return rxErrors;
+        }
 
         CountingPort(int port) {
             this.port = port;
@@ -132,5 +138,29 @@ class PortTableTest {
     void shouldRefuseAPortOutsideTheTableOrAQueueCountThatIsNotTheWorkerCount() {
         assertThrows(IllegalArgumentException.class, () -> table.set(10, new PortIo[] {new CountingPort(10)}));
         assertThrows(IllegalArgumentException.class, () -> table.set(1, new PortIo[0]));
+    }
+
+    @Test
+    void shouldPublishEachPortsReadErrorsSummedOverWorkersOncePerPeriod() {
+        PortTable two = new PortTable(2, 10, errors::add);
+        CountingPort w0 = new CountingPort(3);
+        CountingPort w1 = new CountingPort(3);
+        w0.rxErrors = 2;
+        w1.rxErrors = 5;
+        two.set(3, new PortIo[] {w0, w1});
+
+        two.sampleRxErrors(1_000L);
+        assertEquals(7, two.rxErrors(3), "both workers' queues of the device");
+        assertEquals(0, two.rxErrors(4), "an empty port");
+
+        w1.rxErrors = 9;
+        two.sampleRxErrors(1_000L + PortTable.RX_ERROR_SAMPLE_PERIOD_NS - 1);
+        assertEquals(7, two.rxErrors(3), "not sampled again within the period");
+        two.sampleRxErrors(1_000L + PortTable.RX_ERROR_SAMPLE_PERIOD_NS);
+        assertEquals(11, two.rxErrors(3));
+
+        two.remove(3, null, "gone");
+        two.sampleRxErrors(1_000L + 2 * PortTable.RX_ERROR_SAMPLE_PERIOD_NS);
+        assertEquals(0, two.rxErrors(3), "the port has no device any more");
     }
 }
