@@ -318,6 +318,11 @@ public final class DemoCluster implements AutoCloseable {
      * label app={@code app}, interface in network namespace {@code netns}, address {@code ip}.
      */
     public static String podYaml(String name, String app, String netns, String ip) {
+        return podYaml(name, app, netns, "demo-node", ip);
+    }
+
+    /** Returns: {@link #podYaml(String, String, String, String)} of a pod on node {@code node} (several-node clusters). */
+    public static String podYaml(String name, String app, String netns, String node, String ip) {
         return """
                 ---
                 apiVersion: v1
@@ -328,10 +333,10 @@ public final class DemoCluster implements AutoCloseable {
                   labels: {app: %s}
                   annotations: {gingham.dev/netns: %s}
                 spec:
-                  nodeName: demo-node
+                  nodeName: %s
                   containers: [{name: main, image: "python:3"}]
                 status: {phase: Running, podIP: %s}
-                """.formatted(name, app, netns, ip);
+                """.formatted(name, app, netns, node, ip);
     }
 
     private static String webYaml() {

@@ -155,12 +155,7 @@ public final class NodePipeline {
         routeLookup.process(v, routes, destSlots, endpoints, false, nowNs);
         egressPolicy.process(v, sourceSlots, nowNs);
         ingressPolicy.process(v, destSlots, nowNs);
-        delivery.deliverLocal(v, routes, endpoints, routed);
-        delivery.deliverHost(v, routes, routed);
-        masquerade.process(v, nowNs);
-        segmentTunnelled(v, routed);
-        tunnelEncap.process(v, nowNs);
-        delivery.deliverWorld(v, routes, routed);
+        deliver(v, routed, true, nowNs);
     }
 
     private void fromUnderlay(FrameVector v, long nowNs) {
@@ -174,12 +169,7 @@ public final class NodePipeline {
         int routed = v.count();
         routeLookup.process(v, routes, destSlots, endpoints, true, nowNs);
         ingressPolicy.process(v, destSlots, nowNs);
-        delivery.deliverLocal(v, routes, endpoints, routed);
-        delivery.deliverHost(v, routes, routed);
-        masquerade.process(v, nowNs);
-        segmentTunnelled(v, routed);
-        tunnelEncap.process(v, nowNs);
-        delivery.deliverWorld(v, routes, routed);
+        deliver(v, routed, true, nowNs);
     }
 
     private void fromHost(FrameVector v, long nowNs) {
@@ -194,8 +184,21 @@ public final class NodePipeline {
         int routed = v.count();
         routeLookup.process(v, routes, destSlots, endpoints, false, nowNs);
         ingressPolicy.process(v, destSlots, nowNs);
+        deliver(v, routed, false, nowNs);
+    }
+
+    /**
+     * The end every chain shares once frames are routed: local pods and the host first, then
+     * masquerade for what leaves the node ({@code masqueradeLeaving}: not for the host's own
+     * traffic, which already has a node address), segmentation and encapsulation for other nodes,
+     * and the world.
+     */
+    private void deliver(FrameVector v, int routed, boolean masqueradeLeaving, long nowNs) {
         delivery.deliverLocal(v, routes, endpoints, routed);
         delivery.deliverHost(v, routes, routed);
+        if (masqueradeLeaving) {
+            masquerade.process(v, nowNs);
+        }
         segmentTunnelled(v, routed);
         tunnelEncap.process(v, nowNs);
         delivery.deliverWorld(v, routes, routed);

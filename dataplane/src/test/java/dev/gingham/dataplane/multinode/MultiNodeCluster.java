@@ -372,20 +372,7 @@ public final class MultiNodeCluster implements AutoCloseable {
                     """, nodeName(k), KERNEL_VTEP_MAC, nodeIp(k), k, nodeIp(k)));
         }
         for (Pod pod : pods.values()) {
-            yaml.append(String.format(Locale.ROOT, """
-                    ---
-                    apiVersion: v1
-                    kind: Pod
-                    metadata:
-                      name: %s
-                      namespace: demo
-                      labels: {app: %s}
-                      annotations: {gingham.dev/netns: %s}
-                    spec:
-                      nodeName: %s
-                      containers: [{name: main, image: "python:3"}]
-                    status: {phase: Running, podIP: %s}
-                    """, pod.name(), pod.app(), namespaces.name(pod.name()), nodeName(pod.node()), pod.ip()));
+            yaml.append(DemoCluster.podYaml(pod.name(), pod.app(), namespaces.name(pod.name()), nodeName(pod.node()), pod.ip()));
         }
         return yaml.toString();
     }

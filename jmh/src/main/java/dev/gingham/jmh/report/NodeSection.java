@@ -36,7 +36,7 @@ final class NodeSection implements Section {
         out.paragraph(String.format(Locale.ROOT, """
                 From `%s` on %s ([%s](%s)): %s %s cores, Linux %s, %s; load average %s at the start, %s at the end.
                 Daemon: %s worker(s), idle %s, bursts of %s, pod MTU %s.""",
-                r.text("command"), r.text("date").replace('T', ' ').replace("Z", " UTC"), fileName(r.link()), r.link(),
+                r.text("command"), r.text("date").replace('T', ' ').replace("Z", " UTC"), ReportWriter.fileName(r.link()), r.link(),
                 r.text("machine/cpu"), Fmt.count(r.text("machine/cores")), r.text("machine/kernel"), r.text("machine/jdk"),
                 r.text("machine/loadAverageStart"), r.text("machine/loadAverageEnd"), r.text("setup/workers"),
                 r.text("setup/idleStrategy"), r.text("setup/burstFrames"), r.text("setup/podMtuBytes")));
@@ -88,10 +88,5 @@ final class NodeSection implements Section {
 
     private static String percentiles(NodeRun r, String prefix) {
         return String.format(Locale.ROOT, "%,.1f / %,.1f", r.number(prefix + "/p50Us"), r.number(prefix + "/p99Us"));
-    }
-
-    private static String fileName(String link) {
-        int slash = link.lastIndexOf('/');
-        return slash < 0 ? link : link.substring(slash + 1);
     }
 }

@@ -139,7 +139,8 @@ final class ReportWriter {
                         + "e.g. `./gingham bench KubeProxyBenchmark -p services=1000 -prof gc`."));
     }
 
-    private static String fileName(String link) {
+    /** Returns: the last path element of a link ("bench/x.json" -> "x.json"). */
+    static String fileName(String link) {
         int slash = link.lastIndexOf('/');
         return slash < 0 ? link : link.substring(slash + 1);
     }
