@@ -206,6 +206,7 @@ public final class NodeDaemon implements AutoCloseable {
         }
         ports.attach(workers);
         control = new ControlAgent(node.state(), clock, this::error);
+        control.addDuty(() -> applyPublished(source));
         control.addDuty(ports::reclaim);
         control.addDuty(() -> ports.sampleRxErrors(clock.nanoTime()));
         control.addDuty(this::retryFailedPods);
@@ -244,9 +245,7 @@ public final class NodeDaemon implements AutoCloseable {
         ClusterSource.Listener listener = new ClusterSource.Listener() {
             @Override
             public void loaded(ManifestSet set) {
-                if (!control.submit(NodeDaemon.this::applyPublished)) {
-                    log.warn("manifests: the control queue is full; the change is applied at the next rescan");
-                }
+                // nothing to do here: the control agent's duty takes the newest set from the source's mailbox
             }
 
             @Override
@@ -282,11 +281,17 @@ public final class NodeDaemon implements AutoCloseable {
         return resolver;
     }
 
-    /** Control thread: applies the newest set the watcher published. */
-    private void applyPublished() {
-        ManifestSet set = watcher.poll();
+    /**
+     * Control duty: applies the newest set the source published, if any (one atomic read when
+     * there is none). A duty rather than a task the listener submits: a full control queue could
+     * otherwise leave a published set waiting until the next change.
+     *
+     * @return 1 when a set was taken (applied or rejected), else 0
+     */
+    private int applyPublished(ClusterSource source) {
+        ManifestSet set = source.poll();
         if (set == null) {
-            return;
+            return 0;
         }
         try {
             ApplyReport r = node.apply(withAttachments(set));
@@ -296,6 +301,7 @@ public final class NodeDaemon implements AutoCloseable {
         } catch (RuntimeException e) {
             rejected(e.getMessage());
         }
+        return 1;
     }
 
     /** Control thread: the cluster's set with the pods the CNI plugin attached merged in (see {@link CniService}). */
