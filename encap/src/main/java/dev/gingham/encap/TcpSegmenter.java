@@ -120,7 +120,7 @@ public final class TcpSegmenter {
     }
 
     /** Returns: {@link Verdict#CONTINUE} when frame {@code i}'s GSO request can be carried out, else the drop verdict. */
-    private static int refusal(FrameVector v, int i) {
+    static int refusal(FrameVector v, int i) {
         int type = v.gsoType(i) & ~FrameVector.GSO_ECN;
         if (type == FrameVector.GSO_UDP) {
             return DropReason.GSO_UDP_UNSUPPORTED.verdict();
@@ -146,7 +146,7 @@ public final class TcpSegmenter {
      * Makes the headers at {@code l3} (a copy of frame {@code i}'s, still unchanged) those of
      * segment {@code k} carrying {@code chunk} payload bytes, and sums its L4 checksum.
      */
-    private static void rewriteHeaders(FrameVector v, int i, long l3, int k, int chunk, boolean last) {
+    static void rewriteHeaders(FrameVector v, int i, long l3, int k, int chunk, boolean last) {
         MemorySegment s = v.segment();
         int l3HeaderBytes = (int) (v.l4Offset(i) - v.l3Offset(i));
         long l4 = l3 + l3HeaderBytes;

@@ -44,12 +44,17 @@ import java.util.List;
  * @param icmpErrorsPerSecond    rate of ICMP fragmentation-needed / packet-too-big errors sent
  *                               (token bucket; 0 sends none); Linux's icmp_msgs_per_sec is 1000
  * @param icmpErrorBurst         bucket depth; Linux's icmp_msgs_burst is 50
+ * @param udpGso                 send a pod's TCP GSO frame into a UDP tunnel (VXLAN, Geneve) as UDP GSO
+ *                               datagrams ({@link UdpTunnelGso}) instead of cutting it into segments first;
+ *                               the underlay must take virtio-net UDP_L4 GSO (an AF_PACKET socket on
+ *                               Linux 6.2 or later)
  */
 public record TunnelConfig(TunnelMode mode, int underlayMtuBytes, int underlayAddress, long underlayMac, int underlayPort,
                            long routerMac, int routerIpv4, long routerIpv6Hi, long routerIpv6Lo,
                            int vxlanPort, int vni, boolean identityInVni, boolean outerUdpChecksum,
                            boolean verifyOuterUdpChecksum, int outerTtl, OuterDf outerDf, boolean clampMss,
-                           boolean fragmentInner, int icmpErrorsPerSecond, int icmpErrorBurst) {
+                           boolean fragmentInner, int icmpErrorsPerSecond, int icmpErrorBurst,
+                           boolean udpGso) {
     /** The smallest MTU an IPv6 link may have (RFC 8200 §5): pods must get at least this. */
     public static final int MIN_POD_MTU_BYTES = 1280;
     public static final int MAX_MTU_BYTES = 65535;
@@ -182,6 +187,7 @@ public record TunnelConfig(TunnelMode mode, int underlayMtuBytes, int underlayAd
         private OuterDf outerDf = OuterDf.UNSET;
         private Boolean clampMss;
         private boolean fragmentInner = true;
+        private boolean udpGso;
         private int icmpErrorsPerSecond = DEFAULT_ICMP_ERRORS_PER_SECOND;
         private int icmpErrorBurst = DEFAULT_ICMP_ERROR_BURST;
 
@@ -250,6 +256,12 @@ public record TunnelConfig(TunnelMode mode, int underlayMtuBytes, int underlayAd
             return this;
         }
 
+        /** UDP GSO datagrams for TCP GSO frames into a UDP tunnel (off unless set: the underlay must take them). */
+        public Builder udpGso(boolean value) {
+            this.udpGso = value;
+            return this;
+        }
+
         public Builder icmpErrors(int perSecond, int burst) {
             this.icmpErrorsPerSecond = perSecond;
             this.icmpErrorBurst = burst;
@@ -260,7 +272,8 @@ public record TunnelConfig(TunnelMode mode, int underlayMtuBytes, int underlayAd
             boolean clamp = clampMss != null ? clampMss : mode != null && mode != TunnelMode.NATIVE;
             return new TunnelConfig(mode, underlayMtuBytes, underlayAddress, underlayMac, underlayPort, routerMac,
                     routerIpv4, routerIpv6Hi, routerIpv6Lo, vxlanPort, vni, identityInVni, outerUdpChecksum,
-                    verifyOuterUdpChecksum, outerTtl, outerDf, clamp, fragmentInner, icmpErrorsPerSecond, icmpErrorBurst);
+                    verifyOuterUdpChecksum, outerTtl, outerDf, clamp, fragmentInner, icmpErrorsPerSecond, icmpErrorBurst,
+                    udpGso);
         }
     }
 }

@@ -73,6 +73,8 @@ public final class TunnelDecap {
     private final boolean verifyUdpChecksum;
     private final Parser parser = new Parser();
     private final GeneveOption geneveOptions = new GeneveOption();
+    private final UdpTunnelGro gro = new UdpTunnelGro();
+    private final TcpSegmenter segmenter = new TcpSegmenter();
     private long decapsulatedCount;
 
     public TunnelDecap(TunnelConfig config, IpCache ipCache, TunnelPeers peers) {
@@ -87,13 +89,14 @@ public final class TunnelDecap {
     }
 
     /**
-     * Runs over every frame whose verdict is {@link Verdict#CONTINUE}.
+     * Runs over every frame whose verdict is {@link Verdict#CONTINUE} (the pieces of a UDP GSO
+     * datagram this pass cuts apart are appended to the vector and handled in the pass too).
      *
      * @return the number of frames decapsulated
      */
     public int process(FrameVector v, long nowNs) {
         int decapsulated = 0;
-        for (int i = 0, n = v.count(); i < n; i++) {
+        for (int i = 0; i < v.count(); i++) {
             if (v.verdict(i) != Verdict.CONTINUE || !v.hasFlag(i, FrameVector.FLAG_IPV4)
                     || v.dstIp4(i) != underlayAddress) {
                 continue;
@@ -132,6 +135,12 @@ public final class TunnelDecap {
         if (v.hasFlag(i, FrameVector.FLAG_FRAGMENT)) {
             return DropReason.FRAG_NOT_SUPPORTED.verdict();
         }
+        if (mode.udp() && v.hasFlag(i, FrameVector.FLAG_GSO)) {
+            int joined = joinOrCut(v, i);
+            if (joined != Verdict.CONTINUE) {
+                return joined;
+            }
+        }
         MemorySegment s = v.segment();
         long l3 = v.l3Offset(i);
         int ipHeaderBytes = (NetworkOrder.u8(s, l3) & 0x0F) << 2;
@@ -169,6 +178,29 @@ public final class TunnelDecap {
         }
         v.srcIdentity(i, identity);
         return DECAPSULATED;
+    }
+
+    /**
+     * A UDP GSO datagram to the tunnel port (another node's {@link UdpTunnelGso}): merged into one
+     * tunnel packet carrying a TCP GSO frame when its pieces continue one flow ({@link UdpTunnelGro}),
+     * otherwise cut into its pieces, plain tunnel packets appended to the vector and decapsulated
+     * one by one later in this pass (this frame keeps the first); a GSO type that is not UDP's is
+     * dropped as the segmenter's reason says.
+     *
+     * @return {@link Verdict#CONTINUE} to decapsulate frame {@code i} as it now is, or a drop verdict
+     */
+    private int joinOrCut(FrameVector v, int i) {
+        int merged = gro.merge(v, i);
+        if (merged != UdpTunnelGro.NOT_MERGED) {
+            return merged;
+        }
+        int appended = segmenter.segment(v, i);
+        return appended < 0 ? appended : Verdict.CONTINUE;
+    }
+
+    /** Returns: the receiving half of UDP GSO (its counters). */
+    public UdpTunnelGro gro() {
+        return gro;
     }
 
     /**

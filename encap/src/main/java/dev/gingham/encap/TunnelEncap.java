@@ -93,6 +93,8 @@ public final class TunnelEncap {
     private final MssClamp mssClamp;
     private final Fragmenter fragmenter = new Fragmenter();
     private final TokenBucket icmpErrors;
+    /** Sends TCP GSO frames whole as UDP GSO datagrams; null when not configured or not a UDP tunnel. */
+    private final UdpTunnelGso udpGso;
 
     private int nextIdentification;
     private long encapsulatedCount;
@@ -123,6 +125,16 @@ public final class TunnelEncap {
         this.hasRouterIpv6 = config.hasRouterIpv6();
         this.mssClamp = config.clampMss() ? MssClamp.of(config) : null;
         this.icmpErrors = new TokenBucket(config.icmpErrorsPerSecond(), config.icmpErrorBurst());
+        this.udpGso = config.udpGso() && mode.udp() ? new UdpTunnelGso(underlayPort) : null;
+    }
+
+    /**
+     * Returns: true when frame {@code i}, a GSO frame routed into the tunnel, is sent whole as UDP
+     * GSO datagrams ({@link UdpTunnelGso}); false when it must be cut into segments before
+     * {@link #process} (IPIP, UDP GSO not configured, or a frame that class does not take).
+     */
+    public boolean sendsWhole(FrameVector v, int i) {
+        return udpGso != null && UdpTunnelGso.takes(v, i);
     }
 
     /**
@@ -289,6 +301,7 @@ public final class TunnelEncap {
             encapsulatedCount++;
             return Verdict.tx(underlayPort);
         }
+        boolean whole = sendsWhole(v, i);
         int grow = mode == TunnelMode.IPIP
                 ? OUTER_L2_L3_BYTES - (int) (l3 - v.start(i))
                 : UDP_TUNNEL_HEADERS_BYTES;
@@ -307,7 +320,8 @@ public final class TunnelEncap {
                 ? (ipv4 ? Ipv4Header.PROTOCOL_IPIP : Ipv4Header.PROTOCOL_IPV6)
                 : Ipv4Header.PROTOCOL_UDP;
         long outerL3 = outer + EthernetHeader.LENGTH;
-        Ipv4Header.write(s, outerL3, tos, outerIpBytes, nextIdentification++, df, outerTtl, protocol,
+        int identification = nextIdentification++;
+        Ipv4Header.write(s, outerL3, tos, outerIpBytes, identification, df, outerTtl, protocol,
                 underlayAddress, endpoint);
         if (mode != TunnelMode.IPIP) {
             long udp = outerL3 + Ipv4Header.MIN_LENGTH;
@@ -315,6 +329,15 @@ public final class TunnelEncap {
             // ports, length, checksum 0; then the tunnel header's two words: 8 bytes a store
             NetworkOrder.u64(s, udp, (long) (sourcePort << 16 | tunnelPort) << 32 | (long) udpBytes << 16);
             NetworkOrder.u64(s, udp + UdpHeader.LENGTH, (long) tunnelFirstWord << 32 | (frameVni & 0xFFFF_FFFFL) << 8);
+            if (whole) {
+                int segments = udpGso.send(v, i, identification);
+                if (segments < 0) {
+                    return segments;
+                }
+                nextIdentification += segments - 1;
+                encapsulatedCount++;
+                return Verdict.tx(underlayPort);
+            }
             if (outerUdpChecksum) {
                 NetworkOrder.u16(s, udp + UdpHeader.CHECKSUM_OFFSET, TransportChecksum.tcpUdp4(s, udp, udpBytes,
                         underlayAddress, endpoint, TransportChecksum.UDP));
@@ -332,6 +355,11 @@ public final class TunnelEncap {
         if (v.hasFlag(i, FrameVector.FLAG_CSUM_PARTIAL)) {
             v.offload(i, v.gsoType(i), v.gsoSize(i), v.csumStart(i) + bytes, v.csumOffset(i));
         }
+    }
+
+    /** Returns: the UDP GSO sender, or null when TCP GSO frames are cut into segments before encapsulation. */
+    public UdpTunnelGso udpGso() {
+        return udpGso;
     }
 
     /** Returns: frames (and fragments) sent into the tunnel. */

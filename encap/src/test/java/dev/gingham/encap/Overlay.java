@@ -59,8 +59,12 @@ final class Overlay implements AutoCloseable {
     }
 
     Overlay(TunnelConfig config, int buffers) {
+        this(config, buffers, BufferPool.JUMBO_BUFFER_SIZE);
+    }
+
+    Overlay(TunnelConfig config, int buffers, int bufferBytes) {
         this.config = config;
-        this.pool = BufferPool.allocate(buffers, BufferPool.JUMBO_BUFFER_SIZE);
+        this.pool = BufferPool.allocate(buffers, bufferBytes);
         this.vector = new FrameVector(pool);
         assertEquals(0, routes.upsertNode(B_NODE_ID, ip(B_UNDERLAY), mac(B_UNDERLAY_MAC), mac(B_ROUTER_MAC),
                 List.of(Cidr.parse("10.244.2.0/24"), Cidr.parse("fd00:2::/64"))));

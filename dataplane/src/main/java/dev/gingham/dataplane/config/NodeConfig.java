@@ -91,23 +91,32 @@ public final class NodeConfig {
      *                      peers outside it through {@code gateway}); null: every peer is on the link
      * @param batch         read and write the underlay a burst per system call (recvmmsg/sendmmsg, the default);
      *                      false: one read/write per frame (to measure what batching gains)
+     * @param udpGso        send pods' TCP GSO frames into a VXLAN or Geneve tunnel as UDP GSO datagrams (the
+     *                      default; needs Linux 6.2 or later, the daemon turns it off on older kernels); false:
+     *                      cut them into segments before encapsulation
      */
     public record Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes,
-                           IpAddress gateway, Cidr subnet, boolean batch) {
-        /** An underlay without gateway or subnet (every peer on the link), with batched I/O. */
+                           IpAddress gateway, Cidr subnet, boolean batch, boolean udpGso) {
+        /** An underlay without gateway or subnet (every peer on the link), with batched I/O and UDP GSO. */
         public Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes) {
-            this(interfaceName, address, mac, nextHopMac, mtuBytes, null, null, true);
+            this(interfaceName, address, mac, nextHopMac, mtuBytes, null, null, true, true);
         }
 
-        /** An underlay with a gateway and subnet, with batched I/O (the default). */
+        /** An underlay with a gateway and subnet, with batched I/O and UDP GSO (the defaults). */
         public Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes,
                         IpAddress gateway, Cidr subnet) {
-            this(interfaceName, address, mac, nextHopMac, mtuBytes, gateway, subnet, true);
+            this(interfaceName, address, mac, nextHopMac, mtuBytes, gateway, subnet, true, true);
         }
 
-        /** An underlay without gateway or subnet, batched or not. */
-        public Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes, boolean batch) {
-            this(interfaceName, address, mac, nextHopMac, mtuBytes, null, null, batch);
+        /** An underlay without gateway or subnet, batched or not, UDP GSO or not. */
+        public Underlay(String interfaceName, IpAddress address, long mac, long nextHopMac, int mtuBytes, boolean batch,
+                        boolean udpGso) {
+            this(interfaceName, address, mac, nextHopMac, mtuBytes, null, null, batch, udpGso);
+        }
+
+        /** Returns: this underlay with UDP GSO on or off. */
+        public Underlay withUdpGso(boolean value) {
+            return new Underlay(interfaceName, address, mac, nextHopMac, mtuBytes, gateway, subnet, batch, value);
         }
     }
 
@@ -293,7 +302,7 @@ public final class NodeConfig {
         b.gateway = gatewayDerived ? new Gateway(List.of(), gateway.mac()) : gateway;
         b.underlay = underlayAddressDerived
                 ? new Underlay(underlay.interfaceName(), null, underlay.mac(), underlay.nextHopMac(), underlay.mtuBytes(),
-                underlay.gateway(), underlay.subnet(), underlay.batch())
+                underlay.gateway(), underlay.subnet(), underlay.batch(), underlay.udpGso())
                 : underlay;
         b.tunnel = tunnel;
         b.masquerade = masquerade;
@@ -333,7 +342,8 @@ public final class NodeConfig {
                 .outerDf(tunnel.outerDf())
                 .clampMss(tunnel.clampMss())
                 .fragmentInner(tunnel.fragment())
-                .icmpErrors(tunnel.icmpErrorsPerSecond(), tunnel.icmpErrorBurst());
+                .icmpErrors(tunnel.icmpErrorsPerSecond(), tunnel.icmpErrorBurst())
+                .udpGso(underlay.udpGso());
         if (router6 != null) {
             b.routerIpv6(router6.hi(), router6.lo());
         }

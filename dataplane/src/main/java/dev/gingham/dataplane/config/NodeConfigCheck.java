@@ -205,7 +205,7 @@ final class NodeConfigCheck {
             }
         }
         b.underlay = new NodeConfig.Underlay(u.interfaceName(), address, u.mac(), u.nextHopMac(), u.mtuBytes(),
-                u.gateway(), u.subnet(), u.batch());
+                u.gateway(), u.subnet(), u.batch(), u.udpGso());
 
         NodeConfig.Tunnel t = b.tunnel;
         if (t.mode() == null) {

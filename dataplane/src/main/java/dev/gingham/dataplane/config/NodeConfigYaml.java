@@ -44,7 +44,7 @@ final class NodeConfigYaml {
                 "tunnel", "masquerade", "services", "conntrack", "workers", "threading", "idleStrategy", "pinDirectory",
                 "api", "flows", "policy", "maps", "restart");
         YamlField underlay = root.get("underlay").mapping("interface", "address", "mac", "nextHopMac", "mtuBytes",
-                "gateway", "subnet", "batch");
+                "gateway", "subnet", "batch", "udpGso");
         NodeConfig.Builder b = NodeConfig.builder(root.get("nodeName").requiredString(), underlay.get("interface").requiredString());
         b.nodeAddresses(root.get("nodeAddresses").parsedList(IpAddress::parse));
         b.podCidrs(root.get("podCIDRs").parsedList(Cidr::parse));
@@ -62,7 +62,8 @@ final class NodeConfigYaml {
                 underlay.get("mtuBytes").integer(b.underlay.mtuBytes(), 1, 65535),
                 underlay.get("gateway").parsed(IpAddress::parse, null),
                 underlay.get("subnet").parsed(Cidr::parse, null),
-                underlay.get("batch").bool(true)));
+                underlay.get("batch").bool(true),
+                underlay.get("udpGso").bool(true)));
 
         YamlField tunnel = root.get("tunnel").mapping("mode", "vxlanPort", "vni", "identityInVni", "outerDf", "udpChecksum",
                 "clampMss", "fragment", "outerTtl", "icmpErrorsPerSecond", "icmpErrorBurst");

@@ -18,6 +18,7 @@ import dev.gingham.dataplane.neighbour.NeighbourTable;
 import dev.gingham.dataplane.node.ConfiguredNode;
 import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
+import dev.gingham.tap.KernelRelease;
 import dev.gingham.tap.NetworkNamespace;
 import dev.gingham.tap.PacketSender;
 import dev.gingham.tap.PacketSocket;
@@ -107,8 +108,23 @@ public final class NodeDaemon implements AutoCloseable {
 
     private NodeDaemon(NodeConfig config, DaemonLog log, String netns) {
         this.netns = netns;
-        this.config = config;
+        this.config = withKernelOffloads(config, log);
         this.log = log;
+    }
+
+    /**
+     * Returns: {@code config}, with {@code underlay.udpGso} turned off (and said so) when this
+     * kernel would refuse UDP GSO frames on the underlay's packet socket (before Linux 6.2): every
+     * bulk TCP frame into the tunnel would otherwise fail to send.
+     */
+    private static NodeConfig withKernelOffloads(NodeConfig config, DaemonLog log) {
+        if (!config.underlay().udpGso() || KernelRelease.takesUdpGsoVnetHeader()) {
+            return config;
+        }
+        log.info("underlay.udpGso: off, kernel " + System.getProperty("os.version") + " is older than Linux "
+                + KernelRelease.UDP_GSO_VNET_MAJOR + "." + KernelRelease.UDP_GSO_VNET_MINOR
+                + " (no UDP GSO through a packet socket); TCP frames into the tunnel are cut into segments first");
+        return config.toBuilder().underlay(config.underlay().withUdpGso(false)).build();
     }
 
     /**

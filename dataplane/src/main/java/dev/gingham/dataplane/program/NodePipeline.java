@@ -216,7 +216,7 @@ public final class NodePipeline {
         for (int i = 0; i < routed; i++) {
             // a GSO size of 0 is no size to measure against the MTU: the segmenter refuses it
             if (routes[i] == RouteLookup.TUNNEL && v.verdict(i) == Verdict.CONTINUE && v.hasFlag(i, FrameVector.FLAG_GSO)
-                    && (v.gsoSize(i) <= 0 || tunnelEncap.fitsPodMtu(v, i))) {
+                    && (v.gsoSize(i) <= 0 || tunnelEncap.fitsPodMtu(v, i)) && !tunnelEncap.sendsWhole(v, i)) {
                 int appended = segmenter.segment(v, i);
                 if (appended < 0) {
                     v.verdict(i, appended);
