@@ -47,7 +47,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
     boolean tso;
 
     @Option(names = "--cross-node-only", description = "measure only the cross-node figure (iperf3 TCP pod to pod across two"
-            + " Gingham nodes, batched and unbatched, vs two kernel VXLAN nodes); every run measures it after the single-node figures")
+            + " Gingham nodes, with the defaults, segmented and unbatched, vs two kernel VXLAN nodes); every run measures it after the single-node figures")
     boolean crossNodeOnly;
 
     @Option(names = "--root", defaultValue = "${env:GINGHAM_ROOT:-.}",

@@ -12,11 +12,13 @@ import java.util.function.Consumer;
 
 /**
  * The cross-node figure of {@code gingham bench-node}: iperf3 TCP from a pod on node 1 to a pod on
- * node 2 over VXLAN, through two Gingham nodes with batched underlay I/O, through the same with one
- * system call per frame ({@code underlay.batch: false}), and through two plain-Linux nodes with
- * kernel VXLAN devices ({@link KernelVxlanPair}). All three are built first and checked with a
- * {@link TcpTransfer} of a few MB; then rounds alternate kernel, batched, unbatched (one path at a
- * time; the idle daemons park with their backoff), and each figure is the median of its rounds.
+ * node 2 over VXLAN, through two Gingham nodes with the defaults (batched underlay I/O, TSO frames
+ * sent as UDP GSO datagrams), through the same with TSO frames cut into segments before the tunnel
+ * ({@code underlay.udpGso: false}), through the same with one system call per frame as well
+ * ({@code underlay.batch: false}), and through two plain-Linux nodes with kernel VXLAN devices
+ * ({@link KernelVxlanPair}). All four are built first and checked with a {@link TcpTransfer} of a
+ * few MB; then rounds alternate kernel, default, segmented, unbatched (one path at a time; the
+ * idle daemons park with their backoff), and each figure is the median of its rounds.
  */
 final class CrossNodeThroughput {
     /** The target: Gingham's cross-node Gbit/s at least this share of the kernel pair's. */
@@ -35,13 +37,15 @@ final class CrossNodeThroughput {
         this.step = step;
     }
 
-    /** Builds the three node pairs in {@code namespaces}, measures, and stops the daemons (the namespaces are the caller's). */
+    /** Builds the four node pairs in {@code namespaces}, measures, and stops the daemons (the namespaces are the caller's). */
     NodeBenchResult.CrossNode run(Namespaces namespaces, Path directory, DaemonLog log) {
-        step.accept("cross-node: two Gingham nodes with batched underlay I/O, two with one system call per frame, two kernel VXLAN nodes");
-        try (GinghamNodePair batched = GinghamNodePair.start(namespaces, directory, "xb", true, plan.idle().kind(), log);
-             GinghamNodePair unbatched = GinghamNodePair.start(namespaces, directory, "xu", false, plan.idle().kind(), log)) {
-            PodPair kernel = KernelVxlanPair.build(namespaces, batched.podMtuBytes());
-            for (PodPair pods : List.of(kernel, batched.pods(), unbatched.pods())) {
+        step.accept("cross-node: two Gingham nodes with the defaults (batched, UDP GSO), two cutting TSO frames into segments,"
+                + " two doing that with one system call per frame, two kernel VXLAN nodes");
+        try (GinghamNodePair gso = GinghamNodePair.start(namespaces, directory, "xg", true, true, plan.idle().kind(), log);
+             GinghamNodePair segmented = GinghamNodePair.start(namespaces, directory, "xb", true, false, plan.idle().kind(), log);
+             GinghamNodePair unbatched = GinghamNodePair.start(namespaces, directory, "xu", false, false, plan.idle().kind(), log)) {
+            PodPair kernel = KernelVxlanPair.build(namespaces, gso.podMtuBytes());
+            for (PodPair pods : List.of(kernel, gso.pods(), segmented.pods(), unbatched.pods())) {
                 if (!plan.tso()) {
                     NodeBenchmark.disableTso(pods.clientNs(), step);
                 }
@@ -49,37 +53,59 @@ final class CrossNodeThroughput {
             }
             int rounds = plan.rounds();
             double[] kernelGbps = new double[rounds];
-            double[] batchedGbps = new double[rounds];
-            double[] unbatchedGbps = new double[rounds];
-            long[] retransmits = new long[3];
-            Usage batchedUsage = new Usage(batched);
-            Usage unbatchedUsage = new Usage(unbatched);
+            long kernelRetransmits = 0;
+            Variant defaults = new Variant(gso, rounds);
+            Variant cut = new Variant(segmented, rounds);
+            Variant single = new Variant(unbatched, rounds);
             for (int r = 0; r < rounds; r++) {
                 Iperf3.Result k = tcp(kernel);
                 kernelGbps[r] = k.receivedGbps();
-                retransmits[0] += k.retransmits();
-                Iperf3.Result b = batchedUsage.measure(() -> tcp(batched.pods()));
-                batchedGbps[r] = b.receivedGbps();
-                retransmits[1] += b.retransmits();
-                Iperf3.Result u = unbatchedUsage.measure(() -> tcp(unbatched.pods()));
-                unbatchedGbps[r] = u.receivedGbps();
-                retransmits[2] += u.retransmits();
+                kernelRetransmits += k.retransmits();
+                for (Variant variant : List.of(defaults, cut, single)) {
+                    variant.round(r, () -> tcp(variant.pair.pods()));
+                }
             }
             double kernelMedian = NodeBenchmark.median(kernelGbps);
-            double batchedMedian = NodeBenchmark.median(batchedGbps);
-            double unbatchedMedian = NodeBenchmark.median(unbatchedGbps);
-            double ratio = ratio(batchedMedian, kernelMedian);
-            NodeBenchResult.CrossNode result = new NodeBenchResult.CrossNode(LINK, batched.podMtuBytes(), rounds,
-                    plan.throughput().toMillis() / 1000.0, round3(batchedMedian), round3(unbatchedMedian), round3(kernelMedian), ratio,
-                    ratio(unbatchedMedian, kernelMedian), TARGET, ratio >= TARGET, ratio(batchedMedian, unbatchedMedian),
-                    rounded(batchedGbps), rounded(unbatchedGbps), rounded(kernelGbps), retransmits[1], retransmits[2], retransmits[0],
-                    round3(batchedUsage.coresPerGbps(batchedGbps)), round3(unbatchedUsage.coresPerGbps(unbatchedGbps)),
-                    round3(batchedUsage.txFramesPerCall()), round3(batchedUsage.rxFramesPerCall()),
-                    round3(unbatchedUsage.txFramesPerCall()), round3(unbatchedUsage.rxFramesPerCall()));
-            step.accept(String.format("cross-node: Gingham %.2f Gbit/s batched, %.2f unbatched, kernel VXLAN %.2f (ratio %.2f, target %.2f);"
-                            + " node 1 sends %.1f frames per sendmmsg, node 2 reads %.1f per recvmmsg", batchedMedian, unbatchedMedian,
-                    kernelMedian, ratio, TARGET, result.ginghamTxFramesPerCall(), result.ginghamRxFramesPerCall()));
+            double ratio = ratio(defaults.median(), kernelMedian);
+            NodeBenchResult.CrossNode result = new NodeBenchResult.CrossNode(LINK, gso.podMtuBytes(), rounds,
+                    plan.throughput().toMillis() / 1000.0, round3(defaults.median()), round3(single.median()), round3(kernelMedian),
+                    ratio, ratio(single.median(), kernelMedian), TARGET, ratio >= TARGET, ratio(cut.median(), single.median()),
+                    rounded(defaults.gbps), rounded(single.gbps), rounded(kernelGbps), defaults.retransmits, single.retransmits,
+                    kernelRetransmits, round3(defaults.usage.coresPerGbps(defaults.gbps)), round3(single.usage.coresPerGbps(single.gbps)),
+                    round3(defaults.usage.txFramesPerCall()), round3(defaults.usage.rxFramesPerCall()),
+                    round3(single.usage.txFramesPerCall()), round3(single.usage.rxFramesPerCall()),
+                    round3(cut.median()), ratio(cut.median(), kernelMedian), ratio(defaults.median(), cut.median()), rounded(cut.gbps),
+                    cut.retransmits, round3(cut.usage.coresPerGbps(cut.gbps)), round3(cut.usage.txFramesPerCall()),
+                    round3(cut.usage.rxFramesPerCall()));
+            step.accept(String.format("cross-node: Gingham %.2f Gbit/s (UDP GSO), %.2f segmented, %.2f segmented and unbatched,"
+                            + " kernel VXLAN %.2f (ratio %.2f, target %.2f); node 1 sends %.1f frames per sendmmsg, node 2 reads %.1f"
+                            + " per recvmmsg", defaults.median(), cut.median(), single.median(), kernelMedian, ratio, TARGET,
+                    result.ginghamTxFramesPerCall(), result.ginghamRxFramesPerCall()));
             return result;
+        }
+    }
+
+    /** One Gingham node pair's rounds: Gbit/s, retransmits and what its workers and sockets did. */
+    private static final class Variant {
+        final GinghamNodePair pair;
+        final double[] gbps;
+        final Usage usage;
+        long retransmits;
+
+        Variant(GinghamNodePair pair, int rounds) {
+            this.pair = pair;
+            this.gbps = new double[rounds];
+            this.usage = new Usage(pair);
+        }
+
+        void round(int r, java.util.function.Supplier<Iperf3.Result> measurement) {
+            Iperf3.Result result = usage.measure(measurement);
+            gbps[r] = result.receivedGbps();
+            retransmits += result.retransmits();
+        }
+
+        double median() {
+            return NodeBenchmark.median(gbps);
         }
     }
 

@@ -26,8 +26,9 @@ import java.util.List;
  *   PREFIX-R-srv 10.244.2.2 eth0 (TAP) -- daemon node-2 in PREFIX-R-n2 ul0 192.168.62.20
  * </pre>
  *
- * R is the role ({@code xb} batched underlay I/O, {@code xu} one system call per frame), so both
- * variants can stand side by side (the same addresses, in different namespaces).
+ * R is the role ({@code xg} the defaults, {@code xb} TSO frames segmented before the tunnel, {@code xu}
+ * segmented and one system call per frame), so the variants can stand side by side (the same
+ * addresses, in different namespaces).
  */
 final class GinghamNodePair implements AutoCloseable {
     static final String CLIENT_IP = "10.244.1.2";
@@ -50,10 +51,11 @@ final class GinghamNodePair implements AutoCloseable {
      * and starts both daemons.
      *
      * @param role  a few letters naming this pair in the namespaces' names
-     * @param batch whether the underlays read and write bursts with recvmmsg/sendmmsg ({@code underlay.batch})
+     * @param batch  whether the underlays read and write bursts with recvmmsg/sendmmsg ({@code underlay.batch})
+     * @param udpGso whether TSO frames go into the tunnel as UDP GSO datagrams ({@code underlay.udpGso})
      */
-    static GinghamNodePair start(Namespaces namespaces, Path directory, String role, boolean batch, IdleStrategyConfig.Kind idle,
-                                 DaemonLog log) {
+    static GinghamNodePair start(Namespaces namespaces, Path directory, String role, boolean batch, boolean udpGso,
+                                 IdleStrategyConfig.Kind idle, DaemonLog log) {
         String[] nodes = {namespaces.create(role + "-n1"), namespaces.create(role + "-n2")};
         String client = namespaces.create(role + "-cli");
         String server = namespaces.create(role + "-srv");
@@ -66,7 +68,7 @@ final class GinghamNodePair implements AutoCloseable {
             Files.writeString(manifests.resolve("pair.yaml"), manifestsYaml(client, server));
             for (int n = 0; n < 2; n++) {
                 Path file = directory.resolve(role + "-node-" + (n + 1) + ".yaml");
-                Files.writeString(file, nodeYaml(n, batch, idle, directory.resolve(role + "-api-" + (n + 1) + ".sock")));
+                Files.writeString(file, nodeYaml(n, batch, udpGso, idle, directory.resolve(role + "-api-" + (n + 1) + ".sock")));
                 configs[n] = NodeConfig.load(file);
             }
         } catch (IOException e) {
@@ -96,7 +98,7 @@ final class GinghamNodePair implements AutoCloseable {
         return daemons.getFirst().config().tunnelConfig(0, 1).podMtuBytes();
     }
 
-    private static String nodeYaml(int n, boolean batch, IdleStrategyConfig.Kind idle, Path apiSocket) {
+    private static String nodeYaml(int n, boolean batch, boolean udpGso, IdleStrategyConfig.Kind idle, Path apiSocket) {
         return """
                 # gingham bench-node, cross-node: node %1$d of 2, one worker.
                 nodeName: node-%1$d
@@ -110,9 +112,10 @@ final class GinghamNodePair implements AutoCloseable {
                   interface: ul0
                   nextHopMac: "%5$s"
                   batch: %6$s
+                  udpGso: %8$s
                 api: {listen: "unix:%7$s"}
                 maps: {endpoints: 16}
-                """.formatted(n + 1, NODE_IPS[n], POD_CIDRS[n], idle.spelling(), UNDERLAY_MACS[1 - n], batch, apiSocket);
+                """.formatted(n + 1, NODE_IPS[n], POD_CIDRS[n], idle.spelling(), UNDERLAY_MACS[1 - n], batch, apiSocket, udpGso);
     }
 
     private static String manifestsYaml(String clientNs, String serverNs) {

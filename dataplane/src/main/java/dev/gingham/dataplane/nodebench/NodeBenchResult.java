@@ -67,12 +67,16 @@ public record NodeBenchResult(String kind, String date, String command, boolean 
     }
 
     /**
-     * iperf3 TCP from a pod on one node to a pod on another over VXLAN: two Gingham nodes (batched
-     * underlay I/O, and the same with one system call per frame) against two plain-Linux nodes with
-     * kernel VXLAN devices, over the same kind of underlay link; medians of alternating rounds. The
-     * workers' busy share (both nodes' workers summed, in cores) per Gbit/s is the CPU figure the
-     * daemon can give (the kernel pair's work runs in softirq and is not attributed). Frames per
-     * system call: node 1's underlay sends, node 2's underlay receives, over the measured rounds.
+     * iperf3 TCP from a pod on one node to a pod on another over VXLAN: three pairs of Gingham nodes
+     * against two plain-Linux nodes with kernel VXLAN devices, over the same kind of underlay link;
+     * medians of alternating rounds. The Gingham pairs: {@code gingham*} the defaults (batched
+     * underlay I/O, TSO frames sent as UDP GSO datagrams), {@code segmented*} TSO frames cut into
+     * segments before the tunnel ({@code underlay.udpGso: false}, batched), {@code unbatched*} the
+     * same with one system call per frame ({@code underlay.batch: false} as well). The workers' busy
+     * share (both nodes' workers summed, in cores) per Gbit/s is the CPU figure the daemon can give
+     * (the kernel pair's work runs in softirq and is not attributed). Frames per system call: node
+     * 1's underlay sends, node 2's underlay receives, over the measured rounds. {@code udpGsoGain}:
+     * default / segmented; {@code batchingGain}: segmented / unbatched.
      */
     public record CrossNode(String underlayLink, int podMtuBytes, int rounds, double tcpSeconds,
                             double ginghamGbps, double unbatchedGbps, double kernelGbps, double ratio, double unbatchedRatio,
@@ -81,7 +85,10 @@ public record NodeBenchResult(String kind, String date, String command, boolean 
                             long ginghamRetransmits, long unbatchedRetransmits, long kernelRetransmits,
                             double ginghamWorkerCoresPerGbps, double unbatchedWorkerCoresPerGbps,
                             double ginghamTxFramesPerCall, double ginghamRxFramesPerCall,
-                            double unbatchedTxFramesPerCall, double unbatchedRxFramesPerCall) {
+                            double unbatchedTxFramesPerCall, double unbatchedRxFramesPerCall,
+                            double segmentedGbps, double segmentedRatio, double udpGsoGain, List<Double> segmentedRoundsGbps,
+                            long segmentedRetransmits, double segmentedWorkerCoresPerGbps,
+                            double segmentedTxFramesPerCall, double segmentedRxFramesPerCall) {
     }
 
     /** A JFR profile of the worker during one measurement ({@code --profile}). */

@@ -93,7 +93,7 @@ class BenchNodeCommandTest {
         assertTrue(gc.get("collectors").size() > 0, gc.toString());
 
         JsonNode cross = r.get("crossNode");
-        for (String figure : new String[]{"ginghamGbps", "unbatchedGbps", "kernelGbps"}) {
+        for (String figure : new String[]{"ginghamGbps", "segmentedGbps", "unbatchedGbps", "kernelGbps"}) {
             assertTrue(cross.get(figure).asDouble() > 0, "cross-node " + figure + ": " + cross);
         }
         assertEquals(cross.get("ginghamGbps").asDouble() / cross.get("kernelGbps").asDouble(), cross.get("ratio").asDouble(), 0.01);
@@ -102,7 +102,7 @@ class BenchNodeCommandTest {
 
         String markdown = stdout.toString(StandardCharsets.UTF_8);
         assertTrue(markdown.contains("| iperf3 TCP through a ClusterIP"), markdown);
-        assertTrue(markdown.contains("| iperf3 TCP across nodes, batched underlay I/O"), markdown);
+        assertTrue(markdown.contains("| iperf3 TCP across nodes, defaults (TSO frames as UDP GSO datagrams"), markdown);
         assertTrue(markdown.contains("Linux " + MachineInfo.kernel()), markdown);
     }
 }

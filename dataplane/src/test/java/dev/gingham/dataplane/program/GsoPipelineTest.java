@@ -29,8 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * TSO frames from a pod through the node pipeline, as a vnet-header TAP hands them over: cut into
- * segments before encapsulation when routed to a pod on another node, kept whole where the port
+ * TSO frames from a pod through the node pipeline, as a vnet-header TAP hands them over: sent into
+ * the tunnel as one UDP GSO datagram (the default) or cut into segments before encapsulation
+ * ({@code underlay.udpGso: false}) when routed to a pod on another node, kept whole where the port
  * they leave by segments them (a local pod, native routing), answered with one ICMP error when
  * their segments would not fit the pod MTU.
  */
@@ -81,7 +82,11 @@ class GsoPipelineTest {
         final int dropped;
 
         TsoRun(TunnelMode mode, String destination, byte[] payload, int gsoSize) {
-            node = new NodeFixture(mode);
+            this(mode, destination, payload, gsoSize, true);
+        }
+
+        TsoRun(TunnelMode mode, String destination, byte[] payload, int gsoSize, boolean udpGso) {
+            node = new NodeFixture(mode, udpGso);
             loadTso(v, destination, payload, gsoSize);
             dropped = node.pipeline.run(v, node.nowNs);
         }
@@ -95,9 +100,9 @@ class GsoPipelineTest {
     }
 
     @Test
-    void shouldLeaveAsVxlanFramesOfRealSegmentsWhenATsoFrameGoesToARemotePod() throws IOException {
+    void shouldLeaveAsVxlanFramesOfRealSegmentsWhenATsoFrameGoesToARemotePodWithoutUdpGso() throws IOException {
         byte[] payload = data(2 * GSO_SIZE + 345);
-        try (TsoRun run = new TsoRun(TunnelMode.VXLAN, C_IP, payload, GSO_SIZE)) {
+        try (TsoRun run = new TsoRun(TunnelMode.VXLAN, C_IP, payload, GSO_SIZE, false)) {
             FrameVector v = run.v;
             assertEquals(0, run.dropped);
             assertEquals(3, v.count());
@@ -117,6 +122,35 @@ class GsoPipelineTest {
             }
             assertEquals(1, run.node.pipeline.segmenter().framesSegmentedCount());
             assertEquals(3, run.node.pipeline.tunnelEncap().encapsulatedCount());
+            assertTsharkVerifiesInnerChecksums(sent);
+        }
+    }
+
+    @Test
+    void shouldLeaveAsOneUdpGsoDatagramWhoseCutPiecesAreTheVxlanFramesOfRealSegments() throws IOException {
+        byte[] payload = data(2 * GSO_SIZE + 345);
+        try (TsoRun run = new TsoRun(TunnelMode.VXLAN, C_IP, payload, GSO_SIZE)) {
+            FrameVector v = run.v;
+            assertEquals(0, run.dropped);
+            assertEquals(1, v.count(), "one datagram");
+            assertEquals(Verdict.tx(UNDERLAY), v.verdict(0));
+            assertTrue(v.hasFlag(0, FrameVector.FLAG_GSO | FrameVector.FLAG_CSUM_PARTIAL));
+            assertEquals(FrameVector.GSO_UDP_L4, v.gsoType(0));
+            int pieceBytes = 8 + 66 + GSO_SIZE;
+            assertEquals(pieceBytes, v.gsoSize(0));
+            assertEquals(34, v.csumStart(0));
+            assertEquals(6, v.csumOffset(0));
+            List<byte[]> sent = KernelUdpGso.cut(PacketBuilder.bytesOf(v, 0), pieceBytes);
+            assertEquals(3, sent.size(), "the kernel cuts it into three VXLAN packets");
+            for (int k = 0; k < 3; k++) {
+                byte[] frame = sent.get(k);
+                byte[] expectedInner = segmentOf(C_IP, k, payload, 63).srcMac(ROUTER_MAC).dstMac(ROUTER_MAC).build();
+                assertArrayEquals(expectedInner, Arrays.copyOfRange(frame, VXLAN_BYTES, frame.length), "inner segment " + k);
+                assertArrayEquals(new byte[]{(byte) 192, (byte) 168, 1, 11}, Arrays.copyOfRange(frame, 30, 34), "to node 2");
+                assertEquals(8472, (frame[36] & 0xFF) << 8 | (frame[37] & 0xFF), "VXLAN port");
+            }
+            assertEquals(0, run.node.pipeline.segmenter().framesSegmentedCount());
+            assertEquals(1, run.node.pipeline.tunnelEncap().udpGso().framesSentCount());
             assertTsharkVerifiesInnerChecksums(sent);
         }
     }

@@ -65,7 +65,7 @@ public final class NodeFixture implements AutoCloseable {
             clusterCIDRs: [10.244.0.0/16, "fd00:10:244::/48"]
             serviceCIDRs: [10.96.0.0/12]
             gateway: {mac: "%s"}
-            underlay: {interface: eth0, mac: "%s", nextHopMac: "%s"}
+            underlay: {interface: eth0, mac: "%s", nextHopMac: "%s", udpGso: %s}
             tunnel: {mode: %s}
             conntrack: {tcpEntries: %d, otherEntries: %d}
             maps: {endpoints: 8, ipcacheEntries: 1024, nodes: 8, egressSources: 16, egressRules: 16, policyRows: 4096}
@@ -139,8 +139,17 @@ public final class NodeFixture implements AutoCloseable {
 
     /** A node with conntrack tables of the given sizes (benchmarks of new flows need millions). */
     public NodeFixture(TunnelMode mode, int tcpEntries, int otherEntries) {
+        this(mode, tcpEntries, otherEntries, true);
+    }
+
+    /** A node whose TCP GSO frames into the tunnel leave as UDP GSO datagrams ({@code udpGso}, the default) or are segmented first. */
+    public NodeFixture(TunnelMode mode, boolean udpGso) {
+        this(mode, 4096, 4096, udpGso);
+    }
+
+    private NodeFixture(TunnelMode mode, int tcpEntries, int otherEntries, boolean udpGso) {
         NodeConfig config = NodeConfig.parse(String.format(Locale.ROOT, NODE_YAML, NODE_IP, NODE_IP6, ROUTER_MAC, UNDERLAY_MAC,
-                UPLINK_MAC, mode.name().toLowerCase(Locale.ROOT), tcpEntries, otherEntries), "fixture node.yaml");
+                UPLINK_MAC, udpGso, mode.name().toLowerCase(Locale.ROOT), tcpEntries, otherEntries), "fixture node.yaml");
         ManifestSet manifests = ManifestSet.of("fixture", Map.of("cluster.yaml", String.format(Locale.ROOT, MANIFESTS,
                 NODE_IP, NODE2_IP, NODE2_MAC, A_IP, A_MAC, B_IP, B_MAC, C_IP, VIP, A_IP6, B_IP6, C_IP6)));
         configured = ConfiguredNode.create(config, manifests, 0, PacketBuilder.mac(HOST_MAC), false, 42L, null);

@@ -7,6 +7,8 @@ import dev.gingham.packet.Parser;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Verdict;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -67,9 +69,10 @@ class PipelineAllocationTest {
         }
     }
 
-    @Test
-    void shouldAllocateNothingWhenSegmentingTsoFramesForTheTunnel() {
-        try (NodeFixture node = new NodeFixture(TunnelMode.VXLAN);
+    @ParameterizedTest(name = "udpGso={0}")
+    @ValueSource(booleans = {false, true})
+    void shouldAllocateNothingWhenSendingTsoFramesIntoTheTunnel(boolean udpGso) {
+        try (NodeFixture node = new NodeFixture(TunnelMode.VXLAN, udpGso);
              BufferPool pool = BufferPool.allocate(64, BufferPool.TSO_BUFFER_SIZE)) {
             FrameVector v = new FrameVector(pool);
             Parser parser = new Parser();
@@ -90,8 +93,8 @@ class PipelineAllocationTest {
                 }
                 allocated = THREADS.getThreadAllocatedBytes(thread) - before;
             }
-            assertEquals(48, v.count());
-            assertEquals(Verdict.tx(UNDERLAY), v.verdict(47));
+            assertEquals(udpGso ? 3 : 48, v.count(), udpGso ? "one UDP GSO datagram per frame" : "16 segments per frame");
+            assertEquals(Verdict.tx(UNDERLAY), v.verdict(v.count() - 1));
             assertTrue(allocated < 2048, "the pipeline allocated " + allocated + " bytes over 4,800 segments");
             v.releaseAll();
         }

@@ -50,7 +50,11 @@ final class NodeSection implements Section {
         if (!Double.isNaN(r.number("crossNode/ginghamGbps"))) {
             rows.add(ratioRow("iperf3 TCP pod to pod across two nodes over VXLAN, Gbit/s", r, "crossNode/ginghamGbps",
                     "crossNode/kernelGbps", "kernel VXLAN pair", "crossNode/target", "%.2f"));
-            rows.add(ratioRow("the same with one system call per frame (underlay.batch: false)", r, "crossNode/unbatchedGbps",
+            if (!Double.isNaN(r.number("crossNode/segmentedGbps"))) {
+                rows.add(ratioRow("the same with TSO frames cut into segments before the tunnel (underlay.udpGso: false)", r,
+                        "crossNode/segmentedGbps", "crossNode/kernelGbps", "kernel VXLAN pair", "crossNode/target", "%.2f"));
+            }
+            rows.add(ratioRow("the same with one system call per frame, segmented (underlay.batch: false)", r, "crossNode/unbatchedGbps",
                     "crossNode/kernelGbps", "kernel VXLAN pair", "crossNode/target", "%.2f"));
         }
         rows.add(latencyRow("ping round trip, p50 / p99 µs", r, "latency/ping"));
