@@ -86,7 +86,7 @@ public final class UdpTunnelGro {
         long to = inner + headerBytes + mss;
         for (int k = 1; k < pieces; k++) {
             int chunk = Math.min(pieceBytes, payloadBytes - k * pieceBytes) - TUNNEL_HEADER_BYTES - headerBytes;
-            TcpMerge.copyDown(s, first + (long) k * pieceBytes + TUNNEL_HEADER_BYTES + headerBytes, to, chunk);
+            MemorySegment.copy(s, first + (long) k * pieceBytes + TUNNEL_HEADER_BYTES + headerBytes, s, to, chunk);
             to += chunk;
         }
         int innerBytes = (int) (to - inner);

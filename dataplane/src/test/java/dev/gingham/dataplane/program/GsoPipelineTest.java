@@ -155,6 +155,52 @@ class GsoPipelineTest {
         }
     }
 
+    /** Segment k of a bulk send from pod c on node 2 to pod a, VXLAN-encapsulated by node 2. */
+    static byte[] tunnelledSegmentToA(int k, byte[] payload) {
+        byte[] inner = PacketBuilder.tcp4(C_IP, 5201, A_IP, 41000).dontFragment().ipId(900 + k).seq(50_000 + k * GSO_SIZE).ack(8)
+                .flags(k == payload.length / GSO_SIZE ? PacketBuilder.ACK | PacketBuilder.PSH : PacketBuilder.ACK)
+                .timestamps(300, 400).ttl(63).srcMac(ROUTER_MAC).dstMac(ROUTER_MAC)
+                .payload(Arrays.copyOfRange(payload, k * GSO_SIZE, Math.min(payload.length, (k + 1) * GSO_SIZE))).build();
+        return PacketBuilder.vxlan(NODE2_IP, NODE_IP, 1, inner).srcMac(NODE2_MAC).dstMac(UNDERLAY_MAC).build();
+    }
+
+    /** Loads node 2's UDP GSO datagram as the underlay's packet socket hands it over (UDP_L4 GSO, checksum partial). */
+    static int loadDatagram(FrameVector v, byte[] datagram, int pieceBytes) {
+        int i = PacketBuilder.load(v, UNDERLAY, datagram);
+        v.addFlags(i, FrameVector.FLAG_GSO | FrameVector.FLAG_CSUM_PARTIAL);
+        v.offload(i, FrameVector.GSO_UDP_L4, pieceBytes, 34, 6);
+        return i;
+    }
+
+    @Test
+    void shouldDeliverAUdpGsoDatagramFromAnotherNodeToThePodAsOneTsoFrame() {
+        byte[] payload = data(3 * GSO_SIZE + 123);
+        List<byte[]> packets = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            packets.add(tunnelledSegmentToA(k, payload));
+        }
+        try (NodeFixture node = new NodeFixture(TunnelMode.VXLAN);
+             BufferPool pool = BufferPool.allocate(8, BufferPool.TSO_BUFFER_SIZE)) {
+            FrameVector v = new FrameVector(pool);
+            loadDatagram(v, KernelUdpGso.join(packets), packets.getFirst().length - 42);
+
+            assertEquals(0, node.pipeline.run(v, node.nowNs));
+
+            assertEquals(1, v.count());
+            assertEquals(Verdict.tx(POD_A), v.verdict(0));
+            byte[] expected = PacketBuilder.tcp4(C_IP, 5201, A_IP, 41000).dontFragment().ipId(900).seq(50_000).ack(8)
+                    .flags(PacketBuilder.ACK | PacketBuilder.PSH).timestamps(300, 400).ttl(62).srcMac(ROUTER_MAC).dstMac(A_MAC)
+                    .payload(payload).checksumPartial().build();
+            assertArrayEquals(expected, PacketBuilder.bytesOf(v, 0), "one TSO frame for the pod, TTL down by one");
+            assertTrue(v.hasFlag(0, FrameVector.FLAG_GSO | FrameVector.FLAG_CSUM_PARTIAL));
+            assertEquals(FrameVector.GSO_TCPV4, v.gsoType(0));
+            assertEquals(GSO_SIZE, v.gsoSize(0));
+            assertEquals(34, v.csumStart(0));
+            assertEquals(1, node.pipeline.tunnelDecap().gro().datagramsMergedCount());
+            v.releaseAll();
+        }
+    }
+
     /** tshark, an independent implementation, checks every inner IPv4 and TCP checksum (skipped when it is missing). */
     private void assertTsharkVerifiesInnerChecksums(List<byte[]> frames) throws IOException {
         assumeTrue(Tool.installed("tshark"), "tshark is not installed (./gingham test installs it as root on Debian)");

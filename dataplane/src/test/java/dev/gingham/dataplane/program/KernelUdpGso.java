@@ -39,6 +39,32 @@ final class KernelUdpGso {
         return frames;
     }
 
+    /**
+     * The inverse: the UDP GSO datagram a sender makes of tunnel packets to one peer (equal-sized but
+     * for the last): the first packet's headers with the total lengths of the whole, then every
+     * packet's UDP payload. The UDP checksum field holds the pseudo-header sum (partial), as a
+     * virtio-net NEEDS_CSUM datagram does.
+     */
+    static byte[] join(List<byte[]> packets) {
+        int bytes = HEADERS;
+        for (byte[] p : packets) {
+            bytes += p.length - HEADERS;
+        }
+        byte[] d = new byte[bytes];
+        System.arraycopy(packets.getFirst(), 0, d, 0, HEADERS);
+        int at = HEADERS;
+        for (byte[] p : packets) {
+            System.arraycopy(p, HEADERS, d, at, p.length - HEADERS);
+            at += p.length - HEADERS;
+        }
+        put16(d, 16, d.length - 14);
+        put16(d, 24, 0);
+        put16(d, 24, ~fold(sum(d, 14, 20)) & 0xFFFF);
+        put16(d, 38, d.length - 34);
+        put16(d, 40, fold(sum(d, 26, 8) + 17 + d.length - 34));
+        return d;
+    }
+
     private static long sum(byte[] b, int from, int length) {
         long s = 0;
         for (int k = 0; k < length; k += 2) {

@@ -100,6 +100,39 @@ class PipelineAllocationTest {
         }
     }
 
+    @Test
+    void shouldAllocateNothingWhenMergingUdpGsoDatagramsFromAnotherNode() {
+        byte[] payload = new byte[15 * 1000 + 400];
+        List<byte[]> packets = new ArrayList<>();
+        for (int k = 0; k < 16; k++) {
+            packets.add(GsoPipelineTest.tunnelledSegmentToA(k, payload));
+        }
+        byte[] datagram = KernelUdpGso.join(packets);
+        int pieceBytes = packets.getFirst().length - 42;
+        try (NodeFixture node = new NodeFixture(TunnelMode.VXLAN);
+             BufferPool pool = BufferPool.allocate(64, BufferPool.TSO_BUFFER_SIZE)) {
+            FrameVector v = new FrameVector(pool);
+            long allocated = Long.MAX_VALUE;
+            long thread = Thread.currentThread().threadId();
+            for (int round = 0; round < 10; round++) {
+                long before = THREADS.getThreadAllocatedBytes(thread);
+                for (int rep = 0; rep < 100; rep++) {
+                    v.releaseAll();
+                    for (int f = 0; f < 3; f++) {
+                        GsoPipelineTest.loadDatagram(v, datagram, pieceBytes);
+                    }
+                    node.pipeline.run(v, node.nowNs += 1_000);
+                }
+                allocated = THREADS.getThreadAllocatedBytes(thread) - before;
+            }
+            assertEquals(3, v.count(), "each datagram merged into one frame");
+            assertEquals(Verdict.tx(POD_A), v.verdict(2));
+            assertEquals(FrameVector.GSO_TCPV4, v.gsoType(2));
+            assertTrue(allocated < 2048, "the pipeline allocated " + allocated + " bytes over 300 datagrams of 16 pieces");
+            v.releaseAll();
+        }
+    }
+
     private static byte[] fromA(PacketBuilder b) {
         return b.srcMac(A_MAC).dstMac(ROUTER_MAC).build();
     }

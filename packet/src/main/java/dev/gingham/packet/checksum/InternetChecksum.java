@@ -33,13 +33,16 @@ public final class InternetChecksum {
      */
     public static long add(MemorySegment segment, long offset, int length, long accumulator) {
         long sum = 0;
-        long position = offset;
-        long end = offset + length;
-        while (end - position >= 8) {
-            long word = segment.get(NATIVE_LONG, position);
+        // A counted int loop over 8-byte words: C2 hoists the segment's bounds check out of it,
+        // unrolls it and vectorizes the sum (a while loop over a long position it does neither).
+        // Each word adds at most 2^33 - 2: 2^30 words (8 GB) before the long could overflow.
+        int words = length >>> 3;
+        for (int k = 0; k < words; k++) {
+            long word = segment.get(NATIVE_LONG, offset + ((long) k << 3));
             sum += (word & 0xFFFF_FFFFL) + (word >>> 32);
-            position += 8;
         }
+        long position = offset + ((long) words << 3);
+        long end = offset + length;
         if (end - position >= 4) {
             sum += segment.get(NATIVE_INT, position) & 0xFFFF_FFFFL;
             position += 4;
