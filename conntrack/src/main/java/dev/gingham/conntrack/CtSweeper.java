@@ -18,11 +18,17 @@ import java.lang.foreign.MemorySegment;
  *
  * <p><b>Round time.</b> A round covers {@code tcpSlots + nonTcpSlots} slots, the map capacities
  * rounded up to a power of two above capacity / 0.7. At Cilium's default sizes that is
- * 1,048,576 + 524,288 = 1,572,864 slots; at 4096 slots per call, 384 calls, so a control agent
- * sweeping once per 1 ms duty cycle frees an expired entry at most ~0.4 s after its expiry.
- * Each call reads 4096 slot headers sequentially (slots are 120 bytes: ~480 KB), an estimated
- * tens of microseconds (not measured here; a JMH benchmark belongs in {@code jmh}).
+ * 1,048,576 + 524,288 = 1,572,864 slots; at 4096 slots per call, 384 calls.
  * {@link #callsPerRound()} gives the call count for any configuration.
+ *
+ * <p><b>Pacing.</b> The control agent calls {@link #sweepDue(long)}, which examines as many slots
+ * as the time since its last call is of {@code roundNs} (at most {@code slotsPerCall}), so a round
+ * takes {@code roundNs} however often the agent wakes: an idle daemon's agent wakes about 1,000
+ * times a second and a fixed budget would scan the table that many times over (at 4096 slots a
+ * call, 4 million slot headers a second for nothing, about 1% of a core per node). Paced at one
+ * round a second, an expired entry is deleted at most about a second after its expiry, and the
+ * sweep costs a few milliseconds of CPU a second at Cilium's default sizes. {@link #sweep(long)}
+ * keeps the fixed budget for tests and benchmarks that step it.
  *
  * <p><b>Races.</b> A worker may refresh an entry between the sweeper's expiry check and its
  * delete; the flow then loses its entry and its next packet starts it again (a pickup, see
@@ -36,23 +42,69 @@ public final class CtSweeper {
     private final CtTable table;
     private final CtExpiryListener listener;
     private final int slotsPerCall;
+    private final long roundNs;
     private final Visitor visitor = new Visitor();
 
     private boolean inNonTcp;
     private int cursor;
     private long roundsCompleted;
     private long deletedTotal;
+    private long lastDueNs = Long.MIN_VALUE;
+    /** Slots earned by elapsed time and not examined yet (fractions kept: a call may earn less than one). */
+    private double dueSlots;
 
     /**
      * @param slotsPerCall the budget of slots one {@link #sweep} call examines (positive)
      */
     public CtSweeper(CtTable table, CtExpiryListener listener, int slotsPerCall) {
+        this(table, listener, slotsPerCall, DEFAULT_ROUND_NS);
+    }
+
+    /** The time one round takes when paced by {@link #sweepDue}: one second. */
+    public static final long DEFAULT_ROUND_NS = 1_000_000_000L;
+    /** Slots {@link #sweepDue} lets accumulate before it examines them (one call's worth of overhead amortised). */
+    static final int MIN_DUE_SLOTS = 256;
+
+    /**
+     * @param slotsPerCall the most slots one call examines (positive)
+     * @param roundNs      the time a round takes when paced by {@link #sweepDue} (positive)
+     */
+    public CtSweeper(CtTable table, CtExpiryListener listener, int slotsPerCall, long roundNs) {
         if (slotsPerCall <= 0) {
             throw new IllegalArgumentException("conntrack sweep budget " + slotsPerCall + " slots: it must be positive");
+        }
+        if (roundNs <= 0) {
+            throw new IllegalArgumentException("conntrack sweep round " + roundNs + " ns: it must be positive");
         }
         this.table = table;
         this.listener = listener;
         this.slotsPerCall = slotsPerCall;
+        this.roundNs = roundNs;
+    }
+
+    /**
+     * Examines the slots the time since the previous call is due (a round per {@code roundNs}, at
+     * most {@code slotsPerCall} a call, nothing until {@value #MIN_DUE_SLOTS} are due, or a whole
+     * call's budget or round when that is less) and deletes
+     * what has expired at {@code nowNs}. The first call only starts the clock.
+     *
+     * @return the number of entries deleted
+     */
+    public int sweepDue(long nowNs) {
+        if (lastDueNs == Long.MIN_VALUE) {
+            lastDueNs = nowNs;
+            return 0;
+        }
+        long roundSlots = (long) table.tcpMap().slots() + table.nonTcpMap().slots();
+        long elapsedNs = Math.min(Math.max(nowNs - lastDueNs, 0), roundNs);
+        lastDueNs = nowNs;
+        dueSlots = Math.min(dueSlots + (double) roundSlots * elapsedNs / roundNs, roundSlots);
+        if (dueSlots < Math.min(Math.min(MIN_DUE_SLOTS, slotsPerCall), roundSlots)) {
+            return 0;
+        }
+        int budget = (int) Math.min(dueSlots, slotsPerCall);
+        dueSlots -= budget;
+        return sweep(nowNs, budget);
     }
 
     /**
@@ -62,9 +114,13 @@ public final class CtSweeper {
      * @return the number of entries deleted
      */
     public int sweep(long nowNs) {
+        return sweep(nowNs, slotsPerCall);
+    }
+
+    private int sweep(long nowNs, int slotBudget) {
         visitor.nowNs = nowNs;
         visitor.deleted = 0;
-        int budget = slotsPerCall;
+        int budget = slotBudget;
         while (budget > 0) {
             HashMap map = inNonTcp ? table.nonTcpMap() : table.tcpMap();
             int slots = Math.min(budget, map.slots() - cursor);

@@ -127,6 +127,44 @@ class CtSweeperTest {
     }
 
     @Test
+    void shouldPaceSweepsToOneRoundPerPeriodHoweverOftenTheAgentWakes() {
+        populate();
+        CtSweeper sweeper = new CtSweeper(table, recorder, 1_000, S);
+        long now = T0 + 200 * S;
+        recorder.nowNs = now;
+        assertEquals(0, sweeper.sweepDue(now), "the first call starts the clock");
+        for (int ms = 1; ms < 1000; ms++) {
+            assertEquals(0, sweeper.sweepDue(now + ms * 1_000_000L), "64 slots: nothing until a whole round is due, at " + ms + " ms");
+        }
+        assertEquals(0, sweeper.roundsCompleted());
+        assertEquals(22, sweeper.sweepDue(now + S), "one second: the round is due");
+        assertEquals(1, sweeper.roundsCompleted());
+        for (int call = 0; call < 1000; call++) {
+            assertEquals(0, sweeper.sweepDue(now + S));
+        }
+        assertEquals(1, sweeper.roundsCompleted(), "no time passed, no slot examined");
+    }
+
+    @Test
+    void shouldSpreadADueRoundOverCallsOfAtMostTheBudget() {
+        populate();
+        CtSweeper sweeper = new CtSweeper(table, recorder, 8, S);
+        long now = T0 + 200 * S;
+        recorder.nowNs = now;
+        sweeper.sweepDue(now);
+        int expectedFirstCall = expiredIn(0, 8, now);
+        int deleted = sweeper.sweepDue(now + 5 * S); // five rounds' time is due, capped at one round
+        assertEquals(expectedFirstCall, deleted, "the first 8 slots only");
+        for (int call = 1; call < 8; call++) {
+            deleted += sweeper.sweepDue(now + 5 * S);
+        }
+        assertEquals(1, sweeper.roundsCompleted());
+        assertEquals(22, deleted);
+        assertEquals(0, sweeper.sweepDue(now + 5 * S), "the due slots were used up");
+        assertEquals(1, sweeper.roundsCompleted());
+    }
+
+    @Test
     void shouldReviveEntryWhenTrafficArrivesBeforeTheSweeper() {
         create(PacketBuilder.udp4("10.0.0.1", 1, "10.0.0.2", 53).build(), T0);
         int i = frames.only(PacketBuilder.udp4("10.0.0.2", 53, "10.0.0.1", 1).build());
@@ -141,5 +179,6 @@ class CtSweeperTest {
     @Test
     void shouldRejectBudgetWhenNotPositive() {
         assertThrows(IllegalArgumentException.class, () -> new CtSweeper(table, CtExpiryListener.NONE, 0));
+        assertThrows(IllegalArgumentException.class, () -> new CtSweeper(table, CtExpiryListener.NONE, 8, 0));
     }
 }

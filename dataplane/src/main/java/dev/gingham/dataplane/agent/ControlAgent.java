@@ -74,7 +74,7 @@ public final class ControlAgent implements Agent {
                 errors.accept(e);
             }
         }
-        int swept = node.sweepConntrack(clock.nanoTime());
+        int swept = node.sweepConntrackDue(clock.nanoTime());
         sweptEntries += swept;
         return work + swept;
     }

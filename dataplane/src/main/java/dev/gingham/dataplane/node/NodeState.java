@@ -134,13 +134,24 @@ public final class NodeState implements AutoCloseable {
     }
 
     /**
-     * Runs one budgeted conntrack sweep (the control agent calls this every duty cycle); expired
+     * Runs one conntrack sweep of the fixed budget (tests and benchmarks step it so); expired
      * flows release their SNAT ports.
      *
      * @return entries deleted
      */
     public int sweepConntrack(long nowNs) {
         return sweeper.sweep(nowNs);
+    }
+
+    /**
+     * One paced step of the conntrack sweep for the control agent's duty cycle: the slots the time
+     * since the last step is due, a full round a second however often the agent wakes
+     * ({@link CtSweeper#sweepDue}).
+     *
+     * @return entries deleted
+     */
+    public int sweepConntrackDue(long nowNs) {
+        return sweeper.sweepDue(nowNs);
     }
 
     /**
