@@ -54,6 +54,10 @@ public final class ServiceNat {
     private final CtEntry serviceEntry = new CtEntry();
     private final long hairpinHi;
     private final long hairpinLo;
+    /** Per frame, from the vector's first pass: the frontend found (or MISSING / UNSUPPORTED_PROTOCOL). */
+    private final long[] frontends = new long[FrameVector.MAX_FRAMES];
+    /** Per frame, from the first pass: the hash of its service conntrack key, or {@link CtTable#NO_HASH}. */
+    private final long[] serviceHashes = new long[FrameVector.MAX_FRAMES];
     private long noServiceCount;
     private long rejectedCount;
 
@@ -76,12 +80,29 @@ public final class ServiceNat {
      * @return the number of frames translated
      */
     public int process(FrameVector v, int scope, long nowNs) {
+        int n = v.count();
+        // First pass: every frame's frontend, and for service frames the slot of their service
+        // conntrack entry touched, so the misses of a vector overlap instead of one per frame.
+        for (int i = 0; i < n; i++) {
+            long frontend = MapErrors.MISSING;
+            long serviceHash = CtTable.NO_HASH;
+            if (v.verdict(i) == Verdict.CONTINUE && v.hasFlag(i, FrameVector.FLAG_L4)
+                    && !v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
+                frontend = services.frontend(v.dstHi(i), v.dstLo(i), v.dstPort(i), v.protocol(i), scope);
+                if (frontend >= 0 && !v.hasFlag(i, FrameVector.FLAG_LATER_FRAGMENT)) {
+                    serviceHash = conntrack.prefetchKey(v.srcHi(i), v.srcLo(i), v.dstHi(i), v.dstLo(i),
+                            v.srcPort(i), v.dstPort(i), v.protocol(i), CtKey.FLAG_SERVICE, ct);
+                }
+            }
+            frontends[i] = frontend;
+            serviceHashes[i] = serviceHash;
+        }
         int translated = 0;
-        for (int i = 0, n = v.count(); i < n; i++) {
+        for (int i = 0; i < n; i++) {
             if (v.verdict(i) != Verdict.CONTINUE) {
                 continue;
             }
-            int verdict = processFrame(v, i, scope, nowNs);
+            int verdict = processFrame(v, i, scope, nowNs, frontends[i], serviceHashes[i]);
             v.verdict(i, verdict == TRANSLATED ? Verdict.CONTINUE : verdict);
             if (verdict == TRANSLATED) {
                 translated++;
@@ -96,15 +117,16 @@ public final class ServiceNat {
     /**
      * Runs the program on one frame.
      *
+     * @param frontend    the frame's frontend from the first pass (MISSING: not service traffic)
+     * @param serviceHash the hash of its service conntrack key from the first pass, or {@code NO_HASH}
      * @return {@link Verdict#CONTINUE} (not service traffic: untouched), a drop verdict, a TX
      *         verdict (REJECT answered in place), or, internally, {@code TRANSLATED}
      */
-    int processFrame(FrameVector v, int i, int scope, long nowNs) {
+    private int processFrame(FrameVector v, int i, int scope, long nowNs, long frontend, long serviceHash) {
         if (!v.hasFlag(i, FrameVector.FLAG_L4) || v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
             return Verdict.CONTINUE;
         }
         int protocol = v.protocol(i);
-        long frontend = services.frontend(v.dstHi(i), v.dstLo(i), v.dstPort(i), protocol, scope);
         if (frontend == MapErrors.MISSING) {
             return Verdict.CONTINUE;
         }
@@ -123,7 +145,7 @@ public final class ServiceNat {
         key.set(clientHi, clientLo, v.dstHi(i), v.dstLo(i), v.srcPort(i), v.dstPort(i), protocol, CtKey.FLAG_SERVICE);
         int backendId = 0;
         long backend = MapErrors.MISSING;
-        if (conntrack.lookup(ct.scratch(), ct.keyOffset(), CtResult.ORIGINAL, ct) == CtStatus.ESTABLISHED) {
+        if (conntrack.lookup(ct.scratch(), ct.keyOffset(), CtResult.ORIGINAL, serviceHash, ct) == CtStatus.ESTABLISHED) {
             backendId = ct.entry().backendId();
             backend = services.backend(backendId);
             if (backend != MapErrors.MISSING && services.backendState(backend) == QUARANTINED) {
