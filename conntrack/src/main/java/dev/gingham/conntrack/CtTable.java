@@ -166,8 +166,10 @@ public final class CtTable implements AutoCloseable {
      * wait for memory) and a SYN-ACK answers one (it finds the reversed tuple). Touching the
      * reversed tuple of every frame would cost a wasted miss per established packet, which
      * finds its forward tuple and never probes the reverse. Other replies, ICMP errors and
-     * non-IP frames gain nothing and lose nothing (non-IP frames get {@link #NO_HASH}). The
-     * touches only warm the cache: results are the same with or without them.
+     * non-IP frames gain nothing and lose nothing (non-IP frames get {@link #NO_HASH}), and
+     * neither are frames whose memo already holds this table's result (an earlier program of
+     * the chain looked them up): they get {@link #NO_HASH} and no touch. The touches only warm
+     * the cache: results are the same with or without them.
      *
      * @param hashes at least {@code vector.count()} long, written from index 0
      */
@@ -179,16 +181,36 @@ public final class CtTable implements AutoCloseable {
         for (int i = from; i < to; i++) {
             long hash = hashes[i];
             if (hash != NO_HASH) {
-                int protocol = vector.protocol(i);
-                HashMap map = mapFor(protocol);
-                sink += map.prefetch(hash);
-                if (protocol == Ipv4Header.PROTOCOL_TCP && (vector.tcpFlags(i) & TcpHeader.SYN) != 0) {
-                    sink += map.prefetch(CtKey.hash(map.seed(), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i),
-                            vector.srcLo(i), vector.dstPort(i), vector.srcPort(i), protocol, 0));
-                }
+                sink += touch(vector, i, hash);
             }
         }
         scratch.prefetchSink += sink;
+    }
+
+    /**
+     * {@link #prefetch(FrameVector, int, int, long[], CtResult)} for one frame, for loops that
+     * prefetch a selection of a vector's frames.
+     *
+     * @return the frame's forward hash for {@link #lookup(FrameVector, int, long, CtResult)}, or {@link #NO_HASH}
+     */
+    public long prefetch(FrameVector vector, int i, CtResult scratch) {
+        long hash = forwardHash(vector, i);
+        if (hash != NO_HASH) {
+            scratch.prefetchSink += touch(vector, i, hash);
+        }
+        return hash;
+    }
+
+    /** Touches the forward tuple's home slot and, for a TCP frame with SYN, the reversed tuple's. */
+    private long touch(FrameVector vector, int i, long forwardHash) {
+        int protocol = vector.protocol(i);
+        HashMap map = mapFor(protocol);
+        long sink = map.prefetch(forwardHash);
+        if (protocol == Ipv4Header.PROTOCOL_TCP && (vector.tcpFlags(i) & TcpHeader.SYN) != 0) {
+            sink += map.prefetch(CtKey.hash(map.seed(), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i),
+                    vector.srcLo(i), vector.dstPort(i), vector.srcPort(i), protocol, 0));
+        }
+        return sink;
     }
 
     /**
@@ -204,9 +226,13 @@ public final class CtTable implements AutoCloseable {
         return hash;
     }
 
-    /** Returns: the hash of frame {@code i}'s forward tuple in its table, or {@link #NO_HASH} for a non-IP frame. */
+    /**
+     * Returns: the hash of frame {@code i}'s forward tuple in its table, or {@link #NO_HASH} for a
+     * non-IP frame and for a frame whose memo holds this table's result (its lookup will not probe).
+     */
     private long forwardHash(FrameVector vector, int i) {
-        if (!vector.hasFlag(i, FrameVector.FLAG_IPV4) && !vector.hasFlag(i, FrameVector.FLAG_IPV6)) {
+        if (!vector.hasFlag(i, FrameVector.FLAG_IPV4) && !vector.hasFlag(i, FrameVector.FLAG_IPV6)
+                || vector.memoTag(i) >>> MEMO_ID_SHIFT == memoId) {
             return NO_HASH;
         }
         int protocol = vector.protocol(i);
