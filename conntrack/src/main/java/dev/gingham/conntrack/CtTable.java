@@ -9,6 +9,7 @@ import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.IcmpErrorPayload;
 import dev.gingham.packet.Verdict;
 import dev.gingham.packet.header.Ipv4Header;
+import dev.gingham.packet.header.TcpHeader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -159,9 +160,16 @@ public final class CtTable implements AutoCloseable {
      * steps are separate loops on purpose: the touching loop must be small for the CPU to keep
      * many misses in flight.
      *
-     * <p>Only the forward tuple is touched: it is what established packets of the original
-     * direction find. A reply, an ICMP error and a non-IP frame gain nothing and lose nothing
-     * (non-IP frames get {@link #NO_HASH}).
+     * <p>The forward tuple is what established packets of the original direction find. A TCP
+     * frame with SYN set also gets its reversed tuple's slot touched: a SYN opens a connection
+     * (its lookup misses both ways and then creates the entry, so both probes would otherwise
+     * wait for memory) and a SYN-ACK answers one (it finds the reversed tuple). Touching the
+     * reversed tuple of every frame would cost a wasted miss per established packet, which
+     * finds its forward tuple and never probes the reverse. Other replies, ICMP errors and
+     * non-IP frames gain nothing and lose nothing (non-IP frames get {@link #NO_HASH}), and
+     * neither are frames whose memo already holds this table's result (an earlier program of
+     * the chain looked them up): they get {@link #NO_HASH} and no touch. The touches only warm
+     * the cache: results are the same with or without them.
      *
      * @param hashes at least {@code vector.count()} long, written from index 0
      */
@@ -173,15 +181,58 @@ public final class CtTable implements AutoCloseable {
         for (int i = from; i < to; i++) {
             long hash = hashes[i];
             if (hash != NO_HASH) {
-                sink += mapFor(vector.protocol(i)).prefetch(hash);
+                sink += touch(vector, i, hash);
             }
         }
         scratch.prefetchSink += sink;
     }
 
-    /** Returns: the hash of frame {@code i}'s forward tuple in its table, or {@link #NO_HASH} for a non-IP frame. */
+    /**
+     * {@link #prefetch(FrameVector, int, int, long[], CtResult)} for one frame, for loops that
+     * prefetch a selection of a vector's frames.
+     *
+     * @return the frame's forward hash for {@link #lookup(FrameVector, int, long, CtResult)}, or {@link #NO_HASH}
+     */
+    public long prefetch(FrameVector vector, int i, CtResult scratch) {
+        long hash = forwardHash(vector, i);
+        if (hash != NO_HASH) {
+            scratch.prefetchSink += touch(vector, i, hash);
+        }
+        return hash;
+    }
+
+    /** Touches the forward tuple's home slot and, for a TCP frame with SYN, the reversed tuple's. */
+    private long touch(FrameVector vector, int i, long forwardHash) {
+        int protocol = vector.protocol(i);
+        HashMap map = mapFor(protocol);
+        long sink = map.prefetch(forwardHash);
+        if (protocol == Ipv4Header.PROTOCOL_TCP && (vector.tcpFlags(i) & TcpHeader.SYN) != 0) {
+            sink += map.prefetch(CtKey.hash(map.seed(), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i),
+                    vector.srcLo(i), vector.dstPort(i), vector.srcPort(i), protocol, 0));
+        }
+        return sink;
+    }
+
+    /**
+     * Touches the slot an explicit key's probe starts at (see {@link #prefetch}) and returns the
+     * key's hash for {@link #lookup(MemorySegment, long, int, long, CtResult)}: for keys the NAT
+     * module builds itself (service entries), hashed from the fields without writing the key.
+     */
+    public long prefetchKey(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int protocol,
+                            int flags, CtResult scratch) {
+        HashMap map = mapFor(protocol);
+        long hash = CtKey.hash(map.seed(), srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, flags);
+        scratch.prefetchSink += map.prefetch(hash);
+        return hash;
+    }
+
+    /**
+     * Returns: the hash of frame {@code i}'s forward tuple in its table, or {@link #NO_HASH} for a
+     * non-IP frame and for a frame whose memo holds this table's result (its lookup will not probe).
+     */
     private long forwardHash(FrameVector vector, int i) {
-        if (!vector.hasFlag(i, FrameVector.FLAG_IPV4) && !vector.hasFlag(i, FrameVector.FLAG_IPV6)) {
+        if (!vector.hasFlag(i, FrameVector.FLAG_IPV4) && !vector.hasFlag(i, FrameVector.FLAG_IPV6)
+                || vector.memoTag(i) >>> MEMO_ID_SHIFT == memoId) {
             return NO_HASH;
         }
         int protocol = vector.protocol(i);
@@ -255,10 +306,18 @@ public final class CtTable implements AutoCloseable {
      * @return {@link CtStatus#NEW}, or {@link CtStatus#ESTABLISHED} / {@link CtStatus#REPLY} per {@code direction}
      */
     public int lookup(MemorySegment key, long keyOffset, int direction, CtResult out) {
+        return lookup(key, keyOffset, direction, NO_HASH, out);
+    }
+
+    /**
+     * {@link #lookup(MemorySegment, long, int, CtResult)} with the key's hash from
+     * {@link #prefetchKey} (or {@code NO_HASH}): the same result, without hashing the key again.
+     */
+    public int lookup(MemorySegment key, long keyOffset, int direction, long hash, CtResult out) {
         out.reset();
         HashMap map = mapFor(CtKey.protocol(key, keyOffset));
         out.map = map;
-        long offset = map.lookup(key, keyOffset);
+        long offset = hash == NO_HASH ? map.lookup(key, keyOffset) : map.lookup(key, keyOffset, hash);
         if (offset == MapErrors.MISSING) {
             return CtStatus.NEW;
         }

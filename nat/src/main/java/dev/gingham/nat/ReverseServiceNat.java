@@ -28,6 +28,8 @@ public final class ReverseServiceNat {
     private final ServiceLookup services;
     private final CtTable conntrack;
     private final CtResult ct = new CtResult();
+    /** Each frame's forward-tuple hash from the vector's prefetch pass. */
+    private final long[] hashes = new long[FrameVector.MAX_FRAMES];
 
     public ReverseServiceNat(ServiceLookup services, CtTable conntrack) {
         this.services = services;
@@ -35,13 +37,18 @@ public final class ReverseServiceNat {
     }
 
     /**
-     * Runs over every frame whose verdict is still {@link Verdict#CONTINUE}.
+     * Runs over every frame whose verdict is still {@link Verdict#CONTINUE}. This is the chain's
+     * first conntrack lookup of each frame, so it starts with {@link CtTable#prefetch}: the
+     * vector's slots are touched together and their cache misses overlap, instead of one miss
+     * per frame in turn (the later programs find the result in the frame's memo).
      *
      * @return the number of frames translated back
      */
     public int process(FrameVector v, long nowNs) {
         int translated = 0;
-        for (int i = 0, n = v.count(); i < n; i++) {
+        int n = v.count();
+        conntrack.prefetch(v, 0, n, hashes, ct);
+        for (int i = 0; i < n; i++) {
             if (v.verdict(i) != Verdict.CONTINUE) {
                 continue;
             }
@@ -62,7 +69,7 @@ public final class ReverseServiceNat {
         if (!v.hasFlag(i, FrameVector.FLAG_IPV4) && !v.hasFlag(i, FrameVector.FLAG_IPV6)) {
             return Verdict.CONTINUE;
         }
-        int status = conntrack.lookup(v, i, ct);
+        int status = conntrack.lookup(v, i, hashes[i], ct);
         if (status < 0) {
             return status;
         }

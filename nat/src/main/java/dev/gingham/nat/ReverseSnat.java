@@ -32,8 +32,17 @@ public final class ReverseSnat {
      * @return the number of frames translated
      */
     public int process(FrameVector v) {
+        int n = v.count();
+        // First pass: touch every frame's reverse-map slot, so the misses of the vector overlap.
+        for (int i = 0; i < n; i++) {
+            if (v.verdict(i) == Verdict.CONTINUE && v.hasFlag(i, FrameVector.FLAG_L4)
+                    && !v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
+                snat.prefetchReverse(v.srcHi(i), v.srcLo(i), v.srcPort(i), v.dstHi(i), v.dstLo(i), v.dstPort(i),
+                        v.protocol(i), mapping);
+            }
+        }
         int translated = 0;
-        for (int i = 0, n = v.count(); i < n; i++) {
+        for (int i = 0; i < n; i++) {
             if (v.verdict(i) != Verdict.CONTINUE || !v.hasFlag(i, FrameVector.FLAG_L4)) {
                 continue;
             }

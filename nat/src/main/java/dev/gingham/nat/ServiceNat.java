@@ -5,6 +5,7 @@ import dev.gingham.conntrack.CtKey;
 import dev.gingham.conntrack.CtResult;
 import dev.gingham.conntrack.CtStatus;
 import dev.gingham.conntrack.CtTable;
+import dev.gingham.maps.HashMap;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.lb.BackendState;
 import dev.gingham.packet.FlowHash;
@@ -54,6 +55,19 @@ public final class ServiceNat {
     private final CtEntry serviceEntry = new CtEntry();
     private final long hairpinHi;
     private final long hairpinLo;
+    /** Per frame, from the vector's first pass: the frontend found (or MISSING / UNSUPPORTED_PROTOCOL). */
+    private final long[] frontends = new long[FrameVector.MAX_FRAMES];
+    /** Per frame, from the first pass: the hash of its service conntrack key, or {@link CtTable#NO_HASH}. */
+    private final long[] serviceHashes = new long[FrameVector.MAX_FRAMES];
+    /** Frames translated in the second pass whose flow entry the third pass still tracks, and their state. */
+    private final int[] pending = new int[FrameVector.MAX_FRAMES];
+    private final int[] pendingRevNat = new int[FrameVector.MAX_FRAMES];
+    private final int[] pendingBackend = new int[FrameVector.MAX_FRAMES];
+    private final int[] pendingFlags = new int[FrameVector.MAX_FRAMES];
+    private final long[] pendingServiceEntry = new long[FrameVector.MAX_FRAMES];
+    private final long[] pendingServiceVersion = new long[FrameVector.MAX_FRAMES];
+    private final long[] flowHashes = new long[FrameVector.MAX_FRAMES];
+    private int pendingCount;
     private long noServiceCount;
     private long rejectedCount;
 
@@ -76,14 +90,43 @@ public final class ServiceNat {
      * @return the number of frames translated
      */
     public int process(FrameVector v, int scope, long nowNs) {
-        int translated = 0;
-        for (int i = 0, n = v.count(); i < n; i++) {
+        int n = v.count();
+        // First pass: every frame's frontend, and for service frames the slot of their service
+        // conntrack entry touched, so the misses of a vector overlap instead of one per frame.
+        for (int i = 0; i < n; i++) {
+            long frontend = MapErrors.MISSING;
+            long serviceHash = CtTable.NO_HASH;
+            if (v.verdict(i) == Verdict.CONTINUE && v.hasFlag(i, FrameVector.FLAG_L4)
+                    && !v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
+                frontend = services.frontend(v.dstHi(i), v.dstLo(i), v.dstPort(i), v.protocol(i), scope);
+                if (frontend >= 0 && !v.hasFlag(i, FrameVector.FLAG_LATER_FRAGMENT)) {
+                    serviceHash = conntrack.prefetchKey(v.srcHi(i), v.srcLo(i), v.dstHi(i), v.dstLo(i),
+                            v.srcPort(i), v.dstPort(i), v.protocol(i), CtKey.FLAG_SERVICE, ct);
+                }
+            }
+            frontends[i] = frontend;
+            serviceHashes[i] = serviceHash;
+        }
+        // Second pass: frame by frame, the service entry, the backend and DNAT. Frames translated
+        // here wait in `pending` for their flow entry, whose slot is touched in between.
+        pendingCount = 0;
+        for (int i = 0; i < n; i++) {
             if (v.verdict(i) != Verdict.CONTINUE) {
                 continue;
             }
-            int verdict = processFrame(v, i, scope, nowNs);
-            v.verdict(i, verdict == TRANSLATED ? Verdict.CONTINUE : verdict);
-            if (verdict == TRANSLATED) {
+            int verdict = processFrame(v, i, scope, nowNs, frontends[i], serviceHashes[i]);
+            if (verdict != PENDING) {
+                v.verdict(i, verdict);
+            }
+        }
+        for (int p = 0; p < pendingCount; p++) {
+            int i = pending[p];
+            flowHashes[p] = conntrack.prefetch(v, i, ct);
+        }
+        // Third pass: the flow entry on the translated tuple of every pending frame.
+        int translated = 0;
+        for (int p = 0; p < pendingCount; p++) {
+            if (trackPending(v, p, nowNs) == TRANSLATED) {
                 translated++;
             }
         }
@@ -92,19 +135,25 @@ public final class ServiceNat {
 
     /** A private marker: the frame was a service frame and now goes to its backend. */
     private static final int TRANSLATED = Integer.MAX_VALUE;
+    /** A private marker: the frame is translated and waits in {@code pending} for its flow entry. */
+    private static final int PENDING = Integer.MAX_VALUE - 1;
+    private static final int PENDING_HAIRPIN = 1;
+    private static final int PENDING_SNAT_TO_NODE = 2;
 
     /**
      * Runs the program on one frame.
      *
+     * @param frontend    the frame's frontend from the first pass (MISSING: not service traffic)
+     * @param serviceHash the hash of its service conntrack key from the first pass, or {@code NO_HASH}
      * @return {@link Verdict#CONTINUE} (not service traffic: untouched), a drop verdict, a TX
-     *         verdict (REJECT answered in place), or, internally, {@code TRANSLATED}
+     *         verdict (REJECT answered in place), or, internally, {@code PENDING} (translated; its
+     *         flow entry is tracked by {@link #trackPending})
      */
-    int processFrame(FrameVector v, int i, int scope, long nowNs) {
+    private int processFrame(FrameVector v, int i, int scope, long nowNs, long frontend, long serviceHash) {
         if (!v.hasFlag(i, FrameVector.FLAG_L4) || v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
             return Verdict.CONTINUE;
         }
         int protocol = v.protocol(i);
-        long frontend = services.frontend(v.dstHi(i), v.dstLo(i), v.dstPort(i), protocol, scope);
         if (frontend == MapErrors.MISSING) {
             return Verdict.CONTINUE;
         }
@@ -123,7 +172,7 @@ public final class ServiceNat {
         key.set(clientHi, clientLo, v.dstHi(i), v.dstLo(i), v.srcPort(i), v.dstPort(i), protocol, CtKey.FLAG_SERVICE);
         int backendId = 0;
         long backend = MapErrors.MISSING;
-        if (conntrack.lookup(ct.scratch(), ct.keyOffset(), CtResult.ORIGINAL, ct) == CtStatus.ESTABLISHED) {
+        if (conntrack.lookup(ct.scratch(), ct.keyOffset(), CtResult.ORIGINAL, serviceHash, ct) == CtStatus.ESTABLISHED) {
             backendId = ct.entry().backendId();
             backend = services.backend(backendId);
             if (backend != MapErrors.MISSING && services.backendState(backend) == QUARANTINED) {
@@ -159,7 +208,8 @@ public final class ServiceNat {
                 }
             }
         }
-        serviceEntry.wrap(ct.map().segment(), ct.entryOffset());
+        long serviceEntryOffset = ct.entryOffset();
+        long serviceEntryVersion = ct.map().entryVersion(serviceEntryOffset);
 
         long backendHi = services.backendAddrHi(backend);
         long backendLo = services.backendAddrLo(backend);
@@ -179,16 +229,44 @@ public final class ServiceNat {
             }
             NatRewriter.rewrite(v, i, NatRewriter.SOURCE, hairpinHi, hairpinLo, NatRewriter.KEEP_PORT);
         }
-        int verdict = trackTranslatedFlow(v, i, revNatIndex, hairpin, snatToNode, nowNs);
+        int p = pendingCount++;
+        pending[p] = i;
+        pendingRevNat[p] = revNatIndex;
+        pendingBackend[p] = backendId;
+        pendingFlags[p] = (hairpin ? PENDING_HAIRPIN : 0) | (snatToNode ? PENDING_SNAT_TO_NODE : 0);
+        pendingServiceEntry[p] = serviceEntryOffset;
+        pendingServiceVersion[p] = serviceEntryVersion;
+        return PENDING;
+    }
+
+    /**
+     * Finishes pending frame {@code p}: its flow entry, its trace, its marks, and the service
+     * entry's expiry, which follows the flow entry's (it closes when the flow's TCP state closes
+     * and is refreshed by each forward packet, as the flow entry is). The service entry is
+     * written only while its slot still holds the entry the second pass found.
+     *
+     * @return {@code TRANSLATED} or the frame's drop verdict (also set on the frame)
+     */
+    private int trackPending(FrameVector v, int p, long nowNs) {
+        int i = pending[p];
+        int flags = pendingFlags[p];
+        boolean snatToNode = (flags & PENDING_SNAT_TO_NODE) != 0;
+        int verdict = trackTranslatedFlow(v, i, pendingRevNat[p], (flags & PENDING_HAIRPIN) != 0, snatToNode,
+                flowHashes[p], nowNs);
         FrameTrace trace = v.trace();
         if (trace != null) {
-            trace.service(i, revNatIndex, backendId);
+            trace.service(i, pendingRevNat[p], pendingBackend[p]);
         }
         if (verdict == TRANSLATED) {
             v.mark(i, v.mark(i) | MARK_CT_ACCOUNTED | (snatToNode ? MARK_SNAT_TO_NODE : 0));
-            // The service entry lives exactly as long as its flow: it closes when the flow's TCP
-            // state closes and is refreshed by each forward packet, as the flow entry is.
-            serviceEntry.expiresAtNs(ct.entry().expiresAtNs());
+            HashMap map = conntrack.mapFor(v.protocol(i));
+            long offset = pendingServiceEntry[p];
+            if (map.entryVersion(offset) == pendingServiceVersion[p]) {
+                serviceEntry.wrap(map.segment(), offset).expiresAtNs(ct.entry().expiresAtNs());
+            }
+            v.verdict(i, Verdict.CONTINUE);
+        } else {
+            v.verdict(i, verdict);
         }
         return verdict;
     }
@@ -204,8 +282,8 @@ public final class ServiceNat {
      * lookup of its own), or accounted.
      */
     private int trackTranslatedFlow(FrameVector v, int i, int revNatIndex, boolean hairpin, boolean snatToNode,
-                                    long nowNs) {
-        int status = conntrack.lookup(v, i, ct);
+                                    long flowHash, long nowNs) {
+        int status = conntrack.lookup(v, i, flowHash, ct);
         if (status < 0) {
             return status;
         }

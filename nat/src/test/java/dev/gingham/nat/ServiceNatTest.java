@@ -253,4 +253,45 @@ class ServiceNatTest {
         frame[14 + 11] = (byte) ~sum;
         assertEquals(DropReason.SERVICE_UNSUPPORTED_PROTOCOL.verdict(), forward(frame, Scope.INTERNAL, SECOND));
     }
+
+    /**
+     * The program runs a vector in passes (frontends, then service entries and DNAT, then flow
+     * entries): a SYN retransmitted in the same vector must still find its flow's backend and
+     * flow entry, and frames that are not for the service must pass untouched between them.
+     */
+    @Test
+    void shouldKeepEachFlowOnOneBackendWhenSeveralNewFlowsShareAVector() {
+        table.upsert(clusterIp(Algorithm.MAGLEV));
+        vector.releaseAll();
+        byte[] other = PacketBuilder.tcp4(CLIENT, 40_009, "10.0.2.7", 8080).flags(PacketBuilder.SYN).payload(12).build();
+        int[] clientPorts = {40_001, 40_002, 0, 40_001, 40_003};
+        for (int clientPort : clientPorts) {
+            byte[] frame = clientPort == 0 ? other
+                    : PacketBuilder.tcp4(CLIENT, clientPort, VIP, 80).flags(PacketBuilder.SYN).payload(12).build();
+            int i = PacketBuilder.load(vector, 3, frame);
+            assertEquals(Verdict.CONTINUE, parser.parse(vector, i));
+        }
+
+        assertEquals(4, serviceNat.process(vector, Scope.INTERNAL, SECOND));
+
+        String[] backendOf = new String[clientPorts.length];
+        for (int i = 0; i < clientPorts.length; i++) {
+            assertEquals(Verdict.CONTINUE, vector.verdict(i));
+            if (clientPorts[i] == 0) {
+                assertArrayEquals(other, PacketBuilder.bytesOf(vector, i));
+                continue;
+            }
+            byte[] actual = PacketBuilder.bytesOf(vector, i);
+            for (String backend : BACKENDS) {
+                if (java.util.Arrays.equals(PacketBuilder.tcp4(CLIENT, clientPorts[i], backend, 8080)
+                        .flags(PacketBuilder.SYN).payload(12).build(), actual)) {
+                    backendOf[i] = backend;
+                }
+            }
+            assertTrue(backendOf[i] != null, "frame " + i + " went to no backend byte-exactly: " + PacketBuilder.hex(actual));
+        }
+        assertEquals(backendOf[0], backendOf[3]);
+        assertEquals(6, conntrack.tcpCount()); // a service entry and a flow entry for each of the three flows
+        assertEquals(0, serviceNat.noServiceCount());
+    }
 }

@@ -20,7 +20,8 @@ import java.nio.file.Path;
  *  lb-rr             PER_WORKER_ARRAY list -> u64 counter    2 * maxServices per worker
  * </pre>
  * Layouts: {@link FrontendEntry}, {@link BackendEntry}, {@link RevNatEntry}, {@link BackendLists},
- * {@link MaglevTables}, {@link AffinityEntry}. The specs derive from the {@link LbConfig}, so
+ * {@link MaglevTables}, {@link AffinityEntry}. Beside the frontend map, on the heap, a
+ * {@link FrontendFilter} answers most non-service lookups without a probe. The specs derive from the {@link LbConfig}, so
  * reopening pinned maps with another config fails with the differing field named.
  */
 public final class LbMaps implements AutoCloseable {
@@ -42,6 +43,7 @@ public final class LbMaps implements AutoCloseable {
     private final PerWorkerArray roundRobin;
     private final BackendLists lists;
     private final MaglevTables maglev;
+    private final FrontendFilter frontendFilter;
 
     private LbMaps(LbConfig config, HashMap frontends, HashMap backends, ArrayMap revNat, ArrayMap listMap,
                    ArrayMap maglevMap, LruHashMap affinity, PerWorkerArray roundRobin) {
@@ -55,6 +57,10 @@ public final class LbMaps implements AutoCloseable {
         this.roundRobin = roundRobin;
         this.lists = new BackendLists(listMap, config.maxBackendsPerService());
         this.maglev = new MaglevTables(maglevMap, config.maglevTableSize(), config.maxMaglevTables());
+        this.frontendFilter = FrontendFilter.forFrontends(config.maxFrontends());
+        if (frontends.count() > 0) {
+            frontendFilter.rebuild(frontends); // a reopened pinned map: the filter lives on the heap only
+        }
     }
 
     /** Creates anonymous maps; {@code seed} seeds the hash maps (fixed seeds make replays reproducible). */
@@ -121,6 +127,11 @@ public final class LbMaps implements AutoCloseable {
 
     public HashMap frontends() {
         return frontends;
+    }
+
+    /** Returns: the prefilter of {@link #frontends()} ({@link FrontendFilter}); its writers keep it in step with the map. */
+    public FrontendFilter frontendFilter() {
+        return frontendFilter;
     }
 
     public HashMap backends() {

@@ -43,6 +43,7 @@ public final class ServiceLookup {
     private static final long AFFINITY_VALUE = 64;
 
     private final HashMap frontends;
+    private final FrontendFilter frontendFilter;
     private final MemorySegment frontendSegment;
     private final HashMap backends;
     private final MemorySegment backendSegment;
@@ -76,6 +77,7 @@ public final class ServiceLookup {
             throw new IllegalArgumentException("worker " + worker + ": must be 0.." + (maps.config().workers() - 1));
         }
         this.frontends = maps.frontends();
+        this.frontendFilter = maps.frontendFilter();
         this.frontendSegment = frontends.segment();
         this.frontendSeed = frontends.seed();
         this.halfBytes = BackendLists.halfBytes(maps.lists().maxBackendsPerService());
@@ -109,6 +111,9 @@ public final class ServiceLookup {
     public long frontend(long addrHi, long addrLo, int port, int protocol, int scope) {
         if (protocol != L4Protocol.TCP_NUMBER && protocol != L4Protocol.UDP_NUMBER) {
             return protocol == L4Protocol.SCTP_NUMBER ? sctp(addrHi, addrLo, port) : MapErrors.MISSING;
+        }
+        if (!frontendFilter.mayContain(addrHi, addrLo, port)) {
+            return MapErrors.MISSING; // no frontend of any protocol has this address and port
         }
         FrontendEntry.key(scratch, FRONTEND_KEY, addrHi, addrLo, port, protocol, Scope.EXTERNAL);
         return scoped(frontends.lookup(scratch, FRONTEND_KEY), scope);
@@ -149,6 +154,9 @@ public final class ServiceLookup {
         if (protocol != L4Protocol.TCP_NUMBER && protocol != L4Protocol.UDP_NUMBER) {
             return frontend(addrHi, addrLo, port, protocol, scope);
         }
+        if (!frontendFilter.mayContain(addrHi, addrLo, port)) {
+            return MapErrors.MISSING;
+        }
         FrontendEntry.key(scratch, FRONTEND_KEY, addrHi, addrLo, port, protocol, Scope.EXTERNAL);
         long external = frontends.lookup(scratch, FRONTEND_KEY, externalHash);
         return scoped(external, scope);
@@ -182,6 +190,9 @@ public final class ServiceLookup {
     }
 
     private long sctp(long addrHi, long addrLo, int port) {
+        if (!frontendFilter.mayContain(addrHi, addrLo, port)) {
+            return MapErrors.MISSING;
+        }
         FrontendEntry.key(scratch, FRONTEND_KEY, addrHi, addrLo, port, L4Protocol.TCP_NUMBER, Scope.EXTERNAL);
         if (frontends.lookup(scratch, FRONTEND_KEY) != MapErrors.MISSING) {
             return UNSUPPORTED_PROTOCOL;

@@ -64,6 +64,7 @@ public final class ServiceTable {
 
     private final LbConfig config;
     private final dev.gingham.maps.HashMap frontends;
+    private final FrontendFilter frontendFilter;
     private final dev.gingham.maps.HashMap backends;
     private final ArrayMap revNat;
     private final BackendLists lists;
@@ -125,6 +126,7 @@ public final class ServiceTable {
     public ServiceTable(LbMaps maps) {
         this.config = maps.config();
         this.frontends = maps.frontends();
+        this.frontendFilter = maps.frontendFilter();
         this.backends = maps.backends();
         this.revNat = maps.revNat();
         this.lists = maps.lists();
@@ -632,12 +634,15 @@ public final class ServiceTable {
             return;
         }
         scratch.set(ValueLayout.JAVA_LONG, 0, word);
+        frontendFilter.add(key.hi(), key.lo(), key.port()); // before the entry is published: see FrontendFilter
         check(LbMaps.FRONTENDS, frontends.update(scratch, FRONTEND_KEY, scratch, 0, UpdateFlags.NOEXIST));
     }
 
     private void deleteFrontendEntry(FrontendKey key, int scope) {
         FrontendEntry.key(scratch, FRONTEND_KEY, key.hi(), key.lo(), key.port(), key.protocol(), scope);
-        frontends.delete(scratch, FRONTEND_KEY);
+        if (frontends.delete(scratch, FRONTEND_KEY) == MapErrors.OK) {
+            frontendFilter.remove(key.hi(), key.lo(), key.port());
+        }
     }
 
     private void deleteBackend(int backendId) {

@@ -19,6 +19,8 @@ public final class SnatResult {
     static final long EGRESS_KEY = 208;
 
     final MemorySegment scratch = Arena.ofAuto().allocate(SCRATCH_BYTES, 8);
+    /** Where {@link SnatTable#prefetchReverse} folds the words it touches, so the loads are not optimised away. */
+    long prefetchSink;
 
     /** NAT (or egress) address, bytes 0-7 and 8-15; IPv4 is IPv4-mapped. */
     public long natHi;

@@ -306,6 +306,19 @@ public final class SnatTable implements AutoCloseable {
     }
 
     /**
+     * The first pass of a vector loop over arriving packets: touches the slot the probe of
+     * {@link #lookupReverse} with the same arguments starts at, so the cache misses of a whole
+     * vector overlap instead of one per packet (as {@code CtTable.prefetch} does for conntrack).
+     * Only warms the cache; answers nothing.
+     */
+    public void prefetchReverse(long remoteHi, long remoteLo, int remotePort, long natHi, long natLo, int natPort,
+                                int protocol, SnatResult out) {
+        MemorySegment s = out.scratch;
+        writeKey(s, SnatResult.KEY_B, remoteHi, remoteLo, natHi, natLo, remotePort, natPort, protocol);
+        out.prefetchSink += reverse.prefetch(reverse.hash(s, SnatResult.KEY_B));
+    }
+
+    /**
      * Deletes a flow's forward and reverse entries and frees its port: the control agent calls
      * this when conntrack expires the flow. Allocates nothing.
      *
