@@ -1,0 +1,233 @@
+package dev.gingham.dataplane.replay;
+
+import dev.gingham.packet.MappedAddress;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * The byte buffer {@code verdicts.jsonl} is formatted into and written from: text goes in as
+ * bytes (pre-encoded names and key strings, decimal numbers and addresses formatted in place from
+ * digit tables), and the buffer is handed to the stream in one {@code write} when it fills.
+ *
+ * <p>Why not a StringBuilder and a Writer: a replay's line is about 400 bytes per frame and the
+ * issue's budget for the whole frame is 1,000 ns. Building the line as chars, copying them into
+ * bytes and then into a {@code BufferedOutputStream} (the first versions) spent most of the
+ * replay's time moving the same bytes three times and in {@code StringBuilder.append(long)}; here
+ * each byte is stored once, into the array that goes to the file.
+ *
+ * <p>Every append makes room for itself ({@link #reserve}), so a line of any length works; a piece
+ * longer than the whole buffer (a very long name) is written straight through. One instance
+ * belongs to one thread; {@link #close} writes what is left but does not close the stream.
+ */
+final class LineBuffer implements AutoCloseable {
+    /** Room for the longest number or address one call formats: "[" + 39 chars of IPv6 + "]:" + 5 digits, a long's 20. */
+    private static final int MAX_FORMATTED_BYTES = 64;
+    /** "00" "01" ... "99": two digits per division, as the JDK's own formatting does. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] LONG_MIN = Long.toString(Long.MIN_VALUE).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+    }
+
+    private final OutputStream out;
+    private final byte[] buffer;
+    private int position;
+    private final int[] groups = new int[8];
+
+    /**
+     * @param out         where full buffers go (not closed by this buffer)
+     * @param bufferBytes the buffer's size; at least {@link #MAX_FORMATTED_BYTES}
+     */
+    LineBuffer(OutputStream out, int bufferBytes) {
+        if (bufferBytes < MAX_FORMATTED_BYTES) {
+            throw new IllegalArgumentException("line buffer of " + bufferBytes + " bytes: at least " + MAX_FORMATTED_BYTES);
+        }
+        this.out = out;
+        this.buffer = new byte[bufferBytes];
+    }
+
+    /** Appends pre-encoded bytes (a key, a cached name). */
+    void bytes(byte[] value) throws IOException {
+        int length = value.length;
+        if (position + length > buffer.length) {
+            flush();
+            if (length > buffer.length) {
+                out.write(value);
+                return;
+            }
+        }
+        System.arraycopy(value, 0, buffer, position, length);
+        position += length;
+    }
+
+    /** Appends one ASCII character. */
+    void ascii(char c) throws IOException {
+        if (position == buffer.length) {
+            flush();
+        }
+        buffer[position++] = (byte) c;
+    }
+
+    /** Appends {@code value} in decimal, as {@code Long.toString} spells it. */
+    void decimal(long value) throws IOException {
+        reserve(MAX_FORMATTED_BYTES);
+        if (value < 0) {
+            if (value == Long.MIN_VALUE) {
+                System.arraycopy(LONG_MIN, 0, buffer, position, LONG_MIN.length);
+                position += LONG_MIN.length;
+                return;
+            }
+            buffer[position++] = '-';
+            value = -value;
+        }
+        position = putDecimal(value, position);
+    }
+
+    /** Appends an IPv4 address (host-order int) as a.b.c.d. */
+    void ipv4(int address) throws IOException {
+        reserve(MAX_FORMATTED_BYTES);
+        int at = putDecimal(address >>> 24, position);
+        buffer[at++] = '.';
+        at = putDecimal((address >>> 16) & 0xFF, at);
+        buffer[at++] = '.';
+        at = putDecimal((address >>> 8) & 0xFF, at);
+        buffer[at++] = '.';
+        position = putDecimal(address & 0xFF, at);
+    }
+
+    /**
+     * Appends "a.b.c.d:port" for an IPv4-mapped address, else "[v6]:port"; without a port
+     * ({@code port} negative) neither the colon nor the brackets. IPv6 is spelled as
+     * {@code Addresses.formatIpv6} spells it (RFC 5952: lower-case hex, the longest run of two or
+     * more zero groups, the first of equals, as "::").
+     */
+    void endpoint(long hi, long lo, int port) throws IOException {
+        if (MappedAddress.isIpv4(hi, lo)) {
+            ipv4(MappedAddress.ip4(lo));
+        } else {
+            reserve(MAX_FORMATTED_BYTES);
+            if (port >= 0) {
+                buffer[position++] = '[';
+            }
+            position = putIpv6(hi, lo, position);
+            if (port >= 0) {
+                buffer[position++] = ']';
+            }
+        }
+        if (port >= 0) {
+            reserve(MAX_FORMATTED_BYTES);
+            buffer[position++] = ':';
+            position = putDecimal(port, position);
+        }
+    }
+
+    /** Makes room for {@code bytes} (at most the buffer's size) by writing out what is buffered. */
+    void reserve(int bytes) throws IOException {
+        if (position + bytes > buffer.length) {
+            flush();
+        }
+    }
+
+    /** Writes what is buffered to the stream. */
+    void flush() throws IOException {
+        if (position > 0) {
+            out.write(buffer, 0, position);
+            position = 0;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        flush();
+    }
+
+    /** Stores a non-negative {@code value} in decimal at {@code at}; returns the position after it. */
+    private int putDecimal(long value, int at) {
+        int digits = digits(value);
+        int end = at + digits;
+        int i = end;
+        while (value >= 100) {
+            int pair = (int) (value % 100);
+            value /= 100;
+            buffer[--i] = DIGIT_PAIRS[2 * pair + 1];
+            buffer[--i] = DIGIT_PAIRS[2 * pair];
+        }
+        if (value >= 10) {
+            buffer[--i] = DIGIT_PAIRS[2 * (int) value + 1];
+            buffer[--i] = DIGIT_PAIRS[2 * (int) value];
+        } else {
+            buffer[--i] = (byte) ('0' + value);
+        }
+        return end;
+    }
+
+    private static int digits(long value) {
+        long bound = 10;
+        for (int digits = 1; digits < 19; digits++) {
+            if (value < bound) {
+                return digits;
+            }
+            bound *= 10;
+        }
+        return 19;
+    }
+
+    /** Stores a (non-mapped) IPv6 address at {@code at} as RFC 5952 text; returns the position after it. */
+    private int putIpv6(long hi, long lo, int at) {
+        int[] g = groups;
+        for (int i = 0; i < 4; i++) {
+            g[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
+            g[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xFFFF;
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is never compressed (RFC 5952 §4.2.2)
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                buffer[at++] = ':';
+                buffer[at++] = ':';
+                i += bestLength - 1;
+                continue;
+            }
+            if (i > 0 && i != bestStart + bestLength) {
+                buffer[at++] = ':';
+            }
+            at = putHex(g[i], at);
+        }
+        return at;
+    }
+
+    /** Stores a 16-bit group in lower-case hex without leading zeros. */
+    private int putHex(int group, int at) {
+        boolean started = false;
+        for (int shift = 12; shift > 0; shift -= 4) {
+            int nibble = (group >>> shift) & 0xF;
+            if (nibble != 0 || started) {
+                buffer[at++] = HEX[nibble];
+                started = true;
+            }
+        }
+        buffer[at++] = HEX[group & 0xF];
+        return at;
+    }
+}
