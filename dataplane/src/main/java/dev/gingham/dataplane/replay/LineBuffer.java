@@ -26,6 +26,7 @@ final class LineBuffer implements AutoCloseable {
     /** "00" "01" ... "99": two digits per division, as the JDK's own formatting does. */
     private static final byte[] DIGIT_PAIRS = new byte[200];
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final long BILLION = 1_000_000_000L;
     private static final byte[] LONG_MIN = Long.toString(Long.MIN_VALUE).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     static {
@@ -38,7 +39,12 @@ final class LineBuffer implements AutoCloseable {
     private final OutputStream out;
     private final byte[] buffer;
     private int position;
+    private long flushedBytes;
     private final int[] groups = new int[8];
+    // the digits of the last large number above its nine lowest (see decimal)
+    private long lastHigh = -1;
+    private final byte[] lastHighDigits = new byte[20];
+    private int lastHighLength;
 
     /**
      * @param out         where full buffers go (not closed by this buffer)
@@ -54,16 +60,39 @@ final class LineBuffer implements AutoCloseable {
 
     /** Appends pre-encoded bytes (a key, a cached name). */
     void bytes(byte[] value) throws IOException {
-        int length = value.length;
+        bytes(value, 0, value.length);
+    }
+
+    /** Appends {@code length} pre-encoded bytes of {@code value} from {@code offset}. */
+    void bytes(byte[] value, int offset, int length) throws IOException {
         if (position + length > buffer.length) {
             flush();
             if (length > buffer.length) {
-                out.write(value);
+                out.write(value, offset, length);
+                flushedBytes += length;
                 return;
             }
         }
-        System.arraycopy(value, 0, buffer, position, length);
+        System.arraycopy(value, offset, buffer, position, length);
         position += length;
+    }
+
+    /** Returns: the bytes appended so far, written out or still buffered. */
+    long written() {
+        return flushedBytes + position;
+    }
+
+    /**
+     * Copies the last {@code length} bytes appended into {@code into} at {@code at}.
+     *
+     * @return false (nothing copied) when some of them were already written out
+     */
+    boolean copyLast(int length, byte[] into, int at) {
+        if (length > position) {
+            return false;
+        }
+        System.arraycopy(buffer, position - length, into, at, length);
+        return true;
     }
 
     /** Appends one ASCII character. */
@@ -86,7 +115,20 @@ final class LineBuffer implements AutoCloseable {
             buffer[position++] = '-';
             value = -value;
         }
-        position = putDecimal(value, position);
+        if (value < BILLION) {
+            position = putDecimal((int) value, position);
+            return;
+        }
+        // Large numbers are timestamps (19 digits): the digits above the last nine change once a
+        // second of capture time, so they are copied from the last number's, and the nine below
+        // are formatted with int arithmetic.
+        long high = value / BILLION;
+        if (high != lastHigh) {
+            lastHigh = high;
+            lastHighLength = putLongDecimal(high, 0, lastHighDigits);
+        }
+        System.arraycopy(lastHighDigits, 0, buffer, position, lastHighLength);
+        position = putNineDigits((int) (value - high * BILLION), position + lastHighLength);
     }
 
     /** Appends an IPv4 address (host-order int) as a.b.c.d. */
@@ -138,6 +180,7 @@ final class LineBuffer implements AutoCloseable {
     void flush() throws IOException {
         if (position > 0) {
             out.write(buffer, 0, position);
+            flushedBytes += position;
             position = 0;
         }
     }
@@ -147,23 +190,46 @@ final class LineBuffer implements AutoCloseable {
         flush();
     }
 
-    /** Stores a non-negative {@code value} in decimal at {@code at}; returns the position after it. */
-    private int putDecimal(long value, int at) {
-        int digits = digits(value);
-        int end = at + digits;
+    /** Stores a non-negative {@code value} in decimal at {@code at} of the buffer; returns the position after it. */
+    private int putDecimal(int value, int at) {
+        int end = at + digits(value);
         int i = end;
         while (value >= 100) {
-            int pair = (int) (value % 100);
+            int pair = value % 100;
             value /= 100;
             buffer[--i] = DIGIT_PAIRS[2 * pair + 1];
             buffer[--i] = DIGIT_PAIRS[2 * pair];
         }
         if (value >= 10) {
-            buffer[--i] = DIGIT_PAIRS[2 * (int) value + 1];
-            buffer[--i] = DIGIT_PAIRS[2 * (int) value];
+            buffer[--i] = DIGIT_PAIRS[2 * value + 1];
+            buffer[--i] = DIGIT_PAIRS[2 * value];
         } else {
             buffer[--i] = (byte) ('0' + value);
         }
+        return end;
+    }
+
+    /** Stores {@code value} (below 10^9) as exactly nine digits, leading zeros included. */
+    private int putNineDigits(int value, int at) {
+        int i = at + 9;
+        for (int pairs = 0; pairs < 4; pairs++) {
+            int pair = value % 100;
+            value /= 100;
+            buffer[--i] = DIGIT_PAIRS[2 * pair + 1];
+            buffer[--i] = DIGIT_PAIRS[2 * pair];
+        }
+        buffer[--i] = (byte) ('0' + value);
+        return at + 9;
+    }
+
+    /** Stores a non-negative long in decimal at {@code at} of {@code into} (rare: once per second of timestamps). */
+    private static int putLongDecimal(long value, int at, byte[] into) {
+        int end = at + digits(value);
+        int i = end;
+        do {
+            into[--i] = (byte) ('0' + value % 10);
+            value /= 10;
+        } while (value > 0);
         return end;
     }
 
@@ -176,6 +242,17 @@ final class LineBuffer implements AutoCloseable {
             bound *= 10;
         }
         return 19;
+    }
+
+    private static int digits(int value) {
+        int bound = 10;
+        for (int digits = 1; digits < 10; digits++) {
+            if (value < bound) {
+                return digits;
+            }
+            bound *= 10;
+        }
+        return 10;
     }
 
     /** Stores a (non-mapped) IPv6 address at {@code at} as RFC 5952 text; returns the position after it. */

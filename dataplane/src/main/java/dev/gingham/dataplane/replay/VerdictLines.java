@@ -43,9 +43,10 @@ import java.util.function.LongFunction;
  * rev-NAT index, the backend part per backend id, each policy direction's verdict, deciding
  * policy and peer, the conntrack state, the decisions list per combination of marks. What is left
  * per frame is copying those arrays and formatting the numbers and addresses that differ from
- * frame to frame. The caches are valid because the node's state does not change during a replay
- * (the service, backend, identity and policy maps are the control plane's, and replay has none
- * running). The bytes are exactly those of the first, StringBuilder-based version
+ * frame to frame; and when a frame's tuple and decisions are those of a recent frame of its flow,
+ * not even that: the line's tail is copied from that frame's ({@link LineMemo}). The caches are
+ * valid because the node's state does not change during a replay (the service, backend, identity
+ * and policy maps are the control plane's, and replay has none running). The bytes are exactly those of the first, StringBuilder-based version
  * ({@code VerdictLinesTest} holds them to it).
  */
 final class VerdictLines {
@@ -79,6 +80,10 @@ final class VerdictLines {
         }
     }
 
+    private static final int EGRESS_SLOT = PolicyEnforcer.traceSlot(Direction.EGRESS);
+    private static final int INGRESS_SLOT = PolicyEnforcer.traceSlot(Direction.INGRESS);
+
+    private final LineMemo memo = new LineMemo();
     private final String[] portNames;
     private final ServiceTable serviceTable;
     private final ServiceLookup services;
@@ -137,6 +142,12 @@ final class VerdictLines {
             lastHeadKey = headKey;
         }
         b.bytes(lastHead);
+        int decisions = decisionsBits(v.mark(i));
+        if (memo.find(v, i, trace, decisions, EGRESS_SLOT, INGRESS_SLOT)) {
+            memo.write(b);
+            return;
+        }
+        long tailStart = b.written();
         if (v.hasFlag(i, FrameVector.FLAG_IPV4 | FrameVector.FLAG_IPV6)) {
             boolean ports = v.hasFlag(i, FrameVector.FLAG_L4);
             b.bytes(PROTOCOL);
@@ -157,8 +168,9 @@ final class VerdictLines {
             nat(b, trace, i, ports);
             policy(b, trace, i);
         }
-        b.bytes(DECISIONS[decisionsBits(v.mark(i))]);
+        b.bytes(DECISIONS[decisions]);
         b.ascii('\n');
+        memo.store(b, tailStart);
     }
 
     /** Writes the line of a frame the feed skipped, and its newline: it never entered the pipeline (rare: built as text). */
@@ -175,6 +187,11 @@ final class VerdictLines {
                 + "\",\"verdict\":\"skipped\",\"skip_reason\":\"" + feed.skippedReason(k).label()
                 + "\",\"captured_bytes\":" + feed.skippedCapturedLength(k)
                 + ",\"original_bytes\":" + feed.skippedOriginalLength(k) + "}\n"));
+    }
+
+    /** Returns: lines whose tail was copied from an earlier frame of their flow ({@link LineMemo}). */
+    long memoHits() {
+        return memo.hits();
     }
 
     /** Returns: the name of a port ("underlay", "host", "namespace/pod"), or "port-N" when it has none. */
@@ -249,8 +266,8 @@ final class VerdictLines {
     }
 
     private void policy(LineBuffer b, FrameTrace trace, int i) throws IOException {
-        int egress = PolicyEnforcer.traceSlot(Direction.EGRESS);
-        int ingress = PolicyEnforcer.traceSlot(Direction.INGRESS);
+        int egress = EGRESS_SLOT;
+        int ingress = INGRESS_SLOT;
         int egressDecision = trace.policyDecision(i, egress);
         int ingressDecision = trace.policyDecision(i, ingress);
         boolean hasEgress = egressDecision != FrameTrace.NONE;

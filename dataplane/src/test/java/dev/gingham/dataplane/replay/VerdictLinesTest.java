@@ -4,9 +4,12 @@ import dev.gingham.dataplane.fuzz.FuzzNode;
 import dev.gingham.dataplane.fuzz.FuzzRun;
 import dev.gingham.dataplane.program.NodePipeline;
 import dev.gingham.packet.BufferPool;
+import dev.gingham.dataplane.policy.PolicyLookup;
+import dev.gingham.packet.FrameMarks;
 import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
+import dev.gingham.packet.Verdict;
 import dev.gingham.packet.header.Addresses;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The byte writer of verdicts.jsonl writes exactly what the first, StringBuilder-based version
  * wrote ({@link VerdictLinesReference}), so the speed-up changes no user's output: line for line
  * over tens of thousands of fuzzed frames through the fuzz node (services, backends, NAT of both
- * kinds, policy of both directions, IPv6, drops of many reasons), for skipped frames whose
+ * kinds, policy of both directions, IPv6, drops of many reasons, established flows whose line
+ * tails come from {@link LineMemo}), for skipped frames whose
  * interface names need escaping and UTF-8, and for the numbers and addresses the buffer formats
  * itself, across buffer flushes.
  */
@@ -75,15 +79,17 @@ class VerdictLinesTest {
                 }
             }
             // clients outside to the NodePort, and web-1's answers: service replies (Maglev picks web-1 for some clients)
-            for (int step = 0; step < 2; step++) {
+            // then both sides' ACKs, several rounds: established frames whose line tails the memo copies
+            for (int step = 0; step < 8; step++) {
+                int flags = step == 0 ? PacketBuilder.SYN : step == 1 ? PacketBuilder.SYN | PacketBuilder.ACK : PacketBuilder.ACK;
                 for (int flow = 0; flow < 32; flow++) {
                     String client = "203.0.113." + (flow + 1);
-                    byte[] frame = step == 0
-                            ? PacketBuilder.tcp4(client, 40000, "192.168.50.10", 30080).flags(PacketBuilder.SYN)
+                    byte[] frame = step % 2 == 0
+                            ? PacketBuilder.tcp4(client, 40000, "192.168.50.10", 30080).flags(flags)
                             .srcMac(NEXT_HOP_MAC).dstMac(UNDERLAY_MAC).build()
                             : PacketBuilder.tcp4("10.244.1.10", 8080, client, 40000)
-                            .flags(PacketBuilder.SYN | PacketBuilder.ACK).srcMac(WEB1_MAC).dstMac(GATEWAY_MAC).build();
-                    PacketBuilder.load(vector, node.port(step == 0 ? 1 : 0), frame);
+                            .flags(flags).srcMac(WEB1_MAC).dstMac(GATEWAY_MAC).build();
+                    PacketBuilder.load(vector, node.port(step % 2 == 0 ? 1 : 0), frame);
                 }
                 pipeline.run(vector, FuzzRun.timestampNs(index));
                 ByteArrayOutputStream written = new ByteArrayOutputStream();
@@ -101,6 +107,7 @@ class VerdictLinesTest {
                 vector.releaseAll();
                 index += 32;
             }
+            assertTrue(lines.memoHits() > 100, "line tails copied from earlier frames: " + lines.memoHits());
         }
         String all = allReference.toString();
         for (String part : List.of("\"verdict\":\"forwarded\"", "\"drop_reason\":\"INVALID_SOURCE_IP\"", "\"service\":{",
@@ -109,6 +116,78 @@ class VerdictLinesTest {
                 "\"ct-created\"", "\"reverse-nat\"")) {
             assertTrue(all.contains(part), "the fuzzed frames never produced " + part + ": the comparison would not cover it");
         }
+    }
+
+    /**
+     * The memo's key must hold every value a tail is written from: frames and traces drawn from two
+     * or three values per field, so that most frames share all fields but one with an earlier
+     * frame, must still give the reference's line every time (a field missing from the key makes
+     * the memo copy a tail that differs in that field).
+     */
+    @Test
+    void shouldWriteTheReferenceBytesWhenFramesDifferFromEarlierOnesInOneDecision() throws IOException {
+        SplittableRandom random = new SplittableRandom(11);
+        try (FuzzNode node = FuzzNode.create(); BufferPool pool = BufferPool.allocate(1, BufferPool.DEFAULT_BUFFER_SIZE)) {
+            VerdictLines lines = new VerdictLines(node.node());
+            VerdictLinesReference reference = new VerdictLinesReference(node.node());
+            FrameTrace trace = new FrameTrace();
+            FrameVector v = new FrameVector(pool);
+            v.add(pool.acquire(), node.port(0), 60);
+            int[] flags = {FrameVector.FLAG_IPV4 | FrameVector.FLAG_L4, FrameVector.FLAG_IPV6 | FrameVector.FLAG_L4,
+                    FrameVector.FLAG_IPV4, 0};
+            int[] marks = {0, FrameMarks.SNAT_TO_NODE, FrameMarks.REVERSE_NAT, FrameMarks.CT_CREATED, FrameMarks.CT_ACCOUNTED};
+            int[] decisions = {FrameTrace.NONE, PolicyLookup.ALLOWED, PolicyLookup.DENIED};
+            StringBuilder line = new StringBuilder();
+            StringBuilder expected = new StringBuilder();
+            ByteArrayOutputStream written = new ByteArrayOutputStream();
+            try (LineBuffer buffer = new LineBuffer(written, 1 << 16)) {
+                for (int n = 0; n < 20_000; n++) {
+                    v.flags(0, flags[random.nextInt(flags.length)]);
+                    v.verdict(0, random.nextBoolean() ? Verdict.tx(node.port(1)) : -132);
+                    v.protocol(0, random.nextBoolean() ? 6 : 17);
+                    tuple(v, random);
+                    v.srcIdentity(0, random.nextBoolean() ? 1 : 257);
+                    v.dstIdentity(0, random.nextBoolean() ? 1 : 257);
+                    v.mark(0, marks[random.nextInt(marks.length)] | marks[random.nextInt(marks.length)]);
+                    trace.reset(1);
+                    if (random.nextBoolean()) {
+                        trace.ctStatus(0, random.nextInt(3));
+                    }
+                    trace.service(0, random.nextInt(2), random.nextInt(3));
+                    if (random.nextBoolean()) {
+                        trace.beforeRewrite(v, 0);
+                        tuple(v, random);
+                        trace.afterRewrite(v, 0, 1 + random.nextInt(3));
+                        tuple(v, random);
+                    }
+                    for (int slot = 0; slot < FrameTrace.POLICY_SLOTS; slot++) {
+                        int decision = decisions[random.nextInt(decisions.length)];
+                        if (decision != FrameTrace.NONE) {
+                            trace.policy(0, slot, decision, random.nextInt(2), random.nextBoolean() ? 1 : 257);
+                        }
+                    }
+                    lines.frame(buffer, v, 0, trace, n, n);
+                    line.setLength(0);
+                    reference.frame(line, v, 0, trace, n, n);
+                    expected.append(line).append('\n');
+                }
+            }
+            assertSameLines(expected.toString(), written.toString(StandardCharsets.UTF_8));
+            assertTrue(lines.memoHits() > 1000, "tails copied: " + lines.memoHits());
+        }
+    }
+
+    /** Sets frame 0's addresses and ports to one of two values each (IPv4 or IPv6 as its flags say). */
+    private static void tuple(FrameVector v, SplittableRandom random) {
+        if (v.hasFlag(0, FrameVector.FLAG_IPV6)) {
+            v.src6(0, 0xfd00_0010_0244_0001L, random.nextBoolean() ? 10 : 0x10000);
+            v.dst6(0, random.nextBoolean() ? 0xfd00_0010_0244_0001L : 0xfd00_0010_0244_0002L, 20);
+        } else {
+            v.src4(0, random.nextBoolean() ? 0x0AF4_010A : 0xC0A8_320A);
+            v.dst4(0, random.nextBoolean() ? 0x0808_0808 : 0x0AF4_010A);
+        }
+        v.srcPort(0, random.nextBoolean() ? 40000 : 32768);
+        v.dstPort(0, random.nextBoolean() ? 80 : 8080);
     }
 
     @Test
