@@ -24,7 +24,8 @@ import java.util.TreeMap;
  *
  * <p>Frames are fed in vectors of up to 256 spanning at most {@link #MAX_VECTOR_SPAN_NS} of capture
  * time, then split into runs of consecutive frames from one ingress port (the pipeline's
- * contract); each run's clock is its first frame's timestamp. The hash seed of the node's maps is
+ * contract; a vector whose frames all came in on one port, as most do, runs as it was read, with
+ * no copy into a run); each run's clock is its first frame's timestamp. The hash seed of the node's maps is
  * fixed by the caller, so the same inputs give byte-identical outputs.
  *
  * <p>A frame the pipeline turns into several (fragmentation before encapsulation) writes every
@@ -87,27 +88,36 @@ public final class Replayer {
             FrameVector staging = new FrameVector(pool);
             FrameVector run = new FrameVector(pool);
             run.trace(trace);
+            staging.trace(trace);
             try {
                 while (true) {
                     int n = feed.fill(staging, MAX_VECTOR_SPAN_NS);
                     int skippedWritten = 0;
+                    // A fill from one port (most captures' vectors) runs as it is; else a run per port.
+                    boolean onePort = samePort(staging, n);
                     for (int i = 0; i < n; ) {
                         int port = staging.ingressPort(i);
                         int j = i;
-                        run.clear();
-                        while (j < n && staging.ingressPort(j) == port) {
-                            run.add(staging.buffer(j), port, staging.length(j));
-                            j++;
+                        FrameVector frames = run;
+                        if (onePort) {
+                            frames = staging;
+                            j = n;
+                        } else {
+                            run.clear();
+                            while (j < n && staging.ingressPort(j) == port) {
+                                run.add(staging.buffer(j), port, staging.length(j));
+                                j++;
+                            }
                         }
                         long nowNs = feed.timestampNs(i);
-                        pipeline.run(run, nowNs);
-                        for (int k = 0; k < run.count(); k++) {
-                            int verdict = run.verdict(k);
+                        pipeline.run(frames, nowNs);
+                        for (int k = 0; k < frames.count(); k++) {
+                            int verdict = frames.verdict(k);
                             boolean original = k < j - i;
                             long timestampNs = original ? feed.timestampNs(i + k) : nowNs;
                             if (Verdict.isTx(verdict)) {
                                 int out = Verdict.port(verdict);
-                                writer(writers, out, lines.portName(out)).write(run, k, timestampNs);
+                                writer(writers, out, lines.portName(out)).write(frames, k, timestampNs);
                                 egressFrames[out]++;
                             }
                             if (!original) {
@@ -123,9 +133,9 @@ public final class Replayer {
                             }
                             long frameIndex = feed.frameIndex(i + k);
                             skippedWritten = writeSkipped(verdicts, lines, feed, skippedWritten, frameIndex);
-                            lines.frame(verdicts, run, k, trace, frameIndex, timestampNs);
+                            lines.frame(verdicts, frames, k, trace, frameIndex, timestampNs);
                         }
-                        run.releaseAll();
+                        frames.releaseAll();
                         i = j;
                     }
                     writeSkipped(verdicts, lines, feed, skippedWritten, Long.MAX_VALUE);
@@ -160,6 +170,16 @@ public final class Replayer {
         }
         return new Summary(framesIn, forwarded, dropped, dropsByReason, framesByEgress, feed.reader().snaplenCutFrames(),
                 feed.oversizedFrames(), feed.unmappedFrames());
+    }
+
+    /** Returns: true when the first {@code n} frames of the vector all came in on one port. */
+    private static boolean samePort(FrameVector v, int n) {
+        for (int k = 1; k < n; k++) {
+            if (v.ingressPort(k) != v.ingressPort(0)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Writes the lines of the last fill's skipped frames from {@code from} whose index is below {@code beforeIndex}. */
