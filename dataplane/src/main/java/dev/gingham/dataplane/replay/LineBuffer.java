@@ -1,6 +1,7 @@
 package dev.gingham.dataplane.replay;
 
 import dev.gingham.packet.MappedAddress;
+import dev.gingham.packet.header.Addresses;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,7 +26,6 @@ final class LineBuffer implements AutoCloseable {
     private static final int MAX_FORMATTED_BYTES = 64;
     /** "00" "01" ... "99": two digits per division, as the JDK's own formatting does. */
     private static final byte[] DIGIT_PAIRS = new byte[200];
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final long BILLION = 1_000_000_000L;
     private static final byte[] LONG_MIN = Long.toString(Long.MIN_VALUE).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -40,7 +40,6 @@ final class LineBuffer implements AutoCloseable {
     private final byte[] buffer;
     private int position;
     private long flushedBytes;
-    private final int[] groups = new int[8];
     // the digits of the last large number above its nine lowest (see decimal)
     private long lastHigh = -1;
     private final byte[] lastHighDigits = new byte[20];
@@ -145,9 +144,8 @@ final class LineBuffer implements AutoCloseable {
 
     /**
      * Appends "a.b.c.d:port" for an IPv4-mapped address, else "[v6]:port"; without a port
-     * ({@code port} negative) neither the colon nor the brackets. IPv6 is spelled as
-     * {@code Addresses.formatIpv6} spells it (RFC 5952: lower-case hex, the longest run of two or
-     * more zero groups, the first of equals, as "::").
+     * ({@code port} negative) neither the colon nor the brackets; IPv6 as
+     * {@link Addresses#formatIpv6(long, long)} spells it.
      */
     void endpoint(long hi, long lo, int port) throws IOException {
         if (MappedAddress.isIpv4(hi, lo)) {
@@ -157,7 +155,7 @@ final class LineBuffer implements AutoCloseable {
             if (port >= 0) {
                 buffer[position++] = '[';
             }
-            position = putIpv6(hi, lo, position);
+            position = Addresses.formatIpv6(hi, lo, buffer, position);
             if (port >= 0) {
                 buffer[position++] = ']';
             }
@@ -192,7 +190,7 @@ final class LineBuffer implements AutoCloseable {
 
     /** Stores a non-negative {@code value} in decimal at {@code at} of the buffer; returns the position after it. */
     private int putDecimal(int value, int at) {
-        int end = at + digits(value);
+        int end = at + digits((long) value);
         int i = end;
         while (value >= 100) {
             int pair = value % 100;
@@ -242,69 +240,5 @@ final class LineBuffer implements AutoCloseable {
             bound *= 10;
         }
         return 19;
-    }
-
-    private static int digits(int value) {
-        int bound = 10;
-        for (int digits = 1; digits < 10; digits++) {
-            if (value < bound) {
-                return digits;
-            }
-            bound *= 10;
-        }
-        return 10;
-    }
-
-    /** Stores a (non-mapped) IPv6 address at {@code at} as RFC 5952 text; returns the position after it. */
-    private int putIpv6(long hi, long lo, int at) {
-        int[] g = groups;
-        for (int i = 0; i < 4; i++) {
-            g[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
-            g[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xFFFF;
-        }
-        int bestStart = -1;
-        int bestLength = 1; // a single zero group is never compressed (RFC 5952 §4.2.2)
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j;
-        }
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                buffer[at++] = ':';
-                buffer[at++] = ':';
-                i += bestLength - 1;
-                continue;
-            }
-            if (i > 0 && i != bestStart + bestLength) {
-                buffer[at++] = ':';
-            }
-            at = putHex(g[i], at);
-        }
-        return at;
-    }
-
-    /** Stores a 16-bit group in lower-case hex without leading zeros. */
-    private int putHex(int group, int at) {
-        boolean started = false;
-        for (int shift = 12; shift > 0; shift -= 4) {
-            int nibble = (group >>> shift) & 0xF;
-            if (nibble != 0 || started) {
-                buffer[at++] = HEX[nibble];
-                started = true;
-            }
-        }
-        buffer[at++] = HEX[group & 0xF];
-        return at;
     }
 }

@@ -1,11 +1,9 @@
 package dev.gingham.dataplane.replay;
 
-import dev.gingham.conntrack.CtStatus;
 import dev.gingham.dataplane.node.ConfiguredNode;
 import dev.gingham.dataplane.policy.Direction;
 import dev.gingham.dataplane.policy.PolicyEnforcer;
 import dev.gingham.dataplane.policy.PolicyFlowNames;
-import dev.gingham.dataplane.policy.PolicyLookup;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.lb.ServiceLookup;
 import dev.gingham.nat.lb.ServiceTable;
@@ -26,6 +24,8 @@ import java.util.function.IntFunction;
  * time, as of commit eee9a5c), kept as the oracle of {@link VerdictLinesTest}: the byte writer that
  * replaced it for speed must write exactly these bytes (UTF-8 of this text), so that a user's
  * verdicts.jsonl does not change with the speed-up. Change both together if the format changes.
+ * The spellings of names, decisions and states ({@code VerdictLines.escape}, {@code decisionName},
+ * {@code ctState}) are shared with the writer: what is checked here is the line built around them.
  */
 final class VerdictLinesReference {
     private final String[] portNames;
@@ -82,7 +82,7 @@ final class VerdictLinesReference {
             b.append("\",\"src_identity\":").append(v.srcIdentity(i)).append(",\"dst_identity\":").append(v.dstIdentity(i));
             int ct = trace.ctStatus(i);
             if (ct != FrameTrace.NONE) {
-                b.append(",\"ct\":\"").append(ctState(ct)).append('"');
+                b.append(",\"ct\":\"").append(VerdictLines.ctState(ct)).append('"');
             }
             service(b, trace, i);
             nat(b, trace, i, ports);
@@ -96,22 +96,6 @@ final class VerdictLinesReference {
         decision(b, before, (mark & FrameMarks.CT_CREATED) != 0, "\"ct-created\"");
         decision(b, before, (mark & FrameMarks.CT_ACCOUNTED) != 0, "\"ct-tracked\"");
         b.append("]}");
-    }
-
-    /** Appends the line of a frame the feed skipped (no newline): it never entered the pipeline. */
-    void skipped(StringBuilder b, CaptureFeed feed, int k) {
-        int iface = feed.skippedInterface(k);
-        String ingress = feed.reader().interfaceName(iface);
-        if (ingress == null || ingress.isEmpty()) {
-            int port = feed.skippedReason(k) == CaptureFeed.SkipReason.UNMAPPED_INTERFACE ? -1 : feed.portOfInterface(iface);
-            ingress = port >= 0 ? portName(port) : "interface-" + iface;
-        }
-        b.append("{\"frame\":").append(feed.skippedFrameIndex(k))
-                .append(",\"time_ns\":").append(feed.skippedTimestampNs(k))
-                .append(",\"ingress\":\"").append(escape(ingress))
-                .append("\",\"verdict\":\"skipped\",\"skip_reason\":\"").append(feed.skippedReason(k).label())
-                .append("\",\"captured_bytes\":").append(feed.skippedCapturedLength(k))
-                .append(",\"original_bytes\":").append(feed.skippedOriginalLength(k)).append('}');
     }
 
     /** Returns: the name of a port ("underlay", "host", "namespace/pod"), or "port-N" when it has none. */
@@ -192,7 +176,7 @@ final class VerdictLinesReference {
 
     private void policyDirection(StringBuilder b, String direction, FrameTrace trace, int i, int slot) {
         int peer = trace.policyPeer(i, slot);
-        b.append('"').append(direction).append("\":{\"verdict\":\"").append(decisionName(trace.policyDecision(i, slot))).append('"');
+        b.append('"').append(direction).append("\":{\"verdict\":\"").append(VerdictLines.decisionName(trace.policyDecision(i, slot))).append('"');
         int policyId = trace.policyId(i, slot);
         if (policyId != 0) {
             String policy = policyNames.computeIfAbsent(policyId, resolvePolicy);
@@ -208,32 +192,6 @@ final class VerdictLinesReference {
             b.append(",\"peer\":\"").append(peerName).append('"');
         }
         b.append('}');
-    }
-
-    /** Returns: the verdicts.jsonl spelling of a policy decision ({@link PolicyLookup} constants, or a reply). */
-    static String decisionName(int decision) {
-        return switch (decision) {
-            case PolicyLookup.ALLOWED -> "allowed";
-            case PolicyLookup.NOT_ENFORCED -> "not-enforced";
-            case PolicyLookup.DENIED -> "denied";
-            case PolicyLookup.AUDITED -> "audited";
-            case PolicyLookup.FRAGMENT_DENIED -> "fragment-denied";
-            case PolicyLookup.NO_POLICY -> "no-policy";
-            case PolicyLookup.NO_ENDPOINT -> "no-endpoint";
-            case PolicyEnforcer.TRACE_REPLY -> "reply";
-            default -> "decision " + decision;
-        };
-    }
-
-    /** Returns: the verdicts.jsonl spelling of a conntrack status. */
-    static String ctState(int status) {
-        return switch (status) {
-            case CtStatus.NEW -> "new";
-            case CtStatus.ESTABLISHED -> "established";
-            case CtStatus.REPLY -> "reply";
-            case CtStatus.RELATED -> "related";
-            default -> "status " + status;
-        };
     }
 
     private static void decision(StringBuilder b, int start, boolean taken, String name) {
@@ -262,23 +220,6 @@ final class VerdictLinesReference {
 
     /** Returns: the escaped name, or "" for none (cached too: a name that does not exist is not looked up per frame). */
     private static String escapeOrEmpty(String s) {
-        return s == null ? "" : escape(s);
-    }
-
-    /** Escapes what JSON strings cannot hold raw (names come from manifests and captures). */
-    static String escape(String s) {
-        StringBuilder out = null;
-        for (int k = 0; k < s.length(); k++) {
-            char c = s.charAt(k);
-            if (c == '"' || c == '\\' || c < 0x20) {
-                if (out == null) {
-                    out = new StringBuilder(s.length() + 8).append(s, 0, k);
-                }
-                out.append(c == '"' ? "\\\"" : c == '\\' ? "\\\\" : String.format("\\u%04x", (int) c));
-            } else if (out != null) {
-                out.append(c);
-            }
-        }
-        return out == null ? s : out.toString();
+        return s == null ? "" : VerdictLines.escape(s);
     }
 }
