@@ -46,8 +46,8 @@ import java.util.function.LongFunction;
  * frame to frame; and when a frame's tuple and decisions are those of a recent frame of its flow,
  * not even that: the line's tail is copied from that frame's ({@link LineMemo}). The caches are
  * valid because the node's state does not change during a replay (the service, backend, identity
- * and policy maps are the control plane's, and replay has none running). The bytes are exactly those of the first, StringBuilder-based version
- * ({@code VerdictLinesTest} holds them to it).
+ * and policy maps are the control plane's, and replay has none running). The bytes are exactly
+ * those of the first, StringBuilder-based version ({@code VerdictLinesTest} holds them to it).
  */
 final class VerdictLines {
     private static final byte[] FRAME = ascii("{\"frame\":");
@@ -64,7 +64,7 @@ final class VerdictLines {
     private static final byte[] NAT_AFTER = ascii("\"},\"after\":{\"src\":\"");
     private static final byte[] NAT_END = ascii("\"}}");
     private static final byte[] POLICY = ascii(",\"policy\":{");
-    /** The decisions list and the line's end, for each combination of the four marks it names (bit order as {@link #decisionsBit}). */
+    /** The decisions list and the line's end, per combination of the four marks it names (bits as {@link #decisionsBits}). */
     private static final byte[][] DECISIONS = new byte[16][];
 
     static {
@@ -301,7 +301,7 @@ final class VerdictLines {
         return utf8("\"" + direction + "\":{\"verdict\":\"" + decisionName(decision) + "\"");
     }
 
-    /** Returns: which of the decisions list's four marks frame's {@code mark} carries, as {@link #DECISIONS}' index. */
+    /** Returns: which of the four marks the decisions list names {@code mark} carries, as an index of {@link #DECISIONS}. */
     private static int decisionsBits(int mark) {
         return ((mark & FrameMarks.SNAT_TO_NODE) != 0 ? 1 : 0) | ((mark & FrameMarks.REVERSE_NAT) != 0 ? 2 : 0)
                 | ((mark & FrameMarks.CT_CREATED) != 0 ? 4 : 0) | ((mark & FrameMarks.CT_ACCOUNTED) != 0 ? 8 : 0);
