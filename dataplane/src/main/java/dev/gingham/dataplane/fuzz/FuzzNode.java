@@ -32,7 +32,7 @@ public final class FuzzNode implements AutoCloseable {
     /**
      * Vectors between two full conntrack/SNAT cross-checks (a walk of both maps, about 15 ms once
      * the tables are full; every 64 vectors it was a third of the fuzz command's time, now about
-     * 2%). Why checking this seldom still catches every inconsistency that stays: the fuzz loop
+     * 5%). Why checking this seldom still catches every inconsistency that stays: the fuzz loop
      * never runs the conntrack sweeper, so during a run nothing removes an entry or a mapping, and
      * a disagreement between them lasts until a later frame of the same flow repairs it or the run
      * ends; each port's run ends with a full check ({@link #checkState()}), which reports whatever
