@@ -12,8 +12,11 @@ import java.lang.foreign.MemorySegment;
  * frames in) alike. Returns a failure description, never throws, so the caller decides: Jazzer
  * fails the test, the fuzz command writes a reproducer.
  *
- * <p>One run: frames are loaded into buffers from the harness's pool; each input's checksums are
- * recorded (a frame that came in with a wrong checksum may leave with one); the target runs at
+ * <p>One run: frames are loaded into buffers from the harness's pool; each input is copied aside
+ * before the target runs, and whether its checksums were right is decided from that copy, only
+ * for the inputs that are emitted (a frame that came in with a wrong checksum may leave with one):
+ * most fuzzed frames are dropped, and classifying every input (a parse and a checksum of every
+ * layer) was a tenth of the fuzz command's time; the target runs at
  * virtual time {@code nowNs} (an exception is a failure); every frame left in the vector must lie
  * in its buffer and carry a known verdict, and every frame not dropped (TX, PUNT, or CONTINUE
  * when the target stops early, like the parser alone) must pass
@@ -52,7 +55,15 @@ public final class FuzzHarness implements AutoCloseable {
     private final boolean ownsPool;
     private final FrameVector vector;
     private final InvariantChecker checker = new InvariantChecker();
-    private final boolean[] inputValid = new boolean[FrameVector.MAX_FRAMES];
+    /** The inputs as they were before the target ran (the target rewrites frames in place). */
+    private final BufferPool inputPool;
+    private final FrameVector inputs;
+    private final int[] inputBuffers = new int[FrameVector.MAX_FRAMES];
+    /** Per input: {@link #UNCLASSIFIED}, or whether its checksums were right ({@link #VALID}, {@link #INVALID}). */
+    private final byte[] inputValidity = new byte[FrameVector.MAX_FRAMES];
+    private static final byte UNCLASSIFIED = 0;
+    private static final byte VALID = 1;
+    private static final byte INVALID = 2;
     private final long[] drops = new long[DropReason.maxCode() + 1];
     private long passed;
     private long frames;
@@ -73,6 +84,11 @@ public final class FuzzHarness implements AutoCloseable {
         this.pool = pool;
         this.ownsPool = ownsPool;
         this.vector = new FrameVector(pool);
+        this.inputPool = BufferPool.allocate(FrameVector.MAX_FRAMES, pool.bufferSize());
+        this.inputs = new FrameVector(inputPool);
+        for (int i = 0; i < inputBuffers.length; i++) {
+            inputBuffers[i] = inputPool.acquire();
+        }
     }
 
     /**
@@ -128,10 +144,10 @@ public final class FuzzHarness implements AutoCloseable {
 
     private String runLoaded(int loaded, long firstIndex, long nowNs, int availableBefore) {
         failedSlot = -1;
-        boolean allValid = true;
+        inputs.clear();
         for (int i = 0; i < loaded; i++) {
-            inputValid[i] = checker.checksumsValid(vector, i);
-            allValid &= inputValid[i];
+            InvariantChecker.append(vector, i, inputs, inputBuffers[i]);
+            inputValidity[i] = UNCLASSIFIED;
         }
         frames += loaded;
         String failure = null;
@@ -148,7 +164,7 @@ public final class FuzzHarness implements AutoCloseable {
                 bad = InvariantChecker.checkVerdict(verdict);
             }
             if (bad == null && verdict >= 0) {
-                bad = checker.checkEmitted(vector, i, i < loaded ? inputValid[i] : allValid);
+                bad = checker.checkEmitted(vector, i, i < loaded ? inputValid(i) : allInputsValid(loaded));
             }
             if (bad != null) {
                 failedSlot = i;
@@ -168,6 +184,24 @@ public final class FuzzHarness implements AutoCloseable {
             failure = target.checkState();
         }
         return failure;
+    }
+
+    /** Returns: whether input {@code i}'s checksums were right when it came in (classified once, from its copy). */
+    private boolean inputValid(int i) {
+        if (inputValidity[i] == UNCLASSIFIED) {
+            inputValidity[i] = checker.checksumsValid(inputs, i) ? VALID : INVALID;
+        }
+        return inputValidity[i] == VALID;
+    }
+
+    /** Returns: whether every input's checksums were right (the rule for frames the target appended). */
+    private boolean allInputsValid(int loaded) {
+        for (int i = 0; i < loaded; i++) {
+            if (!inputValid(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Releases every frame's buffer; returns a failure when a buffer was already free (released by the target). */
@@ -212,6 +246,7 @@ public final class FuzzHarness implements AutoCloseable {
     @Override
     public void close() {
         checker.close();
+        inputPool.close();
         if (ownsPool) {
             pool.close();
         }

@@ -151,16 +151,28 @@ public final class InvariantChecker implements AutoCloseable {
 
     /** Copies frame {@code i} and its offload metadata into the private vector. */
     private boolean load(FrameVector v, int i) {
-        int length = v.length(i);
-        if (length > pool.maxFrameBytes()) {
+        if (v.length(i) > pool.maxFrameBytes()) {
             return false;
         }
         copy.clear();
-        int c = copy.add(copyBuffer, v.ingressPort(i), length);
-        MemorySegment.copy(v.segment(), v.start(i), copy.segment(), copy.start(c), length);
-        copy.flags(c, v.flags(i) & (FrameVector.FLAG_CSUM_PARTIAL | FrameVector.FLAG_GSO));
-        copy.offload(c, v.gsoType(i), v.gsoSize(i), v.csumStart(i), v.csumOffset(i));
+        append(v, i, copy, copyBuffer);
         return true;
+    }
+
+    /**
+     * Appends a copy of frame {@code i} of {@code from} (its bytes, ingress port and offload
+     * metadata, nothing the parser sets) to {@code to}, in {@code buffer} of {@code to}'s pool,
+     * which must hold the frame.
+     *
+     * @return the copy's slot in {@code to}
+     */
+    static int append(FrameVector from, int i, FrameVector to, int buffer) {
+        int length = from.length(i);
+        int c = to.add(buffer, from.ingressPort(i), length);
+        MemorySegment.copy(from.segment(), from.start(i), to.segment(), to.start(c), length);
+        to.flags(c, from.flags(i) & (FrameVector.FLAG_CSUM_PARTIAL | FrameVector.FLAG_GSO));
+        to.offload(c, from.gsoType(i), from.gsoSize(i), from.csumStart(i), from.csumOffset(i));
+        return c;
     }
 
     /**

@@ -36,6 +36,9 @@ public final class PcapWriter extends CaptureWriter {
     }
 
     private final Resolution resolution;
+    /** The second of the last record's timestamp and its start: records within one second need no division. */
+    private long second;
+    private long secondStartNs;
 
     private PcapWriter(Path file, Resolution resolution) throws IOException {
         super(file);
@@ -67,10 +70,15 @@ public final class PcapWriter extends CaptureWriter {
     public void write(MemorySegment segment, long offset, int length, long timestampNs) throws IOException {
         checkLength(length);
         out.reserve(PcapReader.RECORD_HEADER_LENGTH + length);
-        out.u32((int) Math.floorDiv(timestampNs, 1_000_000_000L));
-        out.u32((int) (Math.floorMod(timestampNs, 1_000_000_000L) / resolution.unitNs));
-        out.u32(length);
-        out.u32(length);
+        long sinceSecondNs = timestampNs - secondStartNs;
+        if (timestampNs < secondStartNs || Long.compareUnsigned(sinceSecondNs, 1_000_000_000L) >= 0) {
+            second = Math.floorDiv(timestampNs, 1_000_000_000L);
+            secondStartNs = second * 1_000_000_000L;
+            sinceSecondNs = timestampNs - secondStartNs;
+        }
+        // little-endian: the seconds then the fraction, the captured then the original length
+        out.u64((long) ((int) sinceSecondNs / resolution.unitNs) << 32 | (second & 0xFFFF_FFFFL));
+        out.u64((long) length << 32 | length);
         out.frame(segment, offset, length, 1);
         counted();
     }

@@ -8,10 +8,8 @@ import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.Verdict;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,7 +24,8 @@ import java.util.TreeMap;
  *
  * <p>Frames are fed in vectors of up to 256 spanning at most {@link #MAX_VECTOR_SPAN_NS} of capture
  * time, then split into runs of consecutive frames from one ingress port (the pipeline's
- * contract); each run's clock is its first frame's timestamp. The hash seed of the node's maps is
+ * contract; a vector whose frames all came in on one port, as most do, runs as it was read, with
+ * no copy into a run); each run's clock is its first frame's timestamp. The hash seed of the node's maps is
  * fixed by the caller, so the same inputs give byte-identical outputs.
  *
  * <p>A frame the pipeline turns into several (fragmentation before encapsulation) writes every
@@ -36,7 +35,7 @@ public final class Replayer {
     /** Frames of one vector lie within 1 ms of capture time: lifetimes and rate limits see per-frame time to 1 ms. */
     public static final long MAX_VECTOR_SPAN_NS = 1_000_000L;
     private static final int POOL_BUFFERS = 2 * FrameVector.MAX_FRAMES + 64;
-    /** verdicts.jsonl is written in 1 MiB writes: a few thousand lines per system call. */
+    /** verdicts.jsonl is written in 1 MiB writes straight from the line buffer: a few thousand lines per system call. */
     private static final int VERDICT_BUFFER_BYTES = 1 << 20;
 
     private final ConfiguredNode node;
@@ -80,38 +79,45 @@ public final class Replayer {
         NodePipeline pipeline = node.state().pipeline(0);
         VerdictLines lines = new VerdictLines(node);
         FrameTrace trace = new FrameTrace();
-        StringBuilder line = new StringBuilder(512);
-        byte[] bytes = new byte[1024];
         long[] egressFrames = new long[names.length];
         long[] dropsByCode = new long[DropReason.maxCode() + 1];
         long fileBytes = feed.reader().fileData().byteSize();
         try (BufferPool pool = BufferPool.allocate(POOL_BUFFERS, BufferPool.JUMBO_BUFFER_SIZE);
-             OutputStream verdicts = new BufferedOutputStream(Files.newOutputStream(outDirectory.resolve("verdicts.jsonl")),
-                     VERDICT_BUFFER_BYTES)) {
+             OutputStream verdictFile = Files.newOutputStream(outDirectory.resolve("verdicts.jsonl"));
+             LineBuffer verdicts = new LineBuffer(verdictFile, VERDICT_BUFFER_BYTES)) {
             FrameVector staging = new FrameVector(pool);
             FrameVector run = new FrameVector(pool);
             run.trace(trace);
+            staging.trace(trace);
             try {
                 while (true) {
                     int n = feed.fill(staging, MAX_VECTOR_SPAN_NS);
                     int skippedWritten = 0;
+                    // A fill from one port (most captures' vectors) runs as it is; else a run per port.
+                    boolean onePort = samePort(staging, n);
                     for (int i = 0; i < n; ) {
                         int port = staging.ingressPort(i);
                         int j = i;
-                        run.clear();
-                        while (j < n && staging.ingressPort(j) == port) {
-                            run.add(staging.buffer(j), port, staging.length(j));
-                            j++;
+                        FrameVector frames = run;
+                        if (onePort) {
+                            frames = staging;
+                            j = n;
+                        } else {
+                            run.clear();
+                            while (j < n && staging.ingressPort(j) == port) {
+                                run.add(staging.buffer(j), port, staging.length(j));
+                                j++;
+                            }
                         }
                         long nowNs = feed.timestampNs(i);
-                        pipeline.run(run, nowNs);
-                        for (int k = 0; k < run.count(); k++) {
-                            int verdict = run.verdict(k);
+                        pipeline.run(frames, nowNs);
+                        for (int k = 0; k < frames.count(); k++) {
+                            int verdict = frames.verdict(k);
                             boolean original = k < j - i;
                             long timestampNs = original ? feed.timestampNs(i + k) : nowNs;
                             if (Verdict.isTx(verdict)) {
                                 int out = Verdict.port(verdict);
-                                writer(writers, out, lines.portName(out)).write(run, k, timestampNs);
+                                writer(writers, out, lines.portName(out)).write(frames, k, timestampNs);
                                 egressFrames[out]++;
                             }
                             if (!original) {
@@ -126,15 +132,13 @@ public final class Replayer {
                                 dropsByCode[code >= 0 && code < dropsByCode.length ? code : 0]++;
                             }
                             long frameIndex = feed.frameIndex(i + k);
-                            skippedWritten = writeSkipped(verdicts, line, lines, feed, skippedWritten, frameIndex);
-                            line.setLength(0);
-                            lines.frame(line, run, k, trace, frameIndex, timestampNs);
-                            bytes = write(verdicts, line, bytes);
+                            skippedWritten = writeSkipped(verdicts, lines, feed, skippedWritten, frameIndex);
+                            lines.frame(verdicts, frames, k, trace, frameIndex, timestampNs);
                         }
-                        run.releaseAll();
+                        frames.releaseAll();
                         i = j;
                     }
-                    writeSkipped(verdicts, line, lines, feed, skippedWritten, Long.MAX_VALUE);
+                    writeSkipped(verdicts, lines, feed, skippedWritten, Long.MAX_VALUE);
                     staging.clear();
                     if (progress != null) {
                         progress.update(framesIn, feed.reader().frameOffset(), fileBytes);
@@ -168,38 +172,22 @@ public final class Replayer {
                 feed.oversizedFrames(), feed.unmappedFrames());
     }
 
-    /**
-     * Writes a line and a newline as UTF-8 through a reusable byte array: lines are ASCII but for
-     * names from manifests or captures, so each char is copied as a byte, and only a line with a
-     * non-ASCII char is encoded by the charset. A Writer would copy the line into a String and run
-     * the charset encoder over every char (together most of a replay's time per frame). Returns the
-     * array, grown when a line needed it.
-     */
-    private static byte[] write(OutputStream out, StringBuilder line, byte[] bytes) throws IOException {
-        line.append('\n');
-        int length = line.length();
-        byte[] buffer = bytes.length >= length ? bytes : new byte[length * 2];
-        for (int k = 0; k < length; k++) {
-            char c = line.charAt(k);
-            if (c >= 0x80) {
-                out.write(line.toString().getBytes(StandardCharsets.UTF_8));
-                return buffer;
+    /** Returns: true when the first {@code n} frames of the vector all came in on one port. */
+    private static boolean samePort(FrameVector v, int n) {
+        for (int k = 1; k < n; k++) {
+            if (v.ingressPort(k) != v.ingressPort(0)) {
+                return false;
             }
-            buffer[k] = (byte) c;
         }
-        out.write(buffer, 0, length);
-        return buffer;
+        return true;
     }
 
     /** Writes the lines of the last fill's skipped frames from {@code from} whose index is below {@code beforeIndex}. */
-    private static int writeSkipped(OutputStream out, StringBuilder line, VerdictLines lines, CaptureFeed feed, int from,
-                                    long beforeIndex) throws IOException {
+    private static int writeSkipped(LineBuffer out, VerdictLines lines, CaptureFeed feed, int from, long beforeIndex)
+            throws IOException {
         int k = from;
         while (k < feed.skippedCount() && feed.skippedFrameIndex(k) < beforeIndex) {
-            line.setLength(0);
-            lines.skipped(line, feed, k);
-            line.append('\n');
-            out.write(line.toString().getBytes(StandardCharsets.UTF_8)); // rare: no need to spare the copy
+            lines.skipped(out, feed, k);
             k++;
         }
         return k;

@@ -18,8 +18,12 @@ import dev.gingham.packet.Verdict;
 import dev.gingham.packet.header.Addresses;
 
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.function.IntFunction;
+import java.util.function.LongFunction;
 
 /**
  * Writes the lines of {@code verdicts.jsonl}: what happened to a frame (verdict, drop reason,
@@ -29,48 +33,176 @@ import java.util.function.IntFunction;
  *
  * <p>Names are resolved here, on the replay's thread, never by the programs: service ports from
  * the service table's rev-NAT index, backends from the backend id, pods, identities and policies
- * through {@link PolicyFlowNames}, each cached after its first use (the node's state does not
- * change during a replay). Keys appear only when they say something (no "service" key on a frame
- * no service touched), so a line stays short and its presence is the fact.
+ * through {@link PolicyFlowNames}. Keys appear only when they say something (no "service" key on a
+ * frame no service touched), so a line stays short and its presence is the fact.
+ *
+ * <p><b>Speed.</b> A replay writes a line per frame, so the line is most of a replay's work. It
+ * is written as bytes into a {@link LineBuffer}, and every part of it that depends only on a few
+ * small integers is built once, already escaped and UTF-8 encoded, and cached under those
+ * integers: the ingress/verdict/egress part per (ingress port, verdict), the service part per
+ * rev-NAT index, the backend part per backend id, each policy direction's verdict, deciding
+ * policy and peer, the conntrack state, the decisions list per combination of marks. What is left
+ * per frame is copying those arrays and formatting the numbers and addresses that differ from
+ * frame to frame; and when a frame's tuple and decisions are those of a recent frame of its flow,
+ * not even that: the line's tail is copied from that frame's ({@link LineMemo}). The caches are
+ * valid because the node's state does not change during a replay (the service, backend, identity
+ * and policy maps are the control plane's, and replay has none running). The bytes are exactly
+ * those of the first, StringBuilder-based version ({@code VerdictLinesTest} holds them to it).
  */
 final class VerdictLines {
+    private static final byte[] FRAME = ascii("{\"frame\":");
+    private static final byte[] TIME = ascii(",\"time_ns\":");
+    private static final byte[] PROTOCOL = ascii(",\"protocol\":");
+    private static final byte[] SRC = ascii(",\"src\":\"");
+    private static final byte[] DST = ascii("\",\"dst\":\"");
+    private static final byte[] SRC_IDENTITY = ascii("\",\"src_identity\":");
+    private static final byte[] DST_IDENTITY = ascii(",\"dst_identity\":");
+    private static final byte[] REPLY = ascii(",\"direction\":\"reply\"}");
+    private static final byte[] NAT_SOURCE = ascii(",\"nat\":{\"kind\":\"source\",\"before\":{\"src\":\"");
+    private static final byte[] NAT_DESTINATION = ascii(",\"nat\":{\"kind\":\"destination\",\"before\":{\"src\":\"");
+    private static final byte[] NAT_BOTH = ascii(",\"nat\":{\"kind\":\"source+destination\",\"before\":{\"src\":\"");
+    private static final byte[] NAT_AFTER = ascii("\"},\"after\":{\"src\":\"");
+    private static final byte[] NAT_END = ascii("\"}}");
+    private static final byte[] POLICY = ascii(",\"policy\":{");
+    /** The decisions list and the line's end, per combination of the four marks it names (bits as {@link #decisionsBits}). */
+    private static final byte[][] DECISIONS = new byte[16][];
+
+    static {
+        String[] names = {"\"dnat+snat-to-node\"", "\"reverse-nat\"", "\"ct-created\"", "\"ct-tracked\""};
+        for (int bits = 0; bits < DECISIONS.length; bits++) {
+            StringBuilder list = new StringBuilder(",\"decisions\":[");
+            for (int k = 0; k < names.length; k++) {
+                if ((bits & (1 << k)) != 0) {
+                    list.append(list.charAt(list.length() - 1) == '[' ? "" : ",").append(names[k]);
+                }
+            }
+            DECISIONS[bits] = ascii(list.append("]}").toString());
+        }
+    }
+
+    private static final int EGRESS_SLOT = PolicyEnforcer.traceSlot(Direction.EGRESS);
+    private static final int INGRESS_SLOT = PolicyEnforcer.traceSlot(Direction.INGRESS);
+
+    private final LineMemo memo = new LineMemo();
     private final String[] portNames;
     private final ServiceTable serviceTable;
     private final ServiceLookup services;
     private final PolicyFlowNames names;
-    // int-keyed: identities are above Integer's box cache, and a box per frame is what a replay of
-    // millions of frames cannot afford
-    private final Int2ObjectHashMap<String> serviceNames = new Int2ObjectHashMap<>();
-    private final Int2ObjectHashMap<String> identityNames = new Int2ObjectHashMap<>();
-    private final Int2ObjectHashMap<String> policyNames = new Int2ObjectHashMap<>();
-    private final IntFunction<String> resolveService;
-    private final IntFunction<String> resolveIdentity;
-    private final IntFunction<String> resolvePolicy;
-    private final Int2ObjectHashMap<String> backendPods = new Int2ObjectHashMap<>();
-    private final IntFunction<String> resolveBackendPod;
+    // Int- and long-keyed (no box per frame), each with a resolver bound once (a method reference
+    // per frame would be an object per frame).
+    private final Long2ObjectHashMap<byte[]> heads = new Long2ObjectHashMap<>();
+    private final LongFunction<byte[]> resolveHead = this::head;
+    private final Int2ObjectHashMap<byte[]> serviceParts = new Int2ObjectHashMap<>();
+    private final IntFunction<byte[]> resolveService;
+    private final Int2ObjectHashMap<byte[]> backendParts = new Int2ObjectHashMap<>();
+    private final IntFunction<byte[]> resolveBackend = this::backendPart;
+    private final Int2ObjectHashMap<byte[]> ctParts = new Int2ObjectHashMap<>();
+    private final IntFunction<byte[]> resolveCt = status -> utf8(",\"ct\":\"" + ctState(status) + "\"");
+    private final Int2ObjectHashMap<byte[]> egressVerdicts = new Int2ObjectHashMap<>();
+    private final IntFunction<byte[]> resolveEgressVerdict = decision -> verdictPart("egress", decision);
+    private final Int2ObjectHashMap<byte[]> ingressVerdicts = new Int2ObjectHashMap<>();
+    private final IntFunction<byte[]> resolveIngressVerdict = decision -> verdictPart("ingress", decision);
+    private final Int2ObjectHashMap<byte[]> policyParts = new Int2ObjectHashMap<>();
+    private final IntFunction<byte[]> resolvePolicy;
+    private final Int2ObjectHashMap<byte[]> peerParts = new Int2ObjectHashMap<>();
+    private final IntFunction<byte[]> resolvePeer;
+    // the last head looked up: most frames repeat their predecessor's ingress and verdict
+    private long lastHeadKey = -1;
+    private byte[] lastHead;
 
     VerdictLines(ConfiguredNode node) {
         this.portNames = node.portNames();
         this.serviceTable = node.state().services();
         this.services = new ServiceLookup(node.state().maps().services(), 0);
         this.names = new PolicyFlowNames(node.state().policy());
-        // Bound once (a method reference per frame is an object per frame); names cached escaped.
-        this.resolveService = index -> escapeOrEmpty(serviceTable.revNatOwner(index));
-        this.resolveIdentity = identity -> escapeOrEmpty(names.identity(identity));
-        this.resolvePolicy = policy -> escapeOrEmpty(names.policy(policy));
-        this.resolveBackendPod = backendId -> {
-            long backend = services.backend(backendId);
-            return backend == MapErrors.MISSING ? ""
-                    : escapeOrEmpty(names.pod(services.backendAddrHi(backend), services.backendAddrLo(backend)));
+        this.resolveService = index -> {
+            String name = escapeOrEmpty(serviceTable.revNatOwner(index));
+            return utf8(",\"service\":{\"name\":\"" + (name.isEmpty() ? "rev-nat " + index : name) + "\"");
+        };
+        this.resolvePolicy = policy -> {
+            String name = escapeOrEmpty(names.policy(policy));
+            return utf8(",\"policy\":\"" + (name.isEmpty() ? "policy " + policy : name) + "\"");
+        };
+        this.resolvePeer = peer -> {
+            String name = escapeOrEmpty(names.identity(peer));
+            return utf8(",\"peer_identity\":" + peer + (name.isEmpty() ? "" : ",\"peer\":\"" + name + "\"") + "}");
         };
     }
 
-    /** Appends the line of frame {@code i} of a vector the pipeline ran with {@code trace} attached (no newline). */
-    void frame(StringBuilder b, FrameVector v, int i, FrameTrace trace, long frameIndex, long timestampNs) {
+    /** Writes the line of frame {@code i} of a vector the pipeline ran with {@code trace} attached, and its newline. */
+    void frame(LineBuffer b, FrameVector v, int i, FrameTrace trace, long frameIndex, long timestampNs) throws IOException {
         int verdict = v.verdict(i);
-        b.append("{\"frame\":").append(frameIndex)
-                .append(",\"time_ns\":").append(timestampNs)
-                .append(",\"ingress\":\"").append(portName(v.ingressPort(i))).append('"');
+        b.bytes(FRAME);
+        b.decimal(frameIndex);
+        b.bytes(TIME);
+        b.decimal(timestampNs);
+        long headKey = (long) v.ingressPort(i) << 32 | (verdict & 0xFFFF_FFFFL);
+        if (headKey != lastHeadKey) {
+            lastHead = heads.computeIfAbsent(headKey, resolveHead);
+            lastHeadKey = headKey;
+        }
+        b.bytes(lastHead);
+        int decisions = decisionsBits(v.mark(i));
+        if (memo.find(v, i, trace, decisions, EGRESS_SLOT, INGRESS_SLOT)) {
+            memo.write(b);
+            return;
+        }
+        long tailStart = b.written();
+        if (v.hasFlag(i, FrameVector.FLAG_IPV4 | FrameVector.FLAG_IPV6)) {
+            boolean ports = v.hasFlag(i, FrameVector.FLAG_L4);
+            b.bytes(PROTOCOL);
+            b.decimal(v.protocol(i));
+            b.bytes(SRC);
+            b.endpoint(v.srcHi(i), v.srcLo(i), ports ? v.srcPort(i) : -1);
+            b.bytes(DST);
+            b.endpoint(v.dstHi(i), v.dstLo(i), ports ? v.dstPort(i) : -1);
+            b.bytes(SRC_IDENTITY);
+            b.decimal(v.srcIdentity(i));
+            b.bytes(DST_IDENTITY);
+            b.decimal(v.dstIdentity(i));
+            int ct = trace.ctStatus(i);
+            if (ct != FrameTrace.NONE) {
+                b.bytes(ctParts.computeIfAbsent(ct, resolveCt));
+            }
+            service(b, trace, i);
+            nat(b, trace, i, ports);
+            policy(b, trace, i);
+        }
+        b.bytes(DECISIONS[decisions]);
+        b.ascii('\n');
+        memo.store(b, tailStart);
+    }
+
+    /** Writes the line of a frame the feed skipped, and its newline: it never entered the pipeline (rare: built as text). */
+    void skipped(LineBuffer b, CaptureFeed feed, int k) throws IOException {
+        int iface = feed.skippedInterface(k);
+        String ingress = feed.reader().interfaceName(iface);
+        if (ingress == null || ingress.isEmpty()) {
+            int port = feed.skippedReason(k) == CaptureFeed.SkipReason.UNMAPPED_INTERFACE ? -1 : feed.portOfInterface(iface);
+            ingress = port >= 0 ? portName(port) : "interface-" + iface;
+        }
+        b.bytes(utf8("{\"frame\":" + feed.skippedFrameIndex(k)
+                + ",\"time_ns\":" + feed.skippedTimestampNs(k)
+                + ",\"ingress\":\"" + escape(ingress)
+                + "\",\"verdict\":\"skipped\",\"skip_reason\":\"" + feed.skippedReason(k).label()
+                + "\",\"captured_bytes\":" + feed.skippedCapturedLength(k)
+                + ",\"original_bytes\":" + feed.skippedOriginalLength(k) + "}\n"));
+    }
+
+    /** Returns: lines whose tail was copied from an earlier frame of their flow ({@link LineMemo}). */
+    long memoHits() {
+        return memo.hits();
+    }
+
+    /** Returns: the name of a port ("underlay", "host", "namespace/pod"), or "port-N" when it has none. */
+    String portName(int port) {
+        return port >= 0 && port < portNames.length && portNames[port] != null ? portNames[port] : "port-" + port;
+    }
+
+    /** The ingress, verdict and egress or drop reason of a line, for the key (ingress port << 32 | verdict). */
+    private byte[] head(long key) {
+        int verdict = (int) key;
+        StringBuilder b = new StringBuilder(",\"ingress\":\"").append(portName((int) (key >>> 32))).append('"');
         if (Verdict.isTx(verdict)) {
             b.append(",\"verdict\":\"forwarded\",\"egress\":\"").append(portName(Verdict.port(verdict))).append('"');
         } else {
@@ -79,141 +211,100 @@ final class VerdictLines {
             b.append(",\"verdict\":\"dropped\",\"drop_code\":").append(code)
                     .append(",\"drop_reason\":\"").append(reason == null ? "UNKNOWN" : reason.name()).append('"');
         }
-        if (v.hasFlag(i, FrameVector.FLAG_IPV4 | FrameVector.FLAG_IPV6)) {
-            boolean ports = v.hasFlag(i, FrameVector.FLAG_L4);
-            b.append(",\"protocol\":").append(v.protocol(i)).append(",\"src\":\"");
-            endpoint(b, v.srcHi(i), v.srcLo(i), ports ? v.srcPort(i) : -1);
-            b.append("\",\"dst\":\"");
-            endpoint(b, v.dstHi(i), v.dstLo(i), ports ? v.dstPort(i) : -1);
-            b.append("\",\"src_identity\":").append(v.srcIdentity(i)).append(",\"dst_identity\":").append(v.dstIdentity(i));
-            int ct = trace.ctStatus(i);
-            if (ct != FrameTrace.NONE) {
-                b.append(",\"ct\":\"").append(ctState(ct)).append('"');
-            }
-            service(b, trace, i);
-            nat(b, trace, i, ports);
-            policy(b, trace, i);
-        }
-        int mark = v.mark(i);
-        b.append(",\"decisions\":[");
-        int before = b.length();
-        decision(b, before, (mark & FrameMarks.SNAT_TO_NODE) != 0, "\"dnat+snat-to-node\"");
-        decision(b, before, (mark & FrameMarks.REVERSE_NAT) != 0, "\"reverse-nat\"");
-        decision(b, before, (mark & FrameMarks.CT_CREATED) != 0, "\"ct-created\"");
-        decision(b, before, (mark & FrameMarks.CT_ACCOUNTED) != 0, "\"ct-tracked\"");
-        b.append("]}");
+        return utf8(b.toString());
     }
 
-    /** Appends the line of a frame the feed skipped (no newline): it never entered the pipeline. */
-    void skipped(StringBuilder b, CaptureFeed feed, int k) {
-        int iface = feed.skippedInterface(k);
-        String ingress = feed.reader().interfaceName(iface);
-        if (ingress == null || ingress.isEmpty()) {
-            int port = feed.skippedReason(k) == CaptureFeed.SkipReason.UNMAPPED_INTERFACE ? -1 : feed.portOfInterface(iface);
-            ingress = port >= 0 ? portName(port) : "interface-" + iface;
-        }
-        b.append("{\"frame\":").append(feed.skippedFrameIndex(k))
-                .append(",\"time_ns\":").append(feed.skippedTimestampNs(k))
-                .append(",\"ingress\":\"").append(escape(ingress))
-                .append("\",\"verdict\":\"skipped\",\"skip_reason\":\"").append(feed.skippedReason(k).label())
-                .append("\",\"captured_bytes\":").append(feed.skippedCapturedLength(k))
-                .append(",\"original_bytes\":").append(feed.skippedOriginalLength(k)).append('}');
-    }
-
-    /** Returns: the name of a port ("underlay", "host", "namespace/pod"), or "port-N" when it has none. */
-    String portName(int port) {
-        return port >= 0 && port < portNames.length && portNames[port] != null ? portNames[port] : "port-" + port;
-    }
-
-    private void service(StringBuilder b, FrameTrace trace, int i) {
+    private void service(LineBuffer b, FrameTrace trace, int i) throws IOException {
         int revNat = trace.revNatIndex(i);
         if (revNat == 0) {
             return;
         }
-        String name = serviceNames.computeIfAbsent(revNat, resolveService);
-        b.append(",\"service\":{\"name\":\"").append(name.isEmpty() ? "rev-nat " + revNat : name).append('"');
+        b.bytes(serviceParts.computeIfAbsent(revNat, resolveService));
         int backendId = trace.backendId(i);
-        if (backendId == 0) {
-            b.append(",\"direction\":\"reply\"}");
-            return;
-        }
+        b.bytes(backendId == 0 ? REPLY : backendParts.computeIfAbsent(backendId, resolveBackend));
+    }
+
+    /** The backend's id, address and pod, and the service object's end. */
+    private byte[] backendPart(int backendId) {
+        StringBuilder b = new StringBuilder(",\"backend_id\":").append(backendId);
         long backend = services.backend(backendId);
-        b.append(",\"backend_id\":").append(backendId);
         if (backend != MapErrors.MISSING) {
             long hi = services.backendAddrHi(backend);
             long lo = services.backendAddrLo(backend);
-            b.append(",\"backend\":\"");
-            endpoint(b, hi, lo, services.backendPort(backend));
-            b.append('"');
-            String pod = backendPods.computeIfAbsent(backendId, resolveBackendPod);
-            if (pod != null && !pod.isEmpty()) {
+            int port = services.backendPort(backend);
+            b.append(",\"backend\":\"").append(endpointText(hi, lo, port)).append('"');
+            String pod = escapeOrEmpty(names.pod(hi, lo));
+            if (!pod.isEmpty()) {
                 b.append(",\"backend_pod\":\"").append(pod).append('"');
             }
         }
-        b.append('}');
+        return utf8(b.append('}').toString());
     }
 
-    private static void nat(StringBuilder b, FrameTrace trace, int i, boolean ports) {
+    /** Returns: what {@link LineBuffer#endpoint} writes, as text (for cached parts). */
+    private static String endpointText(long hi, long lo, int port) {
+        boolean ipv4 = MappedAddress.isIpv4(hi, lo);
+        String address = ipv4 ? Addresses.formatIpv4(MappedAddress.ip4(lo)) : Addresses.formatIpv6(hi, lo);
+        return port < 0 ? address : ipv4 ? address + ":" + port : "[" + address + "]:" + port;
+    }
+
+    private static void nat(LineBuffer b, FrameTrace trace, int i, boolean ports) throws IOException {
         int sides = trace.natSides(i);
         if (sides == 0) {
             return;
         }
-        b.append(",\"nat\":{\"kind\":\"");
-        if (sides == (FrameTrace.NAT_SOURCE | FrameTrace.NAT_DESTINATION)) {
-            b.append("source+destination");
-        } else {
-            b.append(sides == FrameTrace.NAT_SOURCE ? "source" : "destination");
-        }
-        b.append("\",\"before\":{\"src\":\"");
-        endpoint(b, trace.beforeSrcHi(i), trace.beforeSrcLo(i), ports ? trace.beforeSrcPort(i) : -1);
-        b.append("\",\"dst\":\"");
-        endpoint(b, trace.beforeDstHi(i), trace.beforeDstLo(i), ports ? trace.beforeDstPort(i) : -1);
-        b.append("\"},\"after\":{\"src\":\"");
-        endpoint(b, trace.afterSrcHi(i), trace.afterSrcLo(i), ports ? trace.afterSrcPort(i) : -1);
-        b.append("\",\"dst\":\"");
-        endpoint(b, trace.afterDstHi(i), trace.afterDstLo(i), ports ? trace.afterDstPort(i) : -1);
-        b.append("\"}}");
+        b.bytes(sides == (FrameTrace.NAT_SOURCE | FrameTrace.NAT_DESTINATION) ? NAT_BOTH
+                : sides == FrameTrace.NAT_SOURCE ? NAT_SOURCE : NAT_DESTINATION);
+        b.endpoint(trace.beforeSrcHi(i), trace.beforeSrcLo(i), ports ? trace.beforeSrcPort(i) : -1);
+        b.bytes(DST);
+        b.endpoint(trace.beforeDstHi(i), trace.beforeDstLo(i), ports ? trace.beforeDstPort(i) : -1);
+        b.bytes(NAT_AFTER);
+        b.endpoint(trace.afterSrcHi(i), trace.afterSrcLo(i), ports ? trace.afterSrcPort(i) : -1);
+        b.bytes(DST);
+        b.endpoint(trace.afterDstHi(i), trace.afterDstLo(i), ports ? trace.afterDstPort(i) : -1);
+        b.bytes(NAT_END);
     }
 
-    private void policy(StringBuilder b, FrameTrace trace, int i) {
-        int egress = PolicyEnforcer.traceSlot(Direction.EGRESS);
-        int ingress = PolicyEnforcer.traceSlot(Direction.INGRESS);
-        boolean hasEgress = trace.policyDecision(i, egress) != FrameTrace.NONE;
-        boolean hasIngress = trace.policyDecision(i, ingress) != FrameTrace.NONE;
+    private void policy(LineBuffer b, FrameTrace trace, int i) throws IOException {
+        int egress = EGRESS_SLOT;
+        int ingress = INGRESS_SLOT;
+        int egressDecision = trace.policyDecision(i, egress);
+        int ingressDecision = trace.policyDecision(i, ingress);
+        boolean hasEgress = egressDecision != FrameTrace.NONE;
+        boolean hasIngress = ingressDecision != FrameTrace.NONE;
         if (!hasEgress && !hasIngress) {
             return;
         }
-        b.append(",\"policy\":{");
+        b.bytes(POLICY);
         if (hasEgress) {
-            policyDirection(b, "egress", trace, i, egress);
+            policyDirection(b, egressVerdicts.computeIfAbsent(egressDecision, resolveEgressVerdict), trace, i, egress);
         }
         if (hasIngress) {
             if (hasEgress) {
-                b.append(',');
+                b.ascii(',');
             }
-            policyDirection(b, "ingress", trace, i, ingress);
+            policyDirection(b, ingressVerdicts.computeIfAbsent(ingressDecision, resolveIngressVerdict), trace, i, ingress);
         }
-        b.append('}');
+        b.ascii('}');
     }
 
-    private void policyDirection(StringBuilder b, String direction, FrameTrace trace, int i, int slot) {
-        int peer = trace.policyPeer(i, slot);
-        b.append('"').append(direction).append("\":{\"verdict\":\"").append(decisionName(trace.policyDecision(i, slot))).append('"');
+    private void policyDirection(LineBuffer b, byte[] verdict, FrameTrace trace, int i, int slot) throws IOException {
+        b.bytes(verdict);
         int policyId = trace.policyId(i, slot);
         if (policyId != 0) {
-            String policy = policyNames.computeIfAbsent(policyId, resolvePolicy);
-            if (policy == null || policy.isEmpty()) {
-                b.append(",\"policy\":\"policy ").append(policyId).append('"');
-            } else {
-                b.append(",\"policy\":\"").append(policy).append('"');
-            }
+            b.bytes(policyParts.computeIfAbsent(policyId, resolvePolicy));
         }
-        b.append(",\"peer_identity\":").append(peer);
-        String peerName = identityNames.computeIfAbsent(peer, resolveIdentity);
-        if (peerName != null && !peerName.isEmpty()) {
-            b.append(",\"peer\":\"").append(peerName).append('"');
-        }
-        b.append('}');
+        b.bytes(peerParts.computeIfAbsent(trace.policyPeer(i, slot), resolvePeer));
+    }
+
+    private static byte[] verdictPart(String direction, int decision) {
+        return utf8("\"" + direction + "\":{\"verdict\":\"" + decisionName(decision) + "\"");
+    }
+
+    /** Returns: which of the four marks the decisions list names {@code mark} carries, as an index of {@link #DECISIONS}. */
+    private static int decisionsBits(int mark) {
+        return ((mark & FrameMarks.SNAT_TO_NODE) != 0 ? 1 : 0) | ((mark & FrameMarks.REVERSE_NAT) != 0 ? 2 : 0)
+                | ((mark & FrameMarks.CT_CREATED) != 0 ? 4 : 0) | ((mark & FrameMarks.CT_ACCOUNTED) != 0 ? 8 : 0);
     }
 
     /** Returns: the verdicts.jsonl spelling of a policy decision ({@link PolicyLookup} constants, or a reply). */
@@ -242,30 +333,6 @@ final class VerdictLines {
         };
     }
 
-    private static void decision(StringBuilder b, int start, boolean taken, String name) {
-        if (taken) {
-            if (b.length() > start) {
-                b.append(',');
-            }
-            b.append(name);
-        }
-    }
-
-    /** Appends "a.b.c.d:port" or "[v6]:port" (no port when {@code port} is negative); IPv4 without a String. */
-    private static void endpoint(StringBuilder b, long hi, long lo, int port) {
-        boolean ipv4 = MappedAddress.isIpv4(hi, lo);
-        if (ipv4) {
-            int a = MappedAddress.ip4(lo);
-            b.append(a >>> 24).append('.').append((a >>> 16) & 0xFF).append('.').append((a >>> 8) & 0xFF).append('.')
-                    .append(a & 0xFF);
-        } else {
-            b.append(port < 0 ? "" : "[").append(Addresses.formatIpv6(hi, lo)).append(port < 0 ? "" : "]");
-        }
-        if (port >= 0) {
-            b.append(':').append(port);
-        }
-    }
-
     /** Returns: the escaped name, or "" for none (cached too: a name that does not exist is not looked up per frame). */
     private static String escapeOrEmpty(String s) {
         return s == null ? "" : escape(s);
@@ -286,5 +353,13 @@ final class VerdictLines {
             }
         }
         return out == null ? s : out.toString();
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

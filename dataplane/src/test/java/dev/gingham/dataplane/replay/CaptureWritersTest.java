@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -50,6 +52,32 @@ class CaptureWritersTest {
         }
         assertEquals("d4c3b2a1" + "0200" + "0400" + "00000000" + "00000000" + "00000400" + "01000000"
                 + "07000000" + "7b000000" + "05000000" + "05000000" + "0102030405", hex(file));
+    }
+
+    /** The writer keeps the last record's second to spare a division per frame: every record must still carry its own. */
+    @Test
+    void shouldWriteEachRecordsSecondAndFractionWhenTimestampsJumpBackAndForth() throws IOException {
+        long[] times = {1_500_000_000L, 1_999_999_999L, 2_000_000_000L, 300_000_000L, 0, -1, -500_000_000L, -1_000_000_000L,
+                1_700_000_000_123_456_789L, 1_700_000_000_999_999_999L, 1_700_000_001_000_000_000L, Long.MAX_VALUE,
+                Long.MIN_VALUE, 1_000_000_001L};
+        for (PcapWriter.Resolution resolution : PcapWriter.Resolution.values()) {
+            Path file = dir.resolve(resolution + ".pcap");
+            try (PcapWriter writer = PcapWriter.create(file, resolution)) {
+                for (long t : times) {
+                    writer.write(TINY, t);
+                }
+            }
+            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+            int unitNs = resolution == PcapWriter.Resolution.MICROSECONDS ? 1000 : 1;
+            for (int k = 0; k < times.length; k++) {
+                int record = 24 + k * (16 + TINY.length);
+                assertEquals((int) Math.floorDiv(times[k], 1_000_000_000L), bytes.getInt(record), resolution + " seconds of " + times[k]);
+                assertEquals((int) (Math.floorMod(times[k], 1_000_000_000L) / unitNs), bytes.getInt(record + 4),
+                        resolution + " fraction of " + times[k]);
+                assertEquals(TINY.length, bytes.getInt(record + 8));
+                assertEquals(TINY.length, bytes.getInt(record + 12));
+            }
+        }
     }
 
     @Test

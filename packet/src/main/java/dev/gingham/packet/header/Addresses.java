@@ -2,12 +2,15 @@ package dev.gingham.packet.header;
 
 import dev.gingham.packet.MappedAddress;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Text forms of the address representations the flyweights use: IPv4 as an {@code int},
  * IPv6 as two {@code long}s (hi = bytes 0-7, lo = bytes 8-15), MAC as the low 48 bits of a
  * {@code long}.
  *
- * <p>For configuration, the CLI and tests, not the hot path: these methods allocate. Parsers are
+ * <p>For configuration, the CLI and tests, not the hot path: these methods allocate (but for the
+ * byte-array form of {@link #formatIpv6(long, long, byte[], int)}). Parsers are
  * strict (ASCII only, no zone ids, no brackets, no leading zeros in IPv4 octets, which some
  * parsers read as octal) and throw {@link IllegalArgumentException} naming the text and the
  * reason.
@@ -91,23 +94,49 @@ public final class Addresses {
      * IPv4-mapped address as "::ffff:a.b.c.d".
      */
     public static String formatIpv6(long hi, long lo) {
+        byte[] text = new byte[IPV6_TEXT_MAX_BYTES];
+        return new String(text, 0, formatIpv6(hi, lo, text, 0), StandardCharsets.US_ASCII);
+    }
+
+    private static final byte[] MAPPED_PREFIX = "::ffff:".getBytes(StandardCharsets.US_ASCII);
+
+    /** The longest text {@link #formatIpv6(long, long, byte[], int)} writes (eight groups of four and seven colons). */
+    public static final int IPV6_TEXT_MAX_BYTES = 39;
+
+    /**
+     * Writes {@link #formatIpv6(long, long)}'s text as ASCII into {@code into} from {@code at}
+     * (room for {@link #IPV6_TEXT_MAX_BYTES} needed) and returns the position after it. The one
+     * method here that allocates nothing: replay formats an address per frame with it.
+     */
+    public static int formatIpv6(long hi, long lo, byte[] into, int at) {
         if (MappedAddress.isIpv4(hi, lo)) {
-            return "::ffff:" + formatIpv4(MappedAddress.ip4(lo));
-        }
-        int[] groups = new int[8];
-        for (int i = 0; i < 4; i++) {
-            groups[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
-            groups[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xFFFF;
+            System.arraycopy(MAPPED_PREFIX, 0, into, at, MAPPED_PREFIX.length);
+            at += MAPPED_PREFIX.length;
+            int address = MappedAddress.ip4(lo);
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                int octet = (address >>> shift) & 0xFF;
+                if (octet >= 100) {
+                    into[at++] = (byte) ('0' + octet / 100);
+                }
+                if (octet >= 10) {
+                    into[at++] = (byte) ('0' + octet / 10 % 10);
+                }
+                into[at++] = (byte) ('0' + octet % 10);
+                if (shift > 0) {
+                    into[at++] = '.';
+                }
+            }
+            return at;
         }
         int bestStart = -1;
         int bestLength = 1; // a single zero group is never compressed (RFC 5952 §4.2.2)
         for (int i = 0; i < 8; ) {
-            if (groups[i] != 0) {
+            if (group(hi, lo, i) != 0) {
                 i++;
                 continue;
             }
             int j = i;
-            while (j < 8 && groups[j] == 0) {
+            while (j < 8 && group(hi, lo, j) == 0) {
                 j++;
             }
             if (j - i > bestLength) {
@@ -116,19 +145,29 @@ public final class Addresses {
             }
             i = j;
         }
-        StringBuilder text = new StringBuilder(39);
         for (int i = 0; i < 8; i++) {
             if (i == bestStart) {
-                text.append("::");
+                into[at++] = ':';
+                into[at++] = ':';
                 i += bestLength - 1;
                 continue;
             }
             if (i > 0 && i != bestStart + bestLength) {
-                text.append(':');
+                into[at++] = ':';
             }
-            text.append(Integer.toHexString(groups[i]));
+            int group = group(hi, lo, i);
+            for (int shift = 12; shift >= 0; shift -= 4) {
+                if (group >>> shift != 0 || shift == 0) {
+                    into[at++] = (byte) HEX[(group >>> shift) & 0xF];
+                }
+            }
         }
-        return text.toString();
+        return at;
+    }
+
+    /** Returns: 16-bit group {@code i} (0-7) of an address. */
+    private static int group(long hi, long lo, int i) {
+        return (int) ((i < 4 ? hi : lo) >>> (48 - 16 * (i & 3))) & 0xFFFF;
     }
 
     /** Returns: bytes 0-7 of the parsed address; see {@link #parseIpv6(String, long[])}. */
