@@ -304,6 +304,12 @@ public final class ServiceNat {
             }
         } else {
             conntrack.account(v, i, nowNs, ct);
+            if (snatToNode) {
+                // The translated tuple may already be tracked without the flag (another way in made
+                // the same tuple first): Masquerade is about to map it, and only a flagged entry
+                // releases the mapping when it expires.
+                ct.entry().addFlags(CtEntry.FLAG_SNAT | CtEntry.FLAG_NODEPORT);
+            }
         }
         return TRANSLATED;
     }

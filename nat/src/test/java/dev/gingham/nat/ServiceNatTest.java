@@ -1,6 +1,9 @@
 package dev.gingham.nat;
 
 import dev.gingham.conntrack.CtConfig;
+import dev.gingham.conntrack.CtEntry;
+import dev.gingham.conntrack.CtResult;
+import dev.gingham.conntrack.CtStatus;
 import dev.gingham.conntrack.CtLifetimes;
 import dev.gingham.conntrack.CtTable;
 import dev.gingham.nat.lb.Algorithm;
@@ -28,6 +31,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static dev.gingham.nat.ServiceNat.MARK_SNAT_TO_NODE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -259,6 +263,33 @@ class ServiceNatTest {
      * entries): a SYN retransmitted in the same vector must still find its flow's backend and
      * flow entry, and frames that are not for the service must pass untouched between them.
      */
+    @Test
+    void shouldMarkAnAlreadyTrackedTupleForSnatWhenNodePortTrafficGoesToABackendOnAnotherNode() {
+        String remoteBackend = "10.0.2.7";
+        table.upsert(service(ServiceSpec.Type.NODE_PORT, Algorithm.RANDOM,
+                List.of(new ServiceSpec.Backend("http", IpAddress.parse(remoteBackend), 8080, BackendState.ACTIVE, 1, false, 0)),
+                ServiceSpec.NoBackendAction.REJECT, List.of(), List.of()));
+        String outside = "198.18.0.9";
+        // The translated tuple is already tracked, without flags: another way in made it first
+        // (found by gingham fuzz with its conntrack tables full).
+        vector.releaseAll();
+        int t = PacketBuilder.load(vector, 3, PacketBuilder.tcp4(outside, 50000, remoteBackend, 8080).flags(0x02).build());
+        assertEquals(Verdict.CONTINUE, parser.parse(vector, t));
+        CtResult result = new CtResult();
+        assertEquals(CtStatus.NEW, conntrack.lookup(vector, t, result));
+        assertTrue(conntrack.create(vector, t, SECOND, result) >= 0);
+        assertEquals(0, result.entry().flags() & CtEntry.FLAG_SNAT);
+
+        assertEquals(Verdict.CONTINUE, forward(PacketBuilder.tcp4(outside, 50000, "192.168.1.10", 30080).flags(0x10).payload(12)
+                .build(), Scope.EXTERNAL, 2 * SECOND));
+
+        assertEquals(MARK_SNAT_TO_NODE, vector.mark(0) & MARK_SNAT_TO_NODE, "Masquerade will map it to the node");
+        assertEquals(CtStatus.ESTABLISHED, conntrack.lookup(vector, 0, result));
+        int flags = result.entry().flags();
+        assertEquals(CtEntry.FLAG_SNAT | CtEntry.FLAG_NODEPORT, flags & (CtEntry.FLAG_SNAT | CtEntry.FLAG_NODEPORT),
+                "only a flagged entry releases the SNAT mapping when it expires");
+    }
+
     @Test
     void shouldKeepEachFlowOnOneBackendWhenSeveralNewFlowsShareAVector() {
         table.upsert(clusterIp(Algorithm.MAGLEV));
