@@ -122,19 +122,15 @@ public final class UdpTunnelGro {
             if (NetworkOrder.u64(s, piece) != tunnelHeader || !TcpMerge.plainIpv4Tcp(s, frame, frameBytes)) {
                 return -1;
             }
-            boolean last = k == pieces - 1;
-            int chunk = frameBytes - headerBytes;
-            int pieceFlags = TcpMerge.tcpFlags(s, frame);
-            if (chunk <= 0 || (last ? chunk > mss : chunk != mss) || TcpMerge.sequence(s, frame) != nextSequence
-                    || !TcpMerge.sameFlow(s, inner, frame, headerBytes)) {
+            if (!TcpMerge.continues(s, inner, frame, frameBytes, headerBytes, mss, nextSequence)) {
                 return -1;
             }
-            if (pieceFlags != TcpMerge.FLAG_ACK) {
-                if (!last || pieceFlags != (TcpMerge.FLAG_ACK | TcpMerge.FLAG_PSH)) {
-                    return -1;
-                }
-                flags = pieceFlags;
+            int chunk = frameBytes - headerBytes;
+            int pieceFlags = TcpMerge.tcpFlags(s, frame);
+            if (k < pieces - 1 && (chunk != mss || pieceFlags != TcpMerge.FLAG_ACK)) {
+                return -1; // only the last piece may be short or carry PSH
             }
+            flags = pieceFlags;
             nextSequence += chunk;
         }
         return flags;

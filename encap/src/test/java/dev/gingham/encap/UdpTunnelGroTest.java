@@ -2,13 +2,15 @@ package dev.gingham.encap;
 
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.KernelUdpGso;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Verdict;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Arrays;
 import java.util.function.IntFunction;
 
@@ -61,26 +63,13 @@ class UdpTunnelGroTest {
         return b.srcMac(B_UNDERLAY_MAC).dstMac(A_UNDERLAY_MAC);
     }
 
-    /** The UDP GSO datagram: the first tunnel packet's outer headers, then every tunnel packet's UDP payload. */
+    /** The UDP GSO datagram of node B's tunnel packets for pieces 0 .. PIECES-1. */
     private static byte[] datagram(IntFunction<byte[]> tunnelPacket) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<byte[]> packets = new ArrayList<>();
         for (int k = 0; k < PIECES; k++) {
-            byte[] packet = tunnelPacket.apply(k);
-            out.write(packet, k == 0 ? 0 : 42, k == 0 ? packet.length : packet.length - 42);
+            packets.add(tunnelPacket.apply(k));
         }
-        byte[] d = out.toByteArray();
-        put16(d, 16, d.length - 14);
-        put16(d, 24, 0);
-        put16(d, 24, PacketBuilder.referenceChecksum(d, 14, 20));
-        put16(d, 38, d.length - 34);
-        long pseudo = PacketBuilder.referenceSum(d, 26, 8) + 17 + d.length - 34;
-        put16(d, 40, PacketBuilder.referenceFold(pseudo));
-        return d;
-    }
-
-    private static void put16(byte[] b, int at, int value) {
-        b[at] = (byte) (value >>> 8);
-        b[at + 1] = (byte) value;
+        return KernelUdpGso.join(packets);
     }
 
     /** Loads a datagram as the underlay's packet socket hands it over: UDP GSO with the outer checksum partial. */

@@ -112,6 +112,21 @@ public final class TcpMerge {
     }
 
     /**
+     * Returns: true when the plain IPv4 TCP frame of {@code frameBytes} bytes at {@code frame} may be
+     * merged behind {@code head} (headers of {@code headerBytes} bytes, segments of {@code mss}
+     * payload bytes): same flow ({@link #sameFlow}), sequence number {@code nextSequence}, 1 to
+     * {@code mss} payload bytes, flags ACK or ACK|PSH. Whether a short or PSH segment may stand
+     * anywhere but last is the caller's rule.
+     */
+    public static boolean continues(MemorySegment s, long head, long frame, int frameBytes, int headerBytes, int mss,
+                                    int nextSequence) {
+        int payloadBytes = frameBytes - headerBytes;
+        int flags = tcpFlags(s, frame);
+        return payloadBytes > 0 && payloadBytes <= mss && (flags == FLAG_ACK || flags == (FLAG_ACK | FLAG_PSH))
+                && sequence(s, frame) == nextSequence && sameFlow(s, head, frame, headerBytes);
+    }
+
+    /**
      * Finishes a merged frame of {@code frameBytes} bytes at {@code frame}: the TCP flags byte
      * set to {@code flags}, the IP total length and header checksum, and the TCP checksum field
      * holding the pseudo-header sum over the whole TCP length (partial).

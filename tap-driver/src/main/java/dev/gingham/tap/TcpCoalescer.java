@@ -32,7 +32,6 @@ import java.lang.foreign.MemorySegment;
 final class TcpCoalescer {
     private static final int ETHERNET_BYTES = TcpMerge.ETHERNET_BYTES;
     private static final int TCP = TcpMerge.TCP;
-    private static final int FLAG_PSH = TcpMerge.FLAG_PSH;
     private static final int FLAG_ACK = TcpMerge.FLAG_ACK;
 
     private TcpCoalescer() {
@@ -66,13 +65,12 @@ final class TcpCoalescer {
             }
             long at = v.start(c);
             int segment = v.length(c) - headerBytes;
-            int segmentFlags = TcpMerge.tcpFlags(s, at);
-            if (segment <= 0 || segment > mss || (segmentFlags != FLAG_ACK && segmentFlags != (FLAG_ACK | FLAG_PSH))
-                    || TcpMerge.sequence(s, at) != nextSeq || !TcpMerge.sameFlow(s, h, at, headerBytes)
+            if (!TcpMerge.continues(s, h, at, v.length(c), headerBytes, mss, nextSeq)
                     || headerBytes - ETHERNET_BYTES + payloadBytes + segment > TcpMerge.MAX_IP_BYTES
                     || v.tailroom(head) < segment) {
                 break;
             }
+            int segmentFlags = TcpMerge.tcpFlags(s, at);
             TcpMerge.copyDown(s, at + headerBytes, h + v.length(head), segment);
             v.length(head, v.length(head) + segment);
             payloadBytes += segment;

@@ -4,6 +4,7 @@ import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.Parser;
+import dev.gingham.packet.KernelUdpGso;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Verdict;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.gingham.dataplane.program;
+package dev.gingham.packet;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,13 +11,13 @@ import java.util.List;
  * Written from that behaviour for the tests, so the datagrams Gingham sends can be checked as the
  * frames a receiver sees.
  */
-final class KernelUdpGso {
+public final class KernelUdpGso {
     private static final int HEADERS = 42;
 
     private KernelUdpGso() {
     }
 
-    static List<byte[]> cut(byte[] datagram, int gsoSize) {
+    public static List<byte[]> cut(byte[] datagram, int gsoSize) {
         List<byte[]> frames = new ArrayList<>();
         int id = u16(datagram, 18);
         for (int k = 0, at = HEADERS; at < datagram.length; k++, at += gsoSize) {
@@ -45,7 +45,7 @@ final class KernelUdpGso {
      * packet's UDP payload. The UDP checksum field holds the pseudo-header sum (partial), as a
      * virtio-net NEEDS_CSUM datagram does.
      */
-    static byte[] join(List<byte[]> packets) {
+    public static byte[] join(List<byte[]> packets) {
         int bytes = HEADERS;
         for (byte[] p : packets) {
             bytes += p.length - HEADERS;
