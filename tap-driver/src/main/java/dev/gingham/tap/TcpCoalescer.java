@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * segments of one IPv4 flow in one burst are merged into the first one's buffer and written as one
  * TCP GSO frame ({@code GSO_TCPV4}, checksum partial), so the pod's kernel runs its receive path
  * once per up-to-64 KB instead of once per segment. Segments arrive MSS-sized when a flow crossed
- * a tunnel (TSO frames are cut before encapsulation: the underlay carries no UDP-tunnel GSO), and
+ * a tunnel from a node that cut its TSO frames (a Linux VXLAN node over a NIC, IPIP, or a Gingham
+ * node with {@code underlay.udpGso} off; UDP GSO datagrams are merged before they get here), and
  * the pod's TCP processing inside each TAP {@code write(2)} is then the largest per-segment cost
  * of the receiving node.
  *
