@@ -53,12 +53,26 @@ import java.lang.foreign.MemorySegment;
  * total length, and that against the frame), so outer Ethernet padding never reaches the inner
  * frame.
  *
+ * <h2>One pass for the common case ({@link #receive})</h2>
+ * A frame from the underlay is normally parsed (outer headers into the vector's metadata), then
+ * checked and decapsulated here, then its inner frame parsed again: the outer parse is work no
+ * program uses once the outer headers are gone. {@link #receive} replaces the underlay's parse:
+ * a frame with the shape nearly every tunnel packet has (IPv4 without options or VLAN tag, not
+ * a fragment, to this node's address, the configured mode's protocol and port, UDP length equal
+ * to what the IP header says, not a GSO datagram) is checked from its bytes and decapsulated
+ * directly, and only its inner frame is parsed. Every other frame, and every tunnel packet that
+ * fails a check, is parsed as usual and left to {@link #process}, which runs the checks again on
+ * the parsed frame and names the drop reason: the drop counters and events see the frame as they
+ * always did, and the result of the one-pass route is by construction the result
+ * {@code parse} + {@link #process} gives (TunnelDecapTest compares them frame by frame).
+ *
  * <h2>After decapsulation</h2>
  * VXLAN and Geneve: the frame starts at the inner Ethernet header. IPIP: an Ethernet header is
  * written in front of the inner IP packet (over the outer IPv4 header's tail; MACs copied from
  * the outer frame until {@link LocalDelivery} sets the pod's). Source identity: the VNI when
  * {@link TunnelConfig#identityInVni()}, otherwise the {@link IpCache} identity of the inner
- * source (0 when unknown). One instance per worker; allocates nothing per packet.
+ * source (0 when unknown). The frame carries {@link FrameVector#FLAG_DECAPSULATED}. One
+ * instance per worker; allocates nothing per packet.
  */
 public final class TunnelDecap {
     private static final int VXLAN_FIRST_WORD = VxlanHeader.FLAG_I << 24;
@@ -76,6 +90,13 @@ public final class TunnelDecap {
     private final UdpTunnelGro gro = new UdpTunnelGro();
     private final TcpSegmenter segmenter = new TcpSegmenter();
     private long decapsulatedCount;
+    /**
+     * The last outer source found to be a node, and its node id: frames of a vector come from a
+     * few peers, so most peer checks are one load of the node's address in {@link TunnelPeers}
+     * (which a removed or renumbered node no longer matches) instead of a hash lookup.
+     */
+    private int lastPeerAddress;
+    private int lastPeerNodeId;
 
     public TunnelDecap(TunnelConfig config, IpCache ipCache, TunnelPeers peers) {
         this.mode = config.mode();
@@ -89,6 +110,37 @@ public final class TunnelDecap {
     }
 
     /**
+     * The underlay's parse, with decapsulation done on the way for the tunnel packets that have
+     * the common shape (see the class comment): each frame whose verdict is
+     * {@link Verdict#CONTINUE} is either decapsulated and its inner frame parsed, or parsed as
+     * received (a parse failure sets the drop verdict). Call {@link #process} afterwards for the
+     * frames this pass left as received.
+     *
+     * @return the number of frames decapsulated
+     */
+    public int receive(FrameVector v) {
+        int decapsulated = 0;
+        for (int i = 0, n = v.count(); i < n; i++) {
+            if (v.verdict(i) != Verdict.CONTINUE) {
+                continue;
+            }
+            int result = mode == TunnelMode.NATIVE ? NOT_TAKEN : decapsulateUnparsed(v, i);
+            if (result == DECAPSULATED) {
+                decapsulated++;
+                continue;
+            }
+            if (result == NOT_TAKEN) {
+                result = parser.parse(v, i);
+            }
+            if (result != Verdict.CONTINUE) {
+                v.verdict(i, result);
+            }
+        }
+        decapsulatedCount += decapsulated;
+        return decapsulated;
+    }
+
+    /**
      * Runs over every frame whose verdict is {@link Verdict#CONTINUE} (the pieces of a UDP GSO
      * datagram this pass cuts apart are appended to the vector and handled in the pass too).
      *
@@ -97,8 +149,8 @@ public final class TunnelDecap {
     public int process(FrameVector v, long nowNs) {
         int decapsulated = 0;
         for (int i = 0; i < v.count(); i++) {
-            if (v.verdict(i) != Verdict.CONTINUE || !v.hasFlag(i, FrameVector.FLAG_IPV4)
-                    || v.dstIp4(i) != underlayAddress) {
+            if (v.verdict(i) != Verdict.CONTINUE || (v.flags(i) & (FrameVector.FLAG_IPV4 | FrameVector.FLAG_DECAPSULATED))
+                    != FrameVector.FLAG_IPV4 || v.dstIp4(i) != underlayAddress) {
                 continue;
             }
             int verdict = decapsulate(v, i);
@@ -113,6 +165,63 @@ public final class TunnelDecap {
     }
 
     private static final int DECAPSULATED = Integer.MAX_VALUE;
+    /** {@link #decapsulateUnparsed}: not the common shape, or a check failed; parse and leave it to {@link #process}. */
+    private static final int NOT_TAKEN = Integer.MAX_VALUE - 1;
+    /** The smallest frame the one-pass route takes: outer Ethernet, IPv4, UDP, VXLAN and an inner Ethernet header. */
+    private static final int MIN_UNPARSED_BYTES = EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + UdpHeader.LENGTH
+            + VxlanHeader.LENGTH + EthernetHeader.LENGTH;
+    /** EtherType IPv4 followed by version 4, IHL 5: the first three bytes of a 32-bit load at the EtherType. */
+    private static final int IPV4_NO_OPTIONS = EthernetHeader.ETHER_TYPE_IPV4 << 8 | 0x45;
+    /** Fragment offset and MF: a tunnel packet with either goes the parsed route (and is dropped there). */
+    private static final int FRAGMENT_BITS = Ipv4Header.FLAG_MF | Ipv4Header.FRAGMENT_OFFSET_MASK;
+
+    /**
+     * The one-pass route for frame {@code i}, not yet parsed: when it has the common shape and
+     * passes every check, decapsulates it and parses the inner frame.
+     *
+     * @return {@link #DECAPSULATED}; the inner parse's drop verdict; or {@link #NOT_TAKEN} with the
+     *         frame untouched
+     */
+    private int decapsulateUnparsed(FrameVector v, int i) {
+        int frameBytes = v.length(i);
+        if (frameBytes < MIN_UNPARSED_BYTES || v.hasFlag(i, FrameVector.FLAG_GSO)) {
+            return NOT_TAKEN;
+        }
+        MemorySegment s = v.segment();
+        long l3 = v.start(i) + EthernetHeader.LENGTH;
+        int ipBytes = NetworkOrder.u16(s, l3 + Ipv4Header.TOTAL_LENGTH_OFFSET);
+        int protocol = NetworkOrder.u8(s, l3 + Ipv4Header.PROTOCOL_OFFSET);
+        if (NetworkOrder.u32(s, l3 - 2) >>> 8 != IPV4_NO_OPTIONS
+                || (NetworkOrder.u16(s, l3 + Ipv4Header.FLAGS_OFFSET) & FRAGMENT_BITS) != 0
+                || NetworkOrder.u32(s, l3 + Ipv4Header.DST_OFFSET) != underlayAddress
+                || ipBytes > frameBytes - EthernetHeader.LENGTH
+                || !(mode.udp() ? protocol == Ipv4Header.PROTOCOL_UDP
+                        : protocol == Ipv4Header.PROTOCOL_IPIP || protocol == Ipv4Header.PROTOCOL_IPV6)
+                || !InternetChecksum.verifies20(s, l3)) {
+            return NOT_TAKEN;
+        }
+        int outerSource = NetworkOrder.u32(s, l3 + Ipv4Header.SRC_OFFSET);
+        if (!isPeer(outerSource)) {
+            return NOT_TAKEN;
+        }
+        int result;
+        if (mode.udp()) {
+            long udp = l3 + Ipv4Header.MIN_LENGTH;
+            int udpBytes = NetworkOrder.u16(s, udp + UdpHeader.LENGTH_OFFSET);
+            if (NetworkOrder.u16(s, udp + UdpHeader.DST_PORT_OFFSET) != tunnelPort
+                    || udpBytes != ipBytes - Ipv4Header.MIN_LENGTH
+                    || !udpChecksumOk(v, i, s, udp, udpBytes, outerSource)) {
+                return NOT_TAKEN;
+            }
+            long header = udp + UdpHeader.LENGTH;
+            int payloadBytes = udpBytes - UdpHeader.LENGTH;
+            result = mode == TunnelMode.VXLAN ? vxlan(v, i, s, header, payloadBytes) : geneve(v, i, s, header, payloadBytes);
+        } else {
+            result = ipip(v, i, s, l3, Ipv4Header.MIN_LENGTH, ipBytes, protocol);
+        }
+        // a check failed before the frame was touched: the parsed route names the reason
+        return result < 0 ? NOT_TAKEN : parseInner(v, i, result);
+    }
 
     private int decapsulate(FrameVector v, int i) {
         int protocol = v.protocol(i);
@@ -148,7 +257,7 @@ public final class TunnelDecap {
             return DropReason.BAD_CHECKSUM.verdict();
         }
         int outerSource = v.srcIp4(i);
-        if (!peers.isPeer(outerSource)) {
+        if (!isPeer(outerSource)) {
             return DropReason.UNKNOWN_SENDER.verdict();
         }
         int result;
@@ -162,22 +271,44 @@ public final class TunnelDecap {
             int payloadBytes = udpBytes - UdpHeader.LENGTH;
             result = mode == TunnelMode.VXLAN ? vxlan(v, i, s, header, payloadBytes) : geneve(v, i, s, header, payloadBytes);
         } else {
-            result = ipip(v, i, s, l3, ipHeaderBytes, protocol);
+            result = ipip(v, i, s, l3, ipHeaderBytes, v.l3Length(i), protocol);
         }
-        if (result < 0) {
-            return result;
-        }
+        return result < 0 ? result : parseInner(v, i, result);
+    }
+
+    /**
+     * Parses the inner frame of a decapsulated frame and records its source identity.
+     *
+     * @param vni what the tunnel header carried (the identity when it rides in the VNI)
+     * @return {@link #DECAPSULATED} or the parser's drop verdict
+     */
+    private int parseInner(FrameVector v, int i, int vni) {
         int parsed = parser.parse(v, i);
         if (parsed != Verdict.CONTINUE) {
             return parsed;
         }
-        int identity = result;
+        int identity = vni;
         if (!identityInVni || !mode.udp()) {
             long entry = ipCache.lookup(v.srcHi(i), v.srcLo(i));
             identity = entry == IpCache.MISSING ? 0 : ipCache.identity(entry);
         }
         v.srcIdentity(i, identity);
+        v.addFlags(i, FrameVector.FLAG_DECAPSULATED);
         return DECAPSULATED;
+    }
+
+    /** Returns: true when {@code outerSource} is a node's underlay address ({@link #lastPeerAddress}). */
+    private boolean isPeer(int outerSource) {
+        if (outerSource == lastPeerAddress && outerSource != 0 && peers.node(lastPeerNodeId, outerSource) != TunnelPeers.MISSING) {
+            return true;
+        }
+        int nodeId = peers.nodeIdOf(outerSource);
+        if (nodeId == 0) {
+            return false;
+        }
+        lastPeerAddress = outerSource;
+        lastPeerNodeId = nodeId;
+        return true;
     }
 
     /**
@@ -286,8 +417,9 @@ public final class TunnelDecap {
         }
     }
 
-    private int ipip(FrameVector v, int i, MemorySegment s, long l3, int ipHeaderBytes, int protocol) {
-        int innerBytes = v.l3Length(i) - ipHeaderBytes;
+    /** @param ipBytes the outer IPv4 total length */
+    private int ipip(FrameVector v, int i, MemorySegment s, long l3, int ipHeaderBytes, int ipBytes, int protocol) {
+        int innerBytes = ipBytes - ipHeaderBytes;
         int minimum = protocol == Ipv4Header.PROTOCOL_IPIP ? Ipv4Header.MIN_LENGTH : Ipv6Header.LENGTH;
         if (innerBytes < minimum) {
             return DropReason.TUNNEL_TRUNCATED.verdict();

@@ -52,6 +52,8 @@ final class Overlay implements AutoCloseable {
     final Parser parser = new Parser();
     final TunnelEncap encap;
     final TunnelDecap decap;
+    /** The same program for the one-pass route {@link #decap} compares with. */
+    final TunnelDecap onePassDecap;
     final LocalDelivery delivery;
 
     Overlay(TunnelConfig config) {
@@ -73,6 +75,7 @@ final class Overlay implements AutoCloseable {
         assertEquals(0, endpoints.upsert(pod6[0], pod6[1], A_POD_PORT, mac(A_POD_MAC), A_POD_IDENTITY));
         this.encap = new TunnelEncap(config, ipCache, peers);
         this.decap = new TunnelDecap(config, ipCache, peers);
+        this.onePassDecap = new TunnelDecap(config, ipCache, peers);
         this.delivery = new LocalDelivery(endpoints, config.routerMac());
     }
 
@@ -106,11 +109,64 @@ final class Overlay implements AutoCloseable {
         return vector.verdict(i);
     }
 
-    /** Loads a frame from the underlay (port 0), runs decapsulation; returns frame 0's verdict. */
+    /**
+     * Loads a frame from the underlay (port 0), parses it (it must parse) and runs decapsulation;
+     * returns frame 0's verdict. Also checks the pipeline's one-pass route gives the same
+     * ({@link #decapAsReceived}).
+     */
     int decap(byte[] frame) {
+        String onePass = onePass(frame);
         int i = load(A_UNDERLAY_PORT, frame);
         decap.process(vector, 0);
+        assertEquals(onePass, describe(vector, i), "TunnelDecap.receive + process must end where parse + process ends");
         return vector.verdict(i);
+    }
+
+    /**
+     * As {@link #decap}, for any frame (one the parser refuses included): parse as the pipeline
+     * did before {@link TunnelDecap#receive}, then {@link TunnelDecap#process}; checked against the
+     * one-pass route. Returns: frame 0's verdict.
+     */
+    int decapAsReceived(byte[] frame) {
+        String onePass = onePass(frame);
+        vector.releaseAll();
+        int i = PacketBuilder.load(vector, A_UNDERLAY_PORT, frame);
+        parser.parseAll(vector);
+        decap.process(vector, 0);
+        assertEquals(onePass, describe(vector, i), "TunnelDecap.receive + process must end where parse + process ends");
+        return vector.verdict(i);
+    }
+
+    /**
+     * The underlay's receive as the node pipeline runs it ({@link TunnelDecap#receive}, then
+     * {@link TunnelDecap#process}) on {@link #onePassDecap}, an instance of its own so the
+     * counters {@link #decap} asserts on stay those of the parsed route. Returns: the frame's
+     * verdict, bytes and metadata afterwards ({@link #describe}).
+     */
+    private String onePass(byte[] frame) {
+        vector.releaseAll();
+        int i = PacketBuilder.load(vector, A_UNDERLAY_PORT, frame);
+        onePassDecap.receive(vector);
+        onePassDecap.process(vector, 0);
+        return describe(vector, i);
+    }
+
+    /** Returns: everything a program after decapsulation can see of frame {@code i}, as text to compare. */
+    static String describe(FrameVector v, int i) {
+        long start = v.start(i);
+        return "verdict=" + Verdict.toString(v.verdict(i)) + " bytes=" + java.util.HexFormat.of().formatHex(PacketBuilder.bytesOf(v, i))
+                + " flags=" + Integer.toHexString(v.flags(i))
+                + " etherType=" + v.etherType(i) + " vlan=" + v.vlanTci(i)
+                + " l3=" + relative(v.l3Offset(i), start) + "/" + v.l3Length(i) + " l4=" + relative(v.l4Offset(i), start)
+                + " payload=" + relative(v.payloadOffset(i), start) + " protocol=" + v.protocol(i)
+                + " src=" + v.srcHi(i) + ":" + v.srcLo(i) + "." + v.srcPort(i) + " dst=" + v.dstHi(i) + ":" + v.dstLo(i) + "."
+                + v.dstPort(i) + " tcpFlags=" + v.tcpFlags(i) + " icmp=" + v.icmpTypeCode(i) + " fragmentId=" + v.fragmentId(i)
+                + " identity=" + v.srcIdentity(i) + " offload=" + v.gsoType(i) + "/" + v.gsoSize(i) + "/" + v.csumStart(i)
+                + "/" + v.csumOffset(i);
+    }
+
+    private static long relative(long offset, long start) {
+        return offset == FrameVector.NO_OFFSET ? -1 : offset - start;
     }
 
     byte[] out(int i) {

@@ -195,8 +195,9 @@ class TunnelDecapTest {
         try (Overlay o = overlay(TunnelMode.VXLAN)) {
             assertEquals(DropReason.UNKNOWN_SENDER.verdict(),
                     o.decap(PacketBuilder.vxlan("192.168.1.99", A_UNDERLAY, 1, inner).build()));
+            assertEquals(Verdict.CONTINUE, o.decap(vxlanFromB(inner).build())); // B is known (and remembered)...
             assertEquals(0, o.routes.removeNode(Overlay.B_NODE_ID));
-            assertEquals(DropReason.UNKNOWN_SENDER.verdict(), o.decap(vxlanFromB(inner).build()));
+            assertEquals(DropReason.UNKNOWN_SENDER.verdict(), o.decap(vxlanFromB(inner).build())); // ...until removed
         }
         try (Overlay o = overlay(TunnelMode.IPIP)) {
             assertEquals(DropReason.UNKNOWN_SENDER.verdict(),
@@ -240,13 +241,9 @@ class TunnelDecapTest {
         }
     }
 
-    /** The pipeline as a worker runs it: parse the outer frame, then decapsulate. */
+    /** Parse the outer frame (it may fail), then decapsulate; checked against the one-pass route. */
     private static int parseAndDecap(Overlay o, byte[] frame) {
-        o.vector.releaseAll();
-        int i = PacketBuilder.load(o.vector, A_UNDERLAY_PORT, frame);
-        o.parser.parseAll(o.vector);
-        o.decap.process(o.vector, 0);
-        return o.vector.verdict(i);
+        return o.decapAsReceived(frame);
     }
 
     @Test
@@ -357,6 +354,56 @@ class TunnelDecapTest {
             frame[14 + 10] = (byte) (sum >>> 8);
             frame[14 + 11] = (byte) sum;
             assertEquals(DropReason.IPV4_BAD_VERSION.verdict(), o.decap(frame));
+        }
+    }
+
+    @Test
+    void shouldDecapsulateWellFormedTunnelPacketsWhileParsingWhenReceiveRunsAlone() {
+        byte[] inner = podB().build();
+        for (TunnelMode mode : new TunnelMode[] {TunnelMode.VXLAN, TunnelMode.GENEVE, TunnelMode.IPIP}) {
+            byte[] wire = switch (mode) {
+                case VXLAN -> vxlanFromB(inner).build();
+                case GENEVE -> geneveFromB(inner).build();
+                default -> ipipFromB(inner).build();
+            };
+            try (Overlay o = overlay(mode)) {
+                o.vector.releaseAll();
+                int tunnelled = PacketBuilder.load(o.vector, A_UNDERLAY_PORT, wire);
+                int badChecksum = PacketBuilder.load(o.vector, A_UNDERLAY_PORT, patched(wire, 14 + 10, wire[14 + 10] ^ 1));
+                byte[] dns = PacketBuilder.udp4(B_UNDERLAY, 40000, A_UNDERLAY, 53).payload(20).build();
+                int host = PacketBuilder.load(o.vector, A_UNDERLAY_PORT, dns);
+                int cut = PacketBuilder.load(o.vector, A_UNDERLAY_PORT, Arrays.copyOf(wire, 10));
+
+                assertEquals(1, o.decap.receive(o.vector), mode.toString());
+                // the tunnel packet: decapsulated and its inner frame parsed, in the one pass
+                assertEquals(Verdict.CONTINUE, o.vector.verdict(tunnelled));
+                assertEquals(B_POD_IDENTITY, o.vector.srcIdentity(tunnelled));
+                assertEquals(PacketBuilder.ip4(B_POD), o.vector.srcIp4(tunnelled));
+                assertEquals(FrameVector.FLAG_DECAPSULATED, o.vector.flags(tunnelled) & FrameVector.FLAG_DECAPSULATED);
+                // a failed check: parsed as received (the outer headers), the reason left to process
+                assertEquals(Verdict.CONTINUE, o.vector.verdict(badChecksum));
+                assertEquals(PacketBuilder.ip4(B_UNDERLAY), o.vector.srcIp4(badChecksum));
+                assertEquals(PacketBuilder.ip4(B_UNDERLAY), o.vector.srcIp4(host));
+                assertEquals(DropReason.FRAME_TOO_SHORT.verdict(), o.vector.verdict(cut));
+
+                assertEquals(0, o.decap.process(o.vector, 0), "process must not take the decapsulated frame apart again");
+                assertEquals(DropReason.BAD_CHECKSUM.verdict(), o.vector.verdict(badChecksum));
+                assertEquals(Verdict.CONTINUE, o.vector.verdict(host));
+                assertEquals(1, o.decap.decapsulatedCount());
+                assertArrayEquals(mode == TunnelMode.IPIP ? podB().srcMac(B_UNDERLAY_MAC).dstMac(A_UNDERLAY_MAC).build() : inner,
+                        o.out(tunnelled));
+            }
+        }
+    }
+
+    @Test
+    void shouldDecapsulateOnceWhenATunnelPacketCarriesAnotherForThisNode() {
+        // VXLAN in VXLAN, both to this node: one layer comes off per pass, on either route
+        byte[] innerTunnel = PacketBuilder.vxlan(B_UNDERLAY, A_UNDERLAY, 1, podB().build()).build();
+        try (Overlay o = overlay(TunnelMode.VXLAN)) {
+            assertEquals(Verdict.CONTINUE, o.decap(vxlanFromB(innerTunnel).build()));
+            assertArrayEquals(innerTunnel, o.out(0));
+            assertEquals(1, o.decap.decapsulatedCount());
         }
     }
 }

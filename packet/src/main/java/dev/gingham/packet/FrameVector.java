@@ -47,6 +47,12 @@ public final class FrameVector {
     public static final int FLAG_CSUM_PARTIAL = 1 << 10;
     /** Frame is larger than the MTU and carries segmentation info (TSO/GSO from a vnet header). */
     public static final int FLAG_GSO = 1 << 11;
+    /**
+     * The frame came out of a tunnel packet this node decapsulated: its metadata describes the
+     * inner frame. Programs that answer the underlay link itself (ARP, neighbour discovery for
+     * node addresses) leave such frames alone, and decapsulation never takes one apart twice.
+     */
+    public static final int FLAG_DECAPSULATED = 1 << 12;
 
     /** GSO types ({@link #gsoType}), as virtio-net numbers them (VIRTIO_NET_HDR_GSO_*). */
     public static final int GSO_TCPV4 = 1;

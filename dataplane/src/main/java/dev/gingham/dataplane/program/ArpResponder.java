@@ -94,7 +94,9 @@ public final class ArpResponder {
         int[] ours = nodeAddresses;
         int answered = 0;
         for (int i = 0, n = v.count(); i < n; i++) {
-            if (v.verdict(i) != Verdict.CONTINUE || !v.hasFlag(i, FrameVector.FLAG_ARP)) {
+            // a frame out of a tunnel is not the underlay link's: the inner network's ARP is not ours to answer
+            if (v.verdict(i) != Verdict.CONTINUE
+                    || (v.flags(i) & (FrameVector.FLAG_ARP | FrameVector.FLAG_DECAPSULATED)) != FrameVector.FLAG_ARP) {
                 continue;
             }
             long arp = v.l3Offset(i);

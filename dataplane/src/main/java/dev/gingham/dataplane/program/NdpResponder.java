@@ -116,7 +116,8 @@ public final class NdpResponder {
         MemorySegment s = v.segment();
         int answered = 0;
         for (int i = 0, n = v.count(); i < n; i++) {
-            if (v.verdict(i) != Verdict.CONTINUE || !isNeighborDiscovery(v, i)) {
+            if (v.verdict(i) != Verdict.CONTINUE || !isNeighborDiscovery(v, i)
+                    || underlay && v.hasFlag(i, FrameVector.FLAG_DECAPSULATED)) { // the inner network's, not the link's
                 continue;
             }
             int verdict = underlay ? fromUnderlay(v, s, i) : fromLink(v, s, i);

@@ -32,7 +32,8 @@ import dev.gingham.packet.Verdict;
  * from a pod     parse, SourceGuard, ARP, ND, ServiceNat(internal), ReverseServiceNat, RouteLookup,
  *                egress policy, ingress policy (local destinations), local | host delivery,
  *                Masquerade, segment, TunnelEncap, world delivery
- * from underlay  parse, ARP and ND (node addresses), TunnelDecap, ReverseSnat, ReverseServiceNat,
+ * from underlay  parse (TunnelDecap.receive: tunnel packets decapsulated on the way), ARP and ND
+ *                (node addresses), TunnelDecap (the rest), ReverseSnat, ReverseServiceNat,
  *                ServiceNat(external), RouteLookup, ingress policy, local | host delivery,
  *                Masquerade (NodePort to another node), segment, TunnelEncap, world delivery (replies)
  * from the host  parse, ARP, ND, identity HOST, ServiceNat(internal), ReverseServiceNat, RouteLookup,
@@ -159,7 +160,7 @@ public final class NodePipeline {
     }
 
     private void fromUnderlay(FrameVector v, long nowNs) {
-        parser.parseAll(v);
+        tunnelDecap.receive(v);
         arp.processFromUnderlay(v);
         ndp.processFromUnderlay(v);
         tunnelDecap.process(v, nowNs);

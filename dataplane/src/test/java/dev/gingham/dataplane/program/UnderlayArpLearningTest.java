@@ -63,6 +63,14 @@ class UnderlayArpLearningTest {
     }
 
     @Test
+    void shouldNeitherAnswerNorLearnFromArpThatCameInsideATunnelPacket() {
+        byte[] request = PacketBuilder.arpRequest(NODE2_MAC, NODE2_IP, NODE_IP).ethernetPadTo(60).build();
+        int verdict = node.send(UNDERLAY, PacketBuilder.vxlan(NODE2_IP, NODE_IP, 1, request).srcMac(NODE2_MAC).dstMac(UNDERLAY_MAC).build());
+        assertEquals(DropReason.UNKNOWN_L3.verdict(), verdict, "the inner network's ARP is not the underlay link's: not answered, routed nowhere");
+        assertEquals(List.of(), drained());
+    }
+
+    @Test
     void shouldLearnNothingFromArpBetweenOtherHosts() {
         assertEquals(DropReason.UNKNOWN_TARGET.verdict(),
                 node.send(UNDERLAY, PacketBuilder.arpRequest(NODE2_MAC, NODE2_IP, "192.168.1.99").build()));

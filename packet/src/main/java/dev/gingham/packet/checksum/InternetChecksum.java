@@ -95,6 +95,19 @@ public final class InternetChecksum {
     }
 
     /**
+     * Returns: true when the 20 bytes at {@code offset} (an IPv4 header without options, checksum
+     * included) sum to 0xFFFF: {@link #verifies} for the one size every tunnel packet's outer
+     * header has, in three loads instead of a loop.
+     */
+    public static boolean verifies20(MemorySegment segment, long offset) {
+        long first = segment.get(NATIVE_LONG, offset);
+        long second = segment.get(NATIVE_LONG, offset + 8);
+        long sum = (first & 0xFFFF_FFFFL) + (first >>> 32) + (second & 0xFFFF_FFFFL) + (second >>> 32)
+                + (segment.get(NATIVE_INT, offset + 16) & 0xFFFF_FFFFL);
+        return fold(sum) == 0xFFFF;
+    }
+
+    /**
      * Returns: true when a region that includes its own checksum field sums to 0xFFFF (ones'
      * complement "minus zero"), which is how a receiver verifies it.
      */
