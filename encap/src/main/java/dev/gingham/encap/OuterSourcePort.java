@@ -10,8 +10,8 @@ import dev.gingham.packet.FrameVector;
  * RFC 8926 §3.3).
  *
  * <p>Range: IANA's dynamic ports 49152-65535 (RFC 6335 §6), which RFC 7348 recommends; Linux
- * draws from its local port range (32768-60999 by default) instead. 16384 values: 14 bits of
- * the tuple hash ({@link FlowHash}, the one backend selection uses). Fragments hash without
+ * draws from its local port range (32768-60999 by default) instead. 16384 values: the top 14 bits of
+ * the tuple hash ({@link FlowHash#spread}). Fragments hash without
  * ports (a later fragment has none), so every fragment of a packet takes the same path.
  */
 public final class OuterSourcePort {
@@ -19,6 +19,7 @@ public final class OuterSourcePort {
     public static final int MIN_PORT = 49152;
     /** Number of ports in the range (49152-65535). */
     public static final int PORT_COUNT = 16384;
+    private static final int PORT_BITS = Integer.numberOfTrailingZeros(PORT_COUNT);
 
     private OuterSourcePort() {
     }
@@ -26,8 +27,8 @@ public final class OuterSourcePort {
     /** Returns: the outer source port for frame {@code i}'s parsed inner flow. */
     public static int of(FrameVector v, int i) {
         boolean fragment = v.hasFlag(i, FrameVector.FLAG_FRAGMENT);
-        long h = FlowHash.of(v.srcHi(i), v.srcLo(i), v.dstHi(i), v.dstLo(i),
+        long h = FlowHash.spread(v.srcHi(i), v.srcLo(i), v.dstHi(i), v.dstLo(i),
                 fragment ? 0 : v.srcPort(i), fragment ? 0 : v.dstPort(i), v.protocol(i));
-        return MIN_PORT + (int) (h & (PORT_COUNT - 1));
+        return MIN_PORT + (int) (h >>> (Long.SIZE - PORT_BITS));
     }
 }

@@ -145,16 +145,39 @@ public final class TunnelEncap {
      */
     public int process(FrameVector v, long nowNs) {
         int sent = 0;
+        // The last destination's route, for the frames after it with the same destination (a
+        // stream's segments fill most of a vector): valid for this call only, as an ipcache slot
+        // is only reclaimed once every worker has finished its vector.
+        boolean remembered = false;
+        long lastHi = 0;
+        long lastLo = 0;
+        int endpoint = 0;
+        long peer = NOT_TUNNELLED;
         for (int i = 0, n = v.count(); i < n; i++) {
             if (v.verdict(i) != Verdict.CONTINUE
                     || !v.hasFlag(i, FrameVector.FLAG_IPV4 | FrameVector.FLAG_IPV6)) {
                 continue;
             }
-            long route = ipCache.lookup(v.dstHi(i), v.dstLo(i));
-            if (route == IpCache.MISSING || (ipCache.flags(route) & IpCache.FLAG_TUNNEL) == 0) {
+            long hi = v.dstHi(i);
+            long lo = v.dstLo(i);
+            if (!remembered || hi != lastHi || lo != lastLo) {
+                remembered = true;
+                lastHi = hi;
+                lastLo = lo;
+                long route = ipCache.lookup(hi, lo);
+                if (route == IpCache.MISSING || (ipCache.flags(route) & IpCache.FLAG_TUNNEL) == 0) {
+                    peer = NOT_TUNNELLED;
+                } else {
+                    endpoint = ipCache.tunnelEndpoint(route);
+                    int nodeId = ipCache.nodeId(route);
+                    // An entry installed with a tunnel endpoint but no node id (node 0) finds its node by address.
+                    peer = peers.node(nodeId != 0 ? nodeId : peers.nodeIdOf(endpoint), endpoint);
+                }
+            }
+            if (peer == NOT_TUNNELLED) {
                 continue;
             }
-            int verdict = forward(v, i, ipCache.tunnelEndpoint(route), ipCache.nodeId(route), nowNs);
+            int verdict = forward(v, i, endpoint, peer, nowNs);
             if (verdict == FRAGMENTED) {
                 sent += sendFragments(v, i);
             } else {
@@ -166,6 +189,9 @@ public final class TunnelEncap {
         }
         return sent;
     }
+
+    /** {@link #process}: the destination's ipcache entry is not a tunnel route. */
+    private static final long NOT_TUNNELLED = Long.MIN_VALUE;
 
     /**
      * Internal result of {@link #forward} and {@link #tooBig}: frame i now holds the first
@@ -179,9 +205,8 @@ public final class TunnelEncap {
     private int pendingSourcePort;
     private int pendingVni;
 
-    private int forward(FrameVector v, int i, int endpoint, int nodeId, long nowNs) {
-        // An entry installed with a tunnel endpoint but no node id (node 0) finds its node by address.
-        long peer = peers.node(nodeId != 0 ? nodeId : peers.nodeIdOf(endpoint), endpoint);
+    /** @param peer the endpoint's {@link TunnelPeers} slot, or {@link TunnelPeers#MISSING} */
+    private int forward(FrameVector v, int i, int endpoint, long peer, long nowNs) {
         if (peer == TunnelPeers.MISSING) {
             return DropReason.NO_TUNNEL_ENDPOINT.verdict();
         }
@@ -197,7 +222,7 @@ public final class TunnelEncap {
         }
         int l2Bytes = (int) (v.l3Offset(i) - v.start(i));
         v.length(i, l2Bytes + v.l3Length(i)); // Ethernet padding stays behind
-        int sourcePort = OuterSourcePort.of(v, i);
+        int sourcePort = mode.udp() ? OuterSourcePort.of(v, i) : 0; // IPIP and native have no outer UDP
         if (packetBytes(v, i) > podMtuBytes) {
             int verdict = tooBig(v, i, nowNs);
             if (verdict == FRAGMENTED) {

@@ -49,6 +49,24 @@ class OuterSourcePortTest {
     }
 
     @Test
+    void shouldSpreadWhenOnlyTheAddressesDiffer() {
+        // pods of many nodes talking to one service port: ports and protocol equal, addresses not
+        Set<Integer> ports = new HashSet<>();
+        int[] buckets = new int[16];
+        for (int k = 0; k < 4096; k++) {
+            String source = "10.244." + (k >>> 6) + "." + (k & 63);
+            String destination = "10.244." + (64 + (k & 15)) + "." + (k >>> 4 & 255);
+            int p = port(PacketBuilder.tcp4(source, 40000, destination, 8080).build());
+            ports.add(p);
+            buckets[(p - OuterSourcePort.MIN_PORT) >>> 10]++;
+        }
+        assertTrue(ports.size() > 3500, "4096 flows got " + ports.size() + " distinct ports");
+        for (int count : buckets) {
+            assertTrue(count > 150 && count < 370, "even spread over the range: " + count);
+        }
+    }
+
+    @Test
     void shouldKeepPortWhenSameFlowRepeatsAndChangeItWhenAnyFieldChanges() {
         byte[] flow = PacketBuilder.udp4("10.244.1.5", 5000, "10.244.2.7", 53).payload(10).build();
         int p = port(flow);
