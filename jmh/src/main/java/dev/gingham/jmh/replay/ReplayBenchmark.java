@@ -48,7 +48,7 @@ import java.util.stream.Stream;
 @Fork(1)
 public class ReplayBenchmark {
     /** One million frames: the "1M-frame established-TCP capture". */
-    static final int FRAMES = 1_000_000;
+    public static final int FRAMES = 1_000_000;
 
     private NodeFixture node;
     private Path capture;
