@@ -48,9 +48,10 @@ final class ReplayFuzzSection implements Section {
                 replays and divides by the frames. `FuzzLoopBenchmark`: `gingham fuzz`'s loop on one port (its
                 classes; seed %d + the port's index, as `--seed %d`): vectors of %d generated and mutated frames
                 (a tenth opening new flows), the node pipeline, every invariant checked, the full conntrack/SNAT
-                cross-check every %,d vectors. Conntrack (8,192 entries per table) and the SNAT ports are full in
-                the measured iterations, as in nearly all of a command's run; unlike the command, each port starts
-                from an empty node of its own. frames/s = 10^9 / ns.""", ReplayBenchmark.FRAMES, FuzzLoopBenchmark.SEED,
+                cross-check every %,d vectors. Conntrack's tables (8,192 entries each) and, on the pod port, the
+                SNAT ports fill during the warm-up, so the measured iterations run on full or nearly full tables, as
+                nearly all of a command's run does; unlike the command, each port starts from an empty node of its
+                own. frames/s = 10^9 / ns.""", ReplayBenchmark.FRAMES, FuzzLoopBenchmark.SEED,
                 FuzzLoopBenchmark.SEED, FrameVector.MAX_FRAMES, FuzzNode.FULL_CHECK_VECTORS));
         List<List<String>> rows = new ArrayList<>();
         replay.ifPresent(r -> rows.add(row("Replay (`ReplayBenchmark`)", r)));
