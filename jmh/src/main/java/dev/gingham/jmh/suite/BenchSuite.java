@@ -35,7 +35,7 @@ import java.util.Map;
  * (encapsulation on the sending side only; Maglev's build time at M = 16381 with 100 backends
  * only), and runs short iterations (2 x 0.5 s warm-up, 3 x 0.5 s measured; the pipeline,
  * new-flow and fuzz-loop benchmarks keep a 5 x 1 s warm-up because their code needs several
- * seconds of JIT compilation to settle; the replay is single-shot, 4 warm-up and 3 measured
+ * seconds of JIT compilation to settle; the replay is single-shot, 5 warm-up and 3 measured
  * replays of its 1M-frame capture). It is sized to finish in under 10 minutes on a 2-core
  * machine (measured: about 6 minutes before replay and fuzz, which add about a minute). The full
  * suite runs every parameter value with the benchmarks' own annotations (3-5 x 1 s warm-up, 5 x
@@ -60,12 +60,13 @@ public final class BenchSuite {
     static final SuiteEntry.Iterations QUICK_LONG_WARMUP = new SuiteEntry.Iterations(5, 1000, 3, 500);
     /**
      * The replay (single-shot: one iteration is one replay of the whole 1M-frame capture, about
-     * 0.7-1 s): 4 warm-up replays, in which the JIT compiles the whole path (with 2, the first
-     * measured replay still ran at 1,241 ns per frame against about 720 after), then 3 measured.
+     * 0.7-1 s): 5 warm-up replays, in which the JIT compiles the whole path (measured here: with
+     * 2, the first measured replay still ran at 1,241 ns per frame against about 720 after; one run
+     * needed 4 to get below 1,000), then 3 measured.
      * JMH ignores iteration times in single-shot mode; the 1,000 ms given here are one replay's
      * expected length, for the suite's time estimate.
      */
-    static final SuiteEntry.Iterations QUICK_REPLAY = new SuiteEntry.Iterations(4, 1000, 3, 1000);
+    static final SuiteEntry.Iterations QUICK_REPLAY = new SuiteEntry.Iterations(5, 1000, 3, 1000);
 
     private BenchSuite() {
     }
