@@ -146,6 +146,55 @@ final class ReplayFuzzSection implements Section {
                 decision trace and the `verdicts.jsonl` line; what the fuzz loop spends beyond the parser-only loop is
                 roughly the node pipeline on fuzzed frames and its state checks.""");
         out.table(List.of("Part", "ns per frame"), new boolean[]{false, true}, rows);
+        writeCaptureFormats(results, out);
+    }
+
+    /** Every capture reader and writer result (the section covers those benchmarks, so it shows all of them). */
+    private static void writeCaptureFormats(BenchResults results, Markdown out) {
+        List<String> formats = new ArrayList<>(results.paramValues(Names.CAPTURE_READ, "format"));
+        List<String> sizes = new ArrayList<>(results.paramValues(Names.CAPTURE_READ, "size"));
+        for (String f : results.paramValues(Names.CAPTURE_WRITE, "format")) {
+            if (!formats.contains(f)) {
+                formats.add(f);
+            }
+        }
+        for (String size : results.paramValues(Names.CAPTURE_WRITE, "size")) {
+            if (!sizes.contains(size)) {
+                sizes.add(size);
+            }
+        }
+        if (formats.isEmpty()) {
+            return;
+        }
+        List<String> header = new ArrayList<>(List.of("Format"));
+        for (String size : sizes) {
+            header.add("read, " + sizeName(size));
+        }
+        for (String size : sizes) {
+            header.add("write, " + sizeName(size));
+        }
+        boolean[] right = new boolean[header.size()];
+        java.util.Arrays.fill(right, true);
+        right[0] = false;
+        List<List<String>> rows = new ArrayList<>();
+        for (String format : formats) {
+            List<String> row = new ArrayList<>(List.of(format));
+            for (String benchmark : List.of(Names.CAPTURE_READ, Names.CAPTURE_WRITE)) {
+                for (String size : sizes) {
+                    row.add(results.find(benchmark, "format", format, "size", size).map(r -> Fmt.ns(r.nanos())).orElse("–"));
+                }
+            }
+            rows.add(row);
+        }
+        out.paragraph("""
+                Capture formats, ns per frame: reading from the page cache into vectors of pool buffers, and writing
+                from pool memory (to /dev/null: the writer's CPU cost without the disk). IMIX is 7:4:1 of 64, 594 and
+                1,518-byte frames.""");
+        out.table(header, right, rows);
+    }
+
+    private static String sizeName(String size) {
+        return size.equals("imix") ? "IMIX" : size + " B";
     }
 
     private static void part(List<List<String>> rows, Optional<BenchResult> r, String label) {

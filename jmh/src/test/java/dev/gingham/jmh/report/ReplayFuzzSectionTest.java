@@ -123,6 +123,8 @@ class ReplayFuzzSectionTest {
         for (String part : parts) {
             assertTrue(s.contains(part + "\n"), part + " missing from\n" + s);
         }
+        // every capture result the section covers is shown: pcap read (not a part above) and the missing pcapng write as "–"
+        assertTrue(s.contains("| Format | read, 64 B | write, 64 B |\n|---|---:|---:|\n| pcap | 90.0 | 30.0 |\n| pcapng | 100 | – |\n"), s);
         String pipeline = """
                 {"benchmark":"dev.gingham.jmh.dataplane.PipelineBenchmark.run","mode":"avgt",
                  "params":{"path":"pod-to-pod","batch":"256"},
