@@ -188,8 +188,8 @@ final class ReplayFuzzSection implements Section {
         }
         out.paragraph("""
                 Capture formats, ns per frame: reading from the page cache into vectors of pool buffers, and writing
-                from pool memory (to /dev/null: the writer's CPU cost without the disk). IMIX is 7:4:1 of 64, 594 and
-                1,518-byte frames.""");
+                from pool memory (to /dev/null: the writer's CPU cost without the disk)."""
+                + (sizes.contains("imix") ? " IMIX is 7:4:1 of 64, 594 and 1,518-byte frames." : ""));
         out.table(header, right, rows);
     }
 
