@@ -44,9 +44,8 @@ public final class FuzzCommand implements Callable<Integer> {
             long perPortNs = TimeUnit.SECONDS.toNanos(Math.max(1, seconds)) / FuzzNode.PORTS;
             FuzzHarness.Target target = node.target();
             for (int p = 0; p < FuzzNode.PORTS; p++) {
-                long portSeed = runSeed + p;
                 try (FuzzHarness harness = new FuzzHarness(target)) { // one per port: each summary counts its own frames
-                    FuzzRun run = new FuzzRun(harness, node.source(p, portSeed), portSeed, node.port(p), node.portName(p));
+                    FuzzRun run = node.run(harness, p, runSeed);
                     FuzzRun.Result result = run.run(Long.MAX_VALUE, perPortNs, new ReproducerWriter(corpus),
                             "./gingham fuzz --seed " + Long.toUnsignedString(runSeed) + " --seconds " + seconds);
                     String endState = result.passed() ? node.checkState() : null;

@@ -111,6 +111,16 @@ public final class FuzzNode implements AutoCloseable {
     }
 
     /**
+     * Returns: the fuzz command's run of fuzzed port {@code index} in a run seeded {@code runSeed}:
+     * that port's frame stream ({@link #source}) seeded {@code runSeed + index}, so the three ports
+     * get different frames and one seed reproduces all three, through {@code harness}.
+     */
+    public FuzzRun run(FuzzHarness harness, int index, long runSeed) {
+        long portSeed = runSeed + index;
+        return new FuzzRun(harness, source(index, portSeed), portSeed, port(index), portName(index));
+    }
+
+    /**
      * The floods of each port: the pod's new flows to the outside (masquerade: exhausts the node's
      * SNAT ports), to the egress gateway's partner range and to the web ClusterIP (fills
      * conntrack); clients outside to the NodePort (conntrack, and SNAT to the node for the backend

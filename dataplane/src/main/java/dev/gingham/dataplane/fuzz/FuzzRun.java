@@ -80,7 +80,7 @@ public final class FuzzRun {
         long index = 0;
         while (index < maxFrames && System.nanoTime() - deadline < 0) {
             int count = (int) Math.min(FrameVector.MAX_FRAMES, maxFrames - index);
-            String failure = harness.run(source, index, count, port, timestampNs(index));
+            String failure = runVector(index, count);
             if (failure != null) {
                 long elapsed = System.nanoTime() - startNs;
                 Path reproducer = reproducers == null ? null
@@ -90,6 +90,18 @@ public final class FuzzRun {
             index += count;
         }
         return new Result(seed, index, System.nanoTime() - startNs, null, -1, null);
+    }
+
+    /**
+     * Runs one vector of the loop: frames {@code firstIndex .. firstIndex + count - 1} of the source
+     * (at most a vector) at the fuzz clock of the first, every invariant checked. What {@link #run}
+     * does per vector, for a caller that drives the loop itself (the JMH benchmark of the fuzz loop);
+     * such a caller passes indexes that only grow, so the fuzz clock never goes back.
+     *
+     * @return null when every invariant held, else the failure ("frame N: what went wrong")
+     */
+    public String runVector(long firstIndex, int count) {
+        return harness.run(source, firstIndex, count, port, timestampNs(firstIndex));
     }
 
     /** Returns: the report the fuzz command prints: speed, verdicts, drop reasons reached and not, shapes and mutations. */

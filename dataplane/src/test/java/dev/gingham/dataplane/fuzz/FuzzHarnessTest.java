@@ -216,6 +216,31 @@ class FuzzHarnessTest {
     }
 
     @Test
+    void shouldFailAtTheSameFrameWhenTheLoopIsDrivenVectorByVector() throws IOException {
+        String failure;
+        long failedFrom;
+        try (FuzzHarness harness = new FuzzHarness(FuzzHarnessTest::breakTcpChecksums)) {
+            FuzzRun.Result result = new FuzzRun(harness, new FrameFuzzer(SEED, FuzzAddresses.defaults()), SEED, 1, "pod-a")
+                    .run(1_000_000, Long.MAX_VALUE, null, "unused");
+            assertFalse(result.passed());
+            failure = result.failure();
+            failedFrom = result.failedFromIndex();
+        }
+        try (FuzzHarness harness = new FuzzHarness(FuzzHarnessTest::breakTcpChecksums)) {
+            FuzzRun run = new FuzzRun(harness, new FrameFuzzer(SEED, FuzzAddresses.defaults()), SEED, 1, "pod-a");
+            long index = 0;
+            String vectorFailure = null;
+            while (vectorFailure == null && index < 1_000_000) {
+                vectorFailure = run.runVector(index, FrameVector.MAX_FRAMES);
+                index += vectorFailure == null ? FrameVector.MAX_FRAMES : 0;
+            }
+            assertEquals(failure, vectorFailure);
+            assertEquals(failedFrom, index);
+            assertEquals(failedFrom + FrameVector.MAX_FRAMES, harness.frames(), "the vectors before and the failing one ran");
+        }
+    }
+
+    @Test
     void shouldReportSpeedAndDropCoverageWhenTheFuzzLoopPasses() throws IOException {
         FrameFuzzer fuzzer = new FrameFuzzer(SEED, FuzzAddresses.defaults());
         try (FuzzHarness harness = new FuzzHarness(FuzzHarnessTest::parse)) {

@@ -53,6 +53,16 @@ final class Fmt {
         return Double.isNaN(nsPerPacket) || nsPerPacket <= 0 ? "–" : String.format(Locale.ROOT, "%.2f", 1000 / nsPerPacket);
     }
 
+    /** Returns: frames per second for a per-frame time: millions with two decimals from 1M ("1.43M"), else thousands ("612k"); "–" for NaN. */
+    static String frameRate(double nsPerFrame) {
+        if (Double.isNaN(nsPerFrame) || nsPerFrame <= 0) {
+            return "–";
+        }
+        double perSecond = 1e9 / nsPerFrame;
+        return perSecond >= 1e6 ? String.format(Locale.ROOT, "%.2fM", perSecond / 1e6)
+                : String.format(Locale.ROOT, "%,.0fk", perSecond / 1e3);
+    }
+
     /** Returns: B/op: "0.003", "1.1", "8,247". */
     static String bytes(double bytes) {
         if (Double.isNaN(bytes)) {

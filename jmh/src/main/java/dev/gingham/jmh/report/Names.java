@@ -15,6 +15,16 @@ final class Names {
     static final String CONNTRACK = "ConntrackBenchmark.lookupAndAccount";
     static final String NEW_FLOW = "NewFlowBenchmark.newFlow";
     static final String MAGLEV_BUILD = "MaglevBenchmark.build";
+    static final String REPLAY = "ReplayBenchmark.replay";
+    static final String FUZZ_LOOP = "FuzzLoopBenchmark.vector";
+    static final String CAPTURE_READ = "CaptureReaderBenchmark.read";
+    static final String CAPTURE_WRITE = "CaptureWriterBenchmark.write";
+    static final String FUZZ_MUTATE = "FrameFuzzerBenchmark.mutate";
+    static final String FUZZ_FLOOD = "FrameFuzzerBenchmark.flood";
+    static final String FUZZ_HARNESS = "FrameFuzzerBenchmark.harnessWithParser";
+
+    /** The fuzz command's ports ({@code FuzzNode.portName}), in the order it runs them: the fuzz loop's {@code port} values. */
+    static final String[] FUZZ_PORTS = {"shop/web-1", "underlay", "host"};
 
     /** The kube-proxy comparison's implementations, in the order the report shows them, with their labels. */
     static final String[] SERVICE_IMPLS = {"iptables", "ipvs", "nftables", "gingham-random", "gingham-maglev"};

@@ -35,7 +35,7 @@ final class ReportWriter {
         writeMachine(context, out);
         writeTargets(context.results(), out);
         List<Section> sections = List.of(new KubeProxySection(), new PipelineSection(), new EncapSection(),
-                new PolicySection(), new ConntrackNatSection(), new NodeSection());
+                new PolicySection(), new ConntrackNatSection(), new NodeSection(), new ReplayFuzzSection());
         Set<String> covered = new HashSet<>();
         for (Section s : sections) {
             s.write(context, out);
@@ -81,15 +81,17 @@ final class ReportWriter {
     }
 
     private static void writeTargets(BenchResults results, Markdown out) {
-        out.heading(2, "Targets (issue 9)");
+        out.heading(2, "Targets (issues 8 and 9)");
         List<List<String>> rows = new ArrayList<>();
         for (Targets.Judged j : Targets.judge(results)) {
-            rows.add(List.of(j.target(), j.measured(), j.verdictText()));
+            rows.add(List.of(Integer.toString(j.issue()), j.target(), j.measured(), j.verdictText()));
         }
-        out.table(List.of("Target", "Measured", "Verdict"), new boolean[]{false, false, false}, rows);
+        out.table(List.of("Issue", "Target", "Measured", "Verdict"), new boolean[]{true, false, false, false}, rows);
         out.paragraph("""
-                Where a target is missed, "Where the time goes" under the pipeline section shows the components
-                measured in the same run, and benchmarks-notes.md the analysis of what would move them.""");
+                Issue 9 sets the pipeline and allocation targets, issue 8 those of replay and fuzz. Where a target
+                is missed, "Where the time goes" under the pipeline section (and, in the full suite, under replay
+                and fuzz) shows the components measured in the same run, and benchmarks-notes.md the analysis of
+                what would move them.""");
     }
 
     private static void writeAllocation(BenchResults results, Markdown out) {
@@ -131,8 +133,8 @@ final class ReportWriter {
                         + "the run's machine facts beside it in `.run.json`). Older runs stay in `docs/bench/` and `docs/`.",
                 "`./gingham bench --quick`: the quick suite (every comparison, fewer iterations; under 10 minutes on 2 cores).",
                 "`./gingham bench`: the full suite (every parameter, the benchmarks' own iteration counts, plus decapsulation, "
-                        + "policy compilation and the building blocks: maps, parser, checksums; about an hour on 2 cores, most of "
-                        + "it in the setups of 1M-entry tables). `./gingham bench --list` and `--quick --list` print what each runs.",
+                        + "policy compilation, the parts of replay and fuzz, and the building blocks: maps, parser, checksums; about "
+                        + "an hour on 2 cores, most of it in the setups of 1M-entry tables). `./gingham bench --list` and `--quick --list` print what each runs.",
                 "`./gingham bench --report [results.json]`: regenerate this file and its plots from a results file (the newest "
                         + "in docs/bench by default) without measuring.",
                 "`./gingham bench REGEX [JMH options]`: any single benchmark with plain JMH (Gingham's JVM flags added), "

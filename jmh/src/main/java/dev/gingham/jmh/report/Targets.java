@@ -6,13 +6,29 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Issue 9's targets judged against a run: established flows through the whole pipeline at
- * &ge; 12 Mpps per core, new flows at &ge; 2 Mpps per core, 0 B/op on every per-packet path.
- * The pipeline targets are judged at the vector size workers run (256 frames).
+ * The issues' targets judged against a run. Issue 9: established flows through the whole pipeline
+ * at &ge; 12 Mpps per core, new flows at &ge; 2 Mpps per core, 0 B/op on every per-packet path;
+ * the pipeline targets are judged at the vector size workers run (256 frames). Issue 8: replay
+ * &ge; 1M frames/s on one thread from a capture in the page cache ({@code ReplayBenchmark}), fuzz
+ * &ge; 500k frames/s ({@code FuzzLoopBenchmark}).
+ *
+ * <p><b>The fuzz rule.</b> {@code gingham fuzz} runs its three ports one after the other, each a
+ * third of its time, and prints per port and in total; the target is about the command, so it is
+ * judged on the command's total: all frames over all the time. With each port a third of the
+ * time T, the total is (T/3)(r1 + r2 + r3) frames in T, i.e. the mean of the ports' frames/s,
+ * and its ns per frame is the harmonic mean of the ports' ns per frame, 3 / (1/t1 + 1/t2 + 1/t3)
+ * ({@link #fuzzCommandNanos}). A port missing from the run leaves the target not measured: two
+ * ports' mean says nothing about the third.
+ *
+ * <p>Neither replay nor the fuzz loop counts among the per-packet paths of the 0 B/op target:
+ * they are tools around the dataplane, and a replay allocates per replay (buffers, writers),
+ * which JMH spreads over its frames; the replay-and-fuzz section shows both figures.
  */
 final class Targets {
     static final double ESTABLISHED_MPPS = 12;
     static final double NEW_FLOW_MPPS = 2;
+    static final double REPLAY_FRAMES_PER_SECOND = 1_000_000;
+    static final double FUZZ_FRAMES_PER_SECOND = 500_000;
     /**
      * B/op below which a per-packet benchmark counts as allocating nothing per packet. JMH's GC
      * profiler divides the bytes every thread of the fork allocated by the operations, so its own
@@ -29,11 +45,12 @@ final class Targets {
     /**
      * One judged target.
      *
+     * @param issue    the issue that sets it
      * @param target   what the issue asks for
      * @param measured the figure, in words
      * @param verdict  met, missed, or not in this run
      */
-    record Judged(String target, String measured, Verdict verdict) {
+    record Judged(int issue, String target, String measured, Verdict verdict) {
         String verdictText() {
             return switch (verdict) {
                 case MET -> "met";
@@ -54,7 +71,62 @@ final class Targets {
         }
         judged.add(mpps(results, Names.NEW_FLOW_PATH, NEW_FLOW_MPPS, "New flows (new NodePort connections)"));
         judged.add(allocation(results));
+        judged.add(replay(results));
+        judged.add(fuzz(results));
         return judged;
+    }
+
+    private static Judged replay(BenchResults results) {
+        String goal = String.format(Locale.ROOT, "Replay: ≥ %s frames/s on one thread (≤ %s ns per frame), a capture in the "
+                + "page cache through `gingham replay`'s path (`ReplayBenchmark`)", Fmt.shortCount(REPLAY_FRAMES_PER_SECOND),
+                Fmt.ns(1e9 / REPLAY_FRAMES_PER_SECOND));
+        Optional<BenchResult> r = results.find(Names.REPLAY);
+        if (r.isEmpty()) {
+            return new Judged(8, goal, "–", Verdict.NOT_MEASURED);
+        }
+        double ns = r.get().nanos();
+        return new Judged(8, goal, String.format(Locale.ROOT, "%s frames/s (%s ns per frame)", Fmt.frameRate(ns), Fmt.ns(ns)),
+                1e9 / ns >= REPLAY_FRAMES_PER_SECOND ? Verdict.MET : Verdict.MISSED);
+    }
+
+    private static Judged fuzz(BenchResults results) {
+        String goal = String.format(Locale.ROOT, "Fuzz: ≥ %s frames/s (≤ %s ns per frame), `gingham fuzz`'s loop over its "
+                        + "three ports, each a third of the time (`FuzzLoopBenchmark`; per-port ns combined harmonically)",
+                Fmt.shortCount(FUZZ_FRAMES_PER_SECOND), Fmt.ns(1e9 / FUZZ_FRAMES_PER_SECOND));
+        List<String> perPort = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (String port : Names.FUZZ_PORTS) {
+            Optional<BenchResult> r = results.find(Names.FUZZ_LOOP, "port", port);
+            if (r.isPresent()) {
+                perPort.add(port + " " + Fmt.ns(r.get().nanos()));
+            } else {
+                missing.add(port);
+            }
+        }
+        if (!missing.isEmpty()) {
+            return new Judged(8, goal, perPort.isEmpty() ? "–"
+                    : "ns per frame " + String.join(", ", perPort) + "; no " + String.join(", ", missing), Verdict.NOT_MEASURED);
+        }
+        double ns = fuzzCommandNanos(results);
+        return new Judged(8, goal, String.format(Locale.ROOT, "%s frames/s (%s ns per frame; per port: %s)", Fmt.frameRate(ns),
+                Fmt.ns(ns), String.join(", ", perPort)), 1e9 / ns >= FUZZ_FRAMES_PER_SECOND ? Verdict.MET : Verdict.MISSED);
+    }
+
+    /**
+     * Returns: ns per frame of the fuzz command over its three ports, each a third of the time: the
+     * harmonic mean of the ports' ns per frame (the class comment says why); NaN when a port is
+     * not in the run.
+     */
+    static double fuzzCommandNanos(BenchResults results) {
+        double ratesSum = 0;
+        for (String port : Names.FUZZ_PORTS) {
+            Optional<BenchResult> r = results.find(Names.FUZZ_LOOP, "port", port);
+            if (r.isEmpty()) {
+                return Double.NaN;
+            }
+            ratesSum += 1 / r.get().nanos();
+        }
+        return Names.FUZZ_PORTS.length / ratesSum;
     }
 
     private static Judged mpps(BenchResults results, String path, double target, String what) {
@@ -62,11 +134,11 @@ final class Targets {
                 what, target, 1000 / target, Names.TARGET_BATCH);
         Optional<BenchResult> r = results.find(Names.PIPELINE, "path", path, "batch", Names.TARGET_BATCH);
         if (r.isEmpty()) {
-            return new Judged(goal, "–", Verdict.NOT_MEASURED);
+            return new Judged(9, goal, "–", Verdict.NOT_MEASURED);
         }
         double ns = r.get().nanos();
         double measured = 1000 / ns;
-        return new Judged(goal, String.format(Locale.ROOT, "%s Mpps (%s ns per packet)", Fmt.mpps(ns), Fmt.ns(ns)),
+        return new Judged(9, goal, String.format(Locale.ROOT, "%s Mpps (%s ns per packet)", Fmt.mpps(ns), Fmt.ns(ns)),
                 measured >= target ? Verdict.MET : Verdict.MISSED);
     }
 
@@ -75,7 +147,7 @@ final class Targets {
                 + "below %.0f B/op: no object per packet)", ZERO_ALLOCATION_BYTES);
         List<BenchResult> perPacket = perPacket(results);
         if (perPacket.isEmpty()) {
-            return new Judged(goal, "–", Verdict.NOT_MEASURED);
+            return new Judged(9, goal, "–", Verdict.NOT_MEASURED);
         }
         BenchResult worst = perPacket.getFirst();
         for (BenchResult r : perPacket) {
@@ -85,7 +157,7 @@ final class Targets {
         }
         String measured = String.format(Locale.ROOT, "largest %s B/op (%s %s) over %d results", Fmt.bytes(worst.allocBytesPerOp()),
                 worst.simpleName(), worst.params(), perPacket.size());
-        return new Judged(goal, measured, worst.allocBytesPerOp() < ZERO_ALLOCATION_BYTES ? Verdict.MET : Verdict.MISSED);
+        return new Judged(9, goal, measured, worst.allocBytesPerOp() < ZERO_ALLOCATION_BYTES ? Verdict.MET : Verdict.MISSED);
     }
 
     /**

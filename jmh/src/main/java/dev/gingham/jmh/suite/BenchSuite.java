@@ -4,6 +4,8 @@ import dev.gingham.jmh.conntrack.ConntrackBenchmark;
 import dev.gingham.jmh.dataplane.PipelineBenchmark;
 import dev.gingham.jmh.encap.DecapBenchmark;
 import dev.gingham.jmh.encap.EncapBenchmark;
+import dev.gingham.jmh.fuzz.FrameFuzzerBenchmark;
+import dev.gingham.jmh.fuzz.FuzzLoopBenchmark;
 import dev.gingham.jmh.kubeproxy.KubeProxyBenchmark;
 import dev.gingham.jmh.kubeproxy.KubeProxyUpdateBenchmark;
 import dev.gingham.jmh.maps.HashMapBenchmark;
@@ -15,24 +17,30 @@ import dev.gingham.jmh.packet.ChecksumBenchmark;
 import dev.gingham.jmh.packet.ParserBenchmark;
 import dev.gingham.jmh.policy.PolicyCompileBenchmark;
 import dev.gingham.jmh.policy.PolicyVerdictBenchmark;
+import dev.gingham.jmh.replay.CaptureReaderBenchmark;
+import dev.gingham.jmh.replay.CaptureWriterBenchmark;
+import dev.gingham.jmh.replay.ReplayBenchmark;
 
 import java.util.List;
 import java.util.Map;
 
 /**
  * The fixed list of benchmarks {@code ./gingham bench} runs, so every report is made of the
- * same measurements: the issue's comparisons first (kube-proxy modes, the whole pipeline,
- * encapsulation, policy, conntrack and NAT at scale), then, in the full suite only, the
- * building blocks (maps, parser, checksums, service lookup, policy compilation).
+ * same measurements: issue 9's comparisons first (kube-proxy modes, the whole pipeline,
+ * encapsulation, policy, conntrack and NAT at scale), then issue 8's replay and fuzz throughput,
+ * then, in the full suite only, the building blocks (maps, parser, checksums, service lookup,
+ * policy compilation).
  *
  * <p>The quick suite keeps every comparison with all its parameter values except two cuts
  * (encapsulation on the sending side only; Maglev's build time at M = 16381 with 100 backends
- * only), and runs short iterations (2 x 0.5 s warm-up, 3 x 0.5 s measured; the pipeline and
- * new-flow benchmarks keep their 5 x 1 s warm-up because their code needs several seconds of JIT
- * compilation to settle). It is sized to finish in under 10 minutes on a 2-core machine
- * (measured: about 6 minutes). The full suite runs every parameter value with the benchmarks'
- * own annotations (3-5 x 1 s warm-up, 5 x 1 s measured) and adds decapsulation, policy
- * compilation and the building blocks.
+ * only), and runs short iterations (2 x 0.5 s warm-up, 3 x 0.5 s measured; the pipeline,
+ * new-flow and fuzz-loop benchmarks keep a 5 x 1 s warm-up because their code needs several
+ * seconds of JIT compilation to settle; the replay is single-shot, 5 warm-up and 3 measured
+ * replays of its 1M-frame capture). It is sized to finish in under 10 minutes on a 2-core
+ * machine (measured: about 6 minutes before replay and fuzz, which add about a minute). The full
+ * suite runs every parameter value with the benchmarks' own annotations (3-5 x 1 s warm-up, 5 x
+ * 1 s measured) and adds decapsulation, policy compilation, the parts of replay and fuzz (capture
+ * reading and writing, frame generation, the harness around the parser) and the building blocks.
  */
 public final class BenchSuite {
     public static final String KUBE_PROXY = "kube-proxy";
@@ -40,6 +48,7 @@ public final class BenchSuite {
     public static final String ENCAP = "encap";
     public static final String POLICY = "policy";
     public static final String CONNTRACK_NAT = "conntrack-nat";
+    public static final String REPLAY_FUZZ = "replay-fuzz";
     public static final String BUILDING_BLOCKS = "building-blocks";
 
     static final SuiteEntry.Iterations QUICK = new SuiteEntry.Iterations(2, 500, 3, 500);
@@ -49,6 +58,15 @@ public final class BenchSuite {
      * 5.5, 3.2, 2.2 µs per frame in its first three iterations after 3 s of warm-up).
      */
     static final SuiteEntry.Iterations QUICK_LONG_WARMUP = new SuiteEntry.Iterations(5, 1000, 3, 500);
+    /**
+     * The replay (single-shot: one iteration is one replay of the whole 1M-frame capture, about
+     * 0.7-1 s): 5 warm-up replays, in which the JIT compiles the whole path (measured here: with
+     * 2, the first measured replay still ran at 1,241 ns per frame against about 720 after; one run
+     * needed 4 to get below 1,000), then 3 measured.
+     * JMH ignores iteration times in single-shot mode; the 1,000 ms given here are one replay's
+     * expected length, for the suite's time estimate.
+     */
+    static final SuiteEntry.Iterations QUICK_REPLAY = new SuiteEntry.Iterations(5, 1000, 3, 1000);
 
     private BenchSuite() {
     }
@@ -66,7 +84,9 @@ public final class BenchSuite {
                 new SuiteEntry(CONNTRACK_NAT, ConntrackBenchmark.class, "lookupAndAccount", Map.of(), QUICK),
                 new SuiteEntry(CONNTRACK_NAT, NewFlowBenchmark.class, "newFlow", Map.of(), QUICK_LONG_WARMUP),
                 new SuiteEntry(CONNTRACK_NAT, MaglevBenchmark.class, "build",
-                        Map.of("m", List.of("16381"), "backends", List.of("100")), QUICK));
+                        Map.of("m", List.of("16381"), "backends", List.of("100")), QUICK),
+                new SuiteEntry(REPLAY_FUZZ, ReplayBenchmark.class, "replay", Map.of(), QUICK_REPLAY),
+                new SuiteEntry(REPLAY_FUZZ, FuzzLoopBenchmark.class, "vector", Map.of(), QUICK_LONG_WARMUP));
     }
 
     /** Returns: the suite {@code ./gingham bench} runs (about an hour on the project's 2-core machines). */
@@ -87,6 +107,14 @@ public final class BenchSuite {
                 new SuiteEntry(CONNTRACK_NAT, ConntrackBenchmark.class, "lookupAndAccount", Map.of(), null),
                 new SuiteEntry(CONNTRACK_NAT, NewFlowBenchmark.class, "newFlow", Map.of(), null),
                 new SuiteEntry(CONNTRACK_NAT, MaglevBenchmark.class, "build", Map.of(), null),
+                new SuiteEntry(REPLAY_FUZZ, ReplayBenchmark.class, "replay", Map.of(), null),
+                new SuiteEntry(REPLAY_FUZZ, FuzzLoopBenchmark.class, "vector", Map.of(), null),
+                // the parts of the two: what the report's "where the time goes" of replay and fuzz sets beside them
+                new SuiteEntry(REPLAY_FUZZ, CaptureReaderBenchmark.class, "read", Map.of(), null),
+                new SuiteEntry(REPLAY_FUZZ, CaptureWriterBenchmark.class, "write", Map.of(), null),
+                new SuiteEntry(REPLAY_FUZZ, FrameFuzzerBenchmark.class, "mutate", Map.of(), null),
+                new SuiteEntry(REPLAY_FUZZ, FrameFuzzerBenchmark.class, "flood", Map.of(), null),
+                new SuiteEntry(REPLAY_FUZZ, FrameFuzzerBenchmark.class, "harnessWithParser", Map.of(), null),
                 // Maglev at 100k services needs 13 GB of tables (see ServiceLookupBenchmark): random only here;
                 // KubeProxyBenchmark covers Maglev up to 100k with M = 1021.
                 new SuiteEntry(BUILDING_BLOCKS, ServiceLookupBenchmark.class, "lookupAndSelectPrefetched",

@@ -1,10 +1,14 @@
 package dev.gingham.jmh.suite;
 
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +56,24 @@ public record SuiteEntry(String comparison, Class<?> benchmark, String method, M
             runs *= chosen != null ? chosen.size() : p.getValue().length;
         }
         return runs;
+    }
+
+    /**
+     * Returns: whether the benchmark method runs in JMH's single-shot mode only (its
+     * {@code @BenchmarkMode}, on the method or else the class): one invocation per iteration, and
+     * JMH ignores iteration times, so an {@link Iterations} override sets only the counts.
+     */
+    public boolean singleShot() {
+        BenchmarkMode mode = null;
+        for (Method m : benchmark.getMethods()) {
+            if (m.getName().equals(method) && m.isAnnotationPresent(Benchmark.class)) {
+                mode = m.getAnnotation(BenchmarkMode.class);
+            }
+        }
+        if (mode == null) {
+            mode = annotation(benchmark, BenchmarkMode.class);
+        }
+        return mode != null && mode.value().length == 1 && mode.value()[0] == Mode.SingleShotTime;
     }
 
     /** Seconds a fork costs besides its iterations: JVM start, JIT, the benchmark's setup (a rough mean measured here). */
@@ -118,7 +140,9 @@ public record SuiteEntry(String comparison, Class<?> benchmark, String method, M
     }
 
     /**
-     * Iteration settings that replace a benchmark's annotations.
+     * Iteration settings that replace a benchmark's annotations. For a {@link #singleShot()}
+     * benchmark an iteration is one invocation and JMH ignores the times: give one invocation's
+     * expected length, which only feeds {@link #estimatedSeconds()}.
      *
      * @param warmups          warm-up iterations
      * @param warmupMillis     length of each warm-up iteration

@@ -99,7 +99,10 @@ public final class SuiteMain {
             out.printf(Locale.ROOT, "  %-14s %-45s %3d runs %5d s  %s%s%n", e.comparison(), e.shortName(), e.runs(),
                     e.estimatedSeconds(),
                     e.params().isEmpty() ? "all @Param values" : e.params(),
-                    e.iterations() == null ? "" : String.format(Locale.ROOT, "  (%d x %d ms warm-up, %d x %d ms)",
+                    e.iterations() == null ? "" : e.singleShot()
+                            ? String.format(Locale.ROOT, "  (single shot: %d warm-up, %d measured invocations)",
+                            e.iterations().warmups(), e.iterations().measurements())
+                            : String.format(Locale.ROOT, "  (%d x %d ms warm-up, %d x %d ms)",
                             e.iterations().warmups(), e.iterations().warmupMillis(),
                             e.iterations().measurements(), e.iterations().measurementMillis()));
         }
@@ -165,10 +168,11 @@ public final class SuiteMain {
         }
         SuiteEntry.Iterations it = entry.iterations();
         if (it != null) {
-            options.warmupIterations(it.warmups())
-                    .warmupTime(TimeValue.milliseconds(it.warmupMillis()))
-                    .measurementIterations(it.measurements())
-                    .measurementTime(TimeValue.milliseconds(it.measurementMillis()));
+            options.warmupIterations(it.warmups()).measurementIterations(it.measurements());
+            if (!entry.singleShot()) {
+                options.warmupTime(TimeValue.milliseconds(it.warmupMillis()))
+                        .measurementTime(TimeValue.milliseconds(it.measurementMillis()));
+            }
         }
         long waitedMs = 0;
         while (true) {

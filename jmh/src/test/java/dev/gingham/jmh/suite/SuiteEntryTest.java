@@ -1,8 +1,11 @@
 package dev.gingham.jmh.suite;
 
 import dev.gingham.jmh.encap.EncapBenchmark;
+import dev.gingham.jmh.fuzz.FrameFuzzerBenchmark;
+import dev.gingham.jmh.fuzz.FuzzLoopBenchmark;
 import dev.gingham.jmh.kubeproxy.KubeProxyBenchmark;
 import dev.gingham.jmh.nat.MaglevBenchmark;
+import dev.gingham.jmh.replay.ReplayBenchmark;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -55,7 +58,40 @@ class SuiteEntryTest {
                 "ConntrackBenchmark.lookupAndAccount", "NewFlowBenchmark.newFlow", "MaglevBenchmark.build")) {
             assertTrue(names.contains(required), required + " missing from the quick suite");
         }
-        assertEquals(79, BenchSuite.runs(BenchSuite.quick()));
+        assertEquals(79 + 1 + 3, BenchSuite.runs(BenchSuite.quick()), "issue 9's comparisons, the replay, the fuzz loop's three ports");
         assertTrue(BenchSuite.runs(BenchSuite.full()) > BenchSuite.runs(BenchSuite.quick()));
+    }
+
+    @Test
+    void shouldRunReplayAndTheFuzzLoopOnEveryPortInBothSuites() {
+        for (List<SuiteEntry> suite : List.of(BenchSuite.quick(), BenchSuite.full())) {
+            List<SuiteEntry> replayFuzz = suite.stream().filter(e -> e.comparison().equals(BenchSuite.REPLAY_FUZZ)).toList();
+            List<String> names = replayFuzz.stream().map(SuiteEntry::shortName).toList();
+            assertTrue(names.contains("ReplayBenchmark.replay"), names.toString());
+            SuiteEntry fuzz = replayFuzz.stream().filter(e -> e.benchmark() == FuzzLoopBenchmark.class).findFirst().orElseThrow();
+            assertEquals(3, fuzz.runs(), "the fuzz command's three ports");
+        }
+        assertTrue(BenchSuite.full().stream().anyMatch(e -> e.benchmark() == FrameFuzzerBenchmark.class));
+    }
+
+    @Test
+    void shouldKeepTheQuickSuitesReplayAndFuzzUnderAMinuteAndAHalfWhenEstimated() {
+        long seconds = BenchSuite.quick().stream().filter(e -> e.comparison().equals(BenchSuite.REPLAY_FUZZ))
+                .mapToLong(SuiteEntry::estimatedSeconds).sum();
+        // replay: 8 single shots of about a second + a fork; fuzz loop: 3 ports x (5 x 1 s + 3 x 0.5 s + a fork)
+        assertEquals(1 * (8 + 3) + 3 * (6 + 3), seconds);
+        assertTrue(seconds <= 90, seconds + " s");
+    }
+
+    @Test
+    void shouldTakeOnlyTheCountsOfAnOverrideWhenTheBenchmarkIsSingleShot() {
+        assertTrue(new SuiteEntry("replay-fuzz", ReplayBenchmark.class, "replay", Map.of(), null).singleShot());
+        assertFalse(new SuiteEntry("replay-fuzz", FuzzLoopBenchmark.class, "vector", Map.of(), null).singleShot());
+        SuiteEntry replay = BenchSuite.quick().stream().filter(e -> e.benchmark() == ReplayBenchmark.class).findFirst().orElseThrow();
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        SuiteMain.printPlan(List.of(replay), "quick", new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(text.toString(java.nio.charset.StandardCharsets.UTF_8).contains(
+                "ReplayBenchmark.replay                          1 runs    11 s  all @Param values  (single shot: 5 warm-up, 3 measured "
+                        + "invocations)"), text.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
 }
