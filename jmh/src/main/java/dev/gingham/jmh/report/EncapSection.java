@@ -34,6 +34,15 @@ final class EncapSection implements Section {
                     measured in the same run, and "net" is the program's own cost (method minus baseline). Native
                     routing (a MAC rewrite after the route lookup) is the reference for the tunnel modes.""");
             boolean decap = !results.of(Names.DECAP).isEmpty();
+            if (decap) {
+                out.paragraph("""
+                        Receiving side: the decap baseline puts the frames back as received and parses them as any
+                        frame is parsed; decap is the underlay's receive as the node runs it (`TunnelDecap.receive`,
+                        which checks a tunnel packet's outer headers from its bytes and parses only the inner frame,
+                        then `TunnelDecap.process`), so decap net is what a tunnel packet costs beyond the parse
+                        every received frame needs. Native routing's decap is the parse and the "is it a tunnel
+                        packet for me" check.""");
+            }
             List<String> header = new ArrayList<>(List.of("Mode", "Encap (ns/frame)", "Baseline", "Encap net", "Net vs native"));
             if (decap) {
                 header.addAll(List.of("Decap (ns/frame)", "Decap baseline", "Decap net", "Decap + delivery net"));
@@ -76,10 +85,22 @@ final class EncapSection implements Section {
             out.paragraph(String.format(Locale.ROOT, "**What the numbers mean.** A tunnel costs %s (VXLAN), %s (Geneve) and %s "
                             + "(IPIP) of native routing's per-packet work on the sender: writing 50 (IPIP: 20) bytes of outer "
                             + "headers and their checksum on top of the route lookup and MAC rewrite every mode does. "
-                            + "Differences of a few ns are within this machine's noise (see the ± spreads).",
-                    Fmt.ratio(nets[1] / nets[0]), Fmt.ratio(nets[2] / nets[0]), Fmt.ratio(nets[3] / nets[0])));
+                            + "Differences of a few ns are within this machine's noise (see the ± spreads).%s",
+                    Fmt.ratio(nets[1] / nets[0]), Fmt.ratio(nets[2] / nets[0]), Fmt.ratio(nets[3] / nets[0]),
+                    targetsMeaning(results)));
         }
         writeWire(context.wire(), out);
+    }
+
+    /** Returns: issue 4's two targets as judged in this run, as sentences (empty when neither was measured). */
+    private static String targetsMeaning(BenchResults results) {
+        StringBuilder text = new StringBuilder();
+        for (Targets.Judged j : Targets.judge(results)) {
+            if (j.issue() == 4 && j.verdict() != Targets.Verdict.NOT_MEASURED) {
+                text.append(' ').append(j.target()).append(": ").append(j.measured()).append(", ").append(j.verdictText()).append('.');
+            }
+        }
+        return text.toString();
     }
 
     static double net(BenchResults results, String method, String baseline, String mode) {

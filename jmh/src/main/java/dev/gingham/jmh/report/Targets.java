@@ -20,6 +20,12 @@ import java.util.Optional;
  * ({@link #fuzzCommandNanos}). A port missing from the run leaves the target not measured: two
  * ports' mean says nothing about the third.
  *
+ * <p>Issue 4: encapsulation and decapsulation at most 20 ns per packet in every mode, judged on
+ * the net figures (method minus the in-run baseline that puts the frames back and parses them,
+ * as the encapsulation section shows them). Issue 3: the new-flow path alone
+ * ({@code NewFlowBenchmark}) at &ge; 2 Mpps, a conntrack lookup at 1M entries &le; 100 ns (judged
+ * on the vector form programs use), a Maglev build for M = 16381 and 100 backends &le; 5 ms.
+ *
  * <p>Neither replay nor the fuzz loop counts among the per-packet paths of the 0 B/op target:
  * they are tools around the dataplane, and a replay allocates per replay (buffers, writers),
  * which JMH spreads over its frames; the replay-and-fuzz section shows both figures.
@@ -29,6 +35,15 @@ final class Targets {
     static final double NEW_FLOW_MPPS = 2;
     static final double REPLAY_FRAMES_PER_SECOND = 1_000_000;
     static final double FUZZ_FRAMES_PER_SECOND = 500_000;
+    /** Issue 4: encapsulation and decapsulation per mode, ns per packet net of the in-run baseline. */
+    static final double TUNNEL_NANOS = 20;
+    /** Issue 3: the new-flow path alone (conntrack miss, Maglev, conntrack create, DNAT). */
+    static final double NEW_FLOW_PATH_MPPS = 2;
+    /** Issue 3: a conntrack lookup with a million entries in the table. */
+    static final double CONNTRACK_1M_NANOS = 100;
+    /** Issue 3: one Maglev table build, M = 16381, 100 backends. */
+    static final double MAGLEV_BUILD_MILLIS = 5;
+    private static final String[] TUNNEL_MODES = {"NATIVE", "VXLAN", "GENEVE", "IPIP"};
     /**
      * B/op below which a per-packet benchmark counts as allocating nothing per packet. JMH's GC
      * profiler divides the bytes every thread of the fork allocated by the operations, so its own
@@ -73,7 +88,61 @@ final class Targets {
         judged.add(allocation(results));
         judged.add(replay(results));
         judged.add(fuzz(results));
+        judged.add(tunnel(results, "Encapsulation", Names.ENCAP, Names.ENCAP_BASELINE));
+        judged.add(tunnel(results, "Decapsulation", Names.DECAP, Names.DECAP_BASELINE));
+        judged.add(newFlowPath(results));
+        judged.add(conntrackAtMillion(results));
+        judged.add(maglevBuild(results));
         return judged;
+    }
+
+    private static Judged tunnel(BenchResults results, String what, String method, String baseline) {
+        String goal = String.format(Locale.ROOT, "%s, every mode (native, VXLAN, Geneve, IPIP): ≤ %.0f ns per packet, net of the "
+                + "in-run baseline", what, TUNNEL_NANOS);
+        List<String> perMode = new ArrayList<>();
+        boolean met = true;
+        for (String mode : TUNNEL_MODES) {
+            double net = EncapSection.net(results, method, baseline, mode);
+            if (Double.isNaN(net)) {
+                return new Judged(4, goal, "–", Verdict.NOT_MEASURED);
+            }
+            perMode.add(mode.toLowerCase(Locale.ROOT) + " " + Fmt.ns(net));
+            met &= net <= TUNNEL_NANOS;
+        }
+        return new Judged(4, goal, "ns per packet: " + String.join(", ", perMode), met ? Verdict.MET : Verdict.MISSED);
+    }
+
+    private static Judged newFlowPath(BenchResults results) {
+        String goal = String.format(Locale.ROOT, "New-flow path alone (conntrack miss, Maglev, conntrack create, DNAT): ≥ %.0f Mpps "
+                + "per core (`NewFlowBenchmark`)", NEW_FLOW_PATH_MPPS);
+        Optional<BenchResult> r = results.find(Names.NEW_FLOW);
+        if (r.isEmpty()) {
+            return new Judged(3, goal, "–", Verdict.NOT_MEASURED);
+        }
+        double ns = r.get().nanos();
+        return new Judged(3, goal, String.format(Locale.ROOT, "%s Mpps (%s ns per packet)", Fmt.mpps(ns), Fmt.ns(ns)),
+                1000 / ns >= NEW_FLOW_PATH_MPPS ? Verdict.MET : Verdict.MISSED);
+    }
+
+    private static Judged conntrackAtMillion(BenchResults results) {
+        String goal = String.format(Locale.ROOT, "Conntrack lookup with 1M entries: ≤ %.0f ns (the vector form programs use)",
+                CONNTRACK_1M_NANOS);
+        Optional<BenchResult> r = results.find(Names.CONNTRACK_VECTOR, "entries", "1000000");
+        if (r.isEmpty()) {
+            return new Judged(3, goal, "–", Verdict.NOT_MEASURED);
+        }
+        double ns = r.get().nanos();
+        return new Judged(3, goal, Fmt.ns(ns) + " ns", ns <= CONNTRACK_1M_NANOS ? Verdict.MET : Verdict.MISSED);
+    }
+
+    private static Judged maglevBuild(BenchResults results) {
+        String goal = String.format(Locale.ROOT, "Maglev table build, M = 16381, 100 backends: ≤ %.0f ms", MAGLEV_BUILD_MILLIS);
+        Optional<BenchResult> r = results.find(Names.MAGLEV_BUILD, "m", "16381", "backends", "100");
+        if (r.isEmpty()) {
+            return new Judged(3, goal, "–", Verdict.NOT_MEASURED);
+        }
+        double ms = r.get().nanos() / 1e6;
+        return new Judged(3, goal, String.format(Locale.ROOT, "%.3f ms", ms), ms <= MAGLEV_BUILD_MILLIS ? Verdict.MET : Verdict.MISSED);
     }
 
     private static Judged replay(BenchResults results) {

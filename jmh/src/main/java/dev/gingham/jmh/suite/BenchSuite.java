@@ -32,14 +32,15 @@ import java.util.Map;
  * policy compilation).
  *
  * <p>The quick suite keeps every comparison with all its parameter values except two cuts
- * (encapsulation on the sending side only; Maglev's build time at M = 16381 with 100 backends
+ * (decapsulation without delivery; Maglev's build time at M = 16381 with 100 backends
  * only), and runs short iterations (2 x 0.5 s warm-up, 3 x 0.5 s measured; the pipeline,
  * new-flow and fuzz-loop benchmarks keep a 5 x 1 s warm-up because their code needs several
  * seconds of JIT compilation to settle; the replay is single-shot, 5 warm-up and 3 measured
  * replays of its 1M-frame capture). It is sized to finish in under 10 minutes on a 2-core
- * machine (measured: about 6 minutes before replay and fuzz, which add about a minute). The full
+ * machine (measured: about 6 minutes before replay and fuzz, which add about a minute, and decapsulation,
+ * which adds another). The full
  * suite runs every parameter value with the benchmarks' own annotations (3-5 x 1 s warm-up, 5 x
- * 1 s measured) and adds decapsulation, policy compilation, the parts of replay and fuzz (capture
+ * 1 s measured) and adds decapsulation with delivery, policy compilation, the parts of replay and fuzz (capture
  * reading and writing, frame generation, the harness around the parser) and the building blocks.
  */
 public final class BenchSuite {
@@ -79,6 +80,8 @@ public final class BenchSuite {
                 new SuiteEntry(PIPELINE, PipelineBenchmark.class, "run", Map.of(), QUICK_LONG_WARMUP),
                 new SuiteEntry(ENCAP, EncapBenchmark.class, "baseline", Map.of(), QUICK),
                 new SuiteEntry(ENCAP, EncapBenchmark.class, "encap", Map.of(), QUICK),
+                new SuiteEntry(ENCAP, DecapBenchmark.class, "baseline", Map.of(), QUICK),
+                new SuiteEntry(ENCAP, DecapBenchmark.class, "decap", Map.of(), QUICK),
                 new SuiteEntry(POLICY, PolicyVerdictBenchmark.class, "verdict", Map.of(), QUICK),
                 new SuiteEntry(CONNTRACK_NAT, ConntrackBenchmark.class, "lookupAndAccountPrefetched", Map.of(), QUICK),
                 new SuiteEntry(CONNTRACK_NAT, ConntrackBenchmark.class, "lookupAndAccount", Map.of(), QUICK),

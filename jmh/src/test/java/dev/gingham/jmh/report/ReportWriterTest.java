@@ -81,7 +81,7 @@ class ReportWriterTest {
         assertTrue(report.contains("to-remote-pod: ≥ 12 Mpps per core (≤ 83.3 ns per packet), whole pipeline, vectors of 256 | – "
                 + "| not measured in this run |"));
         assertTrue(report.contains("largest 1.5 B/op (NewFlowBenchmark.newFlow {}) over"), section("## Targets"));
-        assertTrue(report.contains("| Issue | Target | Measured | Verdict |"), section("## Targets (issues 8 and 9)"));
+        assertTrue(report.contains("| Issue | Target | Measured | Verdict |"), section("## Targets (issues 3, 4, 8 and 9)"));
         assertTrue(report.contains("| 9 | Established flows, service: "));
         assertTrue(report.contains("(`FuzzLoopBenchmark`; per-port ns combined harmonically) | – | not measured in this run |"),
                 section("## Targets"));

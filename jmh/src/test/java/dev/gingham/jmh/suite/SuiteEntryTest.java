@@ -54,11 +54,13 @@ class SuiteEntryTest {
     void shouldKeepEveryComparisonOfTheIssueInTheQuickSuite() {
         List<String> names = BenchSuite.quick().stream().map(SuiteEntry::shortName).toList();
         for (String required : List.of("KubeProxyBenchmark.selectBackend", "KubeProxyUpdateBenchmark.update", "PipelineBenchmark.run",
-                "EncapBenchmark.encap", "EncapBenchmark.baseline", "PolicyVerdictBenchmark.verdict",
+                "EncapBenchmark.encap", "EncapBenchmark.baseline", "DecapBenchmark.decap", "DecapBenchmark.baseline",
+                "PolicyVerdictBenchmark.verdict",
                 "ConntrackBenchmark.lookupAndAccount", "NewFlowBenchmark.newFlow", "MaglevBenchmark.build")) {
             assertTrue(names.contains(required), required + " missing from the quick suite");
         }
-        assertEquals(79 + 1 + 3, BenchSuite.runs(BenchSuite.quick()), "issue 9's comparisons, the replay, the fuzz loop's three ports");
+        assertEquals(79 + 1 + 3 + 8, BenchSuite.runs(BenchSuite.quick()),
+                "issue 9's comparisons, the replay, the fuzz loop's three ports, decapsulation's four modes and their baselines");
         assertTrue(BenchSuite.runs(BenchSuite.full()) > BenchSuite.runs(BenchSuite.quick()));
     }
 
