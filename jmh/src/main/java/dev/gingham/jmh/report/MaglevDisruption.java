@@ -19,9 +19,16 @@ final class MaglevDisruption {
      * @param removedPercent entries that changed backend when the last backend was removed
      * @param addedPercent   entries that changed backend when one backend was added
      * @param idealPercent   100 / backends: the leaving backend's own share
+     * @param othersMovedPercent of the entries the remaining backends held, those that changed
+     *                       backend when the last one was removed (issue 3: at most 1% of the
+     *                       other backends' flows may move)
      */
-    record Figures(int backends, int m, double removedPercent, double addedPercent, double idealPercent) {
+    record Figures(int backends, int m, double removedPercent, double addedPercent, double idealPercent,
+                   double othersMovedPercent) {
     }
+
+    /** Issue 3: removing one backend moves at most this share of the other backends' flows. */
+    static final double OTHERS_MOVED_TARGET_PERCENT = 1.0;
 
     private MaglevDisruption() {
     }
@@ -31,8 +38,19 @@ final class MaglevDisruption {
         int[] before = build(backends, m);
         int[] removed = build(backends - 1, m);
         int[] added = build(backends + 1, m);
+        int removedId = backends; // build() numbers backends 1..count: the last one leaves
+        int others = 0;
+        int othersMoved = 0;
+        for (int i = 0; i < m; i++) {
+            if (before[i] != removedId) {
+                others++;
+                if (before[i] != removed[i]) {
+                    othersMoved++;
+                }
+            }
+        }
         return new Figures(backends, m, 100.0 * changed(before, removed) / m, 100.0 * changed(before, added) / m,
-                100.0 / backends);
+                100.0 / backends, 100.0 * othersMoved / others);
     }
 
     private static int[] build(int count, int m) {

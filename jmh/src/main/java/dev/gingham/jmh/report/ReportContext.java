@@ -18,11 +18,11 @@ import java.util.Optional;
  * @param plotsDir  where SVG files are written
  * @param plotsLink how the Markdown file links to {@code plotsDir} (relative)
  * @param wire      the wire-overhead rows (computed by the real encapsulation, not timed)
- * @param maglev    Maglev disruption figures (computed, not timed)
+ * @param maglev    Maglev disruption figures per table size, the default M first (computed, not timed)
  * @param node      the newest {@code gingham bench-node} run, when there is one
  */
 record ReportContext(BenchResults results, RunInfo info, Path plotsDir, String plotsLink,
-                     List<WireOverheadReport.Row> wire, MaglevDisruption.Figures maglev,
+                     List<WireOverheadReport.Row> wire, List<MaglevDisruption.Figures> maglev,
                      Optional<NodeRun> node) {
     /** Writes a plot and returns its Markdown image line's link. */
     String plot(String fileName, String svg) {

@@ -27,7 +27,8 @@ public final class ReportMain {
     /** Where {@code gingham bench-node} keeps its runs. */
     static final String NODE_BENCH_DIR = "docs/bench/node";
     /** Maglev disruption is shown for the issue's reference table: M = 16381, 100 backends. */
-    static final int DISRUPTION_M = 16_381;
+    /** Table sizes disruption is computed for: the default M, and the larger size the issue also builds. */
+    static final int[] DISRUPTION_M = {16_381, 65_521};
     static final int DISRUPTION_BACKENDS = 100;
 
     private ReportMain() {
@@ -75,7 +76,7 @@ public final class ReportMain {
         Path report = root.resolve(REPORT);
         Path plots = root.resolve(PLOTS_DIR);
         String markdown = render(parsed, info, plots, link(report, plots), link(report, results), WireOverheadReport.rows(),
-                MaglevDisruption.measure(DISRUPTION_BACKENDS, DISRUPTION_M),
+                java.util.Arrays.stream(DISRUPTION_M).mapToObj(m -> MaglevDisruption.measure(DISRUPTION_BACKENDS, m)).toList(),
                 NodeRun.newest(root.resolve(NODE_BENCH_DIR), link(report, root.resolve(NODE_BENCH_DIR))));
         Files.createDirectories(report.getParent());
         Files.writeString(report, markdown, StandardCharsets.UTF_8);
@@ -83,7 +84,7 @@ public final class ReportMain {
 
     /** Returns: the report's Markdown; writes its plots into {@code plotsDir}. */
     static String render(BenchResults results, RunInfo info, Path plotsDir, String plotsLink, String resultsLink,
-                         List<WireOverheadReport.Row> wire, MaglevDisruption.Figures maglev, Optional<NodeRun> node) {
+                         List<WireOverheadReport.Row> wire, List<MaglevDisruption.Figures> maglev, Optional<NodeRun> node) {
         return ReportWriter.write(new ReportContext(results, info, plotsDir, plotsLink, wire, maglev, node), resultsLink);
     }
 

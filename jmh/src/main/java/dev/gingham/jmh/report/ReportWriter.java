@@ -33,7 +33,7 @@ final class ReportWriter {
                 info.command(), info.startedAt().replace('T', ' ').replace("Z", " UTC"), fileName(resultsLink), resultsLink));
         out.paragraph(noiseWarning(info));
         writeMachine(context, out);
-        writeTargets(context.results(), out);
+        writeTargets(context.results(), context.maglev(), out);
         List<Section> sections = List.of(new KubeProxySection(), new PipelineSection(), new EncapSection(),
                 new PolicySection(), new ConntrackNatSection(), new NodeSection(), new ReplayFuzzSection());
         Set<String> covered = new HashSet<>();
@@ -80,10 +80,14 @@ final class ReportWriter {
         out.table(List.of("Machine and run", ""), new boolean[]{false, false}, rows);
     }
 
-    private static void writeTargets(BenchResults results, Markdown out) {
+    private static void writeTargets(BenchResults results, List<MaglevDisruption.Figures> maglev, Markdown out) {
         out.heading(2, "Targets (issues 3, 4, 8 and 9)");
         List<List<String>> rows = new ArrayList<>();
-        for (Targets.Judged j : Targets.judge(results)) {
+        List<Targets.Judged> judged = new ArrayList<>(Targets.judge(results));
+        for (MaglevDisruption.Figures figures : maglev) {
+            judged.add(Targets.disruption(figures));
+        }
+        for (Targets.Judged j : judged) {
             rows.add(List.of(Integer.toString(j.issue()), j.target(), j.measured(), j.verdictText()));
         }
         out.table(List.of("Issue", "Target", "Measured", "Verdict"), new boolean[]{true, false, false, false}, rows);

@@ -135,6 +135,15 @@ final class Targets {
         return new Judged(3, goal, Fmt.ns(ns) + " ns", ns <= CONNTRACK_1M_NANOS ? Verdict.MET : Verdict.MISSED);
     }
 
+    /** Returns: issue 3's disruption target judged on figures computed with the real Maglev build (not timed). */
+    static Judged disruption(MaglevDisruption.Figures figures) {
+        String goal = String.format(Locale.ROOT, "Maglev, M = %s, %d backends: removing one moves ≤ %.0f%% of the other "
+                        + "backends' flows (computed with `Maglev.build`)", Fmt.count(Integer.toString(figures.m())), figures.backends(),
+                MaglevDisruption.OTHERS_MOVED_TARGET_PERCENT);
+        return new Judged(3, goal, String.format(Locale.ROOT, "%.2f%%", figures.othersMovedPercent()),
+                figures.othersMovedPercent() <= MaglevDisruption.OTHERS_MOVED_TARGET_PERCENT ? Verdict.MET : Verdict.MISSED);
+    }
+
     private static Judged maglevBuild(BenchResults results) {
         String goal = String.format(Locale.ROOT, "Maglev table build, M = 16381, 100 backends: ≤ %.0f ms", MAGLEV_BUILD_MILLIS);
         Optional<BenchResult> r = results.find(Names.MAGLEV_BUILD, "m", "16381", "backends", "100");

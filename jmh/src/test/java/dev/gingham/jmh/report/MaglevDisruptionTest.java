@@ -14,4 +14,15 @@ class MaglevDisruptionTest {
         assertTrue(f.removedPercent() >= 0.9 && f.removedPercent() < 3, "removed: " + f.removedPercent() + "%");
         assertTrue(f.addedPercent() >= 0.9 && f.addedPercent() < 3, "added: " + f.addedPercent() + "%");
     }
+
+    @Test
+    void shouldCountOnlyTheOtherBackendsEntriesThatMovedWhenJudgingIssueThreesTarget() {
+        MaglevDisruption.Figures small = MaglevDisruption.measure(100, 16_381);
+        MaglevDisruption.Figures large = MaglevDisruption.measure(100, 65_521);
+        // what moved beyond the leaving backend's own share, relative to the other backends' entries
+        assertEquals((small.removedPercent() - small.idealPercent()) / (100 - small.idealPercent()) * 100,
+                small.othersMovedPercent(), 0.05);
+        assertTrue(large.othersMovedPercent() < small.othersMovedPercent(), "a larger table reshuffles less");
+        assertEquals(Targets.Verdict.MET, Targets.disruption(large).verdict(), large.othersMovedPercent() + "%");
+    }
 }

@@ -24,7 +24,7 @@ class ReplayFuzzSectionTest {
 
     private String render(BenchResults results) throws Exception {
         return ReportMain.render(results, RunInfo.read(ReportWriterTest.fixture("results.run.json")), plots, "bench/plots",
-                "bench/results.json", List.of(), new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0), Optional.empty());
+                "bench/results.json", List.of(), ReportWriterTest.DISRUPTION, Optional.empty());
     }
 
     private String fixtureReport() throws Exception {

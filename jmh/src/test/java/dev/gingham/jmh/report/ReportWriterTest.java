@@ -19,6 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The report generated from a small fixture run (src/test/resources/.../results.json and its run info). */
 class ReportWriterTest {
+    /** Made-up disruption figures for two table sizes: the first meets issue 3's 1%, the second does not. */
+    static final List<MaglevDisruption.Figures> DISRUPTION = List.of(new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0, 0.2),
+            new MaglevDisruption.Figures(100, 65521, 1.5, 1.4, 1.0, 1.3));
     @TempDir
     Path plots;
     private String report;
@@ -33,7 +36,7 @@ class ReportWriterTest {
         RunInfo info = RunInfo.read(fixture("results.run.json"));
         List<WireOverheadReport.Row> wire = List.of(new WireOverheadReport.Row("UDP 64 B", "vxlan", 1450, 156, 180, 50, 35.6));
         report = ReportMain.render(results, info, plots, "bench/plots", "bench/results.json", wire,
-                new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0), Optional.empty());
+                DISRUPTION, Optional.empty());
     }
 
     @Test
@@ -42,7 +45,7 @@ class ReportWriterTest {
         // the 2027 file is a variant (-node-no-tso) and the 2025 one is older: the 2026 run is shown
         assertEquals("bench/node/2026-01-01T0000Z-node.json", node.orElseThrow().link());
         String withNode = ReportMain.render(BenchResults.read(fixture("results.json")), RunInfo.read(fixture("results.run.json")),
-                plots, "bench/plots", "bench/results.json", List.of(), new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0), node);
+                plots, "bench/plots", "bench/results.json", List.of(), DISRUPTION, node);
         String section = withNode.substring(withNode.indexOf("## The node end to end"));
         assertTrue(section.contains("| iperf3 TCP through a ClusterIP, Gbit/s | 13.10 | 11.91 (kernel) | 1.10× | ≥ 0.75× | met |"), section);
         assertTrue(section.contains("| 64-byte UDP through a ClusterIP, packets/s per worker | 230,914 | 255,630 (raw TAP) | 0.90× "
@@ -85,6 +88,15 @@ class ReportWriterTest {
         assertTrue(report.contains("| 9 | Established flows, service: "));
         assertTrue(report.contains("(`FuzzLoopBenchmark`; per-port ns combined harmonically) | – | not measured in this run |"),
                 section("## Targets"));
+    }
+
+    @Test
+    void shouldJudgeMaglevDisruptionPerTableSizeFromTheComputedFigures() {
+        assertTrue(report.contains("| 3 | Maglev, M = 16,381, 100 backends: removing one moves ≤ 1% of the other backends' flows "
+                + "(computed with `Maglev.build`) | 0.20% | met |"), section("## Targets"));
+        assertTrue(report.contains("| 3 | Maglev, M = 65,521, 100 backends: removing one moves ≤ 1% of the other backends' flows "
+                + "(computed with `Maglev.build`) | 1.30% | **missed** |"));
+        assertTrue(report.contains("| 65,521 | 100 | 1.50% | 1.00% | 1.30% | 1.40% |"), section("### Maglev"));
     }
 
     @Test
