@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.DoubleFunction;
+import java.util.function.DoublePredicate;
 
 /**
  * The issues' targets judged against a run. Issue 9: established flows through the whole pipeline
@@ -115,24 +117,29 @@ final class Targets {
     private static Judged newFlowPath(BenchResults results) {
         String goal = String.format(Locale.ROOT, "New-flow path alone (conntrack miss, Maglev, conntrack create, DNAT): ≥ %.0f Mpps "
                 + "per core (`NewFlowBenchmark`)", NEW_FLOW_PATH_MPPS);
-        Optional<BenchResult> r = results.find(Names.NEW_FLOW);
-        if (r.isEmpty()) {
-            return new Judged(3, goal, "–", Verdict.NOT_MEASURED);
+        return single(3, goal, results.find(Names.NEW_FLOW),
+                ns -> String.format(Locale.ROOT, "%s Mpps (%s ns per packet)", Fmt.mpps(ns), Fmt.ns(ns)),
+                ns -> 1000 / ns >= NEW_FLOW_PATH_MPPS);
+    }
+
+    /**
+     * Returns: one benchmark's result judged: {@code met} and {@code measured} take its ns per
+     * operation; not measured when the run does not have it.
+     */
+    private static Judged single(int issue, String goal, Optional<BenchResult> result, DoubleFunction<String> measured,
+                                 DoublePredicate met) {
+        if (result.isEmpty()) {
+            return new Judged(issue, goal, "–", Verdict.NOT_MEASURED);
         }
-        double ns = r.get().nanos();
-        return new Judged(3, goal, String.format(Locale.ROOT, "%s Mpps (%s ns per packet)", Fmt.mpps(ns), Fmt.ns(ns)),
-                1000 / ns >= NEW_FLOW_PATH_MPPS ? Verdict.MET : Verdict.MISSED);
+        double ns = result.get().nanos();
+        return new Judged(issue, goal, measured.apply(ns), met.test(ns) ? Verdict.MET : Verdict.MISSED);
     }
 
     private static Judged conntrackAtMillion(BenchResults results) {
         String goal = String.format(Locale.ROOT, "Conntrack lookup with 1M entries: ≤ %.0f ns (the vector form programs use)",
                 CONNTRACK_1M_NANOS);
-        Optional<BenchResult> r = results.find(Names.CONNTRACK_VECTOR, "entries", "1000000");
-        if (r.isEmpty()) {
-            return new Judged(3, goal, "–", Verdict.NOT_MEASURED);
-        }
-        double ns = r.get().nanos();
-        return new Judged(3, goal, Fmt.ns(ns) + " ns", ns <= CONNTRACK_1M_NANOS ? Verdict.MET : Verdict.MISSED);
+        return single(3, goal, results.find(Names.CONNTRACK_VECTOR, "entries", "1000000"), ns -> Fmt.ns(ns) + " ns",
+                ns -> ns <= CONNTRACK_1M_NANOS);
     }
 
     /** Returns: issue 3's disruption target judged on figures computed with the real Maglev build (not timed). */
@@ -146,25 +153,17 @@ final class Targets {
 
     private static Judged maglevBuild(BenchResults results) {
         String goal = String.format(Locale.ROOT, "Maglev table build, M = 16381, 100 backends: ≤ %.0f ms", MAGLEV_BUILD_MILLIS);
-        Optional<BenchResult> r = results.find(Names.MAGLEV_BUILD, "m", "16381", "backends", "100");
-        if (r.isEmpty()) {
-            return new Judged(3, goal, "–", Verdict.NOT_MEASURED);
-        }
-        double ms = r.get().nanos() / 1e6;
-        return new Judged(3, goal, String.format(Locale.ROOT, "%.3f ms", ms), ms <= MAGLEV_BUILD_MILLIS ? Verdict.MET : Verdict.MISSED);
+        return single(3, goal, results.find(Names.MAGLEV_BUILD, "m", "16381", "backends", "100"),
+                ns -> String.format(Locale.ROOT, "%.3f ms", ns / 1e6), ns -> ns / 1e6 <= MAGLEV_BUILD_MILLIS);
     }
 
     private static Judged replay(BenchResults results) {
         String goal = String.format(Locale.ROOT, "Replay: ≥ %s frames/s on one thread (≤ %s ns per frame), a capture in the "
                 + "page cache through `gingham replay`'s path (`ReplayBenchmark`)", Fmt.shortCount(REPLAY_FRAMES_PER_SECOND),
                 Fmt.ns(1e9 / REPLAY_FRAMES_PER_SECOND));
-        Optional<BenchResult> r = results.find(Names.REPLAY);
-        if (r.isEmpty()) {
-            return new Judged(8, goal, "–", Verdict.NOT_MEASURED);
-        }
-        double ns = r.get().nanos();
-        return new Judged(8, goal, String.format(Locale.ROOT, "%s frames/s (%s ns per frame)", Fmt.frameRate(ns), Fmt.ns(ns)),
-                1e9 / ns >= REPLAY_FRAMES_PER_SECOND ? Verdict.MET : Verdict.MISSED);
+        return single(8, goal, results.find(Names.REPLAY),
+                ns -> String.format(Locale.ROOT, "%s frames/s (%s ns per frame)", Fmt.frameRate(ns), Fmt.ns(ns)),
+                ns -> 1e9 / ns >= REPLAY_FRAMES_PER_SECOND);
     }
 
     private static Judged fuzz(BenchResults results) {
@@ -210,14 +209,8 @@ final class Targets {
     private static Judged mpps(BenchResults results, String path, double target, String what) {
         String goal = String.format(Locale.ROOT, "%s: ≥ %.0f Mpps per core (≤ %.1f ns per packet), whole pipeline, vectors of %s",
                 what, target, 1000 / target, Names.TARGET_BATCH);
-        Optional<BenchResult> r = results.find(Names.PIPELINE, "path", path, "batch", Names.TARGET_BATCH);
-        if (r.isEmpty()) {
-            return new Judged(9, goal, "–", Verdict.NOT_MEASURED);
-        }
-        double ns = r.get().nanos();
-        double measured = 1000 / ns;
-        return new Judged(9, goal, String.format(Locale.ROOT, "%s Mpps (%s ns per packet)", Fmt.mpps(ns), Fmt.ns(ns)),
-                measured >= target ? Verdict.MET : Verdict.MISSED);
+        return single(9, goal, results.find(Names.PIPELINE, "path", path, "batch", Names.TARGET_BATCH),
+                ns -> String.format(Locale.ROOT, "%s Mpps (%s ns per packet)", Fmt.mpps(ns), Fmt.ns(ns)), ns -> 1000 / ns >= target);
     }
 
     private static Judged allocation(BenchResults results) {
