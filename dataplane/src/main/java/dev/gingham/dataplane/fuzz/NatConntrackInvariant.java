@@ -13,7 +13,9 @@ import dev.gingham.packet.header.Addresses;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The state invariants of conntrack and SNAT, checked against each other: what the fuzz command
@@ -56,13 +58,9 @@ public final class NatConntrackInvariant {
     /**
      * The port pools the mappings of one check use, one per (NAT address, protocol family), in the
      * order first met: a short list searched linearly (a node has a NAT address or a few), so the
-     * check needs no key object per mapping.
+     * check makes an object per pool, not a key per mapping.
      */
-    private long[] poolHi = new long[8];
-    private long[] poolLo = new long[8];
-    private int[] poolFamily = new int[8];
-    private PortAllocator[] poolPorts = new PortAllocator[8];
-    private int pools;
+    private final List<Pool> pools = new ArrayList<>();
     private String failure;
 
     public NatConntrackInvariant(CtTable conntrack, SnatTable snat) {
@@ -103,7 +101,7 @@ public final class NatConntrackInvariant {
             return occupancy;
         }
         failure = null;
-        pools = 0;
+        pools.clear();
         int mappings = snat.forEachMapping((protocol, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, natHi, natLo, natPort, createdNs) -> {
             if (failure == null) {
                 failure = checkMapping(srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, protocol, natHi, natLo, natPort);
@@ -113,8 +111,9 @@ public final class NatConntrackInvariant {
             return failure;
         }
         int used = 0;
-        for (int i = 0; i < pools; i++) {
-            used += poolPorts[i] == null ? 0 : poolPorts[i].usedCount();
+        for (int i = 0; i < pools.size(); i++) {
+            PortAllocator ports = pools.get(i).ports();
+            used += ports == null ? 0 : ports.usedCount();
         }
         if (used != mappings) {
             return "the SNAT port pools in use mark " + used + " ports used for " + mappings + " mappings " + poolNames();
@@ -183,33 +182,26 @@ public final class NatConntrackInvariant {
     /** Returns: the port pool of a NAT address and protocol (null when SNAT has none), looked up once per check. */
     private PortAllocator pool(long natHi, long natLo, int protocol) {
         int family = poolProtocol(protocol);
-        for (int i = 0; i < pools; i++) {
-            if (poolHi[i] == natHi && poolLo[i] == natLo && poolFamily[i] == family) {
-                return poolPorts[i];
+        for (int i = 0; i < pools.size(); i++) {
+            Pool pool = pools.get(i);
+            if (pool.natHi() == natHi && pool.natLo() == natLo && pool.family() == family) {
+                return pool.ports();
             }
         }
-        if (pools == poolHi.length) {
-            poolHi = Arrays.copyOf(poolHi, 2 * pools);
-            poolLo = Arrays.copyOf(poolLo, 2 * pools);
-            poolFamily = Arrays.copyOf(poolFamily, 2 * pools);
-            poolPorts = Arrays.copyOf(poolPorts, 2 * pools);
-        }
-        poolHi[pools] = natHi;
-        poolLo[pools] = natLo;
-        poolFamily[pools] = family;
-        poolPorts[pools] = snat.ports(natHi, natLo, protocol);
-        return poolPorts[pools++];
+        Pool pool = new Pool(natHi, natLo, family, snat.ports(natHi, natLo, protocol));
+        pools.add(pool);
+        return pool.ports();
     }
 
     /** Returns: the pools of this check with a port pool, as "[address/protocol, ...]". */
     private String poolNames() {
-        StringBuilder names = new StringBuilder("[");
-        for (int i = 0; i < pools; i++) {
-            if (poolPorts[i] != null) {
-                names.append(names.length() > 1 ? ", " : "").append(endpoint(poolHi[i], poolLo[i], -1)).append('/').append(poolFamily[i]);
-            }
-        }
-        return names.append(']').toString();
+        return pools.stream().filter(pool -> pool.ports() != null)
+                .map(pool -> endpoint(pool.natHi(), pool.natLo(), -1) + "/" + pool.family())
+                .collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /** A NAT address's port pool for one protocol family, as one check found it ({@code ports} null: SNAT has none). */
+    private record Pool(long natHi, long natLo, int family, PortAllocator ports) {
     }
 
     /** TCP, UDP and ICMP share nothing: a pool per (NAT address, protocol family of ports). */
