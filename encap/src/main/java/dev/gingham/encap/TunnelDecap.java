@@ -299,7 +299,8 @@ public final class TunnelDecap {
 
     /** Returns: true when {@code outerSource} is a node's underlay address ({@link #lastPeerAddress}). */
     private boolean isPeer(int outerSource) {
-        if (outerSource == lastPeerAddress && outerSource != 0 && peers.node(lastPeerNodeId, outerSource) != TunnelPeers.MISSING) {
+        // node() refuses address 0, so the memo's initial state matches nothing
+        if (outerSource == lastPeerAddress && peers.node(lastPeerNodeId, outerSource) != TunnelPeers.MISSING) {
             return true;
         }
         int nodeId = peers.nodeIdOf(outerSource);

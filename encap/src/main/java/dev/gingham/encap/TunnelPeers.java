@@ -149,7 +149,10 @@ public final class TunnelPeers implements AutoCloseable {
 
     // ---- hot path -------------------------------------------------------------------------------
 
-    /** Returns: true when {@code underlayAddress} is a node's (decapsulation's peer check). */
+    /**
+     * Returns: true when {@code underlayAddress} is a node's. Decapsulation asks {@link #nodeIdOf}
+     * instead and remembers the answer per worker (see {@code TunnelDecap}).
+     */
     public boolean isPeer(int underlayAddress) {
         return peers.lookup(key(underlayAddress)) != MISSING;
     }

@@ -97,7 +97,7 @@ final class EncapSection implements Section {
         StringBuilder text = new StringBuilder();
         for (Targets.Judged j : Targets.judge(results)) {
             if (j.issue() == 4 && j.verdict() != Targets.Verdict.NOT_MEASURED) {
-                text.append(' ').append(j.target()).append(": ").append(j.measured()).append(", ").append(j.verdictText()).append('.');
+                text.append(' ').append(j.sentence());
             }
         }
         return text.toString();

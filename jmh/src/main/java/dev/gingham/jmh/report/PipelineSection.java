@@ -98,7 +98,7 @@ final class PipelineSection implements Section {
         }
         for (Targets.Judged j : Targets.judge(results)) {
             if (j.target().startsWith("Established") || j.target().startsWith("New flows")) {
-                meaning.add(j.target() + ": " + j.measured() + ", " + j.verdictText() + ".");
+                meaning.add(j.sentence());
             }
         }
         if (!meaning.isEmpty()) {

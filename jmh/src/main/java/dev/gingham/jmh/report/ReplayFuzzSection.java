@@ -80,7 +80,7 @@ final class ReplayFuzzSection implements Section {
         List<String> meaning = new ArrayList<>();
         for (Targets.Judged j : Targets.judge(results)) {
             if (j.issue() == 8) {
-                meaning.add(j.target() + ": " + j.measured() + ", " + j.verdictText() + ".");
+                meaning.add(j.sentence());
             }
         }
         if (fuzz.size() > 1) {

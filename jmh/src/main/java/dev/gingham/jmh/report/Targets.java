@@ -75,6 +75,11 @@ final class Targets {
                 case NOT_MEASURED -> "not measured in this run";
             };
         }
+
+        /** Returns: the judgement as a sentence for a section's "What the numbers mean". */
+        String sentence() {
+            return target + ": " + measured + ", " + verdictText() + ".";
+        }
     }
 
     private Targets() {
