@@ -43,8 +43,8 @@ import java.util.stream.Collectors;
  * A full check walks both maps (about a millisecond per 100k entries), so the fuzz command runs
  * it every {@code n} vectors and at the end, and the occupancy check after every vector.
  * Returns descriptions, never throws. A check that finds nothing allocates next to nothing (two
- * lambdas and a record per port pool; descriptions are built only for a disagreement), so the fuzz loop's allocation figure
- * shows the pipeline's and the harness's, not the checker's.
+ * lambdas and a record per port pool; descriptions are built only for a disagreement), so the
+ * fuzz loop's allocation figure shows the pipeline's and the harness's, not the checker's.
  */
 public final class NatConntrackInvariant {
     private final CtTable conntrack;
