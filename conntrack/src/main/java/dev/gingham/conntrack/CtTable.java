@@ -339,6 +339,14 @@ public final class CtTable implements AutoCloseable {
      *         {@code -DropReason.CT_CREATE_FAILED.code()} when the flow's table is full
      */
     public long create(FrameVector vector, int i, long nowNs, CtResult out) {
+        return create(vector, i, nowNs, NO_HASH, out);
+    }
+
+    /**
+     * {@link #create(FrameVector, int, long, CtResult)} with the forward tuple's hash from
+     * {@link #prefetch} (or {@code NO_HASH}): the same result, without hashing the tuple again.
+     */
+    public long create(FrameVector vector, int i, long nowNs, long forwardHash, CtResult out) {
         out.reset();
         int protocol = vector.protocol(i);
         HashMap map = mapFor(protocol);
@@ -354,7 +362,7 @@ public final class CtTable implements AutoCloseable {
         }
         entry.srcIdentity(vector.srcIdentity(i));
         entry.addTx(bytes);
-        long offset = insert(out.scratch(), CtResult.KEY_OFFSET, out.scratch(), CtResult.VALUE_OFFSET, out);
+        long offset = insert(out.scratch(), CtResult.KEY_OFFSET, out.scratch(), CtResult.VALUE_OFFSET, forwardHash, out);
         if (offset >= 0) {
             if (!out.created) {
                 account(out, tcpFlags, bytes, nowNs);
@@ -413,21 +421,36 @@ public final class CtTable implements AutoCloseable {
      *         {@code -DropReason.CT_CREATE_FAILED.code()} when the table is full
      */
     public long insert(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, CtResult out) {
+        return insert(key, keyOffset, value, valueOffset, NO_HASH, out);
+    }
+
+    /**
+     * {@link #insert(MemorySegment, long, MemorySegment, long, CtResult)} with the key's hash from
+     * {@link #prefetchKey} (or {@code NO_HASH}): one hash and, for a new key, one probe, because
+     * the map's insert returns the new entry's offset.
+     */
+    public long insert(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, long hash,
+                       CtResult out) {
         HashMap map = mapFor(CtKey.protocol(key, keyOffset));
         out.map = map;
         out.created = false;
+        long keyHash = hash == NO_HASH ? map.hash(key, keyOffset) : hash;
         for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-            int result = map.update(key, keyOffset, value, valueOffset, UpdateFlags.NOEXIST);
-            if (result != MapErrors.OK && result != MapErrors.EEXIST) {
+            long inserted = map.insert(key, keyOffset, value, valueOffset, keyHash);
+            if (inserted >= 0) {
+                out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, inserted);
+                out.created = true;
+                return inserted;
+            }
+            if (inserted != MapErrors.EEXIST) {
                 break; // E2BIG: full; anything else (a read-only map) cannot create either
             }
-            long offset = map.lookup(key, keyOffset);
+            long offset = map.lookup(key, keyOffset, keyHash); // another worker created it first
             if (offset != MapErrors.MISSING) {
                 out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
-                out.created = result == MapErrors.OK;
                 return offset;
             }
-            // Swept between the update and the lookup (an entry that expired the same instant): try again.
+            // Swept between the insert and the lookup (an entry that expired the same instant): try again.
         }
         return -DropReason.CT_CREATE_FAILED.code();
     }

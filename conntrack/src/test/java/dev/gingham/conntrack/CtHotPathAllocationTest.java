@@ -79,7 +79,9 @@ class CtHotPathAllocationTest {
                                 ? table.lookup(frames.vector, i, result)
                                 : table.lookup(frames.vector, i, hashes[i], result);
                         if (status == CtStatus.NEW || i == index[9]) {
-                            sink += table.create(frames.vector, i, nowNs, result);
+                            sink += (round & 1) == 0
+                                    ? table.create(frames.vector, i, nowNs, result)
+                                    : table.create(frames.vector, i, nowNs, hashes[i], result);
                         } else if (status > CtStatus.NEW) {
                             sink += table.account(frames.vector, i, nowNs, result);
                         } else {

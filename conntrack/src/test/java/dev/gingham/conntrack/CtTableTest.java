@@ -104,6 +104,30 @@ class CtTableTest {
     }
 
     @Test
+    void shouldCreateTheEntryLookupsFindWhenCreatedWithThePrefetchHash() {
+        frames.vector.releaseAll();
+        int i = frames.add(tcp(40002, SYN));
+        long[] hashes = new long[FrameVector.MAX_FRAMES];
+        table.prefetch(frames.vector, 0, frames.vector.count(), hashes, result);
+        assertEquals(CtStatus.NEW, table.lookup(frames.vector, i, hashes[i], result));
+        long created = table.create(frames.vector, i, T0, hashes[i], result);
+        assertTrue(created >= 0 && result.created(), "created at " + created);
+        assertEquals(CtTcp.SYN_SENT, result.entry().tcpState());
+
+        int ack = frames.only(tcp(40002, ACK));
+        CtResult plain = new CtResult();
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, ack, plain));
+        assertEquals(created, plain.entryOffset(), "a lookup without the hash finds the created entry");
+
+        int again = frames.only(tcp(40002, SYN));
+        table.prefetch(frames.vector, 0, frames.vector.count(), hashes, result);
+        assertEquals(created, table.create(frames.vector, again, T0 + S, hashes[again], result));
+        assertFalse(result.created(), "the second create finds the first one's entry");
+        assertEquals(2, result.entry().txPackets(), "and accounts the packet on it");
+        assertEquals(1, table.tcpCount());
+    }
+
+    @Test
     void shouldKeepCountersExactAndFlagsWhenTwoWorkersAccountBothDirectionsAtOnce() throws InterruptedException {
         create(tcp(40000, SYN), T0);
         long entry = result.entryOffset();

@@ -514,7 +514,22 @@ final class HashTable {
         // error, and failing half way through an insert would leave a claimed slot behind.
         Objects.checkFromIndexSize(keyOffset, keySize, key.byteSize());
         Objects.checkFromIndexSize(valueOffset, valueSize, value.byteSize());
-        return write(key, keyOffset, 0L, hash(key, keyOffset, keySize, seed), value, valueOffset, 0L, flags);
+        return status(write(key, keyOffset, 0L, hash(key, keyOffset, keySize, seed), value, valueOffset, 0L, flags));
+    }
+
+    /** See {@link HashTableMap#insert}: a NOEXIST update with the hash given, returning the value's offset. */
+    long insert(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, long hash) {
+        if (readOnly) {
+            return MapErrors.EPERM;
+        }
+        Objects.checkFromIndexSize(keyOffset, keySize, key.byteSize());
+        Objects.checkFromIndexSize(valueOffset, valueSize, value.byteSize());
+        return write(key, keyOffset, 0L, hash, value, valueOffset, 0L, UpdateFlags.NOEXIST);
+    }
+
+    /** Returns: a {@link #write} result as an update's status: OK for an offset, else the error. */
+    private static int status(long written) {
+        return written >= 0 ? MapErrors.OK : (int) written;
     }
 
     int update(long key, long value, int flags) {
@@ -525,10 +540,15 @@ final class HashTable {
         if (!UpdateFlags.valid(flags)) {
             return MapErrors.EINVAL;
         }
-        return write(null, 0L, key, hashLong(key, seed), null, 0L, value, flags);
+        return status(write(null, 0L, key, hashLong(key, seed), null, 0L, value, flags));
     }
 
-    private int write(MemorySegment key, long keyOffset, long longKey, long hash,
+    /**
+     * Creates or replaces the key's entry under its stripe's lock.
+     *
+     * @return the value offset of the entry written (0 or more), or a negative {@link MapErrors} code
+     */
+    private long write(MemorySegment key, long keyOffset, long longKey, long hash,
                       MemorySegment value, long valueOffset, long longValue, int flags) {
         int home = (int) hash & mask;
         long stripe = stripeOffset(home);
@@ -544,7 +564,7 @@ final class HashTable {
                 getAndAdd(offset, 1L + SEQ_ONE);
                 writeValue(offset + valueInSlot, value, valueOffset, longValue);
                 getAndAdd(offset, -1L + SEQ_ONE);
-                return MapErrors.OK;
+                return offset + valueInSlot;
             }
             if (flags == UpdateFlags.EXIST) {
                 return MapErrors.ENOENT;
@@ -574,7 +594,7 @@ final class HashTable {
                 }
             }
             getAndAdd(offset, (FULL - BUSY) + SEQ_ONE); // publish, release
-            return MapErrors.OK;
+            return offset + valueInSlot;
         } finally {
             unlock(stripe);
         }

@@ -165,6 +165,22 @@ abstract sealed class HashTableMap implements OffHeapMap permits HashMap, LruHas
     }
 
     /**
+     * Creates the entry of a key expected to be new and returns where its value lives: what an
+     * {@link UpdateFlags#NOEXIST} update followed by a lookup of the same key gives, with one
+     * hash and one probe instead of two of each (connection tracking creates an entry per new
+     * flow and needs its offset at once).
+     *
+     * @param hash the key's {@link #hash(MemorySegment, long)}, as a caller that prefetched has it.
+     *             It must be that hash: under another, the entry lands where no lookup finds it.
+     * @return the new entry's value offset (0 or more); {@link MapErrors#EEXIST} when the key is
+     *         present (nothing written), {@link MapErrors#E2BIG} (HashMap full), {@link MapErrors#EBUSY}
+     *         (LruHashMap full, every candidate busy) or {@link MapErrors#EPERM} (read-only)
+     */
+    public long insert(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, long hash) {
+        return table.insert(key, keyOffset, value, valueOffset, hash);
+    }
+
+    /**
      * {@link #update(MemorySegment, long, MemorySegment, long, int)} for a map of 8-byte keys and
      * values, both given as native-order longs.
      *

@@ -142,6 +142,53 @@ class HashMapTest {
     }
 
     @Test
+    void shouldReturnTheOffsetALookupFindsWhenInsertingANewKeyWithItsHash() {
+        try (HashMap map = map13(100)) {
+            for (long n = 1; n <= 50; n++) {
+                MemorySegment k = key13(n, 0);
+                long offset = map.insert(k, 0, value24(n, n + 1, n + 2), 3, map.hash(k, 0));
+                assertTrue(offset >= 0, "insert " + n + ": " + offset);
+                assertEquals(map.lookup(k, 0), offset, "key " + n);
+                assertArrayEquals(new long[] {n, n + 1, n + 2}, readValue(map, offset));
+            }
+            assertEquals(50, map.count());
+            assertNull(map.table().verify());
+        }
+    }
+
+    @Test
+    void shouldReturnEexistAndWriteNothingWhenInsertingAPresentKey() {
+        try (HashMap map = map13(100)) {
+            MemorySegment k = key13(7, 0);
+            assertEquals(MapErrors.OK, map.update(k, 0, value24(1, 1, 1), 3, UpdateFlags.NOEXIST));
+            assertEquals(MapErrors.EEXIST, map.insert(k, 0, value24(2, 2, 2), 3, map.hash(k, 0)));
+            assertArrayEquals(new long[] {1, 1, 1}, readValue(map, map.lookup(k, 0)));
+            assertEquals(1, map.count());
+        }
+    }
+
+    @Test
+    void shouldReturnE2bigWhenInsertingIntoAFullMap() {
+        try (HashMap map = HashMap.create(MapSpec.hash("full", 8, 8, 4), 1L);
+             Arena local = Arena.ofConfined()) {
+            MemorySegment key = local.allocate(8);
+            MemorySegment value = local.allocate(8);
+            for (long k = 1; k <= 5; k++) {
+                key.set(ValueLayout.JAVA_LONG, 0, k);
+                value.set(ValueLayout.JAVA_LONG, 0, k * 10);
+                long inserted = map.insert(key, 0, value, 0, map.hash(key, 0));
+                if (k <= 4) {
+                    assertEquals(map.lookup(k), inserted);
+                } else {
+                    assertEquals(MapErrors.E2BIG, inserted);
+                    assertEquals(MapErrors.MISSING, map.lookup(k));
+                }
+            }
+            assertEquals(4, map.count());
+        }
+    }
+
+    @Test
     void shouldReturnEnoentAndNotInsertWhenExistAndKeyAbsent() {
         try (HashMap map = map13(100)) {
             MemorySegment k = key13(1, 0);

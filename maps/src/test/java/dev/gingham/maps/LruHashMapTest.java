@@ -65,6 +65,26 @@ class LruHashMapTest {
     }
 
     @Test
+    void shouldEvictTheOldestAndReturnTheNewOffsetWhenInsertingIntoAFullMap() {
+        try (LruHashMap map = lru(3);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(8);
+            MemorySegment value = arena.allocate(8);
+            for (long k : new long[] {A, B, C, D}) {
+                key.set(ValueLayout.JAVA_LONG, 0, k);
+                value.set(ValueLayout.JAVA_LONG, 0, k + 100);
+                long offset = map.insert(key, 0, value, 0, map.hash(key, 0));
+                assertTrue(offset >= 0, "insert " + k + ": " + offset);
+                assertEquals(k + 100, map.segment().get(ValueLayout.JAVA_LONG, offset));
+            }
+            assertTrue(!present(map, A), "A, the oldest, made room for D");
+            assertTrue(present(map, B) && present(map, C) && present(map, D));
+            assertEquals(3, map.count());
+            assertNull(map.table().verify());
+        }
+    }
+
+    @Test
     void shouldEvictOldestWhenNothingWasLookedUp() {
         try (LruHashMap map = lru(100)) {
             for (long k = 1; k <= 100; k++) {

@@ -196,7 +196,7 @@ public final class ServiceNat {
             entry.backendId(backendId);
             entry.revNatIndex(revNatIndex);
             entry.addFlags(CtEntry.FLAG_SERVICE_DNAT);
-            long created = conntrack.insert(ct.scratch(), ct.keyOffset(), ct.scratch(), ct.newEntryOffset(), ct);
+            long created = conntrack.insert(ct.scratch(), ct.keyOffset(), ct.scratch(), ct.newEntryOffset(), serviceHash, ct);
             if (created < 0) {
                 return (int) created;
             }
@@ -292,7 +292,7 @@ public final class ServiceNat {
             trace.ctStatus(i, status);
         }
         if (status == CtStatus.NEW) {
-            long created = conntrack.create(v, i, nowNs, ct);
+            long created = conntrack.create(v, i, nowNs, flowHash, ct);
             if (created < 0) {
                 return (int) created;
             }

@@ -1,5 +1,6 @@
 package dev.gingham.jmh.dataplane;
 
+import dev.gingham.jmh.Prefault;
 import dev.gingham.conntrack.CtTable;
 import dev.gingham.dataplane.program.NodeFixture;
 import dev.gingham.encap.TunnelMode;
@@ -106,7 +107,7 @@ public class PipelineBenchmark {
         }
         node = newFlows ? new NodeFixture(TunnelMode.VXLAN, NEW_FLOW_CT_ENTRIES, 1024) : new NodeFixture(TunnelMode.VXLAN, 65_536, 65_536);
         if (newFlows) {
-            prefault(node.node.maps().conntrack().tcpMap().segment());
+            Prefault.pages(node.node.maps().conntrack().tcpMap().segment());
         }
         pool = BufferPool.allocate(FrameVector.MAX_FRAMES, BufferPool.DEFAULT_BUFFER_SIZE);
         vector = new FrameVector(pool);
@@ -168,16 +169,6 @@ public class PipelineBenchmark {
             node.node.sweepConntrack(node.nowNs);
         }
         failures = 0;
-    }
-
-    /**
-     * Writes every 4 KiB page of the fresh conntrack mapping with the byte it holds, so the kernel
-     * supplies the pages now and not inside the measurement (as in NewFlowBenchmark).
-     */
-    private static void prefault(MemorySegment segment) {
-        for (long offset = 0, size = segment.byteSize(); offset < size; offset += 4096) {
-            segment.set(ValueLayout.JAVA_BYTE, offset, segment.get(ValueLayout.JAVA_BYTE, offset));
-        }
     }
 
     private byte[] frame(String destination, int port, int flow) {

@@ -4,6 +4,7 @@ import dev.gingham.conntrack.CtConfig;
 import dev.gingham.conntrack.CtResult;
 import dev.gingham.conntrack.CtStatus;
 import dev.gingham.conntrack.CtTable;
+import dev.gingham.jmh.Prefault;
 import dev.gingham.nat.NatRewriter;
 import dev.gingham.nat.lb.Algorithm;
 import dev.gingham.packet.FlowHash;
@@ -129,22 +130,9 @@ public class NewFlowBenchmark {
             table.close();
         }
         table = CtTable.create(CtConfig.defaults().withMaxEntries(CT_CAPACITY, 1024), 7L);
-        prefault(table.tcpMap().segment());
+        Prefault.pages(table.tcpMap().segment());
         createFailures = 0;
         pathFailures = 0;
-    }
-
-    /**
-     * Writes every 4 KiB page of a fresh mapping with the byte it already holds: a no-op for
-     * the map, but the kernel allocates (and zeroes) the pages now instead of on first touch
-     * inside the measurement. Without it, random inserts into a fresh 1 GB table fault a new
-     * page almost every time and the figure is page-fault cost.
-     */
-    private static void prefault(MemorySegment segment) {
-        long size = segment.byteSize();
-        for (long offset = 0; offset < size; offset += 4096) {
-            segment.set(ValueLayout.JAVA_BYTE, offset, segment.get(ValueLayout.JAVA_BYTE, offset));
-        }
     }
 
     @TearDown(Level.Iteration)
@@ -173,42 +161,92 @@ public class NewFlowBenchmark {
         long f = flow;
         long now = nowNs += 1_000;
         FrameVector v = vector;
-        MemorySegment s = v.segment();
         CtResult r = result;
         for (int i = 0; i < BATCH; i++, f++) {
-            // 1. restore the pristine SYN and give it a new source (benchmark overhead, measured)
-            MemorySegment.copy(template, 0, s, v.start(i), frameLength);
-            v.src4(i, 0x0A00_0000 | (int) ((f >>> 15) & 0xFF_FFFF));
-            v.srcPort(i, 32_768 | (int) (f & 0x7FFF));
-            v.dst4(i, vip);
-            v.dstPort(i, BenchServices.SERVICE_PORT);
+            restore(v, i, f); // 1. benchmark overhead, measured
             // 2. conntrack: a miss
             if (table.lookup(v, i, r) != CtStatus.NEW) {
                 pathFailures++;
                 continue;
             }
-            // 3. service and backend
-            long srcHi = v.srcHi(i);
-            long srcLo = v.srcLo(i);
-            long frontend = lookup.frontend(v.dstHi(i), v.dstLo(i), v.dstPort(i), TCP, dev.gingham.nat.lb.Scope.INTERNAL);
-            long hash = FlowHash.of(srcHi, srcLo, v.dstHi(i), v.dstLo(i), v.srcPort(i), v.dstPort(i), TCP);
-            int backendId = lookup.selectBackend(frontend, hash, srcHi, srcLo, now);
-            long backend = lookup.backend(backendId);
-            // 4. conntrack entry for the new flow, with its backend and rev-NAT index
-            if (table.create(v, i, now, r) < 0) {
-                createFailures++;
-                continue;
-            }
-            r.entry().backendId(backendId).revNatIndex(lookup.revNatIndex(frontend));
-            // 5. DNAT to the backend
-            int verdict = NatRewriter.rewrite(v, i, NatRewriter.DESTINATION,
-                    lookup.backendAddrHi(backend), lookup.backendAddrLo(backend), lookup.backendPort(backend));
-            if (verdict != Verdict.CONTINUE || backendId <= 0) {
-                pathFailures++;
-            }
-            sum += backendId + verdict;
+            sum += serviceAndCreate(v, i, now, CtTable.NO_HASH, r);
         }
         flow = f;
         return sum;
+    }
+
+    /**
+     * {@link #newFlow} the way the node's programs run it: the vector's frames are restored
+     * first, then {@link CtTable#prefetch} hashes every tuple and touches the slots both probes
+     * of a SYN start at (forward and reversed tuple) in one tight loop, so the vector's cache
+     * misses overlap; then each frame's lookup misses and the service, create and DNAT steps
+     * run as in {@link #newFlow}, the lookup and the create with the tuple's hash from the
+     * prefetch pass. The service steps are not prefetched: one
+     * service's frontend, backend list and Maglev table stay in cache.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long newFlowPrefetched() {
+        long sum = 0;
+        long f = flow;
+        long now = nowNs += 1_000;
+        FrameVector v = vector;
+        CtResult r = result;
+        for (int i = 0; i < BATCH; i++, f++) {
+            restore(v, i, f);
+        }
+        table.prefetch(v, 0, BATCH, hashes, r);
+        for (int i = 0; i < BATCH; i++) {
+            long hash = hashes[i];
+            if (table.lookup(v, i, hash, r) != CtStatus.NEW) {
+                pathFailures++;
+                continue;
+            }
+            sum += serviceAndCreate(v, i, now, hash, r);
+        }
+        flow = f;
+        return sum;
+    }
+
+    private final long[] hashes = new long[BATCH];
+
+    /**
+     * Step 1: copies the pristine SYN over frame {@code i} (undoing the last DNAT of the buffer)
+     * and gives it flow {@code f}'s new source in the vector metadata.
+     */
+    private void restore(FrameVector v, int i, long f) {
+        MemorySegment.copy(template, 0, v.segment(), v.start(i), frameLength);
+        v.src4(i, 0x0A00_0000 | (int) ((f >>> 15) & 0xFF_FFFF));
+        v.srcPort(i, 32_768 | (int) (f & 0x7FFF));
+        v.dst4(i, vip);
+        v.dstPort(i, BenchServices.SERVICE_PORT);
+    }
+
+    /**
+     * Steps 3 to 5 for a frame whose lookup missed; returns what the benchmark sums.
+     *
+     * @param ctHash the frame's conntrack hash from {@link CtTable#prefetch}, or {@code NO_HASH}
+     */
+    private long serviceAndCreate(FrameVector v, int i, long now, long ctHash, CtResult r) {
+        // 3. service and backend
+        long srcHi = v.srcHi(i);
+        long srcLo = v.srcLo(i);
+        long frontend = lookup.frontend(v.dstHi(i), v.dstLo(i), v.dstPort(i), TCP, dev.gingham.nat.lb.Scope.INTERNAL);
+        long hash = FlowHash.of(srcHi, srcLo, v.dstHi(i), v.dstLo(i), v.srcPort(i), v.dstPort(i), TCP);
+        int backendId = lookup.selectBackend(frontend, hash, srcHi, srcLo, now);
+        long backend = lookup.backend(backendId);
+        // 4. conntrack entry for the new flow, with its backend and rev-NAT index
+        if (table.create(v, i, now, ctHash, r) < 0) {
+            createFailures++;
+            return 0;
+        }
+        r.entry().backendId(backendId).revNatIndex(lookup.revNatIndex(frontend));
+        // 5. DNAT to the backend
+        int verdict = NatRewriter.rewrite(v, i, NatRewriter.DESTINATION,
+                lookup.backendAddrHi(backend), lookup.backendAddrLo(backend), lookup.backendPort(backend));
+        if (verdict != Verdict.CONTINUE || backendId <= 0) {
+            pathFailures++;
+        }
+        return backendId + verdict;
     }
 }
