@@ -149,6 +149,10 @@ class ReportWriterTest {
     @Test
     void shouldFlagTheBenchmarkThatAllocatesWhenItIsAPerPacketPath() {
         assertTrue(report.contains("| `NewFlowBenchmark.newFlow` | 1.5 | {} | **allocates** |"), section("## Allocation per packet"));
+        assertTrue(report.contains("**500 ns per packet,\n2.00 Mpps per core**") || report.contains("**500 ns per packet, 2.00 Mpps per core**"),
+                section("### New connections"));
+        assertTrue(report.contains("Frame by frame, each lookup waiting for its own misses: 1,000 ns (1.00 Mpps), so the vector way"
+                + " takes 0.50× of that time."), section("### New connections"));
         assertTrue(report.contains("| `PipelineBenchmark.run` | 0.002 |"));
         assertFalse(section("## Allocation per packet").contains("iptables"), "baselines are not Gingham's paths");
     }

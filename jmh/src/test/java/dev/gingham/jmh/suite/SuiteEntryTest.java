@@ -56,11 +56,12 @@ class SuiteEntryTest {
         for (String required : List.of("KubeProxyBenchmark.selectBackend", "KubeProxyUpdateBenchmark.update", "PipelineBenchmark.run",
                 "EncapBenchmark.encap", "EncapBenchmark.baseline", "DecapBenchmark.decap", "DecapBenchmark.baseline",
                 "PolicyVerdictBenchmark.verdict",
-                "ConntrackBenchmark.lookupAndAccount", "NewFlowBenchmark.newFlow", "MaglevBenchmark.build")) {
+                "ConntrackBenchmark.lookupAndAccount", "NewFlowBenchmark.newFlow", "NewFlowBenchmark.newFlowPrefetched", "MaglevBenchmark.build")) {
             assertTrue(names.contains(required), required + " missing from the quick suite");
         }
-        assertEquals(79 + 1 + 3 + 8, BenchSuite.runs(BenchSuite.quick()),
-                "issue 9's comparisons, the replay, the fuzz loop's three ports, decapsulation's four modes and their baselines");
+        assertEquals(79 + 1 + 3 + 8 + 1, BenchSuite.runs(BenchSuite.quick()),
+                "issue 9's comparisons, the replay, the fuzz loop's three ports, decapsulation's four modes and their baselines,"
+                        + " the vector new-flow path");
         assertTrue(BenchSuite.runs(BenchSuite.full()) > BenchSuite.runs(BenchSuite.quick()));
     }
 
