@@ -95,6 +95,7 @@ public class NewFlowBenchmark {
     private ServiceLookup lookup;
     private CtTable table;
     private final CtResult result = new CtResult();
+    private final long[] hashes = new long[BATCH];
     private int vip;
     private long flow;
     private long nowNs = 1_000_000_000L;
@@ -160,16 +161,9 @@ public class NewFlowBenchmark {
         long sum = 0;
         long f = flow;
         long now = nowNs += 1_000;
-        FrameVector v = vector;
-        CtResult r = result;
         for (int i = 0; i < BATCH; i++, f++) {
-            restore(v, i, f); // 1. benchmark overhead, measured
-            // 2. conntrack: a miss
-            if (table.lookup(v, i, r) != CtStatus.NEW) {
-                pathFailures++;
-                continue;
-            }
-            sum += serviceAndCreate(v, i, now, CtTable.NO_HASH, r);
+            restore(vector, i, f); // 1. benchmark overhead, measured
+            sum += newFlowPath(vector, i, now, CtTable.NO_HASH, result);
         }
         flow = f;
         return sum;
@@ -179,9 +173,8 @@ public class NewFlowBenchmark {
      * {@link #newFlow} the way the node's programs run it: the vector's frames are restored
      * first, then {@link CtTable#prefetch} hashes every tuple and touches the slots both probes
      * of a SYN start at (forward and reversed tuple) in one tight loop, so the vector's cache
-     * misses overlap; then each frame's lookup misses and the service, create and DNAT steps
-     * run as in {@link #newFlow}, the lookup and the create with the tuple's hash from the
-     * prefetch pass. The service steps are not prefetched: one
+     * misses overlap; then each frame runs the path of {@link #newFlow}, its lookup and create
+     * with the tuple's hash from the prefetch pass. The service steps are not prefetched: one
      * service's frontend, backend list and Maglev table stay in cache.
      */
     @Benchmark
@@ -190,25 +183,16 @@ public class NewFlowBenchmark {
         long sum = 0;
         long f = flow;
         long now = nowNs += 1_000;
-        FrameVector v = vector;
-        CtResult r = result;
         for (int i = 0; i < BATCH; i++, f++) {
-            restore(v, i, f);
+            restore(vector, i, f);
         }
-        table.prefetch(v, 0, BATCH, hashes, r);
+        table.prefetch(vector, 0, BATCH, hashes, result);
         for (int i = 0; i < BATCH; i++) {
-            long hash = hashes[i];
-            if (table.lookup(v, i, hash, r) != CtStatus.NEW) {
-                pathFailures++;
-                continue;
-            }
-            sum += serviceAndCreate(v, i, now, hash, r);
+            sum += newFlowPath(vector, i, now, hashes[i], result);
         }
         flow = f;
         return sum;
     }
-
-    private final long[] hashes = new long[BATCH];
 
     /**
      * Step 1: copies the pristine SYN over frame {@code i} (undoing the last DNAT of the buffer)
@@ -223,11 +207,16 @@ public class NewFlowBenchmark {
     }
 
     /**
-     * Steps 3 to 5 for a frame whose lookup missed; returns what the benchmark sums.
+     * Steps 2 to 5 for frame {@code i}; returns what the benchmark sums.
      *
      * @param ctHash the frame's conntrack hash from {@link CtTable#prefetch}, or {@code NO_HASH}
      */
-    private long serviceAndCreate(FrameVector v, int i, long now, long ctHash, CtResult r) {
+    private long newFlowPath(FrameVector v, int i, long now, long ctHash, CtResult r) {
+        // 2. conntrack: a miss
+        if (table.lookup(v, i, ctHash, r) != CtStatus.NEW) {
+            pathFailures++;
+            return 0;
+        }
         // 3. service and backend
         long srcHi = v.srcHi(i);
         long srcLo = v.srcLo(i);
