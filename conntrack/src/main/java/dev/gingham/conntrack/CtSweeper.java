@@ -23,7 +23,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p><b>Pacing.</b> The control agent calls {@link #sweepDue(long)}, which examines as many slots
  * as the time since its last call is of {@code roundNs} (at most {@code slotsPerCall}), so a round
- * takes {@code roundNs} however often the agent wakes: an idle daemon's agent wakes about 1,000
+ * takes {@code roundNs} however often the agent wakes, as long as it calls at least
+ * {@link #callsPerRound()} times a round (an agent that calls less often runs behind, and a round
+ * takes proportionally longer; the backlog is capped at one round). An idle daemon's agent wakes about 1,000
  * times a second and a fixed budget would scan the table that many times over (at 4096 slots a
  * call, 4 million slot headers a second for nothing, about 1% of a core per node). Paced at one
  * round a second, an expired entry is deleted at most about a second after its expiry, and the
@@ -43,6 +45,8 @@ public final class CtSweeper {
     private final CtExpiryListener listener;
     private final int slotsPerCall;
     private final long roundNs;
+    /** Slots in one round: both tables' (their sizes are fixed when they are created). */
+    private final long roundSlots;
     private final Visitor visitor = new Visitor();
 
     private boolean inNonTcp;
@@ -80,6 +84,7 @@ public final class CtSweeper {
         this.listener = listener;
         this.slotsPerCall = slotsPerCall;
         this.roundNs = roundNs;
+        this.roundSlots = (long) table.tcpMap().slots() + table.nonTcpMap().slots();
     }
 
     /**
@@ -95,7 +100,6 @@ public final class CtSweeper {
             lastDueNs = nowNs;
             return 0;
         }
-        long roundSlots = (long) table.tcpMap().slots() + table.nonTcpMap().slots();
         long elapsedNs = Math.min(Math.max(nowNs - lastDueNs, 0), roundNs);
         lastDueNs = nowNs;
         dueSlots = Math.min(dueSlots + (double) roundSlots * elapsedNs / roundNs, roundSlots);
@@ -156,8 +160,7 @@ public final class CtSweeper {
 
     /** Returns: the number of {@link #sweep} calls a full round takes at this budget. */
     public int callsPerRound() {
-        long slots = (long) table.tcpMap().slots() + table.nonTcpMap().slots();
-        return (int) ((slots + slotsPerCall - 1) / slotsPerCall);
+        return (int) ((roundSlots + slotsPerCall - 1) / slotsPerCall);
     }
 
     /** Returns: how many full rounds (both tables, every slot) have completed. */

@@ -37,10 +37,12 @@ public final class ReverseServiceNat {
     }
 
     /**
-     * Runs over every frame whose verdict is still {@link Verdict#CONTINUE}. This is the chain's
-     * first conntrack lookup of each frame, so it starts with {@link CtTable#prefetch}: the
-     * vector's slots are touched together and their cache misses overlap, instead of one miss
-     * per frame in turn (the later programs find the result in the frame's memo).
+     * Runs over every frame whose verdict is still {@link Verdict#CONTINUE}. For most frames this
+     * is the chain's first conntrack lookup (service frames from a pod were already tracked by
+     * {@code ServiceNat}: their memo holds the result, and the prefetch skips them), so it starts
+     * with {@link CtTable#prefetch}: the vector's slots are touched together and their cache
+     * misses overlap, instead of one miss per frame in turn (the later programs find the result
+     * in the frame's memo).
      *
      * @return the number of frames translated back
      */
@@ -52,7 +54,7 @@ public final class ReverseServiceNat {
             if (v.verdict(i) != Verdict.CONTINUE) {
                 continue;
             }
-            int verdict = processFrame(v, i, nowNs);
+            int verdict = processFrame(v, i, hashes[i], nowNs);
             if (verdict == TRANSLATED) {
                 v.mark(i, v.mark(i) | FrameMarks.REVERSE_NAT);
                 translated++;
@@ -65,11 +67,12 @@ public final class ReverseServiceNat {
 
     private static final int TRANSLATED = Integer.MAX_VALUE;
 
-    int processFrame(FrameVector v, int i, long nowNs) {
+    /** @param hash the frame's forward-tuple hash from the prefetch pass, or {@code NO_HASH} */
+    private int processFrame(FrameVector v, int i, long hash, long nowNs) {
         if (!v.hasFlag(i, FrameVector.FLAG_IPV4) && !v.hasFlag(i, FrameVector.FLAG_IPV6)) {
             return Verdict.CONTINUE;
         }
-        int status = conntrack.lookup(v, i, hashes[i], ct);
+        int status = conntrack.lookup(v, i, hash, ct);
         if (status < 0) {
             return status;
         }

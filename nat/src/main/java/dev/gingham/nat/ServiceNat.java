@@ -150,12 +150,8 @@ public final class ServiceNat {
      *         flow entry is tracked by {@link #trackPending})
      */
     private int processFrame(FrameVector v, int i, int scope, long nowNs, long frontend, long serviceHash) {
-        if (!v.hasFlag(i, FrameVector.FLAG_L4) || v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
-            return Verdict.CONTINUE;
-        }
-        int protocol = v.protocol(i);
         if (frontend == MapErrors.MISSING) {
-            return Verdict.CONTINUE;
+            return Verdict.CONTINUE; // also every frame the first pass did not look up (not L4, ICMP errors)
         }
         if (frontend == ServiceLookup.UNSUPPORTED_PROTOCOL) {
             return DropReason.SERVICE_UNSUPPORTED_PROTOCOL.verdict();
@@ -163,6 +159,7 @@ public final class ServiceNat {
         if (v.hasFlag(i, FrameVector.FLAG_LATER_FRAGMENT)) {
             return DropReason.FRAG_NOT_SUPPORTED.verdict(); // no ports: the backend cannot be known
         }
+        int protocol = v.protocol(i);
         long clientHi = v.srcHi(i);
         long clientLo = v.srcLo(i);
         int revNatIndex = services.revNatIndex(frontend);

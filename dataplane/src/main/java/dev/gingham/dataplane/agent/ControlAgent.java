@@ -14,7 +14,8 @@ import java.util.function.IntSupplier;
  * The control agent (DESIGN.md §4): the one thread that writes the node's maps. Other threads
  * (the manifest watcher, the admin API, the CNI plugin's requests) never touch a map: they submit
  * a task, and the control agent runs it between conntrack sweeps. Each duty cycle it runs the
- * queued tasks, then its registered duties, then one budgeted conntrack sweep (expired flows release their SNAT ports), so
+ * queued tasks, then its registered duties, then one paced conntrack sweep step (the slots due since
+ * the last step, {@code NodeState.sweepConntrackDue}; expired flows release their SNAT ports), so
  * neither ever stalls the workers, which only read.
  *
  * <p>A task that throws is reported to the error handler and does not stop the agent (a bad

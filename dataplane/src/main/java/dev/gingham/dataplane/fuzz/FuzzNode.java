@@ -29,18 +29,23 @@ import java.util.Map;
 public final class FuzzNode implements AutoCloseable {
     /** Fuzzed ports: {@link #portName(int)} of 0, 1, 2. */
     public static final int PORTS = 3;
+    /** The fuzzed pod's port name (port 0). */
+    public static final String POD_PORT = "shop/web-1";
     /**
-     * Vectors between two full conntrack/SNAT cross-checks (a walk of both maps, about 15 ms once
-     * the tables are full; every 64 vectors it was a third of the fuzz command's time, now about
-     * 5%). Why checking this seldom still catches every inconsistency that stays: the fuzz loop
-     * never runs the conntrack sweeper, so during a run nothing removes an entry or a mapping, and
-     * a disagreement between them lasts until a later frame of the same flow repairs it or the run
-     * ends; each port's run ends with a full check ({@link #checkState()}), which reports whatever
-     * is left. 1,024 vectors are 262,144 frames, 0.26 s of the fuzz clock, far below the shortest
-     * conntrack lifetime (10 s, TCP closing), so the exemption for expired entries cannot hide a
-     * missing mapping between two checks either. What a sparser schedule can miss is a
-     * disagreement that a later frame repairs within the interval; the interval is a power of two
-     * of vectors, so the checked instants do not line up with anything the frame stream repeats.
+     * Vectors between two full conntrack/SNAT cross-checks (a walk of both maps). Tuned when the fuzz
+     * node's tables held 65,536 entries each: a check took about 15 ms once they were full, and every
+     * 64 vectors it was a third of the fuzz command's time, every 1,024 about 5%. The tables are
+     * 8,192 entries now (fuzz/cluster/node.yaml), so a check is shorter and a denser interval would
+     * cost less; the interval was not re-measured since. Why checking this seldom still catches every
+     * inconsistency that stays: the fuzz loop never runs the conntrack sweeper, so during a run
+     * nothing removes an entry or a mapping, and a disagreement between them lasts until a later
+     * frame of the same flow repairs it or the run ends; each port's run ends with a full check
+     * ({@link #checkState()}), which reports whatever is left. 1,024 vectors are 262,144 frames,
+     * 0.26 s of the fuzz clock, far below the shortest conntrack lifetime (10 s, TCP closing), so the
+     * exemption for expired entries cannot hide a missing mapping between two checks either. What a
+     * sparser schedule can miss is a disagreement that a later frame repairs within the interval; the
+     * interval is a power of two of vectors, so the checked instants do not line up with anything the
+     * frame stream repeats.
      */
     public static final int FULL_CHECK_VECTORS = 1024;
     /** Half the pod port's frames carry web-1's real source, so they get past anti-spoofing. */
@@ -78,8 +83,8 @@ public final class FuzzNode implements AutoCloseable {
                 new int[]{80, 8080, 9100, 30080, 30091, 53, 5432, 8472, 6081},
                 new long[]{Addresses.parseMac("0a:58:0a:f4:01:0a"), Addresses.parseMac("0a:58:0a:f4:01:0b"),
                         NodeConfig.DEFAULT_GATEWAY_MAC, ConfiguredNode.DEFAULT_UNDERLAY_MAC, UNDERLAY_NEXT_HOP_MAC});
-        this.portNames = new String[]{node.portName(node.port("shop/web-1")), ConfiguredNode.UNDERLAY, ConfiguredNode.HOST};
-        this.ports = new int[]{node.port("shop/web-1"), node.underlayPort(), node.hostPort()};
+        this.portNames = new String[]{node.portName(node.port(POD_PORT)), ConfiguredNode.UNDERLAY, ConfiguredNode.HOST};
+        this.ports = new int[]{node.port(POD_PORT), node.underlayPort(), node.hostPort()};
     }
 
     /** Builds the node from its shipped configuration and manifests. */

@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
  *   <li><b>Ports balance</b>: the ports marked used in every pool a mapping uses add up to the
  *       mappings (a port used by nothing is leaked).</li>
  * </ul>
- * A full check walks both maps (about a millisecond per 100k entries), so the fuzz command runs
+ * A full check walks both maps (its cost grows with their entries), so the fuzz command runs
  * it every {@code n} vectors and at the end, and the occupancy check after every vector.
  * Returns descriptions, never throws. A check that finds nothing allocates next to nothing (two
  * lambdas and a record per port pool; descriptions are built only for a disagreement), so the

@@ -145,8 +145,8 @@ public final class NodeState implements AutoCloseable {
 
     /**
      * One paced step of the conntrack sweep for the control agent's duty cycle: the slots the time
-     * since the last step is due, a full round a second however often the agent wakes
-     * ({@link CtSweeper#sweepDue}).
+     * since the last step is due, a full round a second while the agent wakes at least
+     * {@link CtSweeper#callsPerRound()} times a second ({@link CtSweeper#sweepDue}).
      *
      * @return entries deleted
      */

@@ -40,8 +40,11 @@ import dev.gingham.packet.Verdict;
  *                ingress policy, local | host delivery, segment, TunnelEncap, world delivery
  * </pre>
  * "segment" cuts GSO frames routed into a tunnel into real segments ({@link TcpSegmenter}) before
- * encapsulation, because no virtio-net header can ask the underlay to segment a TCP frame inside
- * outer tunnel headers; the MTU check and encapsulation then see each segment. GSO frames routed
+ * encapsulation, unless the tunnel sends them whole: with {@code underlay.udpGso} (the default)
+ * a VXLAN or Geneve TCP GSO frame leaves as one UDP GSO datagram of encapsulated segments
+ * ({@code TunnelEncap.sendsWhole}); IPIP, {@code udpGso: false} and frames that sender refuses are
+ * cut, because a packet socket's virtio-net header cannot ask for TCP segmentation inside outer
+ * tunnel headers. The MTU check and encapsulation then see each segment. GSO frames routed
  * anywhere else (a local pod, the host, the world, native routing) stay whole: the port they leave
  * by (a vnet-header TAP, the underlay's AF_PACKET socket) has the kernel segment them.
  * Every chain ends with {@link RouteDelivery#finish} (no frame leaves undecided), the drop
@@ -206,8 +209,8 @@ public final class NodePipeline {
     }
 
     /**
-     * Cuts the GSO frames routed TUNNEL into segments, appended to the vector for encapsulation
-     * in the same pass. A GSO frame whose segments would not fit the pod MTU stays whole, so
+     * Cuts the GSO frames routed TUNNEL that the tunnel does not send whole (see the class
+     * comment) into segments, appended to the vector for encapsulation in the same pass. A GSO frame whose segments would not fit the pod MTU stays whole, so
      * encapsulation refuses it with one ICMP error rather than one per segment.
      */
     private void segmentTunnelled(FrameVector v, int routed) {

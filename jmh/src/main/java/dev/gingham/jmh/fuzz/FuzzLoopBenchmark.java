@@ -3,6 +3,7 @@ package dev.gingham.jmh.fuzz;
 import dev.gingham.dataplane.fuzz.FuzzHarness;
 import dev.gingham.dataplane.fuzz.FuzzNode;
 import dev.gingham.dataplane.fuzz.FuzzRun;
+import dev.gingham.dataplane.node.ConfiguredNode;
 import dev.gingham.packet.FrameVector;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -63,7 +64,7 @@ public class FuzzLoopBenchmark {
     public static final long SEED = 42;
 
     /** A fuzzed port by {@link FuzzNode#portName(int)}: the pod shop/web-1, the underlay, the host port. */
-    @Param({"shop/web-1", "underlay", "host"})
+    @Param({FuzzNode.POD_PORT, ConfiguredNode.UNDERLAY, ConfiguredNode.HOST})
     public String port;
 
     private FuzzNode node;

@@ -170,12 +170,14 @@ public class NewFlowBenchmark {
     }
 
     /**
-     * {@link #newFlow} the way the node's programs run it: the vector's frames are restored
-     * first, then {@link CtTable#prefetch} hashes every tuple and touches the slots both probes
+     * {@link #newFlow} prefetched the way the node's programs prefetch: the vector's frames are
+     * restored first, then {@link CtTable#prefetch} hashes every tuple and touches the slots both probes
      * of a SYN start at (forward and reversed tuple) in one tight loop, so the vector's cache
      * misses overlap; then each frame runs the path of {@link #newFlow}, its lookup and create
      * with the tuple's hash from the prefetch pass. The service steps are not prefetched: one
-     * service's frontend, backend list and Maglev table stay in cache.
+     * service's frontend, backend list and Maglev table stay in cache. Still the benchmark's
+     * one-entry path: the node's {@code ServiceNat} makes two entries per new flow (the service
+     * entry and the flow entry on the translated tuple, each slot touched in a pass of its own).
      */
     @Benchmark
     @OperationsPerInvocation(BATCH)

@@ -59,9 +59,10 @@ final class ConntrackNatSection implements Section {
             out.paragraph(String.format(Locale.ROOT, """
                     `NewFlowBenchmark`: a SYN to a ClusterIP (10 Maglev backends), every packet a new flow:
                     conntrack miss, frontend lookup, flow hash, Maglev selection, conntrack create in a table
-                    filling from empty towards millions of entries, DNAT. The vector way, as the node's programs
-                    run it (every tuple of the 256-frame vector hashed and both of its conntrack slots touched
-                    before the first lookup, the hash reused by the lookup and the create): **%s ns per packet,
+                    filling from empty towards millions of entries, DNAT. Prefetched the way the node's programs
+                    prefetch (every tuple of the 256-frame vector hashed and both of its conntrack slots touched
+                    before the first lookup, the hash reused by the lookup and the create; one conntrack entry
+                    per flow, where the node's service program makes two): **%s ns per packet,
                     %s Mpps per core** (issue 3's target: ≥ 2 Mpps), %s B/op.%s""",
                     Fmt.ns(ns), Fmt.mpps(ns), Fmt.bytes(newFlow.get().allocBytesPerOp()),
                     results.find(Names.NEW_FLOW_FRAME_BY_FRAME).map(b -> String.format(Locale.ROOT,

@@ -1,5 +1,8 @@
 package dev.gingham.jmh.report;
 
+import dev.gingham.dataplane.fuzz.FuzzNode;
+import dev.gingham.dataplane.node.ConfiguredNode;
+
 /** The benchmark methods the report knows by name ({@code YBenchmark.method}, as in the JMH JSON). */
 final class Names {
     static final String KUBE_PROXY = "KubeProxyBenchmark.selectBackend";
@@ -26,7 +29,7 @@ final class Names {
     static final String FUZZ_HARNESS = "FrameFuzzerBenchmark.harnessWithParser";
 
     /** The fuzz command's ports ({@code FuzzNode.portName}), in the order it runs them: the fuzz loop's {@code port} values. */
-    static final String[] FUZZ_PORTS = {"shop/web-1", "underlay", "host"};
+    static final String[] FUZZ_PORTS = {FuzzNode.POD_PORT, ConfiguredNode.UNDERLAY, ConfiguredNode.HOST};
 
     /** The kube-proxy comparison's implementations, in the order the report shows them, with their labels. */
     static final String[] SERVICE_IMPLS = {"iptables", "ipvs", "nftables", "gingham-random", "gingham-maglev"};

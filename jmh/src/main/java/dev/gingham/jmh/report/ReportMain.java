@@ -26,7 +26,6 @@ public final class ReportMain {
     static final String PLOTS_DIR = "docs/bench/plots";
     /** Where {@code gingham bench-node} keeps its runs. */
     static final String NODE_BENCH_DIR = "docs/bench/node";
-    /** Maglev disruption is shown for the issue's reference table: M = 16381, 100 backends. */
     /** Table sizes disruption is computed for: the default M, and the larger size the issue also builds. */
     static final int[] DISRUPTION_M = {16_381, 65_521};
     static final int DISRUPTION_BACKENDS = 100;
