@@ -20,7 +20,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * Takes tunnel packets from other nodes apart (Cilium's bpf_overlay, what the kernel's VXLAN
  * device does for flannel): validates the outer headers, strips them (the frame's start moves,
- * nothing is copied), parses the inner frame, and records the source identity; the frame stays
+ * nothing is copied; only a UDP GSO datagram is, merged into one TCP frame or cut into its
+ * pieces, see {@link UdpTunnelGro}), parses the inner frame, and records the source identity; the frame stays
  * {@link Verdict#CONTINUE} for ingress policy and {@link LocalDelivery}.
  *
  * <h2>Which frames are claimed</h2>
@@ -36,6 +37,9 @@ import java.lang.foreign.MemorySegment;
  * outer IPv4 is a fragment                         FRAG_NOT_SUPPORTED (157)
  * outer IPv4 header checksum wrong                  BAD_CHECKSUM (1015)
  * outer source is not a node (TunnelPeers)          UNKNOWN_SENDER (172)
+ * UDP GSO datagram not mergeable and not cuttable   GSO_MALFORMED (1072), GSO_TOO_MANY_SEGMENTS
+ *                                                   (1073), BUFFER_POOL_EXHAUSTED (1016); merged:
+ *                                                   the parser's reason for the merged frame
  * outer UDP checksum non-zero, not partial, wrong   BAD_CHECKSUM (1015) (when verification is on)
  * tunnel header or inner Ethernet header cut short  TUNNEL_TRUNCATED (1031)
  * VXLAN: flags word not exactly I, reserved byte    VXLAN_BAD_FLAGS (1032)
@@ -196,21 +200,23 @@ public final class TunnelDecap {
                 || NetworkOrder.u32(s, l3 + Ipv4Header.DST_OFFSET) != underlayAddress
                 || ipBytes > frameBytes - EthernetHeader.LENGTH
                 || !(mode.udp() ? protocol == Ipv4Header.PROTOCOL_UDP
-                        : protocol == Ipv4Header.PROTOCOL_IPIP || protocol == Ipv4Header.PROTOCOL_IPV6)
-                || !InternetChecksum.verifies20(s, l3)) {
+                        : protocol == Ipv4Header.PROTOCOL_IPIP || protocol == Ipv4Header.PROTOCOL_IPV6)) {
+            return NOT_TAKEN;
+        }
+        long udp = l3 + Ipv4Header.MIN_LENGTH;
+        int udpBytes = NetworkOrder.u16(s, udp + UdpHeader.LENGTH_OFFSET);
+        // the UDP port and length first: they tell the host's own UDP apart without a checksum or a peer lookup
+        if (mode.udp() && (NetworkOrder.u16(s, udp + UdpHeader.DST_PORT_OFFSET) != tunnelPort
+                || udpBytes != ipBytes - Ipv4Header.MIN_LENGTH)) {
             return NOT_TAKEN;
         }
         int outerSource = NetworkOrder.u32(s, l3 + Ipv4Header.SRC_OFFSET);
-        if (!isPeer(outerSource)) {
+        if (!InternetChecksum.verifies20(s, l3) || !isPeer(outerSource)) {
             return NOT_TAKEN;
         }
         int result;
         if (mode.udp()) {
-            long udp = l3 + Ipv4Header.MIN_LENGTH;
-            int udpBytes = NetworkOrder.u16(s, udp + UdpHeader.LENGTH_OFFSET);
-            if (NetworkOrder.u16(s, udp + UdpHeader.DST_PORT_OFFSET) != tunnelPort
-                    || udpBytes != ipBytes - Ipv4Header.MIN_LENGTH
-                    || !udpChecksumOk(v, i, s, udp, udpBytes, outerSource)) {
+            if (!udpChecksumOk(v, i, s, udp, udpBytes, outerSource)) {
                 return NOT_TAKEN;
             }
             long header = udp + UdpHeader.LENGTH;
@@ -244,12 +250,6 @@ public final class TunnelDecap {
         if (v.hasFlag(i, FrameVector.FLAG_FRAGMENT)) {
             return DropReason.FRAG_NOT_SUPPORTED.verdict();
         }
-        if (mode.udp() && v.hasFlag(i, FrameVector.FLAG_GSO)) {
-            int joined = joinOrCut(v, i);
-            if (joined != Verdict.CONTINUE) {
-                return joined;
-            }
-        }
         MemorySegment s = v.segment();
         long l3 = v.l3Offset(i);
         int ipHeaderBytes = (NetworkOrder.u8(s, l3) & 0x0F) << 2;
@@ -259,6 +259,14 @@ public final class TunnelDecap {
         int outerSource = v.srcIp4(i);
         if (!isPeer(outerSource)) {
             return DropReason.UNKNOWN_SENDER.verdict();
+        }
+        // A UDP GSO datagram is merged or cut only once its outer header and sender have passed:
+        // both rewrite the outer header checksum, and a stranger's datagram is not worth a copy.
+        if (mode.udp() && v.hasFlag(i, FrameVector.FLAG_GSO)) {
+            int joined = joinOrCut(v, i);
+            if (joined != Verdict.CONTINUE) {
+                return joined;
+            }
         }
         int result;
         if (mode.udp()) {

@@ -351,8 +351,10 @@ public final class TunnelEncap {
         if (mode != TunnelMode.IPIP) {
             long udp = outerL3 + Ipv4Header.MIN_LENGTH;
             int udpBytes = outerIpBytes - Ipv4Header.MIN_LENGTH;
-            // ports, length, checksum 0; then the tunnel header's two words: 8 bytes a store
-            NetworkOrder.u64(s, udp, (long) (sourcePort << 16 | tunnelPort) << 32 | (long) udpBytes << 16);
+            // ports, length, checksum 0; then the tunnel header's two words: 8 bytes a store. A frame
+            // sent whole can be longer than a UDP length holds (UdpTunnelGso writes each datagram's):
+            // masked, so it cannot spill into the destination port.
+            NetworkOrder.u64(s, udp, (long) (sourcePort << 16 | tunnelPort) << 32 | (long) (udpBytes & 0xFFFF) << 16);
             NetworkOrder.u64(s, udp + UdpHeader.LENGTH, (long) tunnelFirstWord << 32 | (frameVni & 0xFFFF_FFFFL) << 8);
             if (whole) {
                 int segments = udpGso.send(v, i, identification);

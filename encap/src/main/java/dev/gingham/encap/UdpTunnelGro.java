@@ -8,6 +8,7 @@ import dev.gingham.packet.Verdict;
 import dev.gingham.packet.checksum.TransportChecksum;
 import dev.gingham.packet.header.EthernetHeader;
 import dev.gingham.packet.header.Ipv4Header;
+import dev.gingham.packet.header.TcpHeader;
 import dev.gingham.packet.header.UdpHeader;
 
 import java.lang.foreign.MemorySegment;
@@ -74,7 +75,7 @@ public final class UdpTunnelGro {
         int pieces = (payloadBytes + pieceBytes - 1) / pieceBytes;
         long inner = first + TUNNEL_HEADER_BYTES;
         if (!TcpMerge.plainIpv4Tcp(s, inner, pieceBytes - TUNNEL_HEADER_BYTES)
-                || TcpMerge.tcpFlags(s, inner) != TcpMerge.FLAG_ACK) {
+                || TcpMerge.tcpFlags(s, inner) != TcpHeader.ACK) {
             return NOT_MERGED;
         }
         int headerBytes = TcpMerge.TCP + TcpMerge.tcpHeaderBytes(s, inner);
@@ -114,7 +115,7 @@ public final class UdpTunnelGro {
         long inner = first + TUNNEL_HEADER_BYTES;
         long tunnelHeader = NetworkOrder.u64(s, first);
         int nextSequence = TcpMerge.sequence(s, inner) + mss;
-        int flags = TcpMerge.FLAG_ACK;
+        int flags = TcpHeader.ACK;
         for (int k = 1; k < pieces; k++) {
             long piece = first + (long) k * pieceBytes;
             int frameBytes = Math.min(pieceBytes, payloadBytes - k * pieceBytes) - TUNNEL_HEADER_BYTES;
@@ -127,7 +128,7 @@ public final class UdpTunnelGro {
             }
             int chunk = frameBytes - headerBytes;
             int pieceFlags = TcpMerge.tcpFlags(s, frame);
-            if (k < pieces - 1 && (chunk != mss || pieceFlags != TcpMerge.FLAG_ACK)) {
+            if (k < pieces - 1 && (chunk != mss || pieceFlags != TcpHeader.ACK)) {
                 return -1; // only the last piece may be short or carry PSH
             }
             flags = pieceFlags;

@@ -1,6 +1,7 @@
 package dev.gingham.encap;
 
 import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.KernelUdpGso;
 import dev.gingham.packet.PacketBuilder;
@@ -103,6 +104,38 @@ class UdpTunnelGroTest {
             assertEquals(expected.length - 14, o.vector.l3Length(i), "parsed again");
             assertEquals(1, o.decap.gro().datagramsMergedCount());
             assertEquals(PIECES, o.decap.gro().piecesMergedCount());
+        }
+    }
+
+    @Test
+    void shouldDropDatagramWithBadOuterHeaderChecksumBeforeMergingIt() {
+        byte[] payload = payload();
+        byte[] datagram = datagram(k -> tunnel(TunnelMode.VXLAN, segment(k, slice(payload, k)).build()).build());
+        datagram[14 + 10] ^= 0x01; // the outer IPv4 header checksum
+        assertRefusedWhole(datagram, DropReason.BAD_CHECKSUM);
+    }
+
+    @Test
+    void shouldDropDatagramFromAStrangerWithoutMergingOrCuttingIt() {
+        byte[] payload = payload();
+        // piece 3 repeats piece 2's sequence number, so a datagram that got past the checks would be cut
+        byte[] datagram = datagram(k -> PacketBuilder.vxlan("192.168.1.99", A_UNDERLAY, 1,
+                        segment(k, slice(payload, k)).seq(0x7FFF_FF00L + (long) (k == 3 ? 2 : k) * MSS).build())
+                .srcMac(B_UNDERLAY_MAC).dstMac(A_UNDERLAY_MAC).build());
+        assertRefusedWhole(datagram, DropReason.UNKNOWN_SENDER);
+    }
+
+    /** The datagram is dropped for {@code reason} as one frame: not merged, not cut into pieces. */
+    private static void assertRefusedWhole(byte[] datagram, DropReason reason) {
+        int pieceBytes = (datagram.length - 42) / PIECES;
+        try (Overlay o = new Overlay(Overlay.nodeA(TunnelMode.VXLAN).build(), 16, BufferPool.TSO_BUFFER_SIZE)) {
+            int i = receive(o, datagram, pieceBytes, true);
+
+            assertEquals(0, o.decap.process(o.vector, 0));
+
+            assertEquals(1, o.vector.count(), "not cut into pieces");
+            assertEquals(reason.verdict(), o.vector.verdict(i));
+            assertEquals(0, o.decap.gro().datagramsMergedCount());
         }
     }
 

@@ -148,6 +148,24 @@ class UdpTunnelGsoTest {
         }
     }
 
+    @Test
+    void shouldKeepTheTunnelPortWhenTheInnerPacketIsAsLongAsIpv4Allows() {
+        byte[] frame = tso4(65_535 - 52).build(); // inner total length 65,535: the whole frame's UDP length would not fit 16 bits
+        try (Overlay gso = new Overlay(config(TunnelMode.VXLAN, true), 64, BufferPool.TSO_BUFFER_SIZE);
+             Overlay plain = new Overlay(config(TunnelMode.VXLAN, false), 64, BufferPool.TSO_BUFFER_SIZE)) {
+            List<byte[]> reference = send(plain, frame, FrameVector.GSO_TCPV4, MSS);
+            List<byte[]> datagrams = send(gso, frame, FrameVector.GSO_TCPV4, MSS);
+
+            assertEquals(47, reference.size());
+            assertEquals(2, datagrams.size());
+            for (byte[] datagram : datagrams) {
+                assertEquals(8472, u16(datagram, 36), "the outer UDP destination port");
+            }
+            assertDatagram(gso, 0, reference, 0, 24);
+            assertDatagram(gso, 1, reference, 24, 23);
+        }
+    }
+
     /** Returns: the outer IPv4 identification the overlay gives its next tunnel packet. */
     private static int nextOuterId(Overlay o) {
         byte[] small = PacketBuilder.tcp4(A_POD, 40000, B_POD, 80).srcMac(A_POD_MAC).dstMac(A_ROUTER_MAC).flags(ACK).build();

@@ -2,10 +2,14 @@ package dev.gingham.packet;
 
 import dev.gingham.packet.checksum.InternetChecksum;
 import dev.gingham.packet.checksum.TransportChecksum;
+import dev.gingham.packet.header.TcpHeader;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import static dev.gingham.packet.NetworkOrder.BE16;
+import static dev.gingham.packet.NetworkOrder.BE32;
+import static dev.gingham.packet.NetworkOrder.BE64;
 
 /**
  * When consecutive TCP segments may become one GSO frame, and how that frame's headers are
@@ -27,22 +31,14 @@ public final class TcpMerge {
     /** Bytes of the untagged Ethernet header. */
     public static final int ETHERNET_BYTES = 14;
     /** Offset of the IPv4 header. */
-    public static final int IP = ETHERNET_BYTES;
+    private static final int IP = ETHERNET_BYTES;
     /** Offset of the TCP header (IPv4 without options). */
     public static final int TCP = IP + 20;
-    /** Offset of the TCP flags byte. */
-    public static final int TCP_FLAGS = TCP + 13;
     /** Offset of the TCP checksum field. */
-    public static final int TCP_CHECKSUM = TCP + 16;
+    public static final int TCP_CHECKSUM = TCP + TcpHeader.CHECKSUM_OFFSET;
     /** Largest IPv4 packet one frame may describe (the total-length field). */
     public static final int MAX_IP_BYTES = 65535;
-    public static final int FLAG_FIN = 0x01;
-    public static final int FLAG_PSH = 0x08;
-    public static final int FLAG_ACK = 0x10;
-    private static final int TCP_MIN_BYTES = 20;
-    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int TCP_FLAGS = TCP + TcpHeader.FLAGS_OFFSET;
 
     private TcpMerge() {
     }
@@ -53,7 +49,7 @@ public final class TcpMerge {
      * padding) and whose TCP header fits in it. Checksums are not looked at.
      */
     public static boolean plainIpv4Tcp(MemorySegment s, long frame, int frameBytes) {
-        return frameBytes >= TCP + TCP_MIN_BYTES
+        return frameBytes >= TCP + TcpHeader.MIN_LENGTH
                 && s.get(BE16, frame + 12) == 0x0800
                 && s.get(ValueLayout.JAVA_BYTE, frame + IP) == 0x45
                 && s.get(ValueLayout.JAVA_BYTE, frame + IP + 9) == 6
@@ -72,7 +68,7 @@ public final class TcpMerge {
 
     /** Returns: the TCP header length (data offset × 4) of the frame at {@code frame}. */
     public static int tcpHeaderBytes(MemorySegment s, long frame) {
-        return ((s.get(ValueLayout.JAVA_BYTE, frame + TCP + 12) & 0xFF) >>> 4) * 4;
+        return ((s.get(ValueLayout.JAVA_BYTE, frame + TCP + TcpHeader.DATA_OFFSET_OFFSET) & 0xFF) >>> 4) * 4;
     }
 
     /** Returns: the TCP flags byte of the frame at {@code frame}. */
@@ -82,7 +78,7 @@ public final class TcpMerge {
 
     /** Returns: the TCP sequence number of the frame at {@code frame}. */
     public static int sequence(MemorySegment s, long frame) {
-        return s.get(BE32, frame + TCP + 4);
+        return s.get(BE32, frame + TCP + TcpHeader.SEQ_OFFSET);
     }
 
     /**
@@ -92,18 +88,19 @@ public final class TcpMerge {
      * and 20 onwards of the TCP header; sequence, flags, window, checksum and urgent pointer may
      * differ or are checked apart).
      */
-    public static boolean sameFlow(MemorySegment s, long a, long b, int headerBytes) {
+    private static boolean sameFlow(MemorySegment s, long a, long b, int headerBytes) {
         if (s.get(BE64, a) != s.get(BE64, b) || s.get(BE32, a + 8) != s.get(BE32, b + 8)
                 || s.get(ValueLayout.JAVA_BYTE, a + IP + 1) != s.get(ValueLayout.JAVA_BYTE, b + IP + 1)
                 || s.get(BE16, a + IP + 6) != s.get(BE16, b + IP + 6)
                 || s.get(ValueLayout.JAVA_BYTE, a + IP + 8) != s.get(ValueLayout.JAVA_BYTE, b + IP + 8)
                 || s.get(BE64, a + IP + 12) != s.get(BE64, b + IP + 12)
                 || s.get(BE32, a + TCP) != s.get(BE32, b + TCP)
-                || s.get(BE32, a + TCP + 8) != s.get(BE32, b + TCP + 8)
-                || s.get(ValueLayout.JAVA_BYTE, a + TCP + 12) != s.get(ValueLayout.JAVA_BYTE, b + TCP + 12)) {
+                || s.get(BE32, a + TCP + TcpHeader.ACK_OFFSET) != s.get(BE32, b + TCP + TcpHeader.ACK_OFFSET)
+                || s.get(ValueLayout.JAVA_BYTE, a + TCP + TcpHeader.DATA_OFFSET_OFFSET)
+                        != s.get(ValueLayout.JAVA_BYTE, b + TCP + TcpHeader.DATA_OFFSET_OFFSET)) {
             return false;
         }
-        for (long o = TCP + TCP_MIN_BYTES; o < headerBytes; o += 4) {
+        for (long o = TCP + TcpHeader.MIN_LENGTH; o < headerBytes; o += 4) {
             if (s.get(BE32, a + o) != s.get(BE32, b + o)) {
                 return false;
             }
@@ -122,7 +119,7 @@ public final class TcpMerge {
                                     int nextSequence) {
         int payloadBytes = frameBytes - headerBytes;
         int flags = tcpFlags(s, frame);
-        return payloadBytes > 0 && payloadBytes <= mss && (flags == FLAG_ACK || flags == (FLAG_ACK | FLAG_PSH))
+        return payloadBytes > 0 && payloadBytes <= mss && (flags == TcpHeader.ACK || flags == (TcpHeader.ACK | TcpHeader.PSH))
                 && sequence(s, frame) == nextSequence && sameFlow(s, head, frame, headerBytes);
     }
 
@@ -135,8 +132,7 @@ public final class TcpMerge {
         int ipBytes = frameBytes - ETHERNET_BYTES;
         s.set(ValueLayout.JAVA_BYTE, frame + TCP_FLAGS, (byte) flags);
         s.set(BE16, frame + IP + 2, (short) ipBytes);
-        s.set(BE16, frame + IP + 10, (short) 0);
-        s.set(BE16, frame + IP + 10, (short) InternetChecksum.compute(s, frame + IP, 20));
+        s.set(BE16, frame + IP + 10, (short) TransportChecksum.ipv4Header(s, frame + IP, 20));
         int tcpBytes = ipBytes - 20;
         long pseudo = TransportChecksum.pseudoHeader4(s.get(BE32, frame + IP + 12), s.get(BE32, frame + IP + 16),
                 TransportChecksum.TCP, tcpBytes);

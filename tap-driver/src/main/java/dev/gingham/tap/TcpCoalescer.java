@@ -2,6 +2,7 @@ package dev.gingham.tap;
 
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.TcpMerge;
+import dev.gingham.packet.header.TcpHeader;
 
 import java.lang.foreign.MemorySegment;
 
@@ -33,7 +34,6 @@ import java.lang.foreign.MemorySegment;
 final class TcpCoalescer {
     private static final int ETHERNET_BYTES = TcpMerge.ETHERNET_BYTES;
     private static final int TCP = TcpMerge.TCP;
-    private static final int FLAG_ACK = TcpMerge.FLAG_ACK;
 
     private TcpCoalescer() {
     }
@@ -53,7 +53,7 @@ final class TcpCoalescer {
         int headerBytes = TCP + TcpMerge.tcpHeaderBytes(s, h);
         int mss = v.length(head) - headerBytes;
         int flags = TcpMerge.tcpFlags(s, h);
-        if (mss <= 0 || flags != FLAG_ACK) {
+        if (mss <= 0 || flags != TcpHeader.ACK) {
             return 0;
         }
         int payloadBytes = mss;
@@ -77,7 +77,7 @@ final class TcpCoalescer {
             payloadBytes += segment;
             nextSeq += segment;
             merged++;
-            if (segmentFlags != FLAG_ACK || segment < mss) {
+            if (segmentFlags != TcpHeader.ACK || segment < mss) {
                 flags = segmentFlags; // PSH of the last segment
                 break;
             }
