@@ -432,8 +432,11 @@ final class HashTable {
     }
 
     boolean lookupCopy(MemorySegment key, long keyOffset, MemorySegment dst, long dstOffset) {
+        return lookupCopy(key, keyOffset, dst, dstOffset, hash(key, keyOffset, keySize, seed));
+    }
+
+    boolean lookupCopy(MemorySegment key, long keyOffset, MemorySegment dst, long dstOffset, long hash) {
         Objects.checkFromIndexSize(dstOffset, valueSize, dst.byteSize());
-        long hash = hash(key, keyOffset, keySize, seed);
         MemorySegment s = segment;
         int i = (int) hash & mask;
         int retries = 0;

@@ -151,6 +151,14 @@ abstract sealed class HashTableMap implements OffHeapMap permits HashMap, LruHas
     }
 
     /**
+     * {@link #lookupCopy(MemorySegment, long, MemorySegment, long)} with the key's
+     * {@link #hash(MemorySegment, long)} already computed. A wrong hash finds nothing.
+     */
+    public boolean lookupCopy(MemorySegment key, long keyOffset, MemorySegment dst, long dstOffset, long hash) {
+        return table.lookupCopy(key, keyOffset, dst, dstOffset, hash);
+    }
+
+    /**
      * Creates or replaces an entry. A full {@link HashMap} refuses a new key; a full
      * {@link LruHashMap} evicts one to make room.
      *

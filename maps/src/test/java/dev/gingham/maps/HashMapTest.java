@@ -79,6 +79,11 @@ class HashMapTest {
                 long hash = map.hash(key, 0);
                 map.prefetch(hash);
                 assertEquals(map.lookup(key, 0), map.lookup(key, 0, hash), "key " + k);
+                MemorySegment copy = arena.allocate(VALUE + 3);
+                assertEquals(k < 50, map.lookupCopy(key, 0, copy, 3, hash), "key " + k);
+                if (k < 50) {
+                    assertEquals(k, copy.get(LONG_U, 3 + 16), "key " + k + "'s value copied");
+                }
             }
         }
     }
@@ -91,6 +96,7 @@ class HashMapTest {
             long hash = map.hash(key, 0);
             // The neighbouring home slot is empty (one key in 2048 slots): the probe stops there.
             assertEquals(MapErrors.MISSING, map.lookup(key, 0, hash ^ 1));
+            assertFalse(map.lookupCopy(key, 0, arena.allocate(VALUE + 3), 3, hash ^ 1));
             assertTrue(map.lookup(key, 0, hash) >= 0);
         }
     }

@@ -22,6 +22,9 @@ public final class ReverseSnat {
     private final SnatResult mapping = new SnatResult();
     private final IcmpErrorPayload quote = new IcmpErrorPayload();
 
+    /** Each frame's reverse-map key hash from the first pass (set for the frames {@link #translate} looks up). */
+    private final long[] reverseHashes = new long[FrameVector.MAX_FRAMES];
+
     public ReverseSnat(SnatTable snat) {
         this.snat = snat;
     }
@@ -37,8 +40,8 @@ public final class ReverseSnat {
         for (int i = 0; i < n; i++) {
             if (v.verdict(i) == Verdict.CONTINUE && v.hasFlag(i, FrameVector.FLAG_L4)
                     && !v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
-                snat.prefetchReverse(v.srcHi(i), v.srcLo(i), v.srcPort(i), v.dstHi(i), v.dstLo(i), v.dstPort(i),
-                        v.protocol(i), mapping);
+                reverseHashes[i] = snat.prefetchReverse(v.srcHi(i), v.srcLo(i), v.srcPort(i), v.dstHi(i), v.dstLo(i),
+                        v.dstPort(i), v.protocol(i), mapping);
             }
         }
         int translated = 0;
@@ -46,7 +49,7 @@ public final class ReverseSnat {
             if (v.verdict(i) != Verdict.CONTINUE || !v.hasFlag(i, FrameVector.FLAG_L4)) {
                 continue;
             }
-            int verdict = v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR) ? translateError(v, i) : translate(v, i);
+            int verdict = v.hasFlag(i, FrameVector.FLAG_ICMP_ERROR) ? translateError(v, i) : translate(v, i, reverseHashes[i]);
             if (verdict == TRANSLATED) {
                 v.mark(i, v.mark(i) | FrameMarks.REVERSE_NAT);
                 translated++;
@@ -59,9 +62,10 @@ public final class ReverseSnat {
 
     private static final int TRANSLATED = Integer.MAX_VALUE;
 
-    private int translate(FrameVector v, int i) {
+    /** @param hash the frame's reverse-map key hash from the first pass */
+    private int translate(FrameVector v, int i, long hash) {
         if (snat.lookupReverse(v.srcHi(i), v.srcLo(i), v.srcPort(i), v.dstHi(i), v.dstLo(i), v.dstPort(i),
-                v.protocol(i), mapping) != 0) {
+                v.protocol(i), hash, mapping) != 0) {
             return Verdict.CONTINUE;
         }
         int verdict = NatRewriter.rewrite(v, i, NatRewriter.DESTINATION, mapping.origHi, mapping.origLo, mapping.origPort);

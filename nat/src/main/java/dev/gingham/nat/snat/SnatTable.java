@@ -54,6 +54,11 @@ public final class SnatTable implements AutoCloseable {
     public static final int EXISTING = 0;
     /** {@link #mapEgress} result: a mapping was created for the flow. */
     public static final int CREATED = 1;
+    /**
+     * "No precomputed hash" for {@link #lookupReverse}: a key whose hash is exactly this value is
+     * merely hashed again.
+     */
+    public static final long NO_HASH = Long.MIN_VALUE;
 
     static final int KEY_BYTES = 40;
     static final int FORWARD_VALUE_BYTES = 32;
@@ -294,9 +299,21 @@ public final class SnatTable implements AutoCloseable {
      */
     public int lookupReverse(long remoteHi, long remoteLo, int remotePort, long natHi, long natLo, int natPort,
                              int protocol, SnatResult out) {
+        return lookupReverse(remoteHi, remoteLo, remotePort, natHi, natLo, natPort, protocol, NO_HASH, out);
+    }
+
+    /**
+     * {@link #lookupReverse(long, long, int, long, long, int, int, SnatResult)} with the key's hash
+     * from {@link #prefetchReverse} with the same arguments (or {@link #NO_HASH}).
+     */
+    public int lookupReverse(long remoteHi, long remoteLo, int remotePort, long natHi, long natLo, int natPort,
+                             int protocol, long hash, SnatResult out) {
         MemorySegment s = out.scratch;
         writeKey(s, SnatResult.KEY_B, remoteHi, remoteLo, natHi, natLo, remotePort, natPort, protocol);
-        if (!reverse.lookupCopy(s, SnatResult.KEY_B, s, SnatResult.VALUE_B)) {
+        boolean found = hash == NO_HASH
+                ? reverse.lookupCopy(s, SnatResult.KEY_B, s, SnatResult.VALUE_B)
+                : reverse.lookupCopy(s, SnatResult.KEY_B, s, SnatResult.VALUE_B, hash);
+        if (!found) {
             return NO_MAPPING;
         }
         out.origHi = s.get(LONG, SnatResult.VALUE_B + R_ORIG_HI);
@@ -310,12 +327,16 @@ public final class SnatTable implements AutoCloseable {
      * {@link #lookupReverse} with the same arguments starts at, so the cache misses of a whole
      * vector overlap instead of one per packet (as {@code CtTable.prefetch} does for conntrack).
      * Only warms the cache; answers nothing.
+     *
+     * @return the key's hash, for the lookup with the same arguments
      */
-    public void prefetchReverse(long remoteHi, long remoteLo, int remotePort, long natHi, long natLo, int natPort,
+    public long prefetchReverse(long remoteHi, long remoteLo, int remotePort, long natHi, long natLo, int natPort,
                                 int protocol, SnatResult out) {
         MemorySegment s = out.scratch;
         writeKey(s, SnatResult.KEY_B, remoteHi, remoteLo, natHi, natLo, remotePort, natPort, protocol);
-        out.prefetchSink += reverse.prefetch(reverse.hash(s, SnatResult.KEY_B));
+        long hash = reverse.hash(s, SnatResult.KEY_B);
+        out.prefetchSink += reverse.prefetch(hash);
+        return hash;
     }
 
     /**

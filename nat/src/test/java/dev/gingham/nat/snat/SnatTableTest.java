@@ -53,6 +53,23 @@ class SnatTableTest {
     }
 
     @Test
+    void shouldResolveReplyWithThePrefetchedHashAsWithout() {
+        try (SnatTable table = SnatTable.create(config(), 7)) {
+            SnatResult out = new SnatResult();
+            assertEquals(SnatTable.CREATED, map(table, POD, 51000, REMOTE, 443, TCP, 1_000L, out));
+            SnatResult reply = new SnatResult();
+            long hash = table.prefetchReverse(REMOTE.hi(), REMOTE.lo(), 443, NODE.hi(), NODE.lo(), out.natPort, TCP, reply);
+            assertEquals(0, table.lookupReverse(REMOTE.hi(), REMOTE.lo(), 443, NODE.hi(), NODE.lo(), out.natPort, TCP, hash,
+                    reply));
+            assertEquals(POD.lo(), reply.origLo);
+            assertEquals(51000, reply.origPort);
+            long otherPort = table.prefetchReverse(REMOTE.hi(), REMOTE.lo(), 444, NODE.hi(), NODE.lo(), out.natPort, TCP, reply);
+            assertEquals(-167, table.lookupReverse(REMOTE.hi(), REMOTE.lo(), 444, NODE.hi(), NODE.lo(), out.natPort, TCP,
+                    otherPort, reply), "a reply from another remote port belongs to no mapping");
+        }
+    }
+
+    @Test
     void shouldVisitEveryMappingAsValuesWhenDumped() {
         try (SnatTable table = SnatTable.create(config(), 7)) {
             SnatResult out = new SnatResult();
