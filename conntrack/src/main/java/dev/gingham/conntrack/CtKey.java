@@ -223,11 +223,7 @@ public final class CtKey {
     /** Returns: a readable form ("6 10.0.0.1:40000 -> 10.0.0.2:80 flags 0"); allocates, not for the hot path. */
     @Override
     public String toString() {
-        return protocol() + " " + address(srcHi(), srcLo()) + ":" + srcPort() + " -> "
-                + address(dstHi(), dstLo()) + ":" + dstPort() + " flags " + flags();
-    }
-
-    private static String address(long hi, long lo) {
-        return MappedAddress.isIpv4(hi, lo) ? Addresses.formatIpv4(MappedAddress.ip4(lo)) : "[" + Addresses.formatIpv6(hi, lo) + "]";
+        return protocol() + " " + Addresses.formatEndpoint(srcHi(), srcLo(), srcPort()) + " -> "
+                + Addresses.formatEndpoint(dstHi(), dstLo(), dstPort()) + " flags " + flags();
     }
 }

@@ -2,7 +2,6 @@ package dev.gingham.dataplane.flow;
 
 import dev.gingham.dataplane.policy.Direction;
 import dev.gingham.packet.DropReason;
-import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.header.Addresses;
 
 import java.lang.foreign.MemorySegment;
@@ -80,7 +79,7 @@ public final class FlowReader {
         int identity = s.get(INT, identityOffset);
         String pod = names.pod(hi, lo);
         int slash = pod.indexOf('/');
-        String address = MappedAddress.isIpv4(hi, lo) ? Addresses.formatIpv4(MappedAddress.ip4(lo)) : Addresses.formatIpv6(hi, lo);
+        String address = Addresses.formatMapped(hi, lo);
         return new FlowEvent.Peer(address, Short.toUnsignedInt(s.get(SHORT, portOffset)), identity, names.identity(identity),
                 slash < 0 ? names.namespace(identity) : pod.substring(0, slash), slash < 0 ? "" : pod.substring(slash + 1));
     }

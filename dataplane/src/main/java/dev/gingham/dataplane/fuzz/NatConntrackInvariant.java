@@ -8,7 +8,6 @@ import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.snat.PortAllocator;
 import dev.gingham.nat.snat.SnatResult;
 import dev.gingham.nat.snat.SnatTable;
-import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.header.Addresses;
 
 import java.lang.foreign.Arena;
@@ -134,7 +133,7 @@ public final class NatConntrackInvariant {
                                 long natHi, long natLo, int natPort) {
         String problem = mappingProblem(srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, protocol, natHi, natLo, natPort);
         return problem == null ? null : "SNAT mapping " + flow(srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, protocol) + " -> "
-                + endpoint(natHi, natLo, natPort) + problem;
+                + Addresses.formatEndpoint(natHi, natLo, natPort) + problem;
     }
 
     /** Returns: null, or what is wrong with the mapping, worded to follow the mapping's text. */
@@ -153,7 +152,7 @@ public final class NatConntrackInvariant {
             return " has no reverse entry: replies would not find the pod";
         }
         if (reverse.origHi != srcHi || reverse.origLo != srcLo || reverse.origPort != srcPort) {
-            return ": its reverse entry leads to " + endpoint(reverse.origHi, reverse.origLo, reverse.origPort);
+            return ": its reverse entry leads to " + Addresses.formatEndpoint(reverse.origHi, reverse.origLo, reverse.origPort);
         }
         PortAllocator pool = pool(natHi, natLo, protocol);
         if (pool == null || !pool.inUse(natPort)) {
@@ -196,7 +195,7 @@ public final class NatConntrackInvariant {
     /** Returns: the pools of this check with a port pool, as "[address/protocol, ...]". */
     private String poolNames() {
         return pools.stream().filter(pool -> pool.ports() != null)
-                .map(pool -> endpoint(pool.natHi(), pool.natLo(), -1) + "/" + pool.family())
+                .map(pool -> Addresses.formatMapped(pool.natHi(), pool.natLo()) + "/" + pool.family())
                 .collect(Collectors.joining(", ", "[", "]"));
     }
 
@@ -210,11 +209,7 @@ public final class NatConntrackInvariant {
     }
 
     private static String flow(long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int protocol) {
-        return endpoint(srcHi, srcLo, srcPort) + " > " + endpoint(dstHi, dstLo, dstPort) + " proto " + protocol;
-    }
-
-    private static String endpoint(long hi, long lo, int port) {
-        String address = MappedAddress.isIpv4(hi, lo) ? Addresses.formatIpv4(MappedAddress.ip4(lo)) : Addresses.formatIpv6(hi, lo);
-        return port < 0 ? address : address + ":" + port;
+        return Addresses.formatEndpoint(srcHi, srcLo, srcPort) + " > " + Addresses.formatEndpoint(dstHi, dstLo, dstPort)
+                + " proto " + protocol;
     }
 }

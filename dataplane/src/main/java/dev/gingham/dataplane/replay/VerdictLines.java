@@ -13,7 +13,6 @@ import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameMarks;
 import dev.gingham.packet.FrameTrace;
 import dev.gingham.packet.FrameVector;
-import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.Verdict;
 import dev.gingham.packet.header.Addresses;
 
@@ -232,20 +231,13 @@ final class VerdictLines {
             long hi = services.backendAddrHi(backend);
             long lo = services.backendAddrLo(backend);
             int port = services.backendPort(backend);
-            b.append(",\"backend\":\"").append(endpointText(hi, lo, port)).append('"');
+            b.append(",\"backend\":\"").append(Addresses.formatEndpoint(hi, lo, port)).append('"');
             String pod = escapeOrEmpty(names.pod(hi, lo));
             if (!pod.isEmpty()) {
                 b.append(",\"backend_pod\":\"").append(pod).append('"');
             }
         }
         return utf8(b.append('}').toString());
-    }
-
-    /** Returns: what {@link LineBuffer#endpoint} writes, as text (for cached parts). */
-    private static String endpointText(long hi, long lo, int port) {
-        boolean ipv4 = MappedAddress.isIpv4(hi, lo);
-        String address = ipv4 ? Addresses.formatIpv4(MappedAddress.ip4(lo)) : Addresses.formatIpv6(hi, lo);
-        return port < 0 ? address : ipv4 ? address + ":" + port : "[" + address + "]:" + port;
     }
 
     private static void nat(LineBuffer b, FrameTrace trace, int i, boolean ports) throws IOException {
@@ -266,10 +258,8 @@ final class VerdictLines {
     }
 
     private void policy(LineBuffer b, FrameTrace trace, int i) throws IOException {
-        int egress = EGRESS_SLOT;
-        int ingress = INGRESS_SLOT;
-        int egressDecision = trace.policyDecision(i, egress);
-        int ingressDecision = trace.policyDecision(i, ingress);
+        int egressDecision = trace.policyDecision(i, EGRESS_SLOT);
+        int ingressDecision = trace.policyDecision(i, INGRESS_SLOT);
         boolean hasEgress = egressDecision != FrameTrace.NONE;
         boolean hasIngress = ingressDecision != FrameTrace.NONE;
         if (!hasEgress && !hasIngress) {
@@ -277,13 +267,13 @@ final class VerdictLines {
         }
         b.bytes(POLICY);
         if (hasEgress) {
-            policyDirection(b, egressVerdicts.computeIfAbsent(egressDecision, resolveEgressVerdict), trace, i, egress);
+            policyDirection(b, egressVerdicts.computeIfAbsent(egressDecision, resolveEgressVerdict), trace, i, EGRESS_SLOT);
         }
         if (hasIngress) {
             if (hasEgress) {
                 b.ascii(',');
             }
-            policyDirection(b, ingressVerdicts.computeIfAbsent(ingressDecision, resolveIngressVerdict), trace, i, ingress);
+            policyDirection(b, ingressVerdicts.computeIfAbsent(ingressDecision, resolveIngressVerdict), trace, i, INGRESS_SLOT);
         }
         b.ascii('}');
     }

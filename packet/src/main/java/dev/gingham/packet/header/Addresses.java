@@ -86,6 +86,27 @@ public final class Addresses {
         return value;
     }
 
+    /**
+     * Returns: a flow-tuple address as text: an IPv4-mapped one ({@link MappedAddress}) dotted,
+     * any other in RFC 5952 form ({@link #formatIpv6}).
+     */
+    public static String formatMapped(long hi, long lo) {
+        return MappedAddress.isIpv4(hi, lo) ? formatIpv4(MappedAddress.ip4(lo)) : formatIpv6(hi, lo);
+    }
+
+    /**
+     * Returns: {@link #formatMapped} with {@code :port} after it, an IPv6 address in brackets
+     * (RFC 5952 §6: "[2001:db8::1]:80", never the ambiguous "2001:db8::1:80"); a negative
+     * {@code port} gives the address alone, as for a protocol without ports.
+     */
+    public static String formatEndpoint(long hi, long lo, int port) {
+        if (port < 0) {
+            return formatMapped(hi, lo);
+        }
+        return MappedAddress.isIpv4(hi, lo) ? formatIpv4(MappedAddress.ip4(lo)) + ":" + port
+                : "[" + formatIpv6(hi, lo) + "]:" + port;
+    }
+
     // ---------------------------------------------------------------- IPv6
 
     /**

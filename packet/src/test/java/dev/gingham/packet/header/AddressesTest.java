@@ -102,6 +102,22 @@ class AddressesTest {
         assertEquals(expectedLo, Addresses.parseIpv6Lo(canonical));
     }
 
+    @ParameterizedTest
+    @CsvSource({
+            "10.0.0.7,      80, 10.0.0.7:80,      10.0.0.7",
+            "10.0.0.7,      -1, 10.0.0.7,         10.0.0.7",
+            "2001:db8::1,   80, [2001:db8::1]:80, 2001:db8::1",
+            "2001:db8::1,   -1, 2001:db8::1,      2001:db8::1",
+            "::ffff:1.2.3.4, 0, 1.2.3.4:0,        1.2.3.4",
+    })
+    void shouldFormatFlowTupleAddressesWithBracketsOnlyAroundIpv6WithAPort(String text, int port, String endpoint,
+                                                                        String address) {
+        long hi = Addresses.parseIpv6Hi(text.contains(":") ? text : "::ffff:" + text);
+        long lo = Addresses.parseIpv6Lo(text.contains(":") ? text : "::ffff:" + text);
+        assertEquals(endpoint, Addresses.formatEndpoint(hi, lo, port));
+        assertEquals(address, Addresses.formatMapped(hi, lo));
+    }
+
     @Test
     void shouldRoundTripWhenIpv6IsRandom() {
         SplittableRandom random = new SplittableRandom(11);
