@@ -94,19 +94,18 @@ public final class Replayer {
                     int n = feed.fill(staging, MAX_VECTOR_SPAN_NS);
                     int skippedWritten = 0;
                     // A fill from one port (most captures' vectors) runs as it is; else a run per port.
-                    boolean onePort = samePort(staging, n);
                     for (int i = 0; i < n; ) {
                         int port = staging.ingressPort(i);
-                        int j = i;
-                        FrameVector frames = run;
-                        if (onePort) {
-                            frames = staging;
-                            j = n;
-                        } else {
+                        int j = i + 1;
+                        while (j < n && staging.ingressPort(j) == port) {
+                            j++;
+                        }
+                        FrameVector frames = staging;
+                        if (i > 0 || j < n) {
+                            frames = run;
                             run.clear();
-                            while (j < n && staging.ingressPort(j) == port) {
-                                run.add(staging.buffer(j), port, staging.length(j));
-                                j++;
+                            for (int k = i; k < j; k++) {
+                                run.add(staging.buffer(k), port, staging.length(k));
                             }
                         }
                         long nowNs = feed.timestampNs(i);
@@ -170,16 +169,6 @@ public final class Replayer {
         }
         return new Summary(framesIn, forwarded, dropped, dropsByReason, framesByEgress, feed.reader().snaplenCutFrames(),
                 feed.oversizedFrames(), feed.unmappedFrames());
-    }
-
-    /** Returns: true when the first {@code n} frames of the vector all came in on one port. */
-    private static boolean samePort(FrameVector v, int n) {
-        for (int k = 1; k < n; k++) {
-            if (v.ingressPort(k) != v.ingressPort(0)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Writes the lines of the last fill's skipped frames from {@code from} whose index is below {@code beforeIndex}. */
