@@ -10,7 +10,12 @@ import dev.gingham.packet.MappedAddress;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Cilium's ipcache: longest-prefix match from an IP address to what the dataplane must know
@@ -50,12 +55,16 @@ public final class IpCache implements AutoCloseable {
     private static final int FLAGS_OFFSET = 10;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt INT_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final LpmTrie v4;
     private final LpmTrie v6;
     private final FamilySlots slots;
     private final Arena writerArena = Arena.ofShared();
     private final MemorySegment writerValue = writerArena.allocate(VALUE_SIZE, 8);
+    /** Between {@link #beginRestore} and {@link #pruneUnclaimed}: restored prefixes nobody has written since. */
+    private Set<Cidr> unclaimed;
 
     private IpCache(LpmTrie v4, LpmTrie v6) {
         this.v4 = v4;
@@ -118,13 +127,20 @@ public final class IpCache implements AutoCloseable {
         value.set(SHORT, NODE_ID_OFFSET, (short) nodeId);
         value.set(SHORT, FLAGS_OFFSET, (short) flags);
         value.set(INT, 12, 0);
-        return prefix.ipv4()
+        int rc = prefix.ipv4()
                 ? v4.update4(prefix.v4(), prefix.prefixLength(), value, 0, UpdateFlags.ANY)
                 : v6.update6(prefix.hi(), prefix.lo(), prefix.prefixLength(), value, 0, UpdateFlags.ANY);
+        if (rc == MapErrors.OK && unclaimed != null) {
+            unclaimed.remove(prefix.masked()); // the tries store a prefix without its host bits
+        }
+        return rc;
     }
 
     /** Removes exactly {@code prefix}. Returns: 0 or ENOENT. */
     public int remove(Cidr prefix) {
+        if (unclaimed != null) {
+            unclaimed.remove(prefix.masked());
+        }
         return prefix.ipv4()
                 ? v4.delete4(prefix.v4(), prefix.prefixLength())
                 : v6.delete6(prefix.hi(), prefix.lo(), prefix.prefixLength());
@@ -149,6 +165,50 @@ public final class IpCache implements AutoCloseable {
 
     public int count() {
         return v4.count() + v6.count();
+    }
+
+    /** Returns: every prefix stored, IPv4 first (control plane: restarts, dumps and tests). */
+    public List<Cidr> prefixes() {
+        List<Cidr> prefixes = new ArrayList<>(count());
+        v4.forEach((segment, key, value) -> prefixes.add(Cidr.ipv4(segment.get(INT_BE, key + 4), segment.get(INT, key))));
+        v6.forEach((segment, key, value) -> prefixes.add(new Cidr(false, segment.get(LONG_BE, key + 4),
+                segment.get(LONG_BE, key + 12), segment.get(INT, key))));
+        return prefixes;
+    }
+
+    /**
+     * Starts a restore after the maps were reopened (Cilium's restore-then-sync): every prefix
+     * found now stays and is looked up as before, but counts as unclaimed until an
+     * {@link #upsert} writes it again. Whoever owns entries (pod addresses, node routes, policy
+     * CIDRs) writes all of its entries on its first apply after a start, so what is still
+     * unclaimed after that apply belongs to objects deleted while the daemon was down.
+     *
+     * @return the number of prefixes restored
+     */
+    public int beginRestore() {
+        unclaimed = new HashSet<>(prefixes());
+        return unclaimed.size();
+    }
+
+    /**
+     * Ends the restore {@link #beginRestore} started: removes every restored prefix nobody wrote
+     * since (a deleted pod's address would otherwise keep its old identity, and a deleted node's
+     * pod CIDR would keep sending to its tunnel endpoint), then reclaims their memory; call it
+     * before workers run, or let the next reclaim after a grace period free them.
+     *
+     * @return the prefixes removed
+     * @throws IllegalStateException when no restore was started
+     */
+    public List<Cidr> pruneUnclaimed() {
+        if (unclaimed == null) {
+            throw new IllegalStateException("no restore in progress: call beginRestore() before the first apply");
+        }
+        List<Cidr> stale = List.copyOf(unclaimed);
+        unclaimed = null;
+        for (Cidr prefix : stale) {
+            remove(prefix);
+        }
+        return stale;
     }
 
     // ---- hot path -------------------------------------------------------------------------------

@@ -146,6 +146,21 @@ public final class NodeRoutes {
         return MapErrors.OK;
     }
 
+    /**
+     * After the first sync over reopened pinned maps: removes the tunnel peers (addresses and
+     * node entries) of nodes that this instance has not installed, that is nodes deleted (or
+     * given another address) while the daemon was down. Left in place, a deleted node's address
+     * would still pass decapsulation's peer check. Its pod CIDR routes are the ipcache's to
+     * prune ({@link IpCache#pruneUnclaimed}).
+     *
+     * @return the number of peer addresses and node entries removed
+     */
+    public int pruneRestoredPeers() {
+        Map<Integer, Integer> installed = new java.util.HashMap<>();
+        nodes.forEach((id, node) -> installed.put(id, node.underlayAddress()));
+        return peers.retain(installed);
+    }
+
     /** Returns: the number of nodes with routes installed. */
     public int nodeCount() {
         return nodes.size();

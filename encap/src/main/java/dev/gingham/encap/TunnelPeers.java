@@ -10,6 +10,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The other nodes of the cluster: who may send us tunnel packets, which MAC an outer frame to
@@ -139,6 +142,34 @@ public final class TunnelPeers implements AutoCloseable {
     /** Forgets the address of a node (it no longer sends or receives tunnel packets). Returns: 0 or ENOENT. */
     int removeAddress(int underlayAddress) {
         return peers.delete(key(underlayAddress));
+    }
+
+    /**
+     * Keeps only the nodes of {@code installed} (node id to underlay address) and the uplink:
+     * every other address and node entry, restored from pinned maps but no longer in the
+     * cluster (or renumbered while the daemon was down), is removed, addresses first.
+     *
+     * @return the number of addresses and node entries removed
+     */
+    int retain(Map<Integer, Integer> installed) {
+        List<Long> staleAddresses = new ArrayList<>();
+        peers.forEach((segment, keyOffset, valueOffset) -> {
+            long address = segment.get(ValueLayout.JAVA_LONG, keyOffset);
+            Integer nodeAddress = installed.get((int) segment.get(ValueLayout.JAVA_LONG, valueOffset));
+            if (nodeAddress == null || key(nodeAddress) != address) {
+                staleAddresses.add(address);
+            }
+        });
+        staleAddresses.forEach(address -> peers.delete(address));
+        int removed = staleAddresses.size();
+        for (int nodeId = 1; nodeId <= MAX_NODE_ID; nodeId++) {
+            int address = nodeSegment.get(INT, nodes.valueOffset(nodeId) + ADDRESS_OFFSET);
+            if (address != 0 && !Integer.valueOf(address).equals(installed.get(nodeId))) {
+                removeNode(nodeId);
+                removed++;
+            }
+        }
+        return removed;
     }
 
     /** Clears node {@code nodeId}'s entry (after its address and routes are gone). */

@@ -82,6 +82,45 @@ class IpCacheTest {
     }
 
     @Test
+    void shouldPruneOnlyRestoredPrefixesNobodyWroteAgainWhenARestoreEnds(@TempDir Path dir) {
+        try (IpCache cache = IpCache.pinned(dir, 64)) {
+            assertEquals(0, cache.upsert(Cidr.parse("10.244.2.0/24"), 9, PacketBuilder.ip4("192.168.1.20"), 2,
+                    IpCache.FLAG_TUNNEL));
+            assertEquals(0, cache.upsert(Cidr.parse("10.244.1.7/32"), 300, 0, 0, 0));
+            assertEquals(0, cache.upsert(Cidr.parse("fd00:2::/64"), 10, 0, 0, 0));
+            assertEquals(0, cache.upsert(Cidr.parse("fd00:1::7/128"), 301, 0, 0, 0));
+        }
+        try (IpCache cache = IpCache.pinned(dir, 64)) {
+            assertEquals(List.of(Cidr.parse("10.244.2.0/24"), Cidr.parse("10.244.1.7/32"), Cidr.parse("fd00:2::/64"),
+                    Cidr.parse("fd00:1::7/128")).stream().sorted(java.util.Comparator.comparing(Cidr::toString)).toList(),
+                    cache.prefixes().stream().sorted(java.util.Comparator.comparing(Cidr::toString)).toList(),
+                    "prefixes() reads back both families");
+            assertEquals(4, cache.beginRestore());
+            // the first apply: the /24 is written again (host bits set, as a careless caller might),
+            // the IPv6 pod rewritten with a new identity, a new prefix added, the IPv4 pod and the
+            // IPv6 /64 not mentioned (deleted while the daemon was down)
+            assertEquals(0, cache.upsert(Cidr.parse("10.244.2.1/24"), 9, PacketBuilder.ip4("192.168.1.20"), 2,
+                    IpCache.FLAG_TUNNEL));
+            assertEquals(0, cache.upsert(Cidr.parse("fd00:1::7/128"), 302, 0, 0, 0));
+            assertEquals(0, cache.upsert(Cidr.parse("10.244.1.8/32"), 303, 0, 0, 0));
+            assertEquals(300, cache.identity(cache.lookup(0, lo4("10.244.1.7"))),
+                    "until the restore ends, an unclaimed entry still answers as before");
+
+            List<Cidr> pruned = cache.pruneUnclaimed();
+
+            assertEquals(List.of("10.244.1.7/32", "fd00:2::/64"), pruned.stream().map(Cidr::toString).sorted().toList());
+            assertEquals(3, cache.count());
+            assertEquals(IpCache.MISSING, cache.lookupExact(Cidr.parse("10.244.1.7/32")));
+            long[] gone = PacketBuilder.ip6("fd00:2::9");
+            assertEquals(IpCache.MISSING, cache.lookup(gone[0], gone[1]));
+            long[] kept = PacketBuilder.ip6("fd00:1::7");
+            assertEquals(302, cache.identity(cache.lookup(kept[0], kept[1])));
+            assertEquals(303, cache.identity(cache.lookup(0, lo4("10.244.1.8"))));
+            assertThrows(IllegalStateException.class, cache::pruneUnclaimed, "a restore ends once");
+        }
+    }
+
+    @Test
     void shouldParsePrefixesAndRejectBadOnes() {
         assertEquals("10.244.2.0/24", Cidr.parse("10.244.2.0/24").toString());
         assertEquals(32, Cidr.parseAddressOrPrefix("10.0.0.1").prefixLength());

@@ -45,6 +45,34 @@ class NodeRoutesTest {
     }
 
     @Test
+    void shouldRemoveOnlyPeersOfNodesNotInstalledAgainWhenRestoredPeersArePruned() {
+        int kept = PacketBuilder.ip4("192.168.1.20");
+        int deleted = PacketBuilder.ip4("192.168.1.30");
+        int renumberedOld = PacketBuilder.ip4("192.168.1.40");
+        int renumberedNew = PacketBuilder.ip4("192.168.1.41");
+        // what a previous daemon left in the (pinned) peer maps
+        assertEquals(0, peers.upsert(kept, 2, 0x02_0000_000B0BL, 0));
+        assertEquals(0, peers.upsert(deleted, 3, 0x02_0000_000C0CL, 0));
+        assertEquals(0, peers.upsert(renumberedOld, 4, 0x02_0000_000D0DL, 0));
+        peers.uplink(PacketBuilder.ip4("192.168.1.1"), 0x02_0000_0000FEL);
+        // this daemon's first sync installs node 2 as it was and node 4 at its new address
+        NodeRoutes restarted = new NodeRoutes(ipCache, peers);
+        assertEquals(0, restarted.upsertNode(2, kept, 0x02_0000_000B0BL, 0, List.of(Cidr.parse("10.244.2.0/24"))));
+        assertEquals(0, restarted.upsertNode(4, renumberedNew, 0x02_0000_000D0DL, 0, List.of(Cidr.parse("10.244.4.0/24"))));
+
+        assertEquals(3, restarted.pruneRestoredPeers(), "node 3's address and entry, node 4's old address");
+
+        assertEquals(2, peers.nodeIdOf(kept));
+        assertEquals(4, peers.nodeIdOf(renumberedNew));
+        assertFalse(peers.isPeer(deleted));
+        assertFalse(peers.isPeer(renumberedOld));
+        assertEquals(TunnelPeers.MISSING, peers.node(3, deleted));
+        assertEquals(2, peers.count());
+        assertEquals(PacketBuilder.ip4("192.168.1.1"), peers.uplinkAddress(), "the uplink is not a node: kept");
+        assertEquals(0, restarted.pruneRestoredPeers(), "nothing left to prune");
+    }
+
+    @Test
     void shouldReplaceStaleRoutesAndAddressWhenNodeIsUpdated() {
         int oldAddress = PacketBuilder.ip4("192.168.1.20");
         int newAddress = PacketBuilder.ip4("192.168.1.21");

@@ -8,6 +8,7 @@ import dev.gingham.dataplane.cluster.ManifestSet;
 import dev.gingham.dataplane.config.NodeConfig;
 import dev.gingham.dataplane.program.PipelineConfig;
 import dev.gingham.encap.EndpointMap;
+import dev.gingham.encap.IpCache;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.IpAddress;
 import dev.gingham.nat.lb.ServiceSpec;
@@ -103,9 +104,10 @@ public final class ConfiguredNode implements AutoCloseable {
             if (!restoredSlots.isEmpty()) {
                 node.applier.restoreSlots(ip -> restoredSlots.getOrDefault(ip, -1));
             }
+            int restoredPrefixes = pins == null ? 0 : state.maps().ipCache().beginRestore();
             node.initialReport = node.apply(manifests);
             if (pins != null) {
-                node.restoreSummary = node.pruneRestored(restoredSlots);
+                node.restoreSummary = node.pruneRestored(restoredSlots, restoredPrefixes);
             }
         } catch (RuntimeException e) {
             node.close();
@@ -125,12 +127,18 @@ public final class ConfiguredNode implements AutoCloseable {
      * After the first apply over reopened pinned maps (Cilium's restore-then-sync): removes what
      * the manifests no longer have. Services nobody claimed ({@link dev.gingham.nat.lb.ServiceTable#pruneRestored}),
      * endpoint addresses and port MACs of pods that were deleted while the daemon was down (left in
-     * place, an address would still be delivered to a port a newcomer may get).
+     * place, an address would still be delivered to a port a newcomer may get), ipcache prefixes
+     * the apply did not write again (deleted pods' addresses with their old identities, deleted
+     * nodes' pod CIDR routes, CIDRs no policy names any more) and the tunnel peers of deleted nodes.
      *
      * @return what was kept and removed, for the start-up log
      */
-    private String pruneRestored(Map<IpAddress, Integer> restoredSlots) {
+    private String pruneRestored(Map<IpAddress, Integer> restoredSlots, int restoredPrefixes) {
         int services = state.services().pruneRestored();
+        IpCache ipCache = state.maps().ipCache();
+        int stalePrefixes = ipCache.pruneUnclaimed().size();
+        ipCache.reclaim(); // no worker has run yet
+        int stalePeers = state.nodeRoutes().pruneRestoredPeers();
         Set<IpAddress> addresses = new HashSet<>();
         Set<Integer> slots = new HashSet<>();
         applier.localPods().values().forEach(pod -> {
@@ -150,7 +158,9 @@ public final class ConfiguredNode implements AutoCloseable {
         }
         return "restored from pinned maps: " + restoredSlots.size() + " endpoint address(es) (" + removed
                 + " of deleted pods removed), " + (state.maps().conntrack().tcpCount() + state.maps().conntrack().nonTcpCount()) + " conntrack entries, "
-                + services + " service frontend(s) of deleted services removed";
+                + services + " service frontend(s) of deleted services removed, " + restoredPrefixes + " ipcache prefix(es) ("
+                + stalePrefixes + " no longer in the cluster removed), " + stalePeers + " tunnel peer entr"
+                + (stalePeers == 1 ? "y" : "ies") + " of deleted nodes removed";
     }
 
     /** Returns: what reopening pinned maps kept and removed, or null when the maps are not pinned. */

@@ -4,7 +4,9 @@ import dev.gingham.dataplane.cluster.ManifestSet;
 import dev.gingham.dataplane.config.NodeConfig;
 import dev.gingham.dataplane.program.NodePipeline;
 import dev.gingham.encap.EndpointMap;
+import dev.gingham.encap.IpCache;
 import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.Cidr;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Verdict;
@@ -16,6 +18,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A node whose maps are pinned, closed (the daemon died) and built again over the same pin
  * directory from changed manifests, with another hash seed argument (pinned maps keep the seed
  * their file was created with): established service flows keep their backend, pods keep their
- * endpoint slots, and what was deleted meanwhile is gone from the maps.
+ * endpoint slots, and what was deleted meanwhile (pods, a node, a policy) is gone from the
+ * maps: endpoints, ipcache and tunnel peers.
  */
 class PinnedNodeRestartTest {
     private static final String CLIENT_IP = "10.244.1.2";
@@ -32,6 +37,10 @@ class PinnedNodeRestartTest {
     private static final String VIP = "10.96.0.10";
     private static final int FLOWS = 12;
     private static final long NOW_NS = 100_000_000_000L;
+    /** 192.168.1.20: node-2, deleted while the daemon was down. */
+    private static final int NODE_2_ADDRESS = 0xC0A8_0114;
+    /** Ipcache prefixes of objects deleted while the daemon was down: pod "old", node-2's pod CIDR and pod, a policy's CIDR. */
+    private static final String[] STALE_AFTER_RESTART = {"10.244.1.3/32", "10.244.2.0/24", "10.244.2.5/32", "203.0.113.0/24"};
 
     @TempDir
     Path dir;
@@ -62,6 +71,11 @@ class PinnedNodeRestartTest {
                 slotsBefore.put(pod, node.port("demo/" + pod));
             }
             assertNotNull(node.restoreSummary(), "pinned: a summary even for a first start");
+            IpCache ipCache = node.state().maps().ipCache();
+            for (String prefix : STALE_AFTER_RESTART) {
+                assertNotEquals(IpCache.MISSING, ipCache.lookupExact(Cidr.parse(prefix)), prefix + " is installed before the restart");
+            }
+            assertTrue(node.state().maps().peers().isPeer(NODE_2_ADDRESS), "node-2 is a tunnel peer before the restart");
         }
 
         // the daemon died; meanwhile pod "old" was deleted and web-4 added; the next start uses another seed argument
@@ -83,6 +97,21 @@ class PinnedNodeRestartTest {
             assertEquals(EndpointMap.MISSING, endpoints.lookup4(0x0AF4_0103), "the deleted pod's address is gone");
             assertEquals(EndpointMap.NO_MAC, endpoints.portMac(slotsBefore.get("old")), "the deleted pod's port MAC is gone");
             assertTrue(node.restoreSummary().contains("(1 of deleted pods removed)"), node.restoreSummary());
+
+            // the ipcache entries of what was deleted meanwhile (a pod here, a node with its pod,
+            // a policy's CIDR) are gone; those of pods still there are kept
+            IpCache ipCache = node.state().maps().ipCache();
+            for (String prefix : STALE_AFTER_RESTART) {
+                assertEquals(IpCache.MISSING, ipCache.lookupExact(Cidr.parse(prefix)), prefix + " was pruned");
+            }
+            assertEquals(IpCache.MISSING, ipCache.lookup4(0x0AF4_0205), "nothing routes the deleted node's pod any more");
+            long web1 = ipCache.lookupExact(Cidr.parse("10.244.1.11/32"));
+            assertNotEquals(IpCache.MISSING, web1, "a pod still in the cluster keeps its entry");
+            assertNotEquals(0, ipCache.identity(web1), "with its identity");
+            assertTrue(node.restoreSummary().contains("(" + STALE_AFTER_RESTART.length + " no longer in the cluster removed)"),
+                    node.restoreSummary());
+            assertFalse(node.state().maps().peers().isPeer(NODE_2_ADDRESS), "the deleted node is no tunnel peer any more");
+            assertTrue(node.restoreSummary().contains("2 tunnel peer entries of deleted nodes removed"), node.restoreSummary());
         }
     }
 
@@ -113,6 +142,29 @@ class PinnedNodeRestartTest {
                 """);
         if (!afterRestart) {
             yaml.append(pod("old", "other", "10.244.1.3", "0a:00:00:00:01:03"));
+            yaml.append("""
+                    ---
+                    apiVersion: v1
+                    kind: Node
+                    metadata: {name: node-2}
+                    spec: {podCIDR: 10.244.2.0/24}
+                    status: {addresses: [{type: InternalIP, address: 192.168.1.20}]}
+                    ---
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: remote, namespace: demo, labels: {app: remote}}
+                    spec: {nodeName: node-2}
+                    status: {podIP: 10.244.2.5}
+                    ---
+                    apiVersion: networking.k8s.io/v1
+                    kind: NetworkPolicy
+                    metadata: {name: old-to-partner, namespace: demo}
+                    spec:
+                      podSelector: {matchLabels: {app: other}}
+                      policyTypes: [Egress]
+                      egress:
+                      - to: [{ipBlock: {cidr: 203.0.113.0/24}}]
+                    """);
         }
         yaml.append(pod("client", "client", CLIENT_IP, CLIENT_MAC));
         int webs = afterRestart ? 4 : 3;
