@@ -18,16 +18,16 @@ import java.lang.foreign.MemorySegment;
  *
  * <p><b>Round time.</b> A round covers {@code tcpSlots + nonTcpSlots} slots, the map capacities
  * rounded up to a power of two above capacity / 0.7. At Cilium's default sizes that is
- * 1,048,576 + 524,288 = 1,572,864 slots; at 4096 slots per call, 384 calls.
+ * 1,048,576 + 524,288 = 1,572,864 slots; at 16,384 slots per call (the node's budget), 96 calls.
  * {@link #callsPerRound()} gives the call count for any configuration.
  *
  * <p><b>Pacing.</b> The control agent calls {@link #sweepDue(long)}, which examines as many slots
  * as the time since its last call is of {@code roundNs} (at most {@code slotsPerCall}), so a round
  * takes {@code roundNs} however often the agent wakes, as long as it calls at least
  * {@link #callsPerRound()} times a round (an agent that calls less often runs behind, and a round
- * takes proportionally longer; the backlog is capped at one round). An idle daemon's agent wakes about 1,000
- * times a second and a fixed budget would scan the table that many times over (at 4096 slots a
- * call, 4 million slot headers a second for nothing, about 1% of a core per node). Paced at one
+ * takes proportionally longer; the backlog is capped at one round). An idle daemon's agent wakes 100
+ * times a second and a fixed budget would scan the table as often as it wakes, whether or not
+ * anything could have expired (at 16,384 slots a call, 1.6 million slot headers a second). Paced at one
  * round a second, an expired entry is deleted at most about a second after its expiry, and the
  * sweep costs a few milliseconds of CPU a second at Cilium's default sizes. {@link #sweep(long)}
  * keeps the fixed budget for tests and benchmarks that step it.

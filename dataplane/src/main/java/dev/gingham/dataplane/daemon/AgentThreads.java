@@ -1,5 +1,6 @@
 package dev.gingham.dataplane.daemon;
 
+import dev.gingham.dataplane.agent.ControlAgent;
 import dev.gingham.dataplane.config.IdleStrategyConfig;
 import dev.gingham.dataplane.config.ThreadingMode;
 import org.agrona.concurrent.Agent;
@@ -14,7 +15,8 @@ import java.util.function.Consumer;
 /**
  * Puts the agents on threads as the configuration says (DESIGN.md §4): {@code dedicated}, one
  * thread per worker with the configured idle strategy and one for the control agent (which
- * always backs off: it has no frames to wait for); {@code shared}, every agent on one thread,
+ * always backs off, to parks of up to 10 ms, and is woken by a submitted task: it has no frames
+ * to wait for); {@code shared}, every agent on one thread,
  * taking turns (a composite agent). Threads are platform threads named after their agents
  * ({@code gingham-worker-0}, {@code gingham-control}), so {@code top -H} and a thread dump say
  * which is which.
@@ -40,7 +42,7 @@ final class AgentThreads implements AutoCloseable {
             for (Agent worker : workers) {
                 threads.run(worker, idle.newIdleStrategy(), errors);
             }
-            threads.run(control, IdleStrategyConfig.defaults().newIdleStrategy(), errors);
+            threads.run(control, ControlAgent.idleStrategy(), errors);
         }
         return threads;
     }
