@@ -17,7 +17,7 @@ import java.util.Set;
  * <pre>
  *  INCOMPLETE  no MAC; a broadcast request every retryNs, {@code fastRequests} of them
  *  FAILED      no MAC, and retryNs after the last of those fast requests still no answer (Linux's
- *              FAILED, counted in {@link #resolutionFailures}); unlike Linux it keeps asking, by
+ *              FAILED, counted in {@link NeighbourSnapshot#resolutionFailures}); unlike Linux it keeps asking, by
  *              broadcast every slowRetryNs: a peer that is down is asked for, gently, until it is up
  *  REACHABLE   MAC known and confirmed (a reply, or a request from it to us) less than reachableNs ago
  *  PROBE       older than reachableNs: the MAC is still used while unicast requests to it ask
