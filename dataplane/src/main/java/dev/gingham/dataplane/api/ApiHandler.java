@@ -102,6 +102,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         telemetry.clockNs()))));
         routes.put("/v1/nat", new Route(Set.of("limit", "protocol", "src", "dst", "pod"), (ctx, q) ->
                 json(HttpResponseStatus.OK, NatView.of(node.state().maps().snat(), natFilter(q), telemetry.clockNs()))));
+        routes.put("/v1/neighbours", new Route(Set.of(), (ctx, q) -> json(HttpResponseStatus.OK,
+                NeighboursView.of(telemetry.neighbours(), NeighboursView.observationsLost(node), telemetry.clockNs()))));
         routes.put("/v1/policy", new Route(Set.of("pod"), (ctx, q) -> json(HttpResponseStatus.OK,
                 PolicyView.of(node.applied().localPods().values(), node.state().policy(), names, q.get("pod")))));
         routes.put("/v1/flows", new Route(Set.of("verdict", "pod", "reason"), (ctx, q) -> {

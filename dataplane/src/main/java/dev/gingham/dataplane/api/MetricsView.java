@@ -3,6 +3,8 @@ package dev.gingham.dataplane.api;
 import dev.gingham.conntrack.CtTable;
 import dev.gingham.dataplane.flow.FlowHub;
 import dev.gingham.dataplane.flow.FlowRing;
+import dev.gingham.dataplane.neighbour.NeighbourSnapshot;
+import dev.gingham.dataplane.neighbour.NeighbourTable;
 import dev.gingham.dataplane.node.ConfiguredNode;
 import dev.gingham.dataplane.node.NodeState;
 import dev.gingham.dataplane.policy.Direction;
@@ -32,6 +34,7 @@ public final class MetricsView {
         ports(p, telemetry);
         drops(p, state.drops());
         tables(p, node);
+        neighbours(p, telemetry.neighbours(), NeighboursView.observationsLost(node));
         latency(p, telemetry.pipelineLatencyNs());
         workers(p, telemetry);
         p.family("gingham_flow_ring_overflows_total", "counter", "Flow events lost because a worker's flow ring was full.");
@@ -115,6 +118,34 @@ public final class MetricsView {
         p.sample("gingham_ipcache_entries", state.maps().ipCache().count());
         p.family("gingham_ipcache_capacity", "gauge", "ipcache prefixes per family.");
         p.sample("gingham_ipcache_capacity", node.config().maps().ipcacheEntries());
+    }
+
+    /**
+     * The underlay neighbour table: next hops per state (every state written, 0 included, so a
+     * query never has to tell "none" from "not exported") and the resolution counters.
+     *
+     * <p>No series per next hop: the next hops are the peer nodes on the node's link plus the
+     * gateway, and on one flat L2 segment that is every node, so per-hop series would grow with
+     * the cluster (n nodes, n x n series in all). {@code /v1/neighbours} lists them instead.
+     */
+    static void neighbours(PrometheusText p, NeighbourSnapshot n, long observationsLost) {
+        p.family("gingham_neighbour_entries", "gauge", "Underlay next hops resolved by ARP, by state (incomplete and failed "
+                + "have no MAC: frames to them are dropped as NEIGHBOUR_UNRESOLVED).");
+        for (NeighbourTable.State state : NeighbourTable.State.values()) {
+            p.sample("gingham_neighbour_entries", n.count(state), "state", NeighboursView.stateName(state));
+        }
+        p.family("gingham_neighbour_requests_sent_total", "counter", "ARP requests sent on the underlay for next hops.");
+        p.sample("gingham_neighbour_requests_sent_total", n.requestsSent());
+        p.family("gingham_neighbour_observations_total", "counter",
+                "ARP senders the workers saw on the underlay and handed to the control agent.");
+        p.sample("gingham_neighbour_observations_total", n.observations());
+        p.family("gingham_neighbour_observations_lost_total", "counter", "ARP observations lost to a full hand-off ring.");
+        p.sample("gingham_neighbour_observations_lost_total", observationsLost);
+        p.family("gingham_neighbour_confirmations_total", "counter", "ARP observations that confirmed a next hop's MAC.");
+        p.sample("gingham_neighbour_confirmations_total", n.confirmations());
+        p.family("gingham_neighbour_resolution_failures_total", "counter",
+                "Times a next hop became failed: its first ARP requests all went unanswered.");
+        p.sample("gingham_neighbour_resolution_failures_total", n.resolutionFailures());
     }
 
     private static void latency(PrometheusText p, Histogram h) {

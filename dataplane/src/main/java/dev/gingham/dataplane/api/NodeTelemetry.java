@@ -1,5 +1,6 @@
 package dev.gingham.dataplane.api;
 
+import dev.gingham.dataplane.neighbour.NeighbourSnapshot;
 import org.HdrHistogram.Histogram;
 
 import java.time.Instant;
@@ -8,7 +9,7 @@ import java.util.List;
 /**
  * What the admin API needs from the running daemon that the node's maps and control-plane objects
  * ({@code ConfiguredNode}) do not hold: port I/O counters, the workers' state and latency, the
- * node clock, and how manifest reloads went. The daemon implements it over its agents; tests over
+ * node clock, how manifest reloads went, and the underlay neighbour table. The daemon implements it over its agents; tests over
  * fixed values. Called from the API's threads: every method must be safe to call from any thread
  * and return values (copies), never live objects the daemon keeps writing.
  */
@@ -68,4 +69,10 @@ public interface NodeTelemetry {
 
     /** Returns: the manifests directory's reload state. */
     ManifestState manifests();
+
+    /**
+     * Returns: the underlay neighbour table as the control agent last published it
+     * ({@code NeighbourResolver.snapshot()}; {@link NeighbourSnapshot#EMPTY} for a node that resolves nothing).
+     */
+    NeighbourSnapshot neighbours();
 }

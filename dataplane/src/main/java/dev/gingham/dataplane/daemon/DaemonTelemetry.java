@@ -3,6 +3,7 @@ package dev.gingham.dataplane.daemon;
 import dev.gingham.dataplane.agent.PortCounters;
 import dev.gingham.dataplane.agent.WorkerAgent;
 import dev.gingham.dataplane.api.NodeTelemetry;
+import dev.gingham.dataplane.neighbour.NeighbourSnapshot;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 
@@ -12,8 +13,8 @@ import java.util.List;
 /**
  * The running daemon as the admin API sees it: port counters summed over the workers, each
  * worker's busy ratio (time in duty cycles that found frames, over the time since start), the
- * pipeline latency per burst merged from the workers' HdrHistogram recorders, and the manifest
- * reload state. Safe from any thread: counters are read as they are (a value may be a cycle old),
+ * pipeline latency per burst merged from the workers' HdrHistogram recorders, the manifest
+ * reload state, and the neighbour table's published snapshot. Safe from any thread: counters are read as they are (a value may be a cycle old),
  * the recorders are sampled under this object's lock (a recorder allows one reader at a time).
  */
 final class DaemonTelemetry implements NodeTelemetry {
@@ -74,5 +75,10 @@ final class DaemonTelemetry implements NodeTelemetry {
     @Override
     public ManifestState manifests() {
         return daemon.manifestState();
+    }
+
+    @Override
+    public NeighbourSnapshot neighbours() {
+        return daemon.neighbours();
     }
 }

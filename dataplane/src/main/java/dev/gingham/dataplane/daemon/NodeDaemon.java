@@ -14,6 +14,7 @@ import dev.gingham.dataplane.cluster.ManifestWatcher;
 import dev.gingham.dataplane.config.NodeConfig;
 import dev.gingham.dataplane.k8s.ManifestException;
 import dev.gingham.dataplane.neighbour.NeighbourResolver;
+import dev.gingham.dataplane.neighbour.NeighbourSnapshot;
 import dev.gingham.dataplane.neighbour.NeighbourTable;
 import dev.gingham.dataplane.node.ConfiguredNode;
 import dev.gingham.encap.TunnelMode;
@@ -96,6 +97,7 @@ public final class NodeDaemon implements AutoCloseable {
     private WorkerAgent[] workers;
     private SingleWriterRecorder[] latencies;
     private ControlAgent control;
+    private NeighbourResolver neighbours;
     private AgentThreads threads;
     private ClusterSource watcher;
     private AdminServer api;
@@ -226,7 +228,8 @@ public final class NodeDaemon implements AutoCloseable {
         control.addDuty(ports::reclaim);
         control.addDuty(() -> ports.sampleRxErrors(clock.nanoTime()));
         control.addDuty(this::retryFailedPods);
-        control.addDuty(neighbourResolution());
+        neighbours = neighbourResolution();
+        control.addDuty(neighbours);
         threads = track(AgentThreads.start(config.threading(), config.idleStrategy(), List.of(workers), control, this::error));
         if (cni != null) {
             cni.bind(new CniService.Node() {
@@ -405,6 +408,11 @@ public final class NodeDaemon implements AutoCloseable {
     /** Returns: the node clock (monotonic ns), the one conntrack and flow events use. */
     public long clockNs() {
         return clock.nanoTime();
+    }
+
+    /** Returns: the underlay neighbour table as the control agent last published it (any thread). */
+    NeighbourSnapshot neighbours() {
+        return neighbours == null ? NeighbourSnapshot.EMPTY : neighbours.snapshot();
     }
 
     /** Returns: the manifest reload state for the admin API. */

@@ -34,7 +34,8 @@ import java.util.function.IntSupplier;
  *       next hop without a MAC are dropped by the workers as NEIGHBOUR_UNRESOLVED.</li>
  * </ul>
  * Also the {@link NodeRoutes.NextHops} of the node's routes, so a node added by a manifest change
- * gets a MAC already known. The control agent's thread only.
+ * gets a MAC already known. The control agent's thread only, except {@link #snapshot}: the table
+ * stays single-threaded and lock-free, and the admin API reads what the last duty cycle published.
  */
 public final class NeighbourResolver implements NodeRoutes.NextHops, IntSupplier {
     /** How often the wanted set is recomputed and due requests are sent. */
@@ -59,6 +60,10 @@ public final class NeighbourResolver implements NodeRoutes.NextHops, IntSupplier
     private long nowNs;
     private long nextTickNs;
     private boolean changed;
+    /** The table's {@link NeighbourTable#changes} when {@link #snapshot} was last published. */
+    private long publishedChanges;
+    /** Written by the control agent only, read by any thread: an immutable value behind a volatile store. */
+    private volatile NeighbourSnapshot snapshot = NeighbourSnapshot.EMPTY;
 
     /**
      * @param ownAddress     the node's underlay address (ARP sender address)
@@ -119,7 +124,20 @@ public final class NeighbourResolver implements NodeRoutes.NextHops, IntSupplier
             logChanges();
             work++;
         }
+        if (table.changes() != publishedChanges) {
+            publishedChanges = table.changes();
+            snapshot = table.snapshot();
+        }
         return work;
+    }
+
+    /**
+     * Returns: the table and its counters as the last duty cycle left them (any thread; an
+     * immutable value, republished only when something in it changed, so an idle node allocates
+     * nothing for it). Ages are computed by the reader against the same node clock.
+     */
+    public NeighbourSnapshot snapshot() {
+        return snapshot;
     }
 
     private void logChanges() {

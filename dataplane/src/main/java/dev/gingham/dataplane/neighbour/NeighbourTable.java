@@ -15,23 +15,31 @@ import java.util.Set;
  * handful of next hops needs):
  *
  * <pre>
- *  INCOMPLETE  no MAC; a broadcast request every retryNs (the first {@code fastRequests} of them),
- *              then every slowRetryNs: a peer that is down is asked for, gently, until it is up
+ *  INCOMPLETE  no MAC; a broadcast request every retryNs, {@code fastRequests} of them
+ *  FAILED      no MAC, and retryNs after the last of those fast requests still no answer (Linux's
+ *              FAILED, counted in {@link NeighbourSnapshot#resolutionFailures}); unlike Linux it keeps asking, by
+ *              broadcast every slowRetryNs: a peer that is down is asked for, gently, until it is up
  *  REACHABLE   MAC known and confirmed (a reply, or a request from it to us) less than reachableNs ago
  *  PROBE       older than reachableNs: the MAC is still used while unicast requests to it ask
  *              whether it is still there, every retryNs; a confirmation makes it REACHABLE again,
  *              and with none for expiryNs since the last one the MAC is withdrawn (INCOMPLETE)
  * </pre>
+ * A confirmation makes any entry REACHABLE.
  * Only wanted addresses ({@link #want}) have entries: what the workers observe about any other
  * address is ignored, so a flood of ARP on the underlay cannot fill the table. Requests are
  * rate-limited for the whole table by a token bucket; a request the bucket refuses is sent at a
  * later tick. Time is the caller's ({@code nowNs}), so tests run it on a virtual clock.
  *
- * <p>The control agent's thread only; allocation here is control-plane allocation.
+ * <p>The control agent's thread only; allocation here is control-plane allocation. Its counters
+ * are plain longs for the same reason: other threads see them only through a {@link #snapshot},
+ * which the owner publishes (see {@link NeighbourResolver#snapshot}).
  */
 public final class NeighbourTable {
     /** States of an entry. */
-    public enum State { INCOMPLETE, REACHABLE, PROBE }
+    public enum State { INCOMPLETE, REACHABLE, PROBE, FAILED }
+
+    /** {@link Entry#confirmedNs} of an entry whose MAC was never confirmed. */
+    public static final long NEVER_CONFIRMED = Long.MIN_VALUE;
 
     /**
      * The timers.
@@ -67,9 +75,10 @@ public final class NeighbourTable {
     /**
      * One entry, as {@link #entries} reports it.
      *
-     * @param mac         0 while INCOMPLETE
-     * @param confirmedNs when the MAC was last confirmed (meaningless while INCOMPLETE)
-     * @param requests    requests sent since the last confirmation
+     * @param mac         0 while INCOMPLETE or FAILED
+     * @param confirmedNs when the MAC was last confirmed, kept when it is withdrawn ("last seen");
+     *                    {@link #NEVER_CONFIRMED} when it never was
+     * @param requests    requests sent since the last confirmation (or withdrawal)
      */
     public record Entry(int address, long mac, State state, long confirmedNs, int requests) {
     }
@@ -78,8 +87,9 @@ public final class NeighbourTable {
         final int address;
         long mac;
         State state = State.INCOMPLETE;
-        long confirmedNs;
+        long confirmedNs = NEVER_CONFIRMED;
         long nextRequestNs;
+        long lastRequestNs;
         int requests;
 
         Slot(int address, long nowNs) {
@@ -92,6 +102,11 @@ public final class NeighbourTable {
     private final TokenBucket requestBudget;
     private final Map<Integer, Slot> slots = new LinkedHashMap<>();
     private long requestsSent;
+    private long observations;
+    private long confirmations;
+    private long resolutionFailures;
+    /** Bumped by every change an {@link Entry} or a counter shows, so the owner republishes only after one. */
+    private long changes;
 
     public NeighbourTable(Timers timers) {
         this.timers = timers;
@@ -104,12 +119,15 @@ public final class NeighbourTable {
      */
     public void want(int[] addresses, long nowNs) {
         Set<Integer> wanted = new HashSet<>();
+        int before = slots.size();
         for (int address : addresses) {
             if (address != 0 && wanted.add(address)) {
                 slots.computeIfAbsent(address, a -> new Slot(a, nowNs));
             }
         }
-        slots.keySet().retainAll(wanted);
+        if (slots.keySet().retainAll(wanted) || slots.size() != before) {
+            changes++;
+        }
     }
 
     /**
@@ -118,10 +136,13 @@ public final class NeighbourTable {
      * @return true when the entry's MAC changed (learned, or moved to another MAC)
      */
     public boolean learn(int address, long mac, long nowNs) {
+        observations++;
+        changes++;
         Slot slot = slots.get(address);
         if (slot == null || mac == 0) {
             return false;
         }
+        confirmations++;
         boolean changed = slot.mac != mac;
         slot.mac = mac;
         slot.state = State.REACHABLE;
@@ -143,6 +164,7 @@ public final class NeighbourTable {
             if (slot.state == State.REACHABLE && ageNs >= timers.reachableNs()) {
                 slot.state = State.PROBE;
                 slot.nextRequestNs = nowNs;
+                changes++;
             }
             if (slot.state == State.PROBE && ageNs >= timers.expiryNs()) {
                 slot.state = State.INCOMPLETE;
@@ -150,14 +172,23 @@ public final class NeighbourTable {
                 slot.requests = 0;
                 slot.nextRequestNs = nowNs;
                 changed = true;
+                changes++;
+            }
+            if (slot.state == State.INCOMPLETE && slot.requests >= timers.fastRequests()
+                    && nowNs - slot.lastRequestNs >= timers.retryNs()) {
+                slot.state = State.FAILED;
+                resolutionFailures++;
+                changes++;
             }
             if (slot.state != State.REACHABLE && nowNs - slot.nextRequestNs >= 0 && requestBudget.tryTake(nowNs)) {
                 if (requester.request(slot.address, slot.state == State.PROBE ? slot.mac : 0)) {
                     requestsSent++;
                 }
                 slot.requests++;
-                slot.nextRequestNs = nowNs + (slot.state == State.INCOMPLETE && slot.requests >= timers.fastRequests()
+                slot.lastRequestNs = nowNs;
+                slot.nextRequestNs = nowNs + (slot.state != State.PROBE && slot.requests >= timers.fastRequests()
                         ? timers.slowRetryNs() : timers.retryNs());
+                changes++;
             }
         }
         return changed;
@@ -181,5 +212,17 @@ public final class NeighbourTable {
     /** Returns: requests the requester accepted since the table was made. */
     public long requestsSent() {
         return requestsSent;
+    }
+
+    /** Returns: a count that moves whenever {@link #snapshot} would differ (the owner republishes only then). */
+    public long changes() {
+        return changes;
+    }
+
+    /** Returns: the entries, sorted by address, and the counters as they are now (an immutable copy). */
+    public NeighbourSnapshot snapshot() {
+        List<Entry> sorted = entries();
+        sorted.sort((a, b) -> Integer.compareUnsigned(a.address(), b.address()));
+        return new NeighbourSnapshot(sorted, requestsSent, observations, confirmations, resolutionFailures);
     }
 }

@@ -1,5 +1,7 @@
 package dev.gingham.dataplane.api;
 
+import dev.gingham.dataplane.neighbour.NeighbourSnapshot;
+import dev.gingham.dataplane.neighbour.NeighbourTable;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Verdict;
@@ -101,6 +103,110 @@ class AdminServerTest {
         double p50Seconds = Double.parseDouble(p50.substring(p50.lastIndexOf(' ') + 1));
         assertEquals(500e-6, p50Seconds, 1e-6, "the median of 1..1000 µs");
         assertFalse(r.body().contains("reason=\"POLICY\""), "drops that never happened are not exported");
+    }
+
+    private static final String GATEWAY = "192.168.1.1";
+    private static final String PEER_1 = "192.168.1.11";
+    private static final String PEER_2 = "192.168.1.12";
+    private static final String PEER_3 = "192.168.1.13";
+    private static final String PEER_4 = "192.168.1.14";
+    private static final String GATEWAY_MAC = "02:00:00:00:00:fe";
+    private static final String PEER_1_MAC = "02:00:00:00:00:11";
+
+    /**
+     * A neighbour table driven on the node's clock into one entry of each state, as seen at the
+     * fixture's now: the gateway PROBE (confirmed 3 s ago, reachable for 2 s), peer 1 REACHABLE
+     * (confirmed again 0.5 s ago), peers 2 and 3 FAILED (2 requests each, no answer), peer 4
+     * INCOMPLETE (just wanted). 8 requests sent; 4 observations, 3 of them confirmations (one
+     * about an address nobody wants); 2 failures.
+     */
+    private NeighbourSnapshot neighboursInEveryState() {
+        int gateway = PacketBuilder.ip4(GATEWAY);
+        int peer1 = PacketBuilder.ip4(PEER_1);
+        int peer2 = PacketBuilder.ip4(PEER_2);
+        int peer3 = PacketBuilder.ip4(PEER_3);
+        long t0 = api.node.nowNs - 3 * SECOND;
+        NeighbourTable table = new NeighbourTable(new NeighbourTable.Timers(2 * SECOND, 10 * SECOND, SECOND, 5 * SECOND, 2, 20, 10));
+        NeighbourTable.Requester sent = (address, mac) -> true;
+        table.want(new int[] {gateway, peer1, peer2, peer3}, t0);
+        table.tick(t0, sent);                                          // 4 broadcasts
+        table.learn(gateway, PacketBuilder.mac(GATEWAY_MAC), t0);
+        table.learn(peer1, PacketBuilder.mac(PEER_1_MAC), t0);
+        table.learn(PacketBuilder.ip4("192.168.1.99"), PacketBuilder.mac(PEER_1_MAC), t0); // no next hop: ignored
+        table.tick(t0 + SECOND, sent);                                 // peers 2 and 3 asked again
+        table.tick(t0 + 2 * SECOND, sent);                             // 2 and 3 FAILED; gateway, peer 1 PROBE (2 unicasts)
+        table.learn(peer1, PacketBuilder.mac(PEER_1_MAC), t0 + 2 * SECOND + SECOND / 2);
+        table.want(new int[] {gateway, peer1, peer2, peer3, PacketBuilder.ip4(PEER_4)}, t0 + 2 * SECOND + SECOND / 2);
+        return table.snapshot();
+    }
+
+    @Test
+    void shouldExportTheNeighbourTableByStateAndItsCountersWhenNextHopsAreInEveryState() throws Exception {
+        api.telemetry.neighbours(neighboursInEveryState());
+        var ring = api.node.node.maps().neighbours(); // nobody drains it here: fill it, then lose two
+        for (int k = 0; ring.offer(PacketBuilder.ip4(PEER_1), PacketBuilder.mac(PEER_1_MAC)); k++) {
+            assertTrue(k < 100_000, "the hand-off ring never filled");
+        }
+        ring.offer(PacketBuilder.ip4(PEER_1), PacketBuilder.mac(PEER_1_MAC));
+
+        HttpResponse<String> r = api.get("/metrics");
+
+        assertEquals(200, r.statusCode());
+        String neighbourLines = r.body().lines().filter(l -> l.contains("gingham_neighbour_"))
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        assertEquals("""
+                # HELP gingham_neighbour_entries Underlay next hops resolved by ARP, by state (incomplete and failed have no MAC: frames to them are dropped as NEIGHBOUR_UNRESOLVED).
+                # TYPE gingham_neighbour_entries gauge
+                gingham_neighbour_entries{state="incomplete"} 1
+                gingham_neighbour_entries{state="reachable"} 1
+                gingham_neighbour_entries{state="probe"} 1
+                gingham_neighbour_entries{state="failed"} 2
+                # HELP gingham_neighbour_requests_sent_total ARP requests sent on the underlay for next hops.
+                # TYPE gingham_neighbour_requests_sent_total counter
+                gingham_neighbour_requests_sent_total 8
+                # HELP gingham_neighbour_observations_total ARP senders the workers saw on the underlay and handed to the control agent.
+                # TYPE gingham_neighbour_observations_total counter
+                gingham_neighbour_observations_total 4
+                # HELP gingham_neighbour_observations_lost_total ARP observations lost to a full hand-off ring.
+                # TYPE gingham_neighbour_observations_lost_total counter
+                gingham_neighbour_observations_lost_total 2
+                # HELP gingham_neighbour_confirmations_total ARP observations that confirmed a next hop's MAC.
+                # TYPE gingham_neighbour_confirmations_total counter
+                gingham_neighbour_confirmations_total 3
+                # HELP gingham_neighbour_resolution_failures_total Times a next hop became failed: its first ARP requests all went unanswered.
+                # TYPE gingham_neighbour_resolution_failures_total counter
+                gingham_neighbour_resolution_failures_total 2
+                """, neighbourLines);
+    }
+
+    @Test
+    void shouldExportEveryNeighbourStateAsZeroWhenTheNodeResolvesNothing() throws Exception {
+        List<String> lines = api.get("/metrics").body().lines().toList();
+
+        for (String state : List.of("incomplete", "reachable", "probe", "failed")) {
+            assertTrue(lines.contains("gingham_neighbour_entries{state=\"" + state + "\"} 0"), state);
+        }
+        assertTrue(lines.contains("gingham_neighbour_requests_sent_total 0"));
+    }
+
+    @Test
+    void shouldListNeighboursWithMacStateAndAgeWhenNextHopsAreInEveryState() throws Exception {
+        api.telemetry.neighbours(neighboursInEveryState());
+
+        JsonNode body = json("/v1/neighbours");
+
+        assertEquals("""
+                [{"address":"192.168.1.1","mac":"02:00:00:00:00:fe","state":"probe","ageMs":3000,"requests":1},\
+                {"address":"192.168.1.11","mac":"02:00:00:00:00:11","state":"reachable","ageMs":500,"requests":0},\
+                {"address":"192.168.1.12","mac":"","state":"failed","ageMs":null,"requests":2},\
+                {"address":"192.168.1.13","mac":"","state":"failed","ageMs":null,"requests":2},\
+                {"address":"192.168.1.14","mac":"","state":"incomplete","ageMs":null,"requests":0}]""",
+                body.get("neighbours").toString());
+        assertEquals(8, body.get("requestsSent").asLong());
+        assertEquals(4, body.get("observations").asLong());
+        assertEquals(3, body.get("confirmations").asLong());
+        assertEquals(2, body.get("resolutionFailures").asLong());
+        assertEquals(0, body.get("observationsLost").asLong());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.gingham.dataplane.api;
 
+import dev.gingham.dataplane.neighbour.NeighbourSnapshot;
 import dev.gingham.dataplane.node.ConfiguredNode;
 import org.HdrHistogram.Histogram;
 
@@ -11,7 +12,8 @@ import java.util.function.LongSupplier;
 /**
  * {@link NodeTelemetry} for tests: fixed counters per port (port p received 10 + p frames of
  * 100 bytes each and sent 20 + p, one TX error on the host port), a latency histogram of the
- * values 1..1000 µs, settable workers and manifest state, and the node clock of the test.
+ * values 1..1000 µs, settable workers, manifest state and neighbour snapshot (empty at first),
+ * and the node clock of the test.
  */
 public final class FixedTelemetry implements NodeTelemetry {
     public static final Instant APPLIED_AT = Instant.parse("2026-11-22T10:00:00Z");
@@ -20,6 +22,7 @@ public final class FixedTelemetry implements NodeTelemetry {
     private final LongSupplier clockNs;
     private volatile List<WorkerStats> workers = List.of(new WorkerStats(0, true, 0.25));
     private volatile ManifestState manifests = new ManifestState("sha256:abc", APPLIED_AT, "", null);
+    private volatile NeighbourSnapshot neighbours = NeighbourSnapshot.EMPTY;
 
     public FixedTelemetry(ConfiguredNode node, LongSupplier clockNs) {
         this.node = node;
@@ -32,6 +35,10 @@ public final class FixedTelemetry implements NodeTelemetry {
 
     public void manifests(ManifestState value) {
         manifests = value;
+    }
+
+    public void neighbours(NeighbourSnapshot value) {
+        neighbours = value;
     }
 
     @Override
@@ -74,5 +81,10 @@ public final class FixedTelemetry implements NodeTelemetry {
     @Override
     public ManifestState manifests() {
         return manifests;
+    }
+
+    @Override
+    public NeighbourSnapshot neighbours() {
+        return neighbours;
     }
 }

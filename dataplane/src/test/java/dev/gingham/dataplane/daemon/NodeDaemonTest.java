@@ -114,6 +114,11 @@ class NodeDaemonTest {
         assertTrue(!rx.isEmpty() && Double.parseDouble(rx.substring(rx.lastIndexOf(' ') + 1)) >= 2,
                 "the client's port received its pings: " + rx);
         assertTrue(metrics.output().contains("gingham_worker_busy_ratio"), "per-worker busy ratio exported");
+        // The demo node's next hops are static (nextHopMac, the annotated node): its neighbour table stays empty.
+        assertTrue(metrics.output().lines().toList().contains("gingham_neighbour_entries{state=\"reachable\"} 0"), metrics.output());
+        Shell.Result neighbours = Shell.run(T, "curl", "-sS", "--max-time", "5", "--unix-socket", socket,
+                "http://localhost/v1/neighbours");
+        assertTrue(neighbours.output().startsWith("{\"neighbours\":[],\"requestsSent\":0,"), neighbours.output());
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 class NeighbourResolverTest {
     private static final String NODE_IP = "192.168.1.10";
@@ -123,5 +124,34 @@ class NeighbourResolverTest {
         r.getAsInt();
         assertEquals(List.of(), wire);
         assertEquals(mac(PEER_MAC), nextHopMacOf(1, PEER_IP));
+    }
+
+    @Test
+    void shouldPublishASnapshotAfterACycleThatChangedTheTableAndKeepItWhileNothingChanges() throws Exception {
+        NeighbourResolver r = resolver(null, null);
+        addNode(1, PEER_IP);
+        assertSame(NeighbourSnapshot.EMPTY, r.snapshot(), "nothing before the first cycle");
+        r.getAsInt();
+        assertEquals(List.of(new NeighbourTable.Entry(PacketBuilder.ip4(PEER_IP), 0, NeighbourTable.State.INCOMPLETE,
+                NeighbourTable.NEVER_CONFIRMED, 1)), r.snapshot().entries());
+        assertEquals(1, r.snapshot().requestsSent());
+
+        observations.offer(PacketBuilder.ip4(PEER_IP), mac(PEER_MAC));
+        observations.offer(PacketBuilder.ip4(NODE_IP), mac(PEER_MAC)); // its own address: not an observation of a neighbour
+        nowNs += MS;
+        r.getAsInt();
+        NeighbourSnapshot learned = r.snapshot();
+        assertEquals(new NeighbourTable.Entry(PacketBuilder.ip4(PEER_IP), mac(PEER_MAC), NeighbourTable.State.REACHABLE, nowNs, 0),
+                learned.entries().get(0));
+        assertEquals(1, learned.observations());
+        assertEquals(1, learned.confirmations());
+
+        nowNs += 10_000 * MS;
+        r.getAsInt();
+        assertSame(learned, r.snapshot(), "a cycle that changed nothing publishes (and allocates) nothing");
+        NeighbourSnapshot[] seen = new NeighbourSnapshot[1];
+        Thread reader = Thread.ofPlatform().start(() -> seen[0] = r.snapshot());
+        reader.join(10_000);
+        assertSame(learned, seen[0], "another thread reads the published value");
     }
 }

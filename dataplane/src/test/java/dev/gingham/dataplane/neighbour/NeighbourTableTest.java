@@ -99,4 +99,52 @@ class NeighbourTableTest {
         table.tick(S / 2, requester);
         assertEquals(20, sent.size(), "then 20 a second");
     }
+
+    @Test
+    void shouldGoFailedAndCountAFailureWhenTheFastRequestsStayUnansweredForARetry() {
+        NeighbourTable table = new NeighbourTable(NeighbourTable.Timers.DEFAULTS);
+        table.want(new int[] {PEER}, 0);
+        runUntil(table, 2 * S + 9 * S / 10);
+        assertEquals(NeighbourTable.State.INCOMPLETE, table.entries().get(0).state(), "the third request is 0.9 s old");
+        assertEquals(0, table.snapshot().resolutionFailures());
+
+        runUntil(table, 3 * S);
+
+        NeighbourSnapshot failed = table.snapshot();
+        assertEquals(NeighbourTable.State.FAILED, failed.entries().get(0).state());
+        assertEquals(1, failed.resolutionFailures());
+        assertEquals(1, failed.count(NeighbourTable.State.FAILED));
+        assertEquals(3, failed.requestsSent());
+        assertEquals(NeighbourTable.NEVER_CONFIRMED, failed.entries().get(0).confirmedNs());
+        runUntil(table, 20 * S);
+        assertEquals(1, table.snapshot().resolutionFailures(), "a failed entry asked slowly fails only once");
+        assertEquals(6, table.snapshot().requestsSent(), "three fast ones, then at 7, 12 and 17 s");
+
+        assertTrue(table.learn(PEER, PEER_MAC, now));
+        assertFalse(table.learn(OTHER, PEER_MAC, now));
+        NeighbourSnapshot answered = table.snapshot();
+        assertEquals(new NeighbourTable.Entry(PEER, PEER_MAC, NeighbourTable.State.REACHABLE, now, 0), answered.entries().get(0),
+                "a late answer makes a failed entry reachable");
+        assertEquals(2, answered.observations());
+        assertEquals(1, answered.confirmations(), "what it saw about an address it does not resolve confirms nothing");
+    }
+
+    @Test
+    void shouldReportEntriesByAddressAndMoveItsChangeCountOnlyWhenSomethingChanged() {
+        NeighbourTable table = new NeighbourTable(NeighbourTable.Timers.DEFAULTS);
+        table.want(new int[] {OTHER, PEER}, 0);
+        table.learn(PEER, PEER_MAC, 0);
+        table.learn(OTHER, PEER_MAC + 1, 0);
+        long before = table.changes();
+
+        runUntil(table, 29 * S);
+        table.want(new int[] {PEER, OTHER}, now);
+
+        assertEquals(before, table.changes(), "REACHABLE entries ticking and the same wanted set change nothing");
+        assertEquals(List.of(PEER, OTHER), table.snapshot().entries().stream().map(NeighbourTable.Entry::address).toList(),
+                "sorted by address, not by when they were wanted");
+        runUntil(table, 30 * S);
+        assertTrue(table.changes() > before, "going PROBE and asking is a change");
+        assertEquals(2, table.snapshot().count(NeighbourTable.State.PROBE));
+    }
 }
