@@ -87,6 +87,12 @@ public final class ConfiguredNode implements AutoCloseable {
      */
     public static ConfiguredNode create(NodeConfig config, ManifestSet manifests, long interfaceUnderlayMac, long hostMac,
                                         boolean pinned, long hashSeed, LocalPodListener listener) {
+        return create(config, manifests, interfaceUnderlayMac, hostMac, pinned, hashSeed, listener, PinnedBoot.currentBootId());
+    }
+
+    /** {@link #create} on a boot with id {@code bootId} ({@link PinnedBoot}; tests pretend reboots with it). */
+    static ConfiguredNode create(NodeConfig config, ManifestSet manifests, long interfaceUnderlayMac, long hostMac,
+                                 boolean pinned, long hashSeed, LocalPodListener listener, String bootId) {
         NodeSizes sizes = new NodeSizes(config.maps().endpoints(), config.maps().ipcacheEntries(), config.maps().nodes(),
                 config.maps().policyRows(), config.maps().policyPortSets(), config.flows().ringRecords(),
                 config.maps().egressSources(), config.maps().egressRules());
@@ -97,6 +103,7 @@ public final class ConfiguredNode implements AutoCloseable {
                 config.snatConfig(), hostPort, hostMac != 0 ? hostMac : DEFAULT_HOST_MAC, config.underlay().nextHopMac(),
                 config.nodeAddresses(), config.services().hairpinAddress());
         Path pins = pinned ? config.pinDirectory().orElse(null) : null;
+        String discarded = pins == null ? null : PinnedBoot.prepare(pins, bootId, NodeState.PINNED_ENTRIES);
         NodeState state = NodeState.create(pipeline, config.lbConfig(), config.ctConfig(), sizes, config.workers(), pins, hashSeed);
         ConfiguredNode node = new ConfiguredNode(config, state, underlayPort, hostPort, listener);
         try {
@@ -107,7 +114,8 @@ public final class ConfiguredNode implements AutoCloseable {
             int restoredPrefixes = pins == null ? 0 : state.maps().ipCache().beginRestore();
             node.initialReport = node.apply(manifests);
             if (pins != null) {
-                node.restoreSummary = node.pruneRestored(restoredSlots, restoredPrefixes);
+                String restored = node.pruneRestored(restoredSlots, restoredPrefixes);
+                node.restoreSummary = discarded == null ? restored : discarded + "; " + restored;
             }
         } catch (RuntimeException e) {
             node.close();

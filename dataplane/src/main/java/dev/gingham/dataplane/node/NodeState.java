@@ -55,6 +55,17 @@ public final class NodeState implements AutoCloseable {
      */
     private static final int SWEEP_SLOTS_PER_CALL = 16_384;
 
+    /** Directories of the pinned maps under the pin directory, one per map family. */
+    static final String CONNTRACK_PIN = "conntrack";
+    static final String LB_PIN = "lb";
+    static final String SNAT_PIN = "snat";
+    static final String IPCACHE_PIN = "ipcache";
+    static final String PEERS_PIN = "peers";
+    static final String ENDPOINTS_PIN = "endpoints";
+    /** Everything {@link #create} pins under the pin directory (directories and the drop counters' file). */
+    static final List<String> PINNED_ENTRIES = List.of(CONNTRACK_PIN, LB_PIN, SNAT_PIN, IPCACHE_PIN, PEERS_PIN,
+            ENDPOINTS_PIN, DropCounters.MAP_NAME + ".map");
+
     private final PipelineConfig config;
     private final PipelineMaps maps;
     private final ServiceTable services;
@@ -96,19 +107,19 @@ public final class NodeState implements AutoCloseable {
                 Files.createDirectories(pinDirectory);
             }
             LbConfig lbForWorkers = lb.withWorkers(workers);
-            CtTable conntrack = track(opened, pinned ? CtTable.pinned(pinDirectory.resolve("conntrack"), ct)
+            CtTable conntrack = track(opened, pinned ? CtTable.pinned(pinDirectory.resolve(CONNTRACK_PIN), ct)
                     : CtTable.create(ct, hashSeed));
-            LbMaps lbMaps = track(opened, pinned ? LbMaps.pinned(pinDirectory.resolve("lb"), lbForWorkers)
+            LbMaps lbMaps = track(opened, pinned ? LbMaps.pinned(pinDirectory.resolve(LB_PIN), lbForWorkers)
                     : LbMaps.create(lbForWorkers, hashSeed + 1));
-            SnatTable snat = track(opened, pinned ? SnatTable.pinned(pinDirectory.resolve("snat"), config.snat())
+            SnatTable snat = track(opened, pinned ? SnatTable.pinned(pinDirectory.resolve(SNAT_PIN), config.snat())
                     : SnatTable.create(config.snat(), hashSeed + 2));
             MasqueradePolicy masquerade = track(opened, MasqueradePolicy.create(config.snat()));
             EgressGateway egress = track(opened, EgressGateway.create(sizes.egressSources(), sizes.egressRules()));
-            IpCache ipCache = track(opened, pinned ? IpCache.pinned(pinDirectory.resolve("ipcache"), sizes.ipCacheEntries())
+            IpCache ipCache = track(opened, pinned ? IpCache.pinned(pinDirectory.resolve(IPCACHE_PIN), sizes.ipCacheEntries())
                     : IpCache.create(sizes.ipCacheEntries()));
-            TunnelPeers peers = track(opened, pinned ? TunnelPeers.pinned(pinDirectory.resolve("peers"), sizes.maxNodes())
+            TunnelPeers peers = track(opened, pinned ? TunnelPeers.pinned(pinDirectory.resolve(PEERS_PIN), sizes.maxNodes())
                     : TunnelPeers.create(sizes.maxNodes()));
-            EndpointMap endpoints = track(opened, pinned ? EndpointMap.pinned(pinDirectory.resolve("endpoints"), sizes.maxEndpoints())
+            EndpointMap endpoints = track(opened, pinned ? EndpointMap.pinned(pinDirectory.resolve(ENDPOINTS_PIN), sizes.maxEndpoints())
                     : EndpointMap.create(sizes.maxEndpoints()));
             PolicyMaps policyMaps = track(opened, PolicyMaps.create(sizes.maxPorts(), sizes.policyRows(), sizes.policyPortSets()));
             DropCounters drops = track(opened, pinned ? DropCounters.pinned(pinDirectory, workers) : DropCounters.create(workers));

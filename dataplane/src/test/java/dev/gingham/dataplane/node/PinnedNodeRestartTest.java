@@ -13,6 +13,7 @@ import dev.gingham.packet.Verdict;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -47,17 +48,7 @@ class PinnedNodeRestartTest {
 
     @Test
     void shouldKeepServiceBackendsAndSlotsWhenPinnedNodeIsRebuiltAfterADeathWithOtherManifests() {
-        NodeConfig config = NodeConfig.parse("""
-                nodeName: node-1
-                nodeAddresses: [192.168.1.10]
-                podCIDRs: [10.244.1.0/24]
-                clusterCIDRs: [10.244.0.0/16]
-                serviceCIDRs: [10.96.0.0/12]
-                gateway: {mac: "%s"}
-                underlay: {interface: eth0, mac: "02:00:00:00:00:10", nextHopMac: "02:00:00:00:00:fe"}
-                pinDirectory: %s
-                maps: {endpoints: 8}
-                """.formatted(GATEWAY_MAC, dir.resolve("pins")), "test node.yaml");
+        NodeConfig config = config();
         String[] backendOf = new String[FLOWS];
         Map<String, Integer> slotsBefore = new HashMap<>();
         try (ConfiguredNode node = ConfiguredNode.create(config, manifests(false), 0, 0, true, 1L, null);
@@ -113,6 +104,56 @@ class PinnedNodeRestartTest {
             assertFalse(node.state().maps().peers().isPeer(NODE_2_ADDRESS), "the deleted node is no tunnel peer any more");
             assertTrue(node.restoreSummary().contains("2 tunnel peer entries of deleted nodes removed"), node.restoreSummary());
         }
+    }
+
+    @Test
+    void shouldStartWithEmptyMapsWhenPinDirectoryIsFromAnEarlierBoot() throws Exception {
+        NodeConfig config = config();
+        Path pins = dir.resolve("pins");
+        try (ConfiguredNode node = ConfiguredNode.create(config, manifests(false), 0, 0, true, 1L, null, "boot-a");
+             BufferPool pool = BufferPool.allocate(8, BufferPool.DEFAULT_BUFFER_SIZE)) {
+            FrameVector vector = new FrameVector(pool);
+            for (int f = 0; f < FLOWS; f++) {
+                sendToService(node, node.state().pipeline(0), vector, 40000 + f, PacketBuilder.SYN);
+            }
+            assertTrue(node.state().maps().conntrack().tcpCount() >= FLOWS);
+        }
+        Files.createDirectories(pins.resolve("cni"));
+        Files.writeString(pins.resolve("cni/10.244.1.50"), "an address allocation");
+
+        // a restart in the same boot keeps the flows
+        try (ConfiguredNode node = ConfiguredNode.create(config, manifests(false), 0, 0, true, 1L, null, "boot-a")) {
+            assertTrue(node.state().maps().conntrack().tcpCount() >= FLOWS, "same boot: flows kept");
+            assertFalse(node.restoreSummary().contains("earlier boot"), node.restoreSummary());
+        }
+        // the machine rebooted: nothing of the old flows may come back, the cluster state is applied afresh
+        try (ConfiguredNode node = ConfiguredNode.create(config, manifests(true), 0, 0, true, 1L, null, "boot-b")) {
+            assertEquals(0, node.state().maps().conntrack().tcpCount() + node.state().maps().conntrack().nonTcpCount(),
+                    "another boot: no conntrack entry restored");
+            assertTrue(node.restoreSummary().startsWith("pin directory " + pins + " is from an earlier boot (boot id boot-a)"),
+                    node.restoreSummary());
+            assertTrue(node.restoreSummary().contains("(0 of deleted pods removed)"), "nothing stale to prune: " + node.restoreSummary());
+            assertEquals(IpCache.MISSING, node.state().maps().ipCache().lookupExact(Cidr.parse("10.244.2.0/24")),
+                    "the deleted node's route did not come back");
+            assertNotEquals(IpCache.MISSING, node.state().maps().ipCache().lookupExact(Cidr.parse("10.244.1.14/32")),
+                    "the manifests' pods are installed");
+        }
+        assertEquals("boot-b", Files.readString(pins.resolve(PinnedBoot.STAMP_FILE)).strip());
+        assertEquals("an address allocation", Files.readString(pins.resolve("cni/10.244.1.50")), "CNI state is not a map: kept");
+    }
+
+    private NodeConfig config() {
+        return NodeConfig.parse("""
+                nodeName: node-1
+                nodeAddresses: [192.168.1.10]
+                podCIDRs: [10.244.1.0/24]
+                clusterCIDRs: [10.244.0.0/16]
+                serviceCIDRs: [10.96.0.0/12]
+                gateway: {mac: "%s"}
+                underlay: {interface: eth0, mac: "02:00:00:00:00:10", nextHopMac: "02:00:00:00:00:fe"}
+                pinDirectory: %s
+                maps: {endpoints: 8}
+                """.formatted(GATEWAY_MAC, dir.resolve("pins")), "test node.yaml");
     }
 
     /** Sends one TCP frame of flow {@code clientPort} to the VIP; returns the backend address it was sent to. */
