@@ -258,8 +258,7 @@ public final class DemoCluster implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         for (Process p : servers) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            Shell.destroyTree(p);
         }
         servers.clear();
         if (daemon != null) {

@@ -53,14 +53,14 @@ public final class Shell {
         Thread.ofVirtual().name("shell-output").start(output);
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                kill(p);
+                destroyTree(p);
                 String partial = drained(output);
                 return new Result(-1, String.join(" ", command) + ": timed out after " + timeout.toMillis() + " ms"
                         + (partial.isEmpty() ? "" : "; it printed: " + partial));
             }
             return new Result(p.exitValue(), drained(output));
         } catch (InterruptedException e) {
-            kill(p);
+            destroyTree(p);
             Thread.currentThread().interrupt();
             return new Result(-1, "interrupted");
         }
@@ -100,10 +100,19 @@ public final class Shell {
         return "'" + word.replace("'", "'\\''") + "'";
     }
 
-    /** Kills the process and everything it started (a shell's pipeline, a server's workers). */
-    private static void kill(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+    /**
+     * Kills the process and everything it started (a shell's pipeline, a server's workers),
+     * parents before children. The order matters: a shell whose child dies first notices and
+     * prints "Killed" into the output it shares with the child, so a report of what a timed-out
+     * command printed would depend on whether the shell ran in between (it did on a loaded machine).
+     * The descendants are listed before anything is killed (breadth first, so each parent comes
+     * before its children): once a parent is dead its children belong to init and are no longer
+     * listed.
+     */
+    public static void destroyTree(Process p) {
+        List<ProcessHandle> descendants = p.descendants().toList();
         p.destroyForcibly();
+        descendants.forEach(ProcessHandle::destroyForcibly);
     }
 
     private static String drained(FutureTask<String> output) throws InterruptedException {

@@ -35,6 +35,8 @@ final class GinghamPath implements AutoCloseable {
     private static final String EXTERNAL_MAC = "02:00:c0:a8:3d:01";
     private static final String CLIENT_ROLE = "g-cli";
     private static final String SERVER_ROLE = "g-srv";
+    /** The admin API's socket, in the work directory. */
+    static final String API_SOCKET = "api.sock";
 
     private final NodeDaemon daemon;
     private final PodPair pods;
@@ -61,7 +63,7 @@ final class GinghamPath implements AutoCloseable {
         Path manifests = directory.resolve("manifests");
         try {
             Files.createDirectories(manifests);
-            Files.writeString(config, nodeYaml(idle));
+            Files.writeString(config, nodeYaml(idle, directory.resolve(API_SOCKET)));
             Files.writeString(manifests.resolve("bench.yaml"), manifestsYaml(namespaces.name(CLIENT_ROLE), namespaces.name(SERVER_ROLE)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the benchmark's node files into " + directory + ": " + e.getMessage(), e);
@@ -100,7 +102,12 @@ final class GinghamPath implements AutoCloseable {
         return Addresses.parseMac(CLIENT_MAC);
     }
 
-    private static String nodeYaml(IdleStrategyConfig.Kind idle) {
+    /**
+     * The admin API's address: a unix socket in the work directory, not the daemon's default
+     * 127.0.0.1:9890, which a running {@code gingham run}, another bench-node or a test run on the
+     * same machine may hold (the benchmark reads the daemon in this JVM and never calls its API).
+     */
+    private static String nodeYaml(IdleStrategyConfig.Kind idle, Path apiSocket) {
         return """
                 # gingham bench-node: one worker, the idle strategy under test.
                 nodeName: bench-node
@@ -113,8 +120,9 @@ final class GinghamPath implements AutoCloseable {
                 underlay:
                   interface: ul0
                   nextHopMac: "%s"
+                api: {listen: "unix:%s"}
                 maps: {endpoints: 16}
-                """.formatted(NODE_IP, idle.spelling(), EXTERNAL_MAC);
+                """.formatted(NODE_IP, idle.spelling(), EXTERNAL_MAC, apiSocket);
     }
 
     private static String manifestsYaml(String clientNs, String serverNs) {

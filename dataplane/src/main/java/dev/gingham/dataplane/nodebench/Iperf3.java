@@ -45,8 +45,7 @@ final class Iperf3 {
                     "-i", "0", "-J");
             return parse(client.output(), "iperf3 -c " + target + ":" + port + " from " + pods.clientNs());
         } finally {
-            server.descendants().forEach(ProcessHandle::destroyForcibly);
-            server.destroyForcibly();
+            Shell.destroyTree(server);
         }
     }
 

@@ -42,7 +42,9 @@ class CrossNodeSetupTest {
     void shouldCarryATcpTransferIntactAcrossBothNodePairsWhenBuiltAsTheBenchmarkBuildsThem() {
         Netns.assumeAvailable();
         assumeTrue(Files.exists(TapDevice.TUN_DEVICE), "needs " + TapDevice.TUN_DEVICE);
-        String prefix = Netns.PREFIX + "xn" + ProcessHandle.current().pid();
+        // "x1" ends the pid: Netns.assumeAvailable in a concurrent test JVM reads the digits up to the x as the
+        // owner's pid and deletes namespaces whose owner is gone (or whose name it cannot read)
+        String prefix = Netns.PREFIX + "xn" + ProcessHandle.current().pid() + "x1";
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (Namespaces namespaces = new Namespaces(prefix)) {
             namespaces.removeLeftovers();
