@@ -45,8 +45,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ends as soon as the condition holds: ping runs with a deadline ({@code -w}) rather than a
  * reply timeout ({@code -W}, which after a first answer becomes twice the longest round trip
  * seen, a few milliseconds, and counted a late answer as lost), and the test checks that each
- * of its echo requests was answered; the HTTP server is awaited until it listens; drop counters
- * are awaited until the worker has counted the frames. TAP device names carry the whole pid, so
+ * of its echo requests was answered; the HTTP server (one that listens without a reverse DNS
+ * lookup first) is awaited until it listens; drop counters are awaited until the worker has
+ * counted the frames. TAP device names carry the whole pid, so
  * concurrent runs on one machine do not collide.
  */
 // 90 s: above the longest chain of waits (the IPv6 test: two addresses, ping, counter), so a failure names its cause
@@ -56,6 +57,18 @@ class KernelPodsTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
     /** The limit of a command that waits up to {@link #DEADLINE} itself. */
     private static final Duration COMMAND_TIMEOUT = DEADLINE.plusSeconds(10);
+    /**
+     * A file server (ADDRESS PORT DIRECTORY) that listens at once. Not {@code python3 -m http.server}:
+     * its HTTPServer looks up the bound address's name (reverse DNS) before it listens, and from the
+     * pod that query goes through the gateway to a name server nothing answers for, so it listened
+     * only after the resolver's timeout (10 s with this machine's resolv.conf; more with more name servers).
+     */
+    private static final String FILE_SERVER = """
+            import functools, http.server, socketserver, sys
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[3])
+            with socketserver.TCPServer((sys.argv[1], int(sys.argv[2])), handler) as server:
+                server.serve_forever()
+            """;
     private final Netns netns = new Netns();
     private NodeFixture node;
     private BufferPool pool;
@@ -128,15 +141,14 @@ class KernelPodsTest {
         Shell.Result ping = ping(nsA, B_IP);
 
         assertTrue(ping.ok(), ping.output());
-        assertTrue(ping.output().contains(" 3 received"), ping.output());
         assertEveryRequestAnsweredWithTtl63(ping.output());
     }
 
     @Test
     void shouldServeHttpThroughTheClusterIp() throws Exception {
         Files.writeString(webRoot.resolve("hello.txt"), "hello from pod b\n");
-        server = new ProcessBuilder("ip", "netns", "exec", nsB, "python3", "-m", "http.server", "8080", "--bind", B_IP,
-                "--directory", webRoot.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        server = new ProcessBuilder("ip", "netns", "exec", nsB, "python3", "-c", FILE_SERVER, B_IP, "8080", webRoot.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Namespaces.awaitTcpListener(nsB, 8080);
         // Retried until a deadline: the first SYN waits for the kernel to resolve the gateway through
         // Gingham; the last error is printed only when every attempt failed, so success prints the body alone.
@@ -173,7 +185,6 @@ class KernelPodsTest {
         Shell.Result ping = ping(nsA, B_IP6);
 
         assertTrue(ping.ok(), ping.output());
-        assertTrue(ping.output().contains(" 3 received"), ping.output());
         assertEveryRequestAnsweredWithTtl63(ping.output());
         String neighbors = Netns.must("ip", "-n", nsA, "-6", "neigh", "show", "dev", "eth0");
         assertTrue(neighbors.matches("(?s).*" + GATEWAY_IP6 + " lladdr " + ROUTER_MAC + " router (REACHABLE|STALE|DELAY|PROBE).*"),
@@ -196,7 +207,8 @@ class KernelPodsTest {
     /**
      * Each of the three echo requests (icmp_seq 1 to 3) was answered, by the other pod through the
      * gateway (TTL or hop limit 64 decremented once). With a deadline ping sends on while answers
-     * are missing, so "3 received" alone would let a lost request pass.
+     * are missing (late answers arrive together, so it may count 4 to 6 received), so its
+     * "N received" says less than this: a lost request fails here.
      */
     private static void assertEveryRequestAnsweredWithTtl63(String output) {
         for (int seq = 1; seq <= 3; seq++) {
