@@ -12,6 +12,8 @@ import java.util.List;
  */
 public final class Namespaces implements AutoCloseable {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a server (python3 via a pyenv shim, iperf3) may take to listen on a loaded machine. */
+    private static final Duration LISTENER_DEADLINE = Duration.ofSeconds(20);
 
     private final String prefix;
     private final List<String> created = new ArrayList<>();
@@ -49,13 +51,14 @@ public final class Namespaces implements AutoCloseable {
     }
 
     /**
-     * Waits (at most 10 s) until a TCP socket listens on {@code port} in namespace {@code netns}
-     * ({@code ss}), so a client started next does not race its server.
+     * Waits (at most {@link #LISTENER_DEADLINE}, returning as soon as it listens) until a TCP socket
+     * listens on {@code port} in namespace {@code netns} ({@code ss}), so a client started next does
+     * not race its server.
      *
      * @throws IllegalStateException when nothing listens in time
      */
     public static void awaitTcpListener(String netns, int port) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + LISTENER_DEADLINE.toNanos();
         while (System.nanoTime() < deadline) {
             if (Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", netns, "ss", "-Hltn", "sport = :" + port).output().contains(":" + port)) {
                 return;
@@ -67,7 +70,8 @@ public final class Namespaces implements AutoCloseable {
                 return;
             }
         }
-        throw new IllegalStateException("no server listening on port " + port + " in " + netns + " after 10 s");
+        throw new IllegalStateException("no server listening on port " + port + " in " + netns + " after "
+                + LISTENER_DEADLINE.toSeconds() + " s");
     }
 
     /** Deletes every namespace this set created (their interfaces go with them). */

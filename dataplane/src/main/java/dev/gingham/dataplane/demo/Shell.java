@@ -22,8 +22,14 @@ import java.util.stream.Collectors;
  * holds (64 KiB) would otherwise block on its write and look like a hang.
  */
 public final class Shell {
-    /** How long the output is still read after the command ended or was killed (a grandchild may hold the pipe). */
-    private static final long DRAIN_GRACE_MS = 2_000;
+    /**
+     * How long the output is still read after the command ended or was killed. The wait ends as soon
+     * as the pipe closes, which is at once unless a grandchild still holds it; the bound is wide
+     * because the reader is a thread of this JVM: on a loaded machine or in a garbage-collection
+     * pause it may not run for a while after the command ended, and a finished command's output
+     * must not be reported as "still open" for that.
+     */
+    private static final long DRAIN_GRACE_MS = 10_000;
     private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
     private Shell() {
@@ -107,11 +113,14 @@ public final class Shell {
      * command printed would depend on whether the shell ran in between (it did on a loaded machine).
      * The descendants are listed before anything is killed (breadth first, so each parent comes
      * before its children): once a parent is dead its children belong to init and are no longer
-     * listed.
+     * listed. The process is killed through its handle, not {@link Process#destroyForcibly()}, which
+     * also closes the process's output stream: a reader in the middle of reading it lost everything
+     * read so far ("Stream closed"). Killed this way, the output ends (EOF) when the last process
+     * holding the pipe is gone, and the JDK closes the stream once the process has exited.
      */
     public static void destroyTree(Process p) {
         List<ProcessHandle> descendants = p.descendants().toList();
-        p.destroyForcibly();
+        p.toHandle().destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
     }
 

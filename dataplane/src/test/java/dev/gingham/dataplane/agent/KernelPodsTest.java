@@ -1,5 +1,7 @@
 package dev.gingham.dataplane.agent;
 
+import dev.gingham.dataplane.demo.Namespaces;
+import dev.gingham.dataplane.demo.Shell;
 import dev.gingham.dataplane.program.NodeFixture;
 import dev.gingham.encap.TunnelMode;
 import dev.gingham.packet.BufferPool;
@@ -16,9 +18,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static dev.gingham.dataplane.program.NodeFixture.*;
@@ -34,9 +38,37 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * a spoofed source that never arrives. Every check is what the kernels saw (command exit codes
  * and output), plus Gingham's drop counters. Needs root and /dev/net/tun; skips with the reason
  * otherwise.
+ *
+ * <p>Nothing here depends on how fast the machine is: the worker runs on a thread of its own in
+ * this JVM, and on a loaded machine (or during a garbage-collection pause) an answer can take
+ * hundreds of milliseconds. So each wait is a condition polled up to a generous deadline that
+ * ends as soon as the condition holds: ping runs with a deadline ({@code -w}) rather than a
+ * reply timeout ({@code -W}, which after a first answer becomes twice the longest round trip
+ * seen, a few milliseconds, and counted a late answer as lost), and the test checks that each
+ * of its echo requests was answered; the HTTP server (one that listens without a reverse DNS
+ * lookup first) is awaited until it listens; drop counters are awaited until the worker has
+ * counted the frames. TAP device names carry the whole pid, so
+ * concurrent runs on one machine do not collide.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+// 90 s: above the longest chain of waits (the IPv6 test: two addresses, ping, counter), so a failure names its cause
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
 class KernelPodsTest {
+    /** How long a condition may take on a loaded machine; every wait ends as soon as its condition holds. */
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+    /** The limit of a command that waits up to {@link #DEADLINE} itself. */
+    private static final Duration COMMAND_TIMEOUT = DEADLINE.plusSeconds(10);
+    /**
+     * A file server (ADDRESS PORT DIRECTORY) that listens at once. Not {@code python3 -m http.server}:
+     * its HTTPServer looks up the bound address's name (reverse DNS) before it listens, and from the
+     * pod that query goes through the gateway to a name server nothing answers for, so it listened
+     * only after the resolver's timeout (10 s with this machine's resolv.conf; more with more name servers).
+     */
+    private static final String FILE_SERVER = """
+            import functools, http.server, socketserver, sys
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[3])
+            with socketserver.TCPServer((sys.argv[1], int(sys.argv[2])), handler) as server:
+                server.serve_forever()
+            """;
     private final Netns netns = new Netns();
     private NodeFixture node;
     private BufferPool pool;
@@ -47,6 +79,8 @@ class KernelPodsTest {
     private Process server;
     private String nsA;
     private String nsB;
+    @TempDir
+    Path webRoot;
 
     @BeforeEach
     void setUp() {
@@ -58,7 +92,7 @@ class KernelPodsTest {
         counters = new PortCounters(8, 1);
         nsA = netns.create("poda");
         nsB = netns.create("podb");
-        long pid = ProcessHandle.current().pid() % 100_000;
+        long pid = ProcessHandle.current().pid(); // at most 7 digits (pid_max 2^22): "ghta" + pid fits IFNAMSIZ
         tapA = TapDevice.create(TapConfig.of("ghta" + pid).withVnetHeader(false));
         tapB = TapDevice.create(TapConfig.of("ghtb" + pid).withVnetHeader(false));
         Cidr gateway = Cidr.parse(GATEWAY_IP + "/32");
@@ -79,7 +113,7 @@ class KernelPodsTest {
     @AfterEach
     void tearDown() {
         if (server != null) {
-            server.destroyForcibly();
+            Shell.destroyTree(server);
         }
         if (runner != null) {
             runner.close();
@@ -104,42 +138,43 @@ class KernelPodsTest {
 
     @Test
     void shouldPingFromPodToPodThroughThePipeline() {
-        Netns.Result ping = Netns.run("ip", "netns", "exec", nsA, "ping", "-c", "3", "-i", "0.2", "-W", "2", B_IP);
+        Shell.Result ping = ping(nsA, B_IP);
 
         assertTrue(ping.ok(), ping.output());
-        assertTrue(ping.output().contains("3 received"), ping.output());
-        assertTrue(ping.output().contains("ttl=63"), "routed by the gateway, TTL decremented: " + ping.output());
+        assertEveryRequestAnsweredWithTtl63(ping.output());
     }
 
     @Test
     void shouldServeHttpThroughTheClusterIp() throws Exception {
-        Path root = Files.createTempDirectory("gingham-http");
-        Files.writeString(root.resolve("hello.txt"), "hello from pod b\n");
-        server = new ProcessBuilder("ip", "netns", "exec", nsB, "python3", "-m", "http.server", "8080", "--bind", B_IP,
-                "--directory", root.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!Netns.run("ip", "netns", "exec", nsB, "ss", "-ltn").output().contains(":8080") && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        String fetch = "import urllib.request,time\n"
-                + "for attempt in range(50):\n"
+        Files.writeString(webRoot.resolve("hello.txt"), "hello from pod b\n");
+        server = new ProcessBuilder("ip", "netns", "exec", nsB, "python3", "-c", FILE_SERVER, B_IP, "8080", webRoot.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Namespaces.awaitTcpListener(nsB, 8080);
+        // Retried until a deadline: the first SYN waits for the kernel to resolve the gateway through
+        // Gingham; the last error is printed only when every attempt failed, so success prints the body alone.
+        String fetch = "import urllib.request,time,sys\n"
+                + "deadline = time.monotonic() + 20\n"
+                + "while True:\n"
                 + "    try:\n"
-                + "        print(urllib.request.urlopen('http://" + VIP + ":80" + "/hello.txt', timeout=2).read().decode(), end='')\n"
+                + "        print(urllib.request.urlopen('http://" + VIP + ":80" + "/hello.txt', timeout=5).read().decode(), end='')\n"
                 + "        break\n"
                 + "    except Exception as e:\n"
+                + "        if time.monotonic() > deadline:\n"
+                + "            sys.exit('no answer within 20 s: %r' % e)\n"
                 + "        time.sleep(0.1)\n";
-        Netns.Result get = Netns.run("ip", "netns", "exec", nsA, "python3", "-c", fetch);
+        Shell.Result get = Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", nsA, "python3", "-c", fetch);
 
         assertEquals("hello from pod b", get.output().trim(), "what the client saw through the ClusterIP");
     }
 
     @Test
-    void shouldDropASpoofedSourceBeforeItReachesTheOtherPod() {
+    void shouldDropASpoofedSourceBeforeItReachesTheOtherPod() throws InterruptedException {
         Netns.must("ip", "-n", nsA, "addr", "add", "10.244.1.99/32", "dev", "eth0");
-        Netns.Result ping = Netns.run("ip", "netns", "exec", nsA, "ping", "-c", "2", "-i", "0.2", "-W", "1", "-I", "10.244.1.99", B_IP);
+        Shell.Result ping = Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", nsA, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "1",
+                "-I", "10.244.1.99", B_IP);
 
-        assertTrue(!ping.ok() && ping.output().contains("0 received"), ping.output());
-        assertTrue(node.node.drops().sum(DropReason.INVALID_SOURCE_IP) >= 2, "counted as spoofed");
+        assertTrue(!ping.ok() && ping.output().contains(" 0 received"), ping.output());
+        awaitDrops(DropReason.INVALID_SOURCE_IP, 2, "both spoofed echo requests counted as spoofed");
     }
 
     @Test
@@ -147,26 +182,61 @@ class KernelPodsTest {
         awaitLinkLocalReady(nsA);
         awaitLinkLocalReady(nsB);
 
-        Netns.Result ping = Netns.run("ip", "netns", "exec", nsA, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", B_IP6);
+        Shell.Result ping = ping(nsA, B_IP6);
 
         assertTrue(ping.ok(), ping.output());
-        assertTrue(ping.output().contains("3 received"), ping.output());
-        assertTrue(ping.output().contains("ttl=63"), "routed by the gateway, hop limit decremented: " + ping.output());
+        assertEveryRequestAnsweredWithTtl63(ping.output());
         String neighbors = Netns.must("ip", "-n", nsA, "-6", "neigh", "show", "dev", "eth0");
         assertTrue(neighbors.matches("(?s).*" + GATEWAY_IP6 + " lladdr " + ROUTER_MAC + " router (REACHABLE|STALE|DELAY|PROBE).*"),
                 "the pod's kernel learned the gateway MAC, flagged as a router: " + neighbors);
         String addresses = Netns.must("ip", "-n", nsA, "-6", "addr", "show", "dev", "eth0");
         assertTrue(addresses.contains(A_LINK_LOCAL) && !addresses.contains("dadfailed"),
                 "nobody defended the pod's own link-local address: " + addresses);
-        assertTrue(node.node.drops().sum(DropReason.NDP_DAD_PROBE) >= 1, "the link-local address's probe was seen and not answered");
+        awaitDrops(DropReason.NDP_DAD_PROBE, 1, "the link-local address's probe was seen and not answered");
     }
 
     /**
-     * Waits (at most 10 s) until the pod's link-local address finished duplicate address detection:
-     * before, the kernel has no usable link-local source for neighbor discovery.
+     * Three echo requests 0.2 s apart from {@code netns} to {@code target}; ping ends as soon as all
+     * three are answered, or at its deadline.
+     */
+    private static Shell.Result ping(String netns, String target) {
+        return Shell.run(COMMAND_TIMEOUT, "ip", "netns", "exec", netns, "ping", "-n", "-c", "3", "-i", "0.2",
+                "-w", Long.toString(DEADLINE.toSeconds()), target);
+    }
+
+    /**
+     * Each of the three echo requests (icmp_seq 1 to 3) was answered, by the other pod through the
+     * gateway (TTL or hop limit 64 decremented once). With a deadline ping sends on while answers
+     * are missing (late answers arrive together, so it may count 4 to 6 received), so its
+     * "N received" says less than this: a lost request fails here.
+     */
+    private static void assertEveryRequestAnsweredWithTtl63(String output) {
+        for (int seq = 1; seq <= 3; seq++) {
+            assertTrue(output.contains("icmp_seq=" + seq + " ttl=63 "),
+                    "echo request " + seq + " answered, routed by the gateway (TTL decremented): " + output);
+        }
+    }
+
+    /**
+     * Waits until the worker counted at least {@code min} drops of {@code reason}: it counts on its
+     * own thread, possibly after the command that sent the frames has returned.
+     */
+    private void awaitDrops(DropReason reason, long min, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        long seen = node.node.drops().sum(reason);
+        while (seen < min && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            seen = node.node.drops().sum(reason);
+        }
+        assertTrue(seen >= min, what + ": " + reason + " counted " + seen + " time(s) within " + DEADLINE.toSeconds() + " s");
+    }
+
+    /**
+     * Waits (at most {@link #DEADLINE}) until the pod's link-local address finished duplicate address
+     * detection: before, the kernel has no usable link-local source for neighbor discovery.
      */
     private static void awaitLinkLocalReady(String ns) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
         String addresses = "";
         while (System.nanoTime() < deadline) {
             addresses = Netns.must("ip", "-n", ns, "-6", "addr", "show", "dev", "eth0", "scope", "link");
@@ -175,6 +245,6 @@ class KernelPodsTest {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("link-local address of " + ns + " still tentative after 10 s: " + addresses);
+        throw new AssertionError("link-local address of " + ns + " still tentative after " + DEADLINE.toSeconds() + " s: " + addresses);
     }
 }

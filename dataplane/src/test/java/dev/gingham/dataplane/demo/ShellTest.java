@@ -36,6 +36,21 @@ class ShellTest {
     }
 
     @Test
+    void shouldKeepWhatACommandPrintedUpToItsKillWhenItPrintsUntilKilled() {
+        // Killing through Process.destroyForcibly closed the stream while the reader was in it: the
+        // reader failed with "Stream closed" and everything it had read was lost.
+        Shell.Result r = Shell.run(Duration.ofSeconds(1), "sh", "-c", "while :; do echo tick; done");
+
+        assertEquals(-1, r.exitCode());
+        String prefix = "sh -c while :; do echo tick; done: timed out after 1000 ms; it printed: ";
+        assertTrue(r.output().startsWith(prefix), r.output().substring(0, Math.min(300, r.output().length())));
+        String printed = r.output().substring(prefix.length());
+        assertTrue(printed.startsWith("tick\ntick\n"), "what it printed, from its first line: "
+                + printed.substring(0, Math.min(300, printed.length())));
+        assertTrue(printed.lines().allMatch("tick"::equals), "whole lines only, nothing but the command's own");
+    }
+
+    @Test
     void shouldQuoteOnlyTheWordsAShellWouldSplitOrExpand() {
         assertEquals("ip netns exec gdemo-client sh -c 'for i in $(seq 3); do curl http://10.96.0.10/; done'",
                 Shell.quote(List.of("ip", "netns", "exec", "gdemo-client", "sh", "-c", "for i in $(seq 3); do curl http://10.96.0.10/; done")));
