@@ -164,7 +164,8 @@ public final class TunnelPeers implements AutoCloseable {
         int removed = staleAddresses.size();
         for (int nodeId = 1; nodeId <= MAX_NODE_ID; nodeId++) {
             int address = nodeSegment.get(INT, nodes.valueOffset(nodeId) + ADDRESS_OFFSET);
-            if (address != 0 && !Integer.valueOf(address).equals(installed.get(nodeId))) {
+            Integer installedAddress = installed.get(nodeId);
+            if (address != 0 && (installedAddress == null || installedAddress != address)) {
                 removeNode(nodeId);
                 removed++;
             }

@@ -64,7 +64,7 @@ public final class NodeState implements AutoCloseable {
     static final String ENDPOINTS_PIN = "endpoints";
     /** Everything {@link #create} pins under the pin directory (directories and the drop counters' file). */
     static final List<String> PINNED_ENTRIES = List.of(CONNTRACK_PIN, LB_PIN, SNAT_PIN, IPCACHE_PIN, PEERS_PIN,
-            ENDPOINTS_PIN, DropCounters.MAP_NAME + ".map");
+            ENDPOINTS_PIN, DropCounters.PIN_FILE);
 
     private final PipelineConfig config;
     private final PipelineMaps maps;

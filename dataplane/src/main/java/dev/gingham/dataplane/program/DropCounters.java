@@ -17,6 +17,8 @@ import java.nio.file.Path;
  */
 public final class DropCounters implements AutoCloseable {
     public static final String MAP_NAME = "drops";
+    /** The file {@link #pinned} keeps the counters in, under the pin directory. */
+    public static final String PIN_FILE = MAP_NAME + ".map";
     private static final int FIELD_BYTES = Long.BYTES;
     private static final int DIRECTIONS = 3;
 
@@ -33,7 +35,7 @@ public final class DropCounters implements AutoCloseable {
 
     /** Returns: counters pinned at {@code directory/drops.map} (reopened with their counts after a restart). */
     public static DropCounters pinned(Path directory, int workers) {
-        return new DropCounters(PerWorkerArray.pinned(spec(workers), directory.resolve(MAP_NAME + ".map")));
+        return new DropCounters(PerWorkerArray.pinned(spec(workers), directory.resolve(PIN_FILE)));
     }
 
     private static MapSpec spec(int workers) {
