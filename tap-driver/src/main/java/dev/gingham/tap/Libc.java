@@ -46,6 +46,7 @@ final class Libc {
     static final int EEXIST = 17;
     static final int ENODEV = 19;
     static final int EINVAL = 22;
+    static final int EBADF = 9;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -98,6 +99,14 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle IOCTL_PLAIN = LINKER.downcallHandle(LINKER.defaultLookup().find("ioctl").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle EPOLL_CREATE1 = errnoCapturing("epoll_create1",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    /** epoll_ctl(epfd, op, fd, struct epoll_event *): the event as a raw address. */
+    private static final MethodHandle EPOLL_CTL = errnoCapturing("epoll_ctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    /** epoll_wait without errno capture: it runs on an idle worker, which must not allocate either. */
+    private static final MethodHandle EPOLL_WAIT_PLAIN = plain("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
     /** ioctl: bytes of the first frame waiting in a socket's receive queue (0: none). */
     static final long SIOCINQ = 0x541B;
     /** syscall(number, int, void *, int): for bpf(2), which glibc does not wrap. */
@@ -240,6 +249,32 @@ final class Libc {
     static int ioctlPlain(int fd, long request, long intAddress) {
         try {
             return (int) IOCTL_PLAIN.invokeExact(fd, request, intAddress);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int epollCreate1(MemorySegment capture, int flags) {
+        try {
+            return (int) EPOLL_CREATE1.invokeExact(capture, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** epoll_ctl(2) with the event at the raw address {@code event}. Returns: 0, or -1 with errno in {@code capture}. */
+    static int epollCtl(MemorySegment capture, int epfd, int op, int fd, long event) {
+        try {
+            return (int) EPOLL_CTL.invokeExact(capture, epfd, op, fd, event);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** epoll_wait(2) into the events at the raw address {@code events}. Returns: ready descriptors, 0 on timeout, or -1. */
+    static int epollWaitPlain(int epfd, long events, int maxEvents, int timeoutMs) {
+        try {
+            return (int) EPOLL_WAIT_PLAIN.invokeExact(epfd, events, maxEvents, timeoutMs);
         } catch (Throwable t) {
             throw rethrow(t);
         }

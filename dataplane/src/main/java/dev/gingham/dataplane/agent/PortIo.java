@@ -27,6 +27,15 @@ public interface PortIo {
     boolean transmit(FrameVector vector, int i);
 
     /**
+     * Returns: a file descriptor that polls readable whenever {@link #receive} would return frames
+     * (what an idle worker sleeps on: {@link PortWaiter}), or -1 for a port that has none (an
+     * in-memory port), which makes its worker park instead.
+     */
+    default int waitFd() {
+        return -1;
+    }
+
+    /**
      * Returns: reads of this port that failed other than "nothing waiting" (a frame too long for
      * a buffer, a vnet header the pipeline cannot take, an errno), since the port was made. Written
      * by the worker that polls the port; another thread reading it may see a slightly old value,

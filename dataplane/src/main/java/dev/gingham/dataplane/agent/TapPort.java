@@ -59,6 +59,11 @@ public final class TapPort implements PortIo {
     }
 
     @Override
+    public int waitFd() {
+        return queue.fd();
+    }
+
+    @Override
     public int receive(FrameVector vector, int maxFrames) {
         return queue.receive(vector, port, maxFrames);
     }

@@ -31,7 +31,7 @@ import java.util.Arrays;
  * burst goes into an HdrHistogram recorder the control agent samples. Single-threaded: one agent
  * per worker; allocates nothing per frame or per cycle.
  */
-public final class WorkerAgent implements Agent {
+public final class WorkerAgent implements Agent, FrameWaiter {
     /**
      * The longest per-burst latency recorded as itself (1 s); longer ones are recorded as this. The
      * latency recorder must be built with this as its highest trackable value: an auto-resizing
@@ -74,6 +74,8 @@ public final class WorkerAgent implements Agent {
     private long busyNs;
     private long previousCycleNs;
     private boolean previousCycleWorked;
+    /** The epoll set of the ports, made the first time the worker sleeps on them ({@link #awaitFrames}). */
+    private PortWaiter waiter;
 
     /**
      * @param pool        this worker's buffers (never shared)
@@ -98,6 +100,29 @@ public final class WorkerAgent implements Agent {
     /** Publishes the port table: {@code table[p]} is port p's I/O, or null. The worker reads it next cycle. */
     public void ports(PortIo[] table) {
         this.ports = table.clone();
+    }
+
+    /**
+     * Sleeps until one of the ports of the table in use has a frame, or {@code timeoutMs} passes
+     * ({@link AdaptiveIdleStrategy}); the worker thread's own call, between duty cycles.
+     *
+     * @return false, at once, when a port has no descriptor to wait on
+     */
+    @Override
+    public boolean awaitFrames(int timeoutMs) {
+        PortWaiter w = waiter;
+        if (w == null) {
+            w = waiter = PortWaiter.open();
+        }
+        return w.await(ports, timeoutMs);
+    }
+
+    @Override
+    public void onClose() {
+        if (waiter != null) {
+            waiter.close();
+            waiter = null;
+        }
     }
 
     @Override

@@ -39,8 +39,8 @@ public final class BenchNodeCommand implements Callable<Integer> {
     Integer seconds;
 
     @Option(names = "--idle", paramLabel = "STRATEGY", description = "idle strategy of the daemon's worker and the TAP forwarder:"
-            + " busy-spin, yield, backoff (default), sleep")
-    String idle = IdleStrategyConfig.Kind.BACKOFF.spelling();
+            + " busy-spin, yield, backoff, sleep, adaptive (default)")
+    String idle = IdleStrategyConfig.defaults().kind().spelling();
 
     @Option(names = "--tso", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "let the client pods send 64 KB TCP frames (TSO/GSO; default); --no-tso turns it off on both paths (needs ethtool)")
@@ -75,7 +75,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
         PrintStream err = System.err;
         IdleStrategyConfig.Kind kind = idleKind(idle);
         if (kind == null) {
-            err.println("gingham bench-node: --idle " + idle + ": expected busy-spin, yield, backoff or sleep");
+            err.println("gingham bench-node: --idle " + idle + ": expected busy-spin, yield, backoff, sleep or adaptive");
             return 2;
         }
         BenchPlan plan;
@@ -91,7 +91,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
             return 1;
         }
         String command = commandLine != null ? commandLine : "./gingham bench-node" + (quick ? " --quick" : "")
-                + (seconds != null ? " --seconds " + seconds : "") + (kind != IdleStrategyConfig.Kind.BACKOFF ? " --idle " + idle : "")
+                + (seconds != null ? " --seconds " + seconds : "") + (kind != IdleStrategyConfig.defaults().kind() ? " --idle " + idle : "")
                 + (tso ? "" : " --no-tso") + (crossNodeOnly ? " --cross-node-only" : "");
         Path json = out != null ? out : root.resolve("docs/bench/node")
                 .resolve(ZonedDateTime.now(ZoneOffset.UTC).format(STAMP) + "-node" + (crossNodeOnly ? "-cross" : "") + (quick ? "-quick" : "")

@@ -1,5 +1,7 @@
 package dev.gingham.dataplane.config;
 
+import dev.gingham.dataplane.agent.AdaptiveIdleStrategy;
+import dev.gingham.dataplane.agent.FrameWaiter;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -9,15 +11,19 @@ import org.agrona.concurrent.YieldingIdleStrategy;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What an agent does when a duty cycle found no work (Agrona's idle strategies). Busy-spin has
- * the lowest latency and burns a core; backoff (the default) spins, yields, then parks for
- * growing periods, so an idle node costs almost nothing and a busy one never parks.
+ * What an agent does when a duty cycle found no work (Agrona's idle strategies, and adaptive).
+ * Busy-spin has the lowest latency and burns a core; backoff spins, yields, then parks for
+ * growing periods, so an idle node costs almost nothing and a busy one never parks; adaptive (the
+ * default) spins, then sleeps on its ports' descriptors until a frame arrives
+ * ({@link AdaptiveIdleStrategy}), so an idle node costs as little and the first frame after a
+ * lull is not held for a park period.
  *
  * @param kind       the strategy
- * @param maxSpins   backoff: empty cycles spent spinning before yielding
+ * @param maxSpins   backoff: empty cycles spent spinning before yielding; adaptive: before sleeping
  * @param maxYields  backoff: empty cycles spent yielding before parking
  * @param minParkNs  backoff: first park period
- * @param maxParkNs  backoff: longest park period (the worst added latency for the first frame after a lull)
+ * @param maxParkNs  backoff: longest park period (the worst added latency for the first frame after a lull);
+ *                   adaptive: longest sleep (a frame ends it at once), rounded up to whole milliseconds
  * @param sleepNs    sleep: the fixed sleep period
  */
 public record IdleStrategyConfig(Kind kind, int maxSpins, int maxYields, long minParkNs, long maxParkNs, long sleepNs) {
@@ -31,7 +37,7 @@ public record IdleStrategyConfig(Kind kind, int maxSpins, int maxYields, long mi
 
     /** The strategies, with the configuration file's spellings. */
     public enum Kind {
-        BUSY_SPIN("busy-spin"), YIELD("yield"), BACKOFF("backoff"), SLEEP("sleep");
+        BUSY_SPIN("busy-spin"), YIELD("yield"), BACKOFF("backoff"), SLEEP("sleep"), ADAPTIVE("adaptive");
 
         private final String spelling;
 
@@ -50,9 +56,14 @@ public record IdleStrategyConfig(Kind kind, int maxSpins, int maxYields, long mi
                 DEFAULT_SLEEP_NS);
     }
 
-    /** Returns: backoff with Agrona's defaults (DESIGN.md §4: an idle node does not burn a core). */
+    /**
+     * Returns: adaptive, with Agrona's backoff defaults for where it backs off (DESIGN.md §4: an
+     * idle node does not burn a core). Adaptive rather than backoff since 2026-11-23: the first
+     * frame after a lull waits for a wake-up, not for the rest of a park period (ping through a
+     * node, p50: 142-161 us against 754 with backoff; docs/benchmarks-notes.md, "Waiting for frames").
+     */
     public static IdleStrategyConfig defaults() {
-        return of(Kind.BACKOFF);
+        return of(Kind.ADAPTIVE);
     }
 
     /**
@@ -61,11 +72,28 @@ public record IdleStrategyConfig(Kind kind, int maxSpins, int maxYields, long mi
      * the two idle alike.
      */
     public IdleStrategy newIdleStrategy() {
+        return newIdleStrategy(null);
+    }
+
+    /**
+     * Returns: a new idle strategy for an agent that can sleep on {@code waiter} (a worker's
+     * ports), or null for one that cannot. Adaptive sleeps on the waiter after {@code maxSpins}
+     * empty cycles, at most {@code maxParkNs} (rounded up to whole milliseconds, epoll's unit); without a
+     * waiter, or while the waiter cannot wait, it backs off.
+     */
+    public IdleStrategy newIdleStrategy(FrameWaiter waiter) {
         return switch (kind) {
             case BUSY_SPIN -> new BusySpinIdleStrategy();
             case YIELD -> new YieldingIdleStrategy();
-            case BACKOFF -> new BackoffIdleStrategy(maxSpins, maxYields, minParkNs, maxParkNs);
+            case BACKOFF -> backoff();
             case SLEEP -> new SleepingIdleStrategy(sleepNs, TimeUnit.NANOSECONDS);
+            case ADAPTIVE -> waiter == null ? backoff()
+                    : new AdaptiveIdleStrategy(maxSpins, (int) Math.min(Integer.MAX_VALUE, (maxParkNs + 999_999) / 1_000_000),
+                    waiter, backoff());
         };
+    }
+
+    private IdleStrategy backoff() {
+        return new BackoffIdleStrategy(maxSpins, maxYields, minParkNs, maxParkNs);
     }
 }

@@ -303,7 +303,7 @@ final class NodeConfigCheck {
         }
         IdleStrategyConfig idle = b.idleStrategy;
         if (idle == null || idle.kind() == null) {
-            report("idleStrategy", "is required (busy-spin, yield, backoff or sleep)");
+            report("idleStrategy", "is required (busy-spin, yield, backoff, sleep or adaptive)");
         } else {
             range("idleStrategy.maxSpins", idle.maxSpins(), 0, Integer.MAX_VALUE);
             range("idleStrategy.maxYields", idle.maxYields(), 0, Integer.MAX_VALUE);

@@ -161,12 +161,12 @@ final class NodeConfigYaml {
             return IdleStrategyConfig.defaults();
         }
         if (field.isString()) {
-            return IdleStrategyConfig.of(field.choice(IdleStrategyConfig.Kind.BACKOFF, kinds, IdleStrategyConfig.Kind::spelling));
+            return IdleStrategyConfig.of(field.choice(IdleStrategyConfig.defaults().kind(), kinds, IdleStrategyConfig.Kind::spelling));
         }
         field.mapping("strategy", "maxSpins", "maxYields", "minParkMicros", "maxParkMicros", "sleepMicros");
         IdleStrategyConfig d = IdleStrategyConfig.defaults();
         return new IdleStrategyConfig(
-                field.get("strategy").choice(IdleStrategyConfig.Kind.BACKOFF, kinds, IdleStrategyConfig.Kind::spelling),
+                field.get("strategy").choice(IdleStrategyConfig.defaults().kind(), kinds, IdleStrategyConfig.Kind::spelling),
                 field.get("maxSpins").integer(d.maxSpins(), 0, Integer.MAX_VALUE),
                 field.get("maxYields").integer(d.maxYields(), 0, Integer.MAX_VALUE),
                 micros(field.get("minParkMicros"), d.minParkNs()),

@@ -1,6 +1,7 @@
 package dev.gingham.dataplane.daemon;
 
 import dev.gingham.dataplane.agent.ControlAgent;
+import dev.gingham.dataplane.agent.FrameWaiter;
 import dev.gingham.dataplane.config.IdleStrategyConfig;
 import dev.gingham.dataplane.config.ThreadingMode;
 import org.agrona.concurrent.Agent;
@@ -40,7 +41,7 @@ final class AgentThreads implements AutoCloseable {
             threads.run(new CompositeAgent(all), idle.newIdleStrategy(), errors);
         } else {
             for (Agent worker : workers) {
-                threads.run(worker, idle.newIdleStrategy(), errors);
+                threads.run(worker, idle.newIdleStrategy(worker instanceof FrameWaiter waiter ? waiter : null), errors);
             }
             threads.run(control, ControlAgent.idleStrategy(), errors);
         }

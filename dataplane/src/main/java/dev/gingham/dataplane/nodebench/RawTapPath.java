@@ -79,7 +79,7 @@ final class RawTapPath implements AutoCloseable {
 
     /** Starts the forwarder on its own thread with the daemon's idle strategy. */
     void startForwarding(IdleStrategyConfig idle) {
-        runner = new AgentRunner(idle.newIdleStrategy(), Throwable::printStackTrace, null, forwarder);
+        runner = new AgentRunner(idle.newIdleStrategy(forwarder), Throwable::printStackTrace, null, forwarder);
         AgentRunner.startOnThread(runner);
     }
 

@@ -1,8 +1,10 @@
 package dev.gingham.dataplane.nodebench;
 
+import dev.gingham.dataplane.agent.FrameWaiter;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.header.EthernetHeader;
+import dev.gingham.tap.Epoll;
 import dev.gingham.tap.TapQueue;
 import org.agrona.concurrent.Agent;
 
@@ -14,9 +16,10 @@ import org.agrona.concurrent.Agent;
  * pipeline's cost. Frames are counted where they arrive (the receiving pod's interface), as for
  * every path. Single-threaded; allocates nothing per frame.
  */
-final class TapForwarder implements Agent {
+final class TapForwarder implements Agent, FrameWaiter {
     private final TapQueue in;
     private final TapQueue out;
+    private Epoll epoll;
     private final FrameVector vector;
     private final long dstMac;
     private final long srcMac;
@@ -53,5 +56,26 @@ final class TapForwarder implements Agent {
     @Override
     public String roleName() {
         return "gingham-bench-tap-forwarder";
+    }
+
+    /** Sleeps on the input queue as a worker sleeps on its ports, so both idle alike ({@code adaptive}). */
+    @Override
+    public boolean awaitFrames(int timeoutMs) {
+        if (epoll == null) {
+            epoll = Epoll.open();
+            if (epoll.add(in.fd()) != 0) {
+                return false;
+            }
+        }
+        epoll.await(timeoutMs);
+        return true;
+    }
+
+    @Override
+    public void onClose() {
+        if (epoll != null) {
+            epoll.close();
+            epoll = null;
+        }
     }
 }

@@ -231,6 +231,7 @@ public class NodeConfigTest {
         assertEquals(1, c.workers());
         assertEquals(ThreadingMode.DEDICATED, c.threading());
         assertEquals(IdleStrategyConfig.defaults(), c.idleStrategy());
+        assertEquals(IdleStrategyConfig.Kind.ADAPTIVE, c.idleStrategy().kind());
         assertTrue(c.pinDirectory().isEmpty());
         assertEquals("127.0.0.1:9890", c.api().toString());
         assertEquals(NodeConfig.Flows.defaults(), c.flows());
@@ -333,7 +334,7 @@ public class NodeConfigTest {
             "kept devices without pins | restart:\\n  keepDevices: true | restart.keepDevices | needs pinDirectory (the daemon records its devices there, and without pinned maps the kept devices' connections would not survive anyway)",
             "ring not a power of two | flows:\\n  ringRecords: 1000 | flows.ringRecords | must be a power of two 2..16777216, got 1000",
             "park order | idleStrategy:\\n  strategy: backoff\\n  minParkMicros: 100\\n  maxParkMicros: 10 | idleStrategy.maxParkMicros | must be at least minParkMicros (100), got 10",
-            "idle strategy name | idleStrategy: spin | idleStrategy | must be one of busy-spin, yield, backoff, sleep, not 'spin'",
+            "idle strategy name | idleStrategy: spin | idleStrategy | must be one of busy-spin, yield, backoff, sleep, adaptive, not 'spin'",
             "hairpin in the cluster | services:\\n  hairpinAddress: 10.244.9.9 | services.hairpinAddress | 10.244.9.9 must not be a pod, service or node address",
             "gateway outside the pod CIDR | gateway:\\n  addresses: [10.244.2.1] | gateway.addresses[0] | 10.244.2.1 is not inside podCIDRs[0] 10.244.1.0/24",
             "lifetime zero | conntrack:\\n  lifetimes:\\n    tcpSynSeconds: 0 | conntrack.lifetimes.tcpSynSeconds | must be 1..2147483647, got 0",

@@ -1,0 +1,96 @@
+package dev.gingham.dataplane.agent;
+
+import dev.gingham.tap.Epoll;
+
+import java.util.Arrays;
+
+/**
+ * The epoll set of one worker's port table: kept in step with the table the worker last read
+ * (ports come and go with pods), and slept on when the worker's ports have been empty for a while.
+ *
+ * <p>Registrations are keyed by descriptor and port object together: a port that closed and a new
+ * one that got the same descriptor number (the kernel reuses the lowest free one) is a new
+ * registration, because the kernel dropped the old one when its file closed. The set is brought in
+ * step only when the worker is about to sleep and its table changed since the last time: never on
+ * the data path. Worker thread only.
+ */
+public final class PortWaiter implements AutoCloseable {
+    private final Epoll epoll;
+    /** {@code registered[fd]}: the port whose descriptor fd is in the set, or null. */
+    private PortIo[] registered = new PortIo[64];
+    private PortIo[] syncedTable;
+    private boolean waitable;
+
+    private PortWaiter(Epoll epoll) {
+        this.epoll = epoll;
+    }
+
+    /** Returns: a waiter with an empty set (one epoll descriptor). */
+    public static PortWaiter open() {
+        return new PortWaiter(Epoll.open());
+    }
+
+    /**
+     * Sleeps until one of {@code table}'s ports is readable or {@code timeoutMs} passes.
+     *
+     * @return false, without sleeping, when a port of the table has no descriptor
+     */
+    public boolean await(PortIo[] table, int timeoutMs) {
+        if (table != syncedTable) {
+            sync(table);
+        }
+        if (!waitable) {
+            return false;
+        }
+        epoll.await(timeoutMs); // a signal (EINTR) or an error just ends the sleep early
+        return true;
+    }
+
+    private void sync(PortIo[] table) {
+        syncedTable = table;
+        boolean all = true;
+        PortIo[] wanted = new PortIo[registered.length];
+        for (PortIo port : table) {
+            if (port == null) {
+                continue;
+            }
+            int fd = port.waitFd();
+            if (fd < 0) {
+                all = false;
+                continue;
+            }
+            if (fd >= wanted.length) {
+                wanted = Arrays.copyOf(wanted, Math.max(fd + 1, wanted.length * 2));
+            }
+            wanted[fd] = port;
+        }
+        if (wanted.length > registered.length) {
+            registered = Arrays.copyOf(registered, wanted.length);
+        }
+        for (int fd = 0; fd < registered.length; fd++) {
+            PortIo was = registered[fd];
+            PortIo now = wanted[fd];
+            if (was == now) {
+                continue;
+            }
+            if (was != null) {
+                epoll.remove(fd);
+                registered[fd] = null;
+            }
+            if (now != null) {
+                int refused = epoll.add(fd);
+                if (refused == 0) {
+                    registered[fd] = now;
+                } else {
+                    all = false; // a descriptor closed under us: park this time, retry at the next table
+                }
+            }
+        }
+        waitable = all;
+    }
+
+    @Override
+    public void close() {
+        epoll.close();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.gingham.tap;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * An epoll instance over the descriptors of a worker's ports (TAP queues, the underlay's packet
+ * socket), so that an idle worker can sleep until one of them has a frame instead of re-reading
+ * every port and parking for a guessed period: the "interrupt" half of a poll-mode driver, as
+ * VPP's adaptive receive mode and DPDK's receive interrupts switch to once a queue runs dry.
+ *
+ * <p>Level-triggered {@code EPOLLIN} on every descriptor: {@link #await} returns as soon as any
+ * queue holds a frame, including one that was already waiting when the worker decided to sleep,
+ * so no frame can be missed between the worker's last empty read and the wait. Which descriptor
+ * woke it is not reported: the worker's next cycle reads every port anyway.
+ *
+ * <p>One instance per worker thread; not thread-safe. {@link #await} allocates nothing (a plain
+ * downcall of primitives), so an idle worker stays at 0 bytes allocated. A descriptor that is
+ * closed while registered leaves the set by itself (the kernel drops a closed file's
+ * registrations), which is why {@link #remove} ignores EBADF and ENOENT.
+ */
+public final class Epoll implements AutoCloseable {
+    private static final int EPOLL_CLOEXEC = 0x8_0000;
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
+    private static final int EPOLLIN = 0x001;
+    /**
+     * {@code struct epoll_event} is packed to 12 bytes on x86-64 and padded to 16 elsewhere; this
+     * class never reads an event's data, so 16 bytes per event is room enough on both.
+     */
+    private static final int EVENT_BYTES = 16;
+    /** Events one wait may return; more ready descriptors are simply reported by the next wait. */
+    private static final int MAX_EVENTS = 16;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment errno = Libc.captureSegment(arena);
+    private final MemorySegment event = arena.allocate(EVENT_BYTES, 8);
+    private final MemorySegment events = arena.allocate((long) EVENT_BYTES * MAX_EVENTS, 8);
+    private final int epfd;
+
+    private Epoll(int epfd) {
+        this.epfd = epfd;
+    }
+
+    /**
+     * Returns: a new, empty epoll instance.
+     *
+     * @throws NetDeviceException when the kernel refuses one (out of descriptors or memory)
+     */
+    public static Epoll open() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureSegment(call);
+            int fd = Libc.epollCreate1(capture, EPOLL_CLOEXEC);
+            if (fd < 0) {
+                int e = Libc.errno(capture);
+                throw new NetDeviceException(NetDeviceException.Reason.SYSTEM_ERROR, e,
+                        "epoll_create1 failed: " + Libc.describe(e));
+            }
+            return new Epoll(fd);
+        }
+    }
+
+    /**
+     * Adds {@code fd}, to wake {@link #await} when it is readable.
+     *
+     * @return 0, or the errno of the refusal (EEXIST: registered already; EBADF: not open)
+     */
+    public int add(int fd) {
+        event.set(ValueLayout.JAVA_LONG, 0, 0L);
+        event.set(ValueLayout.JAVA_LONG, 8, 0L);
+        event.set(ValueLayout.JAVA_INT, 0, EPOLLIN);
+        return Libc.epollCtl(errno, epfd, EPOLL_CTL_ADD, fd, event.address()) == 0 ? 0 : Libc.errno(errno);
+    }
+
+    /**
+     * Removes {@code fd}. A descriptor closed since it was added has left the set already, so
+     * "not registered" and "not open" are not failures.
+     *
+     * @return 0, or the errno of any other refusal
+     */
+    public int remove(int fd) {
+        if (Libc.epollCtl(errno, epfd, EPOLL_CTL_DEL, fd, event.address()) == 0) {
+            return 0;
+        }
+        int e = Libc.errno(errno);
+        return e == Libc.ENOENT || e == Libc.EBADF ? 0 : e;
+    }
+
+    /**
+     * Sleeps until a registered descriptor is readable or {@code timeoutMs} passes (0: just look).
+     *
+     * @return the number of readable descriptors (at most 16), 0 on timeout, -1 when interrupted by a signal
+     */
+    public int await(int timeoutMs) {
+        return Libc.epollWaitPlain(epfd, events.address(), MAX_EVENTS, timeoutMs);
+    }
+
+    @Override
+    public void close() {
+        Libc.close(errno, epfd);
+        arena.close();
+    }
+}
