@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  *
  * @param kind       the strategy
  * @param maxSpins   backoff: empty cycles spent spinning before yielding; adaptive: before sleeping
- * @param maxYields  backoff: empty cycles spent yielding before parking
+ * @param maxYields  backoff: empty cycles spent yielding before parking; adaptive: before sleeping
  * @param minParkNs  backoff: first park period
  * @param maxParkNs  backoff: longest park period (the worst added latency for the first frame after a lull);
  *                   adaptive: longest sleep (a frame ends it at once), rounded up to whole milliseconds
@@ -88,7 +88,7 @@ public record IdleStrategyConfig(Kind kind, int maxSpins, int maxYields, long mi
             case BACKOFF -> backoff();
             case SLEEP -> new SleepingIdleStrategy(sleepNs, TimeUnit.NANOSECONDS);
             case ADAPTIVE -> waiter == null ? backoff()
-                    : new AdaptiveIdleStrategy(maxSpins, (int) Math.min(Integer.MAX_VALUE, (maxParkNs + 999_999) / 1_000_000),
+                    : new AdaptiveIdleStrategy(maxSpins, maxYields, (int) Math.min(Integer.MAX_VALUE, (maxParkNs + 999_999) / 1_000_000),
                     waiter, backoff());
         };
     }

@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * ({@code underlay.batch: false}), and through two plain-Linux nodes with kernel VXLAN devices
  * ({@link KernelVxlanPair}). All four are built first and checked with a {@link TcpTransfer} of a
  * few MB; then rounds alternate kernel, default, segmented, unbatched (one path at a time; the
- * idle daemons park with their backoff), and each figure is the median of its rounds.
+ * idle daemons' workers sleep on their ports), and each figure is the median of its rounds.
  */
 final class CrossNodeThroughput {
     /** The target: Gingham's cross-node Gbit/s at least this share of the kernel pair's. */

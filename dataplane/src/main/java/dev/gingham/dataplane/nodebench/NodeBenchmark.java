@@ -329,9 +329,13 @@ public final class NodeBenchmark {
     }
 
     /**
-     * The garbage-collection run: iperf3 TCP and the UDP sender at once through the daemon for
-     * {@link BenchPlan#steadyRun}, with the collectors and the workers' allocation read around it.
+     * The garbage-collection run: iperf3 TCP through the daemon for {@link BenchPlan#steadyRun}
+     * and the UDP sender alongside, from {@link #STEADY_UDP_MARGIN} after its start to as long
+     * before its end, with the collectors and the workers' allocation read around it.
      */
+    /** How long after iperf3's start the steady run's UDP flood starts, and how long before its end it stops. */
+    static final Duration STEADY_UDP_MARGIN = Duration.ofSeconds(2);
+
     private NodeBenchResult.Gc steadyRun(GinghamPath path, UdpBlaster sender) {
 
         step("gingham: steady run, " + plan.steadyRun().toSeconds() + " s of TCP and UDP traffic, garbage collector watched");
@@ -349,7 +353,15 @@ public final class NodeBenchmark {
                 failure.set(e);
             }
         });
-        Thread udp = Thread.ofPlatform().name("bench-steady-udp").start(() -> sender.run(plan.steadyRun()));
+        // The UDP flood overflows the client pod's TAP queue: it starts once iperf3's connections
+        // are up and stops before iperf3 exchanges its results, or a SYN or the final exchange lost
+        // again and again outlasts the client's timeout (seen twice on 2026-11-23).
+        Duration udpDelay = plan.steadyRun().toSeconds() > 2 * STEADY_UDP_MARGIN.toSeconds() ? STEADY_UDP_MARGIN : Duration.ZERO;
+        Duration udpTime = plan.steadyRun().minus(udpDelay.multipliedBy(2));
+        Thread udp = Thread.ofPlatform().name("bench-steady-udp").start(() -> {
+            sleep(udpDelay);
+            sender.run(udpTime);
+        });
         List<Long> perSecond = new ArrayList<>();
         long previous = 0;
         for (long s = 0; s < plan.steadyRun().toSeconds(); s++) {

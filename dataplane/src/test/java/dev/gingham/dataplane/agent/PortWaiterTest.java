@@ -120,19 +120,21 @@ class PortWaiterTest {
     }
 
     @Test
-    void adaptiveSpinsThenSleepsAndWorkStartsTheSpinsAgain() {
+    void adaptiveSpinsYieldsThenSleepsAndWorkStartsOver() {
         Recorder r = new Recorder();
-        AdaptiveIdleStrategy idle = new AdaptiveIdleStrategy(2, 3, r, r);
+        AdaptiveIdleStrategy idle = new AdaptiveIdleStrategy(2, 1, 3, r, r);
         idle.idle(0);
         idle.idle(0);
-        assertEquals(List.of(), r.calls, "two empty cycles spin");
+        idle.idle(0);
+        assertEquals(List.of(), r.calls, "two empty cycles spin, one yields");
         idle.idle(0);
         idle.idle(0);
         assertEquals(List.of("wait 3", "wait 3"), r.calls, "then every empty cycle sleeps");
         idle.idle(5);
         idle.idle(0);
         idle.idle(0);
-        assertEquals(2, r.calls.size(), "work resets the spins");
+        idle.idle(0);
+        assertEquals(2, r.calls.size(), "work starts the spins and yields over");
         idle.idle(0);
         assertEquals(List.of("wait 3", "wait 3", "wait 3"), r.calls);
         r.canWait = false;
