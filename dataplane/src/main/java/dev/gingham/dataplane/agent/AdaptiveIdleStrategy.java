@@ -8,7 +8,10 @@ import org.agrona.concurrent.IdleStrategy;
  * {@link FrameWaiter#awaitFrames} until a frame arrives on any of its ports, or at most
  * {@code timeoutMs} so that what it does besides frames (picking up a new port table, marking its
  * cycles for the control agent) still happens. A worker that cannot wait (a port without a
- * descriptor) parks as backoff would.
+ * descriptor) parks as backoff would, and so does one whose ports woke it but had nothing to read,
+ * until a cycle finds work again: a descriptor in an error state (a TAP whose device went away
+ * with its pod's namespace, a packet socket whose link went down) polls ready forever, and
+ * sleeping on it would be spinning.
  *
  * <p>Why not backoff: a parked worker sleeps its whole period whatever arrives (at least the
  * kernel's 50 us timer slack, up to the longest period of 1 ms), so the first frame after a lull
@@ -24,6 +27,8 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
     private final IdleStrategy fallback;
     private int spins;
     private int yields;
+    /** The last sleep was ended by a port: if the cycles after it find nothing, back off until work. */
+    private boolean wokenByPort;
 
     /**
      * @param maxSpins  empty cycles spinning, then
@@ -60,8 +65,14 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
         } else if (yields < maxYields) {
             yields++;
             Thread.yield();
-        } else if (!waiter.awaitFrames(timeoutMs)) {
-            fallback.idle();
+        } else if (wokenByPort) {
+            fallback.idle(); // a port woke the worker and the cycle after found nothing: an error state
+        } else {
+            int ready = waiter.awaitFrames(timeoutMs);
+            if (ready == FrameWaiter.CANNOT_WAIT) {
+                fallback.idle();
+            }
+            wokenByPort = ready > 0;
         }
     }
 
@@ -69,6 +80,7 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
     public void reset() {
         spins = 0;
         yields = 0;
+        wokenByPort = false;
         fallback.reset();
     }
 

@@ -18,6 +18,8 @@ public final class PortWaiter implements AutoCloseable {
     private final Epoll epoll;
     /** {@code registered[fd]}: the port whose descriptor fd is in the set, or null. */
     private PortIo[] registered = new PortIo[64];
+    /** {@link #sync}'s scratch, as long as {@link #registered}: the port each descriptor should have. */
+    private PortIo[] wanted = new PortIo[64];
     private PortIo[] syncedTable;
     private boolean waitable;
 
@@ -33,23 +35,23 @@ public final class PortWaiter implements AutoCloseable {
     /**
      * Sleeps until one of {@code table}'s ports is readable or {@code timeoutMs} passes.
      *
-     * @return false, without sleeping, when a port of the table has no descriptor
+     * @return the ports that ended the sleep (0: the timeout, or a signal), or
+     *         {@link FrameWaiter#CANNOT_WAIT}, without sleeping, when a port of the table has no descriptor
      */
-    public boolean await(PortIo[] table, int timeoutMs) {
+    public int await(PortIo[] table, int timeoutMs) {
         if (table != syncedTable) {
             sync(table);
         }
         if (!waitable) {
-            return false;
+            return FrameWaiter.CANNOT_WAIT;
         }
-        epoll.await(timeoutMs); // a signal (EINTR) or an error just ends the sleep early
-        return true;
+        return Math.max(epoll.await(timeoutMs), 0);
     }
 
     private void sync(PortIo[] table) {
         syncedTable = table;
         boolean all = true;
-        PortIo[] wanted = new PortIo[registered.length];
+        Arrays.fill(wanted, null);
         for (PortIo port : table) {
             if (port == null) {
                 continue;
@@ -60,12 +62,11 @@ public final class PortWaiter implements AutoCloseable {
                 continue;
             }
             if (fd >= wanted.length) {
-                wanted = Arrays.copyOf(wanted, Math.max(fd + 1, wanted.length * 2));
+                int length = Math.max(fd + 1, wanted.length * 2);
+                wanted = Arrays.copyOf(wanted, length);
+                registered = Arrays.copyOf(registered, length);
             }
             wanted[fd] = port;
-        }
-        if (wanted.length > registered.length) {
-            registered = Arrays.copyOf(registered, wanted.length);
         }
         for (int fd = 0; fd < registered.length; fd++) {
             PortIo was = registered[fd];

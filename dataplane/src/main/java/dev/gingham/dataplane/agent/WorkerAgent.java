@@ -76,6 +76,8 @@ public final class WorkerAgent implements Agent, FrameWaiter {
     private boolean previousCycleWorked;
     /** The epoll set of the ports, made the first time the worker sleeps on them ({@link #awaitFrames}). */
     private PortWaiter waiter;
+    /** Making {@link #waiter} failed (out of descriptors): the worker parks instead, and does not try again. */
+    private boolean waiterFailed;
 
     /**
      * @param pool        this worker's buffers (never shared)
@@ -106,13 +108,19 @@ public final class WorkerAgent implements Agent, FrameWaiter {
      * Sleeps until one of the ports of the table in use has a frame, or {@code timeoutMs} passes
      * ({@link AdaptiveIdleStrategy}); the worker thread's own call, between duty cycles.
      *
-     * @return false, at once, when a port has no descriptor to wait on
+     * @return as {@link FrameWaiter#awaitFrames}; the failure to make the epoll instance is thrown
+     *         once (the agent's error handler reports it), then the worker parks
      */
     @Override
-    public boolean awaitFrames(int timeoutMs) {
+    public int awaitFrames(int timeoutMs) {
         PortWaiter w = waiter;
         if (w == null) {
+            if (waiterFailed) {
+                return CANNOT_WAIT;
+            }
+            waiterFailed = true;
             w = waiter = PortWaiter.open();
+            waiterFailed = false;
         }
         return w.await(ports, timeoutMs);
     }

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * What an agent does when a duty cycle found no work (Agrona's idle strategies, and adaptive).
  * Busy-spin has the lowest latency and burns a core; backoff spins, yields, then parks for
  * growing periods, so an idle node costs almost nothing and a busy one never parks; adaptive (the
- * default) spins, then sleeps on its ports' descriptors until a frame arrives
+ * default) spins and yields as backoff does, then sleeps on its ports' descriptors until a frame arrives
  * ({@link AdaptiveIdleStrategy}), so an idle node costs as little and the first frame after a
  * lull is not held for a park period.
  *
@@ -76,10 +76,11 @@ public record IdleStrategyConfig(Kind kind, int maxSpins, int maxYields, long mi
     }
 
     /**
-     * Returns: a new idle strategy for an agent that can sleep on {@code waiter} (a worker's
-     * ports), or null for one that cannot. Adaptive sleeps on the waiter after {@code maxSpins}
-     * empty cycles, at most {@code maxParkNs} (rounded up to whole milliseconds, epoll's unit); without a
-     * waiter, or while the waiter cannot wait, it backs off.
+     * Returns: a new idle strategy. Adaptive sleeps on {@code waiter} after {@code maxSpins +
+     * maxYields} empty cycles, at most {@code maxParkNs} (rounded up to whole milliseconds, epoll's
+     * unit); without a waiter, or while the waiter cannot wait, it backs off.
+     *
+     * @param waiter the agent's ports to sleep on (a worker), or null for an agent without (backs off)
      */
     public IdleStrategy newIdleStrategy(FrameWaiter waiter) {
         return switch (kind) {

@@ -1,7 +1,7 @@
 package dev.gingham.dataplane.daemon;
 
 import dev.gingham.dataplane.agent.ControlAgent;
-import dev.gingham.dataplane.agent.FrameWaiter;
+import dev.gingham.dataplane.agent.WorkerAgent;
 import dev.gingham.dataplane.config.IdleStrategyConfig;
 import dev.gingham.dataplane.config.ThreadingMode;
 import org.agrona.concurrent.Agent;
@@ -32,7 +32,7 @@ final class AgentThreads implements AutoCloseable {
     }
 
     /** Starts the agents. {@code errors} receives what an agent throws (the agent keeps running). */
-    static AgentThreads start(ThreadingMode mode, IdleStrategyConfig idle, List<? extends Agent> workers, Agent control,
+    static AgentThreads start(ThreadingMode mode, IdleStrategyConfig idle, List<WorkerAgent> workers, Agent control,
                               Consumer<Throwable> errors) {
         AgentThreads threads = new AgentThreads();
         if (mode == ThreadingMode.SHARED) {
@@ -40,8 +40,8 @@ final class AgentThreads implements AutoCloseable {
             all.add(control);
             threads.run(new CompositeAgent(all), idle.newIdleStrategy(), errors);
         } else {
-            for (Agent worker : workers) {
-                threads.run(worker, idle.newIdleStrategy(worker instanceof FrameWaiter waiter ? waiter : null), errors);
+            for (WorkerAgent worker : workers) {
+                threads.run(worker, idle.newIdleStrategy(worker), errors);
             }
             threads.run(control, ControlAgent.idleStrategy(), errors);
         }

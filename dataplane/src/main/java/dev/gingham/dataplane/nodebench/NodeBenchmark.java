@@ -328,14 +328,14 @@ public final class NodeBenchmark {
         return new UdpRate(pps, offered, busy, cpuShare);
     }
 
+    /** How long after iperf3's start the steady run's UDP flood starts, and how long before its end it stops. */
+    static final Duration STEADY_UDP_MARGIN = Duration.ofSeconds(2);
+
     /**
      * The garbage-collection run: iperf3 TCP through the daemon for {@link BenchPlan#steadyRun}
      * and the UDP sender alongside, from {@link #STEADY_UDP_MARGIN} after its start to as long
      * before its end, with the collectors and the workers' allocation read around it.
      */
-    /** How long after iperf3's start the steady run's UDP flood starts, and how long before its end it stops. */
-    static final Duration STEADY_UDP_MARGIN = Duration.ofSeconds(2);
-
     private NodeBenchResult.Gc steadyRun(GinghamPath path, UdpBlaster sender) {
 
         step("gingham: steady run, " + plan.steadyRun().toSeconds() + " s of TCP and UDP traffic, garbage collector watched");

@@ -1,10 +1,12 @@
 package dev.gingham.dataplane.nodebench;
 
 import dev.gingham.dataplane.agent.FrameWaiter;
+import dev.gingham.dataplane.agent.PortIo;
+import dev.gingham.dataplane.agent.PortWaiter;
+import dev.gingham.dataplane.agent.TapPort;
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.header.EthernetHeader;
-import dev.gingham.tap.Epoll;
 import dev.gingham.tap.TapQueue;
 import org.agrona.concurrent.Agent;
 
@@ -19,11 +21,13 @@ import org.agrona.concurrent.Agent;
 final class TapForwarder implements Agent, FrameWaiter {
     private final TapQueue in;
     private final TapQueue out;
-    private Epoll epoll;
+    /** The input queue as a port table of one, for {@link #waiter}. */
+    private final PortIo[] input;
     private final FrameVector vector;
     private final long dstMac;
     private final long srcMac;
     private final int burstFrames;
+    private PortWaiter waiter;
 
     /**
      * @param dstMac the receiving pod's MAC
@@ -32,6 +36,7 @@ final class TapForwarder implements Agent, FrameWaiter {
     TapForwarder(TapQueue in, TapQueue out, BufferPool pool, long dstMac, long srcMac, int burstFrames) {
         this.in = in;
         this.out = out;
+        this.input = new PortIo[] {new TapPort(0, in)};
         this.vector = new FrameVector(pool);
         this.dstMac = dstMac;
         this.srcMac = srcMac;
@@ -60,22 +65,18 @@ final class TapForwarder implements Agent, FrameWaiter {
 
     /** Sleeps on the input queue as a worker sleeps on its ports, so both idle alike ({@code adaptive}). */
     @Override
-    public boolean awaitFrames(int timeoutMs) {
-        if (epoll == null) {
-            epoll = Epoll.open();
-            if (epoll.add(in.fd()) != 0) {
-                return false;
-            }
+    public int awaitFrames(int timeoutMs) {
+        if (waiter == null) {
+            waiter = PortWaiter.open();
         }
-        epoll.await(timeoutMs);
-        return true;
+        return waiter.await(input, timeoutMs);
     }
 
     @Override
     public void onClose() {
-        if (epoll != null) {
-            epoll.close();
-            epoll = null;
+        if (waiter != null) {
+            waiter.close();
+            waiter = null;
         }
     }
 }

@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The worker's sleep on its ports (pipes stand in for TAP queues: readable when a frame waits):
  * it wakes for a port of the current table and only for those, follows the table as ports come
- * and go (a reused descriptor number included), and refuses to sleep when a port has no
- * descriptor. And the adaptive idle strategy's order: spin, then sleep, or back off when it cannot.
+ * and go (a new port on a descriptor number included), and refuses to sleep when a port has no
+ * descriptor or one cannot be added. And the adaptive idle strategy's order: spin, yield, sleep,
+ * or back off when it cannot sleep or a wake-up found nothing.
  */
 class PortWaiterTest {
     /** A port whose readiness is a pipe's read end. */
@@ -37,71 +37,86 @@ class PortWaiterTest {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
     }
 
-    /** Returns: whether the wait ended early (a port was readable) rather than at its timeout. */
-    private static boolean wokeEarly(PortWaiter waiter, PortIo[] table) {
+    /** Asserts that a port ended the wait (well before its 5 s timeout). */
+    private static void assertWokenByAPort(PortWaiter waiter, PortIo[] table) {
         long start = System.nanoTime();
-        assertTrue(waiter.await(table, 5_000));
-        return millisSince(start) < 2_500;
+        assertEquals(1, waiter.await(table, 5_000));
+        assertTrue(millisSince(start) < 2_500, "woke after " + millisSince(start) + " ms");
+    }
+
+    /** Asserts that nothing ended the wait before its 40 ms timeout. */
+    private static void assertSleptItsTimeout(PortWaiter waiter, PortIo[] table, String why) {
+        long start = System.nanoTime();
+        assertEquals(0, waiter.await(table, 40));
+        assertTrue(millisSince(start) >= 30, why + ": woke after " + millisSince(start) + " ms");
     }
 
     @Test
-    void wakesForAPortOfTheTableAndFollowsTheTable() throws Throwable {
+    void wakesForAPortOfTheTableAndFollowsTheTable() {
         try (PortWaiter waiter = PortWaiter.open(); TestPipe a = new TestPipe(); TestPipe b = new TestPipe()) {
             PortIo[] first = {new PipePort(0, a.readFd()), null};
             a.signal();
-            assertTrue(wokeEarly(waiter, first));
+            assertWokenByAPort(waiter, first);
             a.drain();
-
-            long start = System.nanoTime();
-            assertTrue(waiter.await(first, 40));
-            assertTrue(millisSince(start) >= 30, "nothing waiting: slept its timeout, woke after " + millisSince(start) + " ms");
+            assertSleptItsTimeout(waiter, first, "nothing waiting");
 
             // a new table without port 0: its descriptor leaves the set, port 1's joins
             PortIo[] second = {null, new PipePort(1, b.readFd())};
             a.signal();
-            start = System.nanoTime();
-            assertTrue(waiter.await(second, 40));
-            assertTrue(millisSince(start) >= 30, "a removed port's frame must not wake the worker");
+            assertSleptItsTimeout(waiter, second, "a removed port's frame must not wake the worker");
             b.signal();
-            assertTrue(wokeEarly(waiter, second));
+            assertWokenByAPort(waiter, second);
         }
     }
 
     @Test
-    void aNewPortWithAReusedDescriptorIsRegisteredAgain() throws Throwable {
+    void aNewPortOnTheSameDescriptorNumberIsRegisteredAgain() {
+        try (PortWaiter waiter = PortWaiter.open(); TestPipe pipe = new TestPipe()) {
+            assertSleptItsTimeout(waiter, new PortIo[] {new PipePort(0, pipe.readFd())}, "nothing waiting");
+            // another port object on the same number (what a new pod's TAP is when it gets a closed
+            // TAP's number): removed and added again, not taken for the registration it replaces
+            PortIo[] replaced = {new PipePort(0, pipe.readFd())};
+            pipe.signal();
+            assertWokenByAPort(waiter, replaced);
+        }
+    }
+
+    @Test
+    void aPortReplacingAClosedOneIsWatched() {
         try (PortWaiter waiter = PortWaiter.open()) {
             TestPipe old = new TestPipe();
-            int fd = old.readFd();
-            assertTrue(waiter.await(new PortIo[] {new PipePort(0, fd)}, 1));
+            assertSleptItsTimeout(waiter, new PortIo[] {new PipePort(0, old.readFd())}, "nothing waiting");
             old.close(); // the kernel forgets the registration with the file
-            // a new port on the same number (as a new pod's TAP would get it), stood in for by a new pipe's end
-            try (TestPipe fresh = new TestPipe()) {
+            try (TestPipe fresh = new TestPipe()) { // usually on the closed one's number
                 PortIo[] table = {new PipePort(0, fresh.readFd())};
                 fresh.signal();
-                assertTrue(wokeEarly(waiter, table), "fd " + fresh.readFd() + " (was " + fd + ") must be in the set");
+                assertWokenByAPort(waiter, table);
             }
         }
     }
 
     @Test
-    void aPortWithoutADescriptorMeansNoSleep() throws Throwable {
+    void noSleepWhenAPortHasNoDescriptorOrOneCannotBeAdded() {
         try (PortWaiter waiter = PortWaiter.open(); TestPipe a = new TestPipe()) {
-            PortIo[] table = {new PipePort(0, a.readFd()), new PipePort(1, -1)};
-            long start = System.nanoTime();
-            assertFalse(waiter.await(table, 5_000));
-            assertTrue(millisSince(start) < 2_500);
+            assertEquals(FrameWaiter.CANNOT_WAIT, waiter.await(new PortIo[] {new PipePort(0, a.readFd()), new PipePort(1, -1)}, 5_000));
+            int notOpen = 65_000; // far above any descriptor this test JVM holds
+            PortIo[] withAClosedOne = {new PipePort(0, a.readFd()), new PipePort(1, notOpen)};
+            assertEquals(FrameWaiter.CANNOT_WAIT, waiter.await(withAClosedOne, 5_000), "EBADF: the worker parks this time");
+            PortIo[] next = {new PipePort(0, a.readFd())};
+            a.signal();
+            assertWokenByAPort(waiter, next);
         }
     }
 
     /** Records what the adaptive strategy asked of its waiter and its fallback. */
     private static final class Recorder implements FrameWaiter, IdleStrategy {
         final List<String> calls = new ArrayList<>();
-        boolean canWait = true;
+        int answer;
 
         @Override
-        public boolean awaitFrames(int timeoutMs) {
+        public int awaitFrames(int timeoutMs) {
             calls.add("wait " + timeoutMs);
-            return canWait;
+            return answer;
         }
 
         @Override
@@ -129,7 +144,7 @@ class PortWaiterTest {
         assertEquals(List.of(), r.calls, "two empty cycles spin, one yields");
         idle.idle(0);
         idle.idle(0);
-        assertEquals(List.of("wait 3", "wait 3"), r.calls, "then every empty cycle sleeps");
+        assertEquals(List.of("wait 3", "wait 3"), r.calls, "then every empty cycle sleeps (both timed out)");
         idle.idle(5);
         idle.idle(0);
         idle.idle(0);
@@ -137,8 +152,22 @@ class PortWaiterTest {
         assertEquals(2, r.calls.size(), "work starts the spins and yields over");
         idle.idle(0);
         assertEquals(List.of("wait 3", "wait 3", "wait 3"), r.calls);
-        r.canWait = false;
+        r.answer = FrameWaiter.CANNOT_WAIT;
         idle.idle(0);
         assertEquals(List.of("wait 3", "wait 3", "wait 3", "wait 3", "fallback"), r.calls, "cannot wait: backs off");
+    }
+
+    @Test
+    void aWakeUpThatFindsNothingBacksOffUntilWork() {
+        Recorder r = new Recorder();
+        AdaptiveIdleStrategy idle = new AdaptiveIdleStrategy(0, 0, 1, r, r);
+        r.answer = 1; // a descriptor in an error state: ready at once, every time
+        idle.idle(0);
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of("wait 1", "fallback", "fallback"), r.calls, "no second sleep on a port that had nothing");
+        idle.idle(3);
+        idle.idle(0);
+        assertEquals(List.of("wait 1", "fallback", "fallback", "wait 1"), r.calls, "work: sleeping on the ports again");
     }
 }
