@@ -12,10 +12,15 @@ import java.util.Arrays;
  * one that got the same descriptor number (the kernel reuses the lowest free one) is a new
  * registration, because the kernel dropped the old one when its file closed. The set is brought in
  * step only when the worker is about to sleep and its table changed since the last time: never on
- * the data path. Worker thread only.
+ * the data path. The epoll instance is made at the first wait, on the thread that waits; if the
+ * kernel refuses one (out of descriptors), that wait throws once (the agent's error handler
+ * reports it) and every later one answers {@link FrameWaiter#CANNOT_WAIT}, so the agent parks.
+ * Worker thread only.
  */
 public final class PortWaiter implements AutoCloseable {
-    private final Epoll epoll;
+    private Epoll epoll;
+    /** Making {@link #epoll} failed: do not try again on every idle cycle. */
+    private boolean epollFailed;
     /** {@code registered[fd]}: the port whose descriptor fd is in the set, or null. */
     private PortIo[] registered = new PortIo[64];
     /** {@link #sync}'s scratch, as long as {@link #registered}: the port each descriptor should have. */
@@ -23,22 +28,22 @@ public final class PortWaiter implements AutoCloseable {
     private PortIo[] syncedTable;
     private boolean waitable;
 
-    private PortWaiter(Epoll epoll) {
-        this.epoll = epoll;
-    }
-
-    /** Returns: a waiter with an empty set (one epoll descriptor). */
-    public static PortWaiter open() {
-        return new PortWaiter(Epoll.open());
-    }
-
     /**
      * Sleeps until one of {@code table}'s ports is readable or {@code timeoutMs} passes.
      *
      * @return the ports that ended the sleep (0: the timeout, or a signal), or
-     *         {@link FrameWaiter#CANNOT_WAIT}, without sleeping, when a port of the table has no descriptor
+     *         {@link FrameWaiter#CANNOT_WAIT}, without sleeping, when a port of the table has no
+     *         descriptor or there is no epoll instance
      */
     public int await(PortIo[] table, int timeoutMs) {
+        if (epoll == null) {
+            if (epollFailed) {
+                return FrameWaiter.CANNOT_WAIT;
+            }
+            epollFailed = true;
+            epoll = Epoll.open();
+            epollFailed = false;
+        }
         if (table != syncedTable) {
             sync(table);
         }
@@ -92,6 +97,9 @@ public final class PortWaiter implements AutoCloseable {
 
     @Override
     public void close() {
-        epoll.close();
+        if (epoll != null) {
+            epoll.close();
+            epoll = null;
+        }
     }
 }

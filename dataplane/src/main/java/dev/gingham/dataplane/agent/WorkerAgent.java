@@ -74,10 +74,8 @@ public final class WorkerAgent implements Agent, FrameWaiter {
     private long busyNs;
     private long previousCycleNs;
     private boolean previousCycleWorked;
-    /** The epoll set of the ports, made the first time the worker sleeps on them ({@link #awaitFrames}). */
-    private PortWaiter waiter;
-    /** Making {@link #waiter} failed (out of descriptors): the worker parks instead, and does not try again. */
-    private boolean waiterFailed;
+    /** The epoll set of the ports, for {@link #awaitFrames}. */
+    private final PortWaiter waiter = new PortWaiter();
 
     /**
      * @param pool        this worker's buffers (never shared)
@@ -108,29 +106,16 @@ public final class WorkerAgent implements Agent, FrameWaiter {
      * Sleeps until one of the ports of the table in use has a frame, or {@code timeoutMs} passes
      * ({@link AdaptiveIdleStrategy}); the worker thread's own call, between duty cycles.
      *
-     * @return as {@link FrameWaiter#awaitFrames}; the failure to make the epoll instance is thrown
-     *         once (the agent's error handler reports it), then the worker parks
+     * @return as {@link FrameWaiter#awaitFrames} (see {@link PortWaiter} for a refused epoll instance)
      */
     @Override
     public int awaitFrames(int timeoutMs) {
-        PortWaiter w = waiter;
-        if (w == null) {
-            if (waiterFailed) {
-                return CANNOT_WAIT;
-            }
-            waiterFailed = true;
-            w = waiter = PortWaiter.open();
-            waiterFailed = false;
-        }
-        return w.await(ports, timeoutMs);
+        return waiter.await(ports, timeoutMs);
     }
 
     @Override
     public void onClose() {
-        if (waiter != null) {
-            waiter.close();
-            waiter = null;
-        }
+        waiter.close();
     }
 
     @Override

@@ -27,7 +27,7 @@ final class TapForwarder implements Agent, FrameWaiter {
     private final long dstMac;
     private final long srcMac;
     private final int burstFrames;
-    private PortWaiter waiter;
+    private final PortWaiter waiter = new PortWaiter();
 
     /**
      * @param dstMac the receiving pod's MAC
@@ -66,17 +66,11 @@ final class TapForwarder implements Agent, FrameWaiter {
     /** Sleeps on the input queue as a worker sleeps on its ports, so both idle alike ({@code adaptive}). */
     @Override
     public int awaitFrames(int timeoutMs) {
-        if (waiter == null) {
-            waiter = PortWaiter.open();
-        }
         return waiter.await(input, timeoutMs);
     }
 
     @Override
     public void onClose() {
-        if (waiter != null) {
-            waiter.close();
-            waiter = null;
-        }
+        waiter.close();
     }
 }

@@ -53,7 +53,7 @@ class PortWaiterTest {
 
     @Test
     void wakesForAPortOfTheTableAndFollowsTheTable() {
-        try (PortWaiter waiter = PortWaiter.open(); TestPipe a = new TestPipe(); TestPipe b = new TestPipe()) {
+        try (PortWaiter waiter = new PortWaiter(); TestPipe a = new TestPipe(); TestPipe b = new TestPipe()) {
             PortIo[] first = {new PipePort(0, a.readFd()), null};
             a.signal();
             assertWokenByAPort(waiter, first);
@@ -71,7 +71,7 @@ class PortWaiterTest {
 
     @Test
     void aNewPortOnTheSameDescriptorNumberIsRegisteredAgain() {
-        try (PortWaiter waiter = PortWaiter.open(); TestPipe pipe = new TestPipe()) {
+        try (PortWaiter waiter = new PortWaiter(); TestPipe pipe = new TestPipe()) {
             assertSleptItsTimeout(waiter, new PortIo[] {new PipePort(0, pipe.readFd())}, "nothing waiting");
             // another port object on the same number (what a new pod's TAP is when it gets a closed
             // TAP's number): removed and added again, not taken for the registration it replaces
@@ -83,7 +83,7 @@ class PortWaiterTest {
 
     @Test
     void aPortReplacingAClosedOneIsWatched() {
-        try (PortWaiter waiter = PortWaiter.open()) {
+        try (PortWaiter waiter = new PortWaiter()) {
             TestPipe old = new TestPipe();
             assertSleptItsTimeout(waiter, new PortIo[] {new PipePort(0, old.readFd())}, "nothing waiting");
             old.close(); // the kernel forgets the registration with the file
@@ -97,7 +97,7 @@ class PortWaiterTest {
 
     @Test
     void noSleepWhenAPortHasNoDescriptorOrOneCannotBeAdded() {
-        try (PortWaiter waiter = PortWaiter.open(); TestPipe a = new TestPipe()) {
+        try (PortWaiter waiter = new PortWaiter(); TestPipe a = new TestPipe()) {
             assertEquals(FrameWaiter.CANNOT_WAIT, waiter.await(new PortIo[] {new PipePort(0, a.readFd()), new PipePort(1, -1)}, 5_000));
             int notOpen = 65_000; // far above any descriptor this test JVM holds
             PortIo[] withAClosedOne = {new PipePort(0, a.readFd()), new PipePort(1, notOpen)};
