@@ -2,6 +2,10 @@ package dev.gingham.encap;
 
 import dev.gingham.packet.FlowHash;
 import dev.gingham.packet.FrameVector;
+import dev.gingham.packet.NetworkOrder;
+import dev.gingham.packet.header.Ipv4Header;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * The outer UDP source port of VXLAN and Geneve packets: a hash of the inner flow, so that
@@ -26,9 +30,25 @@ public final class OuterSourcePort {
 
     /** Returns: the outer source port for frame {@code i}'s parsed inner flow. */
     public static int of(FrameVector v, int i) {
-        boolean fragment = v.hasFlag(i, FrameVector.FLAG_FRAGMENT);
-        long h = FlowHash.spread(v.srcHi(i), v.srcLo(i), v.dstHi(i), v.dstLo(i),
-                fragment ? 0 : v.srcPort(i), fragment ? 0 : v.dstPort(i), v.protocol(i));
+        return of(v, i, v.flags(i), v.l3Offset(i));
+    }
+
+    /** {@link #of(FrameVector, int)} with the frame's flags and L3 offset, which the caller has loaded. */
+    static int of(FrameVector v, int i, int flags, long l3) {
+        int protocol = v.protocol(i);
+        long h;
+        if ((flags & (FrameVector.FLAG_IPV4 | FrameVector.FLAG_FRAGMENT)) == FrameVector.FLAG_IPV4
+                && (protocol == Ipv4Header.PROTOCOL_TCP || protocol == Ipv4Header.PROTOCOL_UDP)) {
+            // the same value as below, from two loads of the packet (in cache: it is being
+            // encapsulated) instead of six of the parsed tuple
+            MemorySegment s = v.segment();
+            h = FlowHash.spread4(NetworkOrder.u64(s, l3 + Ipv4Header.SRC_OFFSET),
+                    NetworkOrder.u32(s, v.l4Offset(i)), protocol);
+        } else {
+            boolean fragment = (flags & FrameVector.FLAG_FRAGMENT) != 0;
+            h = FlowHash.spread(v.srcHi(i), v.srcLo(i), v.dstHi(i), v.dstLo(i),
+                    fragment ? 0 : v.srcPort(i), fragment ? 0 : v.dstPort(i), protocol);
+        }
         return MIN_PORT + (int) (h >>> (Long.SIZE - PORT_BITS));
     }
 }

@@ -10,6 +10,7 @@ import dev.gingham.packet.header.EthernetHeader;
 import dev.gingham.packet.header.GeneveHeader;
 import dev.gingham.packet.header.Ipv4Header;
 import dev.gingham.packet.header.Ipv6Header;
+import dev.gingham.packet.header.TcpHeader;
 import dev.gingham.packet.header.UdpHeader;
 import dev.gingham.packet.header.VxlanHeader;
 
@@ -84,7 +85,9 @@ public final class TunnelEncap {
     private final boolean identityInVni;
     private final boolean outerUdpChecksum;
     private final int outerTtl;
-    private final OuterDf outerDf;
+    /** {@link OuterDf#INHERIT}: the outer DF is the inner packet's; otherwise it is {@link #constantDf}. */
+    private final boolean inheritDf;
+    private final int constantDf;
     private final boolean fragmentInner;
     private final int routerIpv4;
     private final long routerIpv6Hi;
@@ -117,7 +120,8 @@ public final class TunnelEncap {
         this.identityInVni = config.identityInVni();
         this.outerUdpChecksum = config.outerUdpChecksum();
         this.outerTtl = config.outerTtl();
-        this.outerDf = config.outerDf();
+        this.inheritDf = config.outerDf() == OuterDf.INHERIT;
+        this.constantDf = config.outerDf() == OuterDf.SET ? Ipv4Header.FLAG_DF : 0;
         this.fragmentInner = config.fragmentInner();
         this.routerIpv4 = config.routerIpv4();
         this.routerIpv6Hi = config.routerIpv6Hi();
@@ -153,6 +157,8 @@ public final class TunnelEncap {
         long lastLo = 0;
         int endpoint = 0;
         long peer = NOT_TUNNELLED;
+        long peerMac = 0;
+        long vtepMac = 0;
         for (int i = 0, n = v.count(); i < n; i++) {
             if (v.verdict(i) != Verdict.CONTINUE
                     || !v.hasFlag(i, FrameVector.FLAG_IPV4 | FrameVector.FLAG_IPV6)) {
@@ -172,12 +178,16 @@ public final class TunnelEncap {
                     int nodeId = ipCache.nodeId(route);
                     // An entry installed with a tunnel endpoint but no node id (node 0) finds its node by address.
                     peer = peers.node(nodeId != 0 ? nodeId : peers.nodeIdOf(endpoint), endpoint);
+                    if (peer != TunnelPeers.MISSING) {
+                        peerMac = peers.nextHopMac(peer);
+                        vtepMac = peers.vtepMac(peer);
+                    }
                 }
             }
             if (peer == NOT_TUNNELLED) {
                 continue;
             }
-            int verdict = forward(v, i, endpoint, peer, nowNs);
+            int verdict = forward(v, i, endpoint, peer, peerMac, vtepMac, nowNs);
             if (verdict == FRAGMENTED) {
                 sent += sendFragments(v, i);
             } else {
@@ -200,13 +210,18 @@ public final class TunnelEncap {
      */
     private static final int FRAGMENTED = Integer.MAX_VALUE;
     private int pendingFragments;
-    private long pendingPeer;
+    private long pendingPeerMac;
+    private long pendingVtepMac;
     private int pendingEndpoint;
     private int pendingSourcePort;
     private int pendingVni;
 
-    /** @param peer the endpoint's {@link TunnelPeers} slot, or {@link TunnelPeers#MISSING} */
-    private int forward(FrameVector v, int i, int endpoint, long peer, long nowNs) {
+    /**
+     * @param peer    the endpoint's {@link TunnelPeers} slot, or {@link TunnelPeers#MISSING}
+     * @param peerMac the MAC outer frames go to (0 while ARP resolves it), read with the route
+     * @param vtepMac the MAC inner frames are addressed to, read with the route
+     */
+    private int forward(FrameVector v, int i, int endpoint, long peer, long peerMac, long vtepMac, long nowNs) {
         if (peer == TunnelPeers.MISSING) {
             return DropReason.NO_TUNNEL_ENDPOINT.verdict();
         }
@@ -217,23 +232,31 @@ public final class TunnelEncap {
                 return DropReason.INVALID_IDENTITY.verdict();
             }
         }
-        if (mssClamp != null) {
-            mssClamp.clamp(v, i);
+        if (mssClamp != null && (v.tcpFlags(i) & TcpHeader.SYN) != 0) {
+            mssClamp.clamp(v, i); // out of line: only handshakes have their MSS clamped
         }
-        int l2Bytes = (int) (v.l3Offset(i) - v.start(i));
-        v.length(i, l2Bytes + v.l3Length(i)); // Ethernet padding stays behind
-        int sourcePort = mode.udp() ? OuterSourcePort.of(v, i) : 0; // IPIP and native have no outer UDP
-        if (packetBytes(v, i) > podMtuBytes) {
+        // read once here and passed on: every load of a vector field costs a bounds check, and
+        // the stores in between make the compiler load them again
+        int flags = v.flags(i);
+        long start = v.start(i);
+        long l3 = v.l3Offset(i);
+        int l3Length = v.l3Length(i);
+        int length = (int) (l3 - start) + l3Length;
+        v.length(i, length); // Ethernet padding stays behind
+        int sourcePort = mode.udp() ? OuterSourcePort.of(v, i, flags, l3) : 0; // IPIP and native have no outer UDP
+        int packetBytes = (flags & FrameVector.FLAG_GSO) != 0 ? packetBytes(v, i) : l3Length;
+        if (packetBytes > podMtuBytes) {
             int verdict = tooBig(v, i, nowNs);
             if (verdict == FRAGMENTED) {
-                pendingPeer = peer;
+                pendingPeerMac = peerMac;
+                pendingVtepMac = vtepMac;
                 pendingEndpoint = endpoint;
                 pendingSourcePort = sourcePort;
                 pendingVni = frameVni;
             }
             return verdict;
         }
-        return encapsulate(v, i, endpoint, peer, sourcePort, frameVni);
+        return encapsulate(v, i, flags, start, l3, length, endpoint, peerMac, vtepMac, sourcePort, frameVni);
     }
 
     /**
@@ -295,7 +318,8 @@ public final class TunnelEncap {
             if (v.verdict(k) != Verdict.CONTINUE) {
                 continue;
             }
-            int verdict = encapsulate(v, k, pendingEndpoint, pendingPeer, pendingSourcePort, pendingVni);
+            int verdict = encapsulate(v, k, v.flags(k), v.start(k), v.l3Offset(k), v.length(k), pendingEndpoint,
+                    pendingPeerMac, pendingVtepMac, pendingSourcePort, pendingVni);
             v.verdict(k, verdict);
             if (verdict == Verdict.tx(underlayPort)) {
                 sent++;
@@ -304,74 +328,105 @@ public final class TunnelEncap {
         return sent;
     }
 
-    /** Writes the outer headers of the configured mode. Returns: TX on the underlay, NEIGHBOUR_UNRESOLVED, or WRITE_ERROR. */
-    private int encapsulate(FrameVector v, int i, int endpoint, long peer, int sourcePort, int frameVni) {
-        MemorySegment s = v.segment();
-        long l3 = v.l3Offset(i);
-        boolean ipv4 = v.hasFlag(i, FrameVector.FLAG_IPV4);
-        int tos = ipv4 ? NetworkOrder.u8(s, l3 + Ipv4Header.TOS_OFFSET)
-                : (NetworkOrder.u16(s, l3 + Ipv6Header.VERSION_CLASS_FLOW_OFFSET) >>> 4) & 0xFF;
-        int df = switch (outerDf) {
-            case SET -> Ipv4Header.FLAG_DF;
-            case UNSET -> 0;
-            case INHERIT -> ipv4 ? NetworkOrder.u16(s, l3 + Ipv4Header.FLAGS_OFFSET) & Ipv4Header.FLAG_DF : Ipv4Header.FLAG_DF;
-        };
-        long peerMac = peers.nextHopMac(peer);
+    /**
+     * Writes the outer headers of the configured mode. Returns: TX on the underlay,
+     * NEIGHBOUR_UNRESOLVED, or WRITE_ERROR. Small on purpose, with the rare cases (UDP GSO, the
+     * outer UDP checksum) in methods of their own: the compiler then inlines it into the loop over
+     * the vector, which saves a call per frame and the spilling of the loop's state around it.
+     */
+    private int encapsulate(FrameVector v, int i, int flags, long start, long l3, int length, int endpoint,
+                            long peerMac, long vtepMac, int sourcePort, int frameVni) {
         if (peerMac == 0) {
             // the next hop's MAC is being resolved (ARP): no frame to 00:00:00:00:00:00
             return DropReason.NEIGHBOUR_UNRESOLVED.verdict();
         }
+        MemorySegment s = v.segment();
         if (mode == TunnelMode.NATIVE) {
-            EthernetHeader.macs(s, v.start(i), peerMac, underlayMac);
+            EthernetHeader.macs(s, start, peerMac, underlayMac);
             encapsulatedCount++;
             return Verdict.tx(underlayPort);
         }
-        boolean whole = sendsWhole(v, i);
-        int grow = mode == TunnelMode.IPIP
-                ? OUTER_L2_L3_BYTES - (int) (l3 - v.start(i))
-                : UDP_TUNNEL_HEADERS_BYTES;
+        boolean udpTunnel = mode != TunnelMode.IPIP;
+        boolean whole = udpTunnel && (flags & FrameVector.FLAG_GSO) != 0 && sendsWhole(v, i);
+        int grow = udpTunnel ? UDP_TUNNEL_HEADERS_BYTES : OUTER_L2_L3_BYTES - (int) (l3 - start);
         if (!v.prepend(i, grow)) {
             return DropReason.WRITE_ERROR.verdict();
         }
-        moveChecksumStart(v, i, grow);
-        long outer = v.start(i);
-        if (mode != TunnelMode.IPIP) {
-            EthernetHeader.macs(s, outer + grow, peers.vtepMac(peer), routerMac);
+        if ((flags & FrameVector.FLAG_CSUM_PARTIAL) != 0) {
+            moveChecksumStart(v, i, grow);
         }
-        int outerIpBytes = v.length(i) - EthernetHeader.LENGTH;
-        EthernetHeader.macs(s, outer, peerMac, underlayMac);
-        NetworkOrder.u16(s, outer + EthernetHeader.ETHER_TYPE_OFFSET, EthernetHeader.ETHER_TYPE_IPV4);
-        int protocol = mode == TunnelMode.IPIP
-                ? (ipv4 ? Ipv4Header.PROTOCOL_IPIP : Ipv4Header.PROTOCOL_IPV6)
-                : Ipv4Header.PROTOCOL_UDP;
-        long outerL3 = outer + EthernetHeader.LENGTH;
+        long outer = start - grow;
+        int outerIpBytes = length + grow - EthernetHeader.LENGTH;
         int identification = nextIdentification++;
-        Ipv4Header.write(s, outerL3, tos, outerIpBytes, identification, df, outerTtl, protocol,
-                underlayAddress, endpoint);
-        if (mode != TunnelMode.IPIP) {
-            long udp = outerL3 + Ipv4Header.MIN_LENGTH;
-            int udpBytes = outerIpBytes - Ipv4Header.MIN_LENGTH;
-            // ports, length, checksum 0; then the tunnel header's two words: 8 bytes a store. A frame
-            // sent whole can be longer than a UDP length holds (UdpTunnelGso writes each datagram's):
-            // masked, so it cannot spill into the destination port.
-            NetworkOrder.u64(s, udp, (long) (sourcePort << 16 | tunnelPort) << 32 | (long) (udpBytes & 0xFFFF) << 16);
-            NetworkOrder.u64(s, udp + UdpHeader.LENGTH, (long) tunnelFirstWord << 32 | (frameVni & 0xFFFF_FFFFL) << 8);
+        writeOuterL2L3(s, outer, outerIpBytes, identification, (flags & FrameVector.FLAG_IPV4) != 0, l3, endpoint,
+                peerMac);
+        if (udpTunnel) {
+            writeUdpTunnelHeaders(s, outer, outerIpBytes - Ipv4Header.MIN_LENGTH, sourcePort, frameVni, vtepMac);
             if (whole) {
-                int segments = udpGso.send(v, i, identification);
-                if (segments < 0) {
-                    return segments;
-                }
-                nextIdentification += segments - 1;
-                encapsulatedCount++;
-                return Verdict.tx(underlayPort);
+                return sendWhole(v, i, identification);
             }
             if (outerUdpChecksum) {
-                NetworkOrder.u16(s, udp + UdpHeader.CHECKSUM_OFFSET, TransportChecksum.tcpUdp4(s, udp, udpBytes,
-                        underlayAddress, endpoint, TransportChecksum.UDP));
+                writeOuterUdpChecksum(s, outer + OUTER_L2_L3_BYTES, outerIpBytes - Ipv4Header.MIN_LENGTH, endpoint);
             }
         }
         encapsulatedCount++;
         return Verdict.tx(underlayPort);
+    }
+
+    /**
+     * The outer Ethernet and IPv4 headers: TOS from the inner packet, DF per {@link OuterDf}, the
+     * protocol per mode (UDP; IPIP: 4 for an inner IPv4 packet, 41 for IPv6).
+     */
+    private void writeOuterL2L3(MemorySegment s, long outer, int outerIpBytes, int identification, boolean ipv4,
+                                long l3, int endpoint, long peerMac) {
+        int tos;
+        int innerDf;
+        if (ipv4) {
+            // version, TOS, total length, identification, flags and fragment offset: one load
+            long firstWords = NetworkOrder.u64(s, l3);
+            tos = (int) (firstWords >>> 48) & 0xFF;
+            innerDf = (int) firstWords & Ipv4Header.FLAG_DF;
+        } else {
+            tos = (NetworkOrder.u16(s, l3 + Ipv6Header.VERSION_CLASS_FLOW_OFFSET) >>> 4) & 0xFF;
+            innerDf = Ipv4Header.FLAG_DF;
+        }
+        int df = inheritDf ? innerDf : constantDf;
+        int protocol = mode != TunnelMode.IPIP ? Ipv4Header.PROTOCOL_UDP
+                : ipv4 ? Ipv4Header.PROTOCOL_IPIP : Ipv4Header.PROTOCOL_IPV6;
+        EthernetHeader.write(s, outer, peerMac, underlayMac, EthernetHeader.ETHER_TYPE_IPV4);
+        Ipv4Header.write(s, outer + EthernetHeader.LENGTH, tos, outerIpBytes, identification, df, outerTtl, protocol,
+                underlayAddress, endpoint);
+    }
+
+    /**
+     * The outer UDP header (checksum 0) and the tunnel header, and the inner frame's MACs (source
+     * the gateway's, destination the peer's VTEP MAC, as a Linux VXLAN device sends and requires).
+     */
+    private void writeUdpTunnelHeaders(MemorySegment s, long outer, int udpBytes, int sourcePort, int frameVni,
+                                       long vtepMac) {
+        long udp = outer + OUTER_L2_L3_BYTES;
+        // ports, length, checksum 0; then the tunnel header's two words: 8 bytes a store. A frame
+        // sent whole can be longer than a UDP length holds (UdpTunnelGso writes each datagram's):
+        // masked, so it cannot spill into the destination port.
+        NetworkOrder.u64(s, udp, (long) (sourcePort << 16 | tunnelPort) << 32 | (long) (udpBytes & 0xFFFF) << 16);
+        NetworkOrder.u64(s, udp + UdpHeader.LENGTH, (long) tunnelFirstWord << 32 | (frameVni & 0xFFFF_FFFFL) << 8);
+        EthernetHeader.macs(s, outer + UDP_TUNNEL_HEADERS_BYTES, vtepMac, routerMac);
+    }
+
+    /** Sends frame {@code i}, its outer headers written, whole as UDP GSO datagrams ({@link UdpTunnelGso}). */
+    private int sendWhole(FrameVector v, int i, int identification) {
+        int segments = udpGso.send(v, i, identification);
+        if (segments < 0) {
+            return segments;
+        }
+        nextIdentification += segments - 1;
+        encapsulatedCount++;
+        return Verdict.tx(underlayPort);
+    }
+
+    private void writeOuterUdpChecksum(MemorySegment s, long udp, int udpBytes, int endpoint) {
+        NetworkOrder.u16(s, udp + UdpHeader.CHECKSUM_OFFSET, TransportChecksum.tcpUdp4(s, udp, udpBytes,
+                underlayAddress, endpoint, TransportChecksum.UDP));
     }
 
     /**

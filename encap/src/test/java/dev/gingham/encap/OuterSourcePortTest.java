@@ -1,6 +1,8 @@
 package dev.gingham.encap;
 
 import dev.gingham.packet.BufferPool;
+import dev.gingham.packet.FlowHash;
+import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Parser;
@@ -64,6 +66,44 @@ class OuterSourcePortTest {
         for (int count : buckets) {
             assertTrue(count > 150 && count < 370, "even spread over the range: " + count);
         }
+    }
+
+    /** The port from the parsed tuple alone: what {@link OuterSourcePort#of} gives every frame that is not plain IPv4 TCP or UDP. */
+    private int tuplePort(byte[] frame) {
+        port(frame);
+        boolean fragment = v.hasFlag(0, FrameVector.FLAG_FRAGMENT);
+        long h = FlowHash.spread(v.srcHi(0), v.srcLo(0), v.dstHi(0), v.dstLo(0), fragment ? 0 : v.srcPort(0),
+                fragment ? 0 : v.dstPort(0), v.protocol(0));
+        return OuterSourcePort.MIN_PORT + (int) (h >>> 50);
+    }
+
+    @Test
+    void shouldGiveTheTuplesPortWhenIpv4TcpOrUdpIsHashedFromThePacketBytes() {
+        // IPv4 TCP and UDP hash the header bytes, everything else the parsed tuple: one flow must
+        // get one port either way, or its packets would take different underlay paths
+        for (int k = 0; k < 256; k++) {
+            String source = "10.244." + k + "." + (255 - k);
+            int sourcePort = 1024 + 97 * k;
+            byte[][] frames = {
+                    PacketBuilder.tcp4(source, sourcePort, "10.96.0.10", 443).build(),
+                    PacketBuilder.udp4(source, sourcePort, "172.16." + k + ".1", 53).payload(k).build(),
+                    PacketBuilder.tcp4(source, sourcePort, "10.96.0.10", 443).ipOptions(new byte[]{1, 1, 1, 0}).build(), // NOP NOP NOP EOL: L4 at 24 bytes
+            };
+            for (byte[] frame : frames) {
+                assertEquals(tuplePort(frame), port(frame), "flow " + k);
+            }
+        }
+        assertEquals(tuplePort(PacketBuilder.udp6("fd00:1::5", 1, "fd00:2::7", 2).build()),
+                port(PacketBuilder.udp6("fd00:1::5", 1, "fd00:2::7", 2).build()));
+    }
+
+    @Test
+    void shouldEqualSpreadOfTheMappedTupleWhenSpreadingIpv4Words() {
+        long addresses = 0x0AF4_0105_0A60_000AL; // 10.244.1.5 -> 10.96.0.10
+        assertEquals(FlowHash.spread(0, MappedAddress.lo4(0x0AF4_0105), 0, MappedAddress.lo4(0x0A60_000A), 40000, 443, 6),
+                FlowHash.spread4(addresses, 40000 << 16 | 443, 6));
+        assertEquals(FlowHash.spread(0, MappedAddress.lo4(0xFFFF_FFFF), 0, MappedAddress.lo4(0x8000_0001), 65535, 1, 17),
+                FlowHash.spread4(0xFFFF_FFFF_8000_0001L, 0xFFFF_0001, 17));
     }
 
     @Test

@@ -36,6 +36,17 @@ public final class FlowHash {
         return mix(h ^ ((long) srcPort << 32 | (long) dstPort << 8 | protocol));
     }
 
+    /**
+     * {@link #spread} of an IPv4 flow, from the raw header words: {@code addresses} is the IPv4
+     * header's source and destination as one big-endian 64-bit word (source in the high half),
+     * {@code ports} the L4 header's first 32 bits (source port high). Equal to {@link #spread} of the
+     * same flow in its IPv4-mapped form, so either may hash a flow's packets.
+     */
+    public static long spread4(long addresses, int ports, int protocol) {
+        return (MappedAddress.IPV4_PREFIX | addresses >>> 32) * K2 + (MappedAddress.IPV4_PREFIX | addresses & 0xFFFF_FFFFL) * K4
+                + ((long) (ports >>> 16) << 32 | (long) (ports & 0xFFFF) << 8 | protocol) * K5;
+    }
+
     /** Returns: a hash of a client address alone (what SOURCE_HASH consumes, as IPVS sh). */
     public static long ofClient(long clientHi, long clientLo) {
         return mix(mix(clientHi ^ K2) ^ clientLo);

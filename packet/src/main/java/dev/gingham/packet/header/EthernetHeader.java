@@ -211,6 +211,16 @@ public final class EthernetHeader {
     }
 
     /**
+     * Writes a whole untagged header (destination, source, EtherType) at an absolute offset in
+     * two overlapping 8-byte stores (bytes 0-7 and 6-13; bytes 6-7 get the same value twice):
+     * encapsulation writes one per packet. High 16 bits of the MACs are ignored.
+     */
+    public static void write(MemorySegment segment, long offset, long dstMac, long srcMac, int etherType) {
+        NetworkOrder.u64(segment, offset + DST_OFFSET, dstMac << 16 | (srcMac >>> 32 & 0xFFFF));
+        NetworkOrder.u64(segment, offset + SRC_OFFSET, srcMac << 16 | (etherType & 0xFFFF));
+    }
+
+    /**
      * Copies six MAC bytes between absolute offsets, without decoding them: the ARP responder and
      * the L2 rewrite copy addresses from one header to another.
      */

@@ -160,6 +160,20 @@ class EthernetHeaderTest {
     }
 
     @Test
+    void shouldWriteMacsAndEtherTypeAndNothingElseWhenWritingTheWholeHeader() {
+        // over a VLAN-tagged frame: bytes 12-13 (the TPID 8100) become the EtherType, byte 14 on is untouched
+        try (Frame f = Frame.of(GoldenFrames.ETH_VLAN_UDP)) {
+            EthernetHeader.write(f.segment, f.at(0), 0xFFFF_0A1B_2C3D_4E5FL, 0xABCD_F1E2_D3C4_B5A6L,
+                    EthernetHeader.ETHER_TYPE_IPV4);
+            f.assertOnlyChanged(0, "0a1b2c3d4e5ff1e2d3c4b5a60800");
+            eth.wrap(f.segment, BASE);
+            assertEquals(0x0A1B_2C3D_4E5FL, eth.dst());
+            assertEquals(0xF1E2_D3C4_B5A6L, eth.src());
+            assertEquals(EthernetHeader.ETHER_TYPE_IPV4, eth.etherType());
+        }
+    }
+
+    @Test
     void shouldCopySixBytesWhenCopyingMac() {
         // scapy: Ether(dst="02:00:00:00:00:01", src="0a:1b:2c:3d:4e:5f")/ARP(op=2, hwsrc="0a:1b:2c:3d:4e:5f",
         //        psrc="10.0.0.254", hwdst="02:00:00:00:00:01", pdst="10.0.0.1")
