@@ -149,9 +149,10 @@ public final class TunnelEncap {
      */
     public int process(FrameVector v, long nowNs) {
         int sent = 0;
-        // The last destination's route, for the frames after it with the same destination (a
-        // stream's segments fill most of a vector): valid for this call only, as an ipcache slot
-        // is only reclaimed once every worker has finished its vector.
+        // The last destination's route and its peer's MACs, for the frames after it with the same
+        // destination (a stream's segments fill most of a vector): valid for this call only, as an
+        // ipcache slot is only reclaimed once every worker has finished its vector (a MAC that ARP
+        // resolves meanwhile is used from the next vector).
         boolean remembered = false;
         long lastHi = 0;
         long lastLo = 0;
@@ -347,7 +348,7 @@ public final class TunnelEncap {
             return Verdict.tx(underlayPort);
         }
         boolean udpTunnel = mode != TunnelMode.IPIP;
-        boolean whole = udpTunnel && (flags & FrameVector.FLAG_GSO) != 0 && sendsWhole(v, i);
+        boolean whole = (flags & FrameVector.FLAG_GSO) != 0 && sendsWhole(v, i); // sendsWhole: never for IPIP
         int grow = udpTunnel ? UDP_TUNNEL_HEADERS_BYTES : OUTER_L2_L3_BYTES - (int) (l3 - start);
         if (!v.prepend(i, grow)) {
             return DropReason.WRITE_ERROR.verdict();

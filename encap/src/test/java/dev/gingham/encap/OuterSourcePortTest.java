@@ -2,7 +2,6 @@ package dev.gingham.encap;
 
 import dev.gingham.packet.BufferPool;
 import dev.gingham.packet.FlowHash;
-import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.PacketBuilder;
 import dev.gingham.packet.Parser;
@@ -74,7 +73,7 @@ class OuterSourcePortTest {
         boolean fragment = v.hasFlag(0, FrameVector.FLAG_FRAGMENT);
         long h = FlowHash.spread(v.srcHi(0), v.srcLo(0), v.dstHi(0), v.dstLo(0), fragment ? 0 : v.srcPort(0),
                 fragment ? 0 : v.dstPort(0), v.protocol(0));
-        return OuterSourcePort.MIN_PORT + (int) (h >>> 50);
+        return OuterSourcePort.MIN_PORT + (int) (h >>> (Long.SIZE - Integer.numberOfTrailingZeros(OuterSourcePort.PORT_COUNT)));
     }
 
     @Test
@@ -87,23 +86,41 @@ class OuterSourcePortTest {
             byte[][] frames = {
                     PacketBuilder.tcp4(source, sourcePort, "10.96.0.10", 443).build(),
                     PacketBuilder.udp4(source, sourcePort, "172.16." + k + ".1", 53).payload(k).build(),
-                    PacketBuilder.tcp4(source, sourcePort, "10.96.0.10", 443).ipOptions(new byte[]{1, 1, 1, 0}).build(), // NOP NOP NOP EOL: L4 at 24 bytes
+                    PacketBuilder.tcp4(source, sourcePort, "10.96.0.10", 443).ipOptions(new byte[]{1, 1, 1, 0}).build(), // L4 at 24
+                    PacketBuilder.tcp4(source, sourcePort, "10.96.0.10", 443).vlan(100).build(), // L3 at 18
             };
             for (byte[] frame : frames) {
                 assertEquals(tuplePort(frame), port(frame), "flow " + k);
             }
         }
-        assertEquals(tuplePort(PacketBuilder.udp6("fd00:1::5", 1, "fd00:2::7", 2).build()),
-                port(PacketBuilder.udp6("fd00:1::5", 1, "fd00:2::7", 2).build()));
     }
 
     @Test
-    void shouldEqualSpreadOfTheMappedTupleWhenSpreadingIpv4Words() {
-        long addresses = 0x0AF4_0105_0A60_000AL; // 10.244.1.5 -> 10.96.0.10
-        assertEquals(FlowHash.spread(0, MappedAddress.lo4(0x0AF4_0105), 0, MappedAddress.lo4(0x0A60_000A), 40000, 443, 6),
-                FlowHash.spread4(addresses, 40000 << 16 | 443, 6));
-        assertEquals(FlowHash.spread(0, MappedAddress.lo4(0xFFFF_FFFF), 0, MappedAddress.lo4(0x8000_0001), 65535, 1, 17),
-                FlowHash.spread4(0xFFFF_FFFF_8000_0001L, 0xFFFF_0001, 17));
+    void shouldHashWithoutPortsWhenTheFrameIsAFirstFragment() {
+        // a first fragment carries the ports in its bytes, but its later fragments do not: all of
+        // them must take the path of the port-less hash
+        byte[] first = PacketBuilder.udp4("10.244.1.5", 5000, "10.244.2.7", 53).moreFragments().payload(64).build();
+        byte[] later = PacketBuilder.udp4("10.244.1.5", 5000, "10.244.2.7", 53).fragmentOffset(72).payload(64).build();
+        byte[] whole = PacketBuilder.udp4("10.244.1.5", 5000, "10.244.2.7", 53).payload(64).build();
+        assertEquals(port(later), port(first));
+        assertEquals(tuplePort(first), port(first));
+        assertNotEquals(port(whole), port(first));
+    }
+
+    @Test
+    void shouldSpreadWhenIpv6FlowsDiffer() {
+        // IPv6 hashes the parsed tuple (FlowHash.spread), IPv4 TCP and UDP their header words
+        Set<Integer> ports = new HashSet<>();
+        int[] buckets = new int[16];
+        for (int k = 0; k < 4096; k++) {
+            int p = port(PacketBuilder.udp6("fd00:1::" + Integer.toHexString(k + 1), 40000, "fd00:2::7", 53).build());
+            ports.add(p);
+            buckets[(p - OuterSourcePort.MIN_PORT) >>> 10]++;
+        }
+        assertTrue(ports.size() > 3500, "4096 flows got " + ports.size() + " distinct ports");
+        for (int count : buckets) {
+            assertTrue(count > 150 && count < 370, "even spread over the range: " + count);
+        }
     }
 
     @Test
