@@ -245,8 +245,7 @@ public final class TunnelEncap {
         int length = (int) (l3 - start) + l3Length;
         v.length(i, length); // Ethernet padding stays behind
         int sourcePort = mode.udp() ? OuterSourcePort.of(v, i, flags, l3) : 0; // IPIP and native have no outer UDP
-        int packetBytes = (flags & FrameVector.FLAG_GSO) != 0 ? packetBytes(v, i) : l3Length;
-        if (packetBytes > podMtuBytes) {
+        if (packetBytes(v, i, flags, l3, l3Length) > podMtuBytes) {
             int verdict = tooBig(v, i, nowNs);
             if (verdict == FRAGMENTED) {
                 pendingPeerMac = peerMac;
@@ -272,10 +271,15 @@ public final class TunnelEncap {
 
     /** Returns: the IP packet size the MTU applies to (for a GSO frame: one segment). */
     private static int packetBytes(FrameVector v, int i) {
-        if (v.hasFlag(i, FrameVector.FLAG_GSO) && v.gsoSize(i) > 0) {
-            return (int) (v.payloadOffset(i) - v.l3Offset(i)) + v.gsoSize(i);
+        return packetBytes(v, i, v.flags(i), v.l3Offset(i), v.l3Length(i));
+    }
+
+    /** {@link #packetBytes(FrameVector, int)} with the frame's fields the caller has loaded. */
+    private static int packetBytes(FrameVector v, int i, int flags, long l3, int l3Length) {
+        if ((flags & FrameVector.FLAG_GSO) != 0 && v.gsoSize(i) > 0) {
+            return (int) (v.payloadOffset(i) - l3) + v.gsoSize(i);
         }
-        return v.l3Length(i);
+        return l3Length;
     }
 
     private int tooBig(FrameVector v, int i, long nowNs) {
@@ -348,26 +352,25 @@ public final class TunnelEncap {
             return Verdict.tx(underlayPort);
         }
         boolean udpTunnel = mode != TunnelMode.IPIP;
-        boolean whole = (flags & FrameVector.FLAG_GSO) != 0 && sendsWhole(v, i); // sendsWhole: never for IPIP
+        boolean whole = sendsWhole(v, i); // never for IPIP
         int grow = udpTunnel ? UDP_TUNNEL_HEADERS_BYTES : OUTER_L2_L3_BYTES - (int) (l3 - start);
         if (!v.prepend(i, grow)) {
             return DropReason.WRITE_ERROR.verdict();
         }
-        if ((flags & FrameVector.FLAG_CSUM_PARTIAL) != 0) {
-            moveChecksumStart(v, i, grow);
-        }
+        moveChecksumStart(v, i, grow);
         long outer = start - grow;
         int outerIpBytes = length + grow - EthernetHeader.LENGTH;
         int identification = nextIdentification++;
         writeOuterL2L3(s, outer, outerIpBytes, identification, (flags & FrameVector.FLAG_IPV4) != 0, l3, endpoint,
                 peerMac);
         if (udpTunnel) {
-            writeUdpTunnelHeaders(s, outer, outerIpBytes - Ipv4Header.MIN_LENGTH, sourcePort, frameVni, vtepMac);
+            int udpBytes = outerIpBytes - Ipv4Header.MIN_LENGTH;
+            writeUdpTunnelHeaders(s, outer, udpBytes, sourcePort, frameVni, vtepMac);
             if (whole) {
                 return sendWhole(v, i, identification);
             }
             if (outerUdpChecksum) {
-                writeOuterUdpChecksum(s, outer + OUTER_L2_L3_BYTES, outerIpBytes - Ipv4Header.MIN_LENGTH, endpoint);
+                writeOuterUdpChecksum(s, outer + OUTER_L2_L3_BYTES, udpBytes, endpoint);
             }
         }
         encapsulatedCount++;
