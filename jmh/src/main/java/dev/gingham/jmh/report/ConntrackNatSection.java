@@ -88,15 +88,17 @@ final class ConntrackNatSection implements Section {
             for (MaglevDisruption.Figures d : disruption) {
                 rows.add(List.of(Fmt.count(Integer.toString(d.m())), Integer.toString(d.backends()),
                         String.format(Locale.ROOT, "%.2f%%", d.removedPercent()), String.format(Locale.ROOT, "%.2f%%", d.idealPercent()),
-                        String.format(Locale.ROOT, "%.2f%%", d.othersMovedPercent()), String.format(Locale.ROOT, "%.2f%%", d.addedPercent())));
+                        String.format(Locale.ROOT, "%.2f%%", d.othersMovedPercent()),
+                        String.format(Locale.ROOT, "%.2f%%", d.othersMovedWorstPercent()), String.format(Locale.ROOT, "%.2f%%", d.addedPercent())));
             }
             out.paragraph("""
-                    Disruption, computed with the real `Maglev.build` (equal weights): when the last backend leaves,
-                    the share of the table's entries that change backend, the leaving backend's own share (the least
-                    any scheme can move), and of the entries the other backends held, the share that moved anyway
-                    (the issue's target: at most 1%); and the share that changes when one backend joins.""");
+                    Disruption, computed with the real `Maglev.build` (equal weights), each backend leaving in turn:
+                    the share of the table's entries that change backend (mean), the leaving backend's own share (the
+                    least any scheme can move), and of the entries the other backends held, the share that moved anyway,
+                    mean and worst (the issue's target: at most 1%, judged on the worst); and the share that changes
+                    when one backend joins.""");
             out.table(List.of("Table size M", "Backends", "Moved (one leaves)", "Its own share", "Other backends' entries moved",
-                    "Moved (one joins)"), new boolean[]{true, true, true, true, true, true}, rows);
+                    "Worst", "Moved (one joins)"), new boolean[]{true, true, true, true, true, true, true}, rows);
             out.paragraph("""
                     Maglev fills the table from per-backend permutations, so a departure reshuffles a few entries of
                     the others too; the larger M is against the number of backends, the fewer. Flows that conntrack

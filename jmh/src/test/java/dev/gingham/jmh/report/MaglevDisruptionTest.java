@@ -23,6 +23,7 @@ class MaglevDisruptionTest {
         assertEquals((small.removedPercent() - small.idealPercent()) / (100 - small.idealPercent()) * 100,
                 small.othersMovedPercent(), 0.05);
         assertTrue(large.othersMovedPercent() < small.othersMovedPercent(), "a larger table reshuffles less");
+        assertTrue(small.othersMovedWorstPercent() >= small.othersMovedPercent(), "the worst of 100 is at least their mean");
         assertEquals(Targets.Verdict.MET, Targets.disruption(large).verdict(), large.othersMovedPercent() + "%");
     }
 }

@@ -19,9 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The report generated from a small fixture run (src/test/resources/.../results.json and its run info). */
 class ReportWriterTest {
-    /** Made-up disruption figures for two table sizes: the first meets issue 3's 1%, the second does not. */
-    static final List<MaglevDisruption.Figures> DISRUPTION = List.of(new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0, 0.2),
-            new MaglevDisruption.Figures(100, 65521, 1.5, 1.4, 1.0, 1.3));
+    /** Made-up disruption figures for two table sizes: the first meets issue 3's 1% (judged on the worst), the second does not. */
+    static final List<MaglevDisruption.Figures> DISRUPTION = List.of(new MaglevDisruption.Figures(100, 16381, 1.2, 1.1, 1.0, 0.2, 0.3),
+            new MaglevDisruption.Figures(100, 65521, 1.5, 1.4, 1.0, 1.3, 1.45));
     @TempDir
     Path plots;
     private String report;
@@ -93,10 +93,10 @@ class ReportWriterTest {
     @Test
     void shouldJudgeMaglevDisruptionPerTableSizeFromTheComputedFigures() {
         assertTrue(report.contains("| 3 | Maglev, M = 16,381, 100 backends: removing one moves ≤ 1% of the other backends' flows "
-                + "(computed with `Maglev.build`) | 0.20% | met |"), section("## Targets"));
+                + "(computed with `Maglev.build`; the worst of each backend leaving) | 0.30% | met |"), section("## Targets"));
         assertTrue(report.contains("| 3 | Maglev, M = 65,521, 100 backends: removing one moves ≤ 1% of the other backends' flows "
-                + "(computed with `Maglev.build`) | 1.30% | **missed** |"));
-        assertTrue(report.contains("| 65,521 | 100 | 1.50% | 1.00% | 1.30% | 1.40% |"), section("### Maglev"));
+                + "(computed with `Maglev.build`; the worst of each backend leaving) | 1.45% | **missed** |"));
+        assertTrue(report.contains("| 65,521 | 100 | 1.50% | 1.00% | 1.30% | 1.45% | 1.40% |"), section("### Maglev"));
     }
 
     @Test

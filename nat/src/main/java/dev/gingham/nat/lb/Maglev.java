@@ -4,6 +4,7 @@ import dev.gingham.packet.FlowHash;
 import dev.gingham.nat.IpAddress;
 
 import java.util.Arrays;
+import java.util.Comparator;
 
 /**
  * Maglev consistent hashing (Eisenbud et al., NSDI 2016, §3.4): fills a lookup table of prime
@@ -16,9 +17,16 @@ import java.util.Arrays;
  * permutation. Weights are turns: each round a backend earns its weight in credit and takes one
  * entry per {@code maxWeight} of credit, so with equal weights each backend takes exactly one
  * entry per round (the paper's algorithm) and owners differ by at most one entry; with weights,
- * ownership is proportional to weight. The permutation depends on the backend's stable key (its
- * address and port), never its id or position, so rebuilding after a change is deterministic
- * and disturbs only what the change requires.
+ * ownership is proportional to weight.
+ *
+ * <p>The table is a function of the backend <em>set</em>: a backend's permutation depends on its
+ * stable key (its address and port), never its id or position, and backends take their turns in
+ * the order of their keys, not in the order the caller lists them. Who gets an entry two
+ * backends both want depends on whose turn comes first, so with the caller's order two nodes
+ * given the same endpoints in a different order (an EndpointSlice lists them in no fixed order,
+ * and a Service may have several slices) would build different tables, and a flow that an ECMP
+ * router moves from one node to the other would change backend; a reordered update on one node
+ * would move entries with no backend change at all.
  *
  * <p>Control-plane only: allocation here is fine (the hot path reads the finished table).
  */
@@ -60,6 +68,7 @@ public final class Maglev {
             }
             maxWeight = Math.max(maxWeight, weights[i]);
         }
+        int[] turns = turnOrder(count, backendIds, backendKeys);
         int[] position = new int[count];
         int[] skip = new int[count];
         long[] credit = new long[count];
@@ -70,7 +79,8 @@ public final class Maglev {
         Arrays.fill(out, 0, m, -1);
         int filled = 0;
         while (true) {
-            for (int i = 0; i < count; i++) {
+            for (int turn = 0; turn < count; turn++) {
+                int i = turns[turn];
                 credit[i] += weights[i];
                 while (credit[i] >= maxWeight) {
                     credit[i] -= maxWeight;
@@ -90,5 +100,22 @@ public final class Maglev {
                 }
             }
         }
+    }
+
+    /**
+     * Returns: the backends' indexes in the order they take turns: by key, then (equal keys: the
+     * same address and port listed twice) by id, so the order never depends on the caller's.
+     */
+    private static int[] turnOrder(int count, int[] backendIds, long[] backendKeys) {
+        Integer[] order = new Integer[count];
+        for (int i = 0; i < count; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.<Integer>comparingLong(i -> backendKeys[i]).thenComparingInt(i -> backendIds[i]));
+        int[] turns = new int[count];
+        for (int i = 0; i < count; i++) {
+            turns[i] = order[i];
+        }
+        return turns;
     }
 }

@@ -103,6 +103,37 @@ class MaglevTest {
     }
 
     @Test
+    void shouldBuildTheSameTableWhateverOrderTheBackendsAreListedIn() {
+        int n = 100;
+        int m = 16_381;
+        int[] ids = ids(n);
+        long[] keys = keys(n);
+        int[] weights = new int[n];
+        for (int i = 0; i < n; i++) {
+            weights[i] = 1 + i % 3;
+        }
+        int[] listed = new int[m];
+        Maglev.build(n, ids, keys, weights, m, listed);
+        // the same backends (id, key and weight together) in a shuffled order
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Collections.shuffle(Arrays.asList(order), new java.util.Random(42));
+        int[] ids2 = new int[n];
+        long[] keys2 = new long[n];
+        int[] weights2 = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids2[i] = ids[order[i]];
+            keys2[i] = keys[order[i]];
+            weights2[i] = weights[order[i]];
+        }
+        int[] shuffled = new int[m];
+        Maglev.build(n, ids2, keys2, weights2, m, shuffled);
+        assertArrayEquals(listed, shuffled);
+    }
+
+    @Test
     void shouldOwnEntriesInProportionToWeightWhenWeightsDiffer() {
         int m = 16_381;
         int[] table = new int[m];

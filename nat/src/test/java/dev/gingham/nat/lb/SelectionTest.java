@@ -125,6 +125,41 @@ class SelectionTest {
     }
 
     @Test
+    void shouldChooseTheSameMaglevBackendOnTwoNodesThatListTheBackendsInDifferentOrders() {
+        List<ServiceSpec.Backend> listed = backends(1, 10);
+        List<ServiceSpec.Backend> reversed = listed.reversed();
+        try (LbMaps otherMaps = LbMaps.create(LbTestSupport.config(), 7L)) {
+            ServiceTable otherTable = new ServiceTable(otherMaps);
+            ServiceLookup other = new ServiceLookup(otherMaps, 0);
+            // another Service first, so the second node numbers its backends differently too
+            otherTable.upsert(spec().name("first").clusterIp("10.96.0.99").backends(backends(2, 3)).build());
+            table.upsert(spec().algorithm(Algorithm.MAGLEV).backends(listed).build());
+            otherTable.upsert(spec().algorithm(Algorithm.MAGLEV).backends(reversed).build());
+            long otherFrontend = other.frontend(vip.hi(), vip.lo(), 80, TCP, Scope.INTERNAL);
+            IpAddress client = ip("172.16.0.1");
+            for (int flow = 0; flow < 20_000; flow++) {
+                long b = other.backend(other.selectBackend(otherFrontend, flow, client.hi(), client.lo(), 0));
+                String there = new IpAddress(other.backendAddrHi(b), other.backendAddrLo(b)).toString();
+                assertEquals(address(select(flow, client, 0)), there, "flow hash " + flow);
+            }
+        }
+    }
+
+    @Test
+    void shouldMoveNoMaglevFlowWhenAnUpdateOnlyReordersTheBackends() {
+        table.upsert(spec().algorithm(Algorithm.MAGLEV).backends(backends(1, 10)).build());
+        IpAddress client = ip("172.16.0.1");
+        String[] before = new String[20_000];
+        for (int flow = 0; flow < before.length; flow++) {
+            before[flow] = address(select(flow, client, 0));
+        }
+        table.upsert(spec().algorithm(Algorithm.MAGLEV).backends(backends(1, 10).reversed()).build());
+        for (int flow = 0; flow < before.length; flow++) {
+            assertEquals(before[flow], address(select(flow, client, 0)), "flow hash " + flow);
+        }
+    }
+
+    @Test
     void shouldKeepAClientOnItsBackendUntilAffinityTimesOut() {
         table.upsert(spec().affinity(60).backends(backends(1, 8)).build());
         IpAddress client = ip("172.16.0.1");
