@@ -10,9 +10,10 @@ import java.lang.foreign.ValueLayout;
  * every port and parking for a guessed period: the "interrupt" half of a poll-mode driver, as
  * VPP's adaptive receive mode and DPDK's receive interrupts switch to once a queue runs dry.
  *
- * <p>Level-triggered {@code EPOLLIN} on every descriptor: {@link #await} returns as soon as any
- * queue holds a frame, including one that was already waiting when the worker decided to sleep,
- * so no frame can be missed between the worker's last empty read and the wait. Which descriptor
+ * <p>Level-triggered {@code EPOLLIN} on every port's descriptor: {@link #await} returns as soon as
+ * any queue holds a frame, including one that was already waiting when the worker decided to
+ * sleep, so no frame can be missed between the worker's last empty read and the wait. (An
+ * {@link EventFd} doorbell is the one edge-triggered registration.) Which descriptor
  * woke it is not reported: the worker's next cycle reads every port anyway.
  *
  * <p>One instance per worker thread; not thread-safe. {@link #await} allocates nothing (a plain
@@ -25,17 +26,24 @@ public final class Epoll implements AutoCloseable {
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
     private static final int EPOLLIN = 0x001;
+    private static final int EPOLLET = 1 << 31;
     /**
-     * {@code struct epoll_event} is packed to 12 bytes on x86-64 and padded to 16 elsewhere; this
-     * class never reads an event's data, so 16 bytes per event is room enough on both.
+     * {@code struct epoll_event} is packed to 12 bytes on x86-64 (the data at offset 4) and
+     * padded to 16 elsewhere (the data at offset 8). The data of every registration is its
+     * descriptor, which {@link #readyFd} reads back.
      */
-    private static final int EVENT_BYTES = 16;
+    private static final boolean PACKED_EVENTS = switch (System.getProperty("os.arch", "")) {
+        case "amd64", "x86_64" -> true;
+        default -> false;
+    };
+    private static final int EVENT_BYTES = PACKED_EVENTS ? 12 : 16;
+    private static final int DATA_OFFSET = PACKED_EVENTS ? 4 : 8;
     /** Events one wait may return; more ready descriptors are simply reported by the next wait. */
     private static final int MAX_EVENTS = 16;
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment errno = Libc.captureSegment(arena);
-    private final MemorySegment event = arena.allocate(EVENT_BYTES, 8);
+    private final MemorySegment event = arena.allocate(16, 8);
     private final MemorySegment events = arena.allocate((long) EVENT_BYTES * MAX_EVENTS, 8);
     private final int epfd;
 
@@ -67,9 +75,25 @@ public final class Epoll implements AutoCloseable {
      * @return 0, or the errno of the refusal (EEXIST: registered already; EBADF: not open)
      */
     public int add(int fd) {
+        return add(fd, EPOLLIN);
+    }
+
+    /**
+     * Adds {@code fd} edge-triggered: {@link #await} wakes once each time it becomes readable (for
+     * an {@link EventFd}: once per ring), and nothing needs to read it to stop it waking the next
+     * wait. Not for a port: a frame already waiting would not wake the worker.
+     *
+     * @return 0, or the errno of the refusal
+     */
+    public int addEdgeTriggered(int fd) {
+        return add(fd, EPOLLIN | EPOLLET);
+    }
+
+    private int add(int fd, int events) {
         event.set(ValueLayout.JAVA_LONG, 0, 0L);
         event.set(ValueLayout.JAVA_LONG, 8, 0L);
-        event.set(ValueLayout.JAVA_INT, 0, EPOLLIN);
+        event.set(ValueLayout.JAVA_INT, 0, events);
+        event.set(ValueLayout.JAVA_LONG_UNALIGNED, DATA_OFFSET, fd);
         return Libc.epollCtl(errno, epfd, EPOLL_CTL_ADD, fd, event.address()) == 0 ? 0 : Libc.errno(errno);
     }
 
@@ -94,6 +118,11 @@ public final class Epoll implements AutoCloseable {
      */
     public int await(int timeoutMs) {
         return Libc.epollWaitPlain(epfd, events.address(), MAX_EVENTS, timeoutMs);
+    }
+
+    /** Returns: the descriptor of ready event {@code k} (0 .. what the last {@link #await} returned - 1). */
+    public int readyFd(int k) {
+        return (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) k * EVENT_BYTES + DATA_OFFSET);
     }
 
     @Override

@@ -101,6 +101,9 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle EPOLL_CREATE1 = errnoCapturing("epoll_create1",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    /** eventfd(initval, flags). */
+    private static final MethodHandle EVENTFD = errnoCapturing("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     /** epoll_ctl(epfd, op, fd, struct epoll_event *): the event as a raw address. */
     private static final MethodHandle EPOLL_CTL = errnoCapturing("epoll_ctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -249,6 +252,15 @@ final class Libc {
     static int ioctlPlain(int fd, long request, long intAddress) {
         try {
             return (int) IOCTL_PLAIN.invokeExact(fd, request, intAddress);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** eventfd(2). Returns: the descriptor, or -1 with errno in {@code capture}. */
+    static int eventfd(MemorySegment capture, int initialValue, int flags) {
+        try {
+            return (int) EVENTFD.invokeExact(capture, initialValue, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,6 +1,8 @@
 package dev.gingham.dataplane.agent;
 
 import dev.gingham.tap.Epoll;
+import dev.gingham.tap.EventFd;
+import dev.gingham.tap.NetDeviceException;
 
 import java.util.Arrays;
 
@@ -15,7 +17,15 @@ import java.util.Arrays;
  * the data path. The epoll instance is made at the first wait, on the thread that waits; if the
  * kernel refuses one (out of descriptors), that wait throws once (the agent's error handler
  * reports it) and every later one answers {@link FrameWaiter#CANNOT_WAIT}, so the agent parks.
- * Worker thread only.
+ *
+ * <p>A new table is news that comes through memory, not through a port: {@link #wake} (the thread
+ * that publishes the table) rings an {@link EventFd} in the set, so the worker starts watching a
+ * new pod's port at once instead of at its next timeout (up to a millisecond), and a control agent
+ * waiting for the old table to be retired does not wait for the timeout either. The eventfd is
+ * opened with the epoll instance, at the first wait; a table published before that is seen by
+ * that wait anyway. Without an eventfd (the kernel refused one) the worker sees a new table at its
+ * next timeout.
+ * {@link #await} and {@link #close} are the worker thread's; {@link #wake} is any thread's.
  */
 public final class PortWaiter implements AutoCloseable {
     private Epoll epoll;
@@ -27,11 +37,31 @@ public final class PortWaiter implements AutoCloseable {
     private PortIo[] wanted = new PortIo[64];
     private PortIo[] syncedTable;
     private boolean waitable;
+    /**
+     * Guards {@link #doorbell} between the worker thread (which opens and closes it) and the
+     * threads that ring it: a ring after the close would write to whatever file reused the
+     * descriptor number. Control-plane only; the worker's wait never takes it.
+     */
+    private final Object doorbellLock = new Object();
+    /** The doorbell {@link #wake} rings, opened with the epoll instance; null before, after close, or when refused. */
+    private EventFd doorbell;
+    /** Its descriptor, or -1: the worker thread's copy, read without the lock. */
+    private int doorbellFd = -1;
+
+    /** Ends the worker's current (or next) wait at once: its table has changed. Any thread. */
+    public void wake() {
+        synchronized (doorbellLock) {
+            if (doorbell != null) {
+                doorbell.ring();
+            }
+        }
+    }
 
     /**
-     * Sleeps until one of {@code table}'s ports is readable or {@code timeoutMs} passes.
+     * Sleeps until one of {@code table}'s ports is readable, {@link #wake} is called, or
+     * {@code timeoutMs} passes.
      *
-     * @return the ports that ended the sleep (0: the timeout, or a signal), or
+     * @return the ports that ended the sleep (0: the timeout, a signal, or {@link #wake} alone), or
      *         {@link FrameWaiter#CANNOT_WAIT}, without sleeping, when a port of the table has no
      *         descriptor or there is no epoll instance
      */
@@ -43,6 +73,7 @@ public final class PortWaiter implements AutoCloseable {
             epollFailed = true;
             epoll = Epoll.open();
             epollFailed = false;
+            openDoorbell();
         }
         if (table != syncedTable) {
             sync(table);
@@ -50,7 +81,37 @@ public final class PortWaiter implements AutoCloseable {
         if (!waitable) {
             return FrameWaiter.CANNOT_WAIT;
         }
-        return Math.max(epoll.await(timeoutMs), 0);
+        int ready = epoll.await(timeoutMs);
+        if (ready <= 0) {
+            return 0;
+        }
+        // a doorbell is no port: a worker whose ports "woke it with nothing to read" backs off
+        // (AdaptiveIdleStrategy), which a new table must not cause
+        int bell = this.doorbellFd;
+        for (int k = 0; k < ready && bell >= 0; k++) {
+            if (epoll.readyFd(k) == bell) {
+                return ready - 1;
+            }
+        }
+        return ready;
+    }
+
+    /** Adds a doorbell to the new epoll set; without one (refused), a new table is seen at the next timeout. */
+    private void openDoorbell() {
+        EventFd bell;
+        try {
+            bell = EventFd.open();
+        } catch (NetDeviceException e) {
+            return;
+        }
+        if (epoll.addEdgeTriggered(bell.fd()) != 0) {
+            bell.close();
+            return;
+        }
+        synchronized (doorbellLock) {
+            doorbell = bell;
+        }
+        doorbellFd = bell.fd();
     }
 
     private void sync(PortIo[] table) {
@@ -97,6 +158,13 @@ public final class PortWaiter implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (doorbellLock) {
+            if (doorbell != null) {
+                doorbell.close();
+                doorbell = null;
+            }
+        }
+        doorbellFd = -1;
         if (epoll != null) {
             epoll.close();
             epoll = null;

@@ -97,9 +97,13 @@ public final class WorkerAgent implements Agent, FrameWaiter {
         this.burstFrames = burstFrames;
     }
 
-    /** Publishes the port table: {@code table[p]} is port p's I/O, or null. The worker reads it next cycle. */
+    /**
+     * Publishes the port table: {@code table[p]} is port p's I/O, or null. The worker reads it next
+     * cycle; a worker asleep on its old ports is woken for it.
+     */
     public void ports(PortIo[] table) {
         this.ports = table.clone();
+        waiter.wake();
     }
 
     /**

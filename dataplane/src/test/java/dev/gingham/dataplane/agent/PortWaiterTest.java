@@ -69,6 +69,48 @@ class PortWaiterTest {
         }
     }
 
+    /** Asserts that something other than a port (the doorbell) ended the wait well before its 5 s timeout. */
+    private static void assertWokenByTheDoorbell(PortWaiter waiter, PortIo[] table) {
+        long start = System.nanoTime();
+        assertEquals(0, waiter.await(table, 5_000), "a doorbell is not a port");
+        assertTrue(millisSince(start) < 2_500, "woke after " + millisSince(start) + " ms");
+    }
+
+    @Test
+    void wakeEndsASleepAtOnceWithoutCountingAPort() throws InterruptedException {
+        try (PortWaiter waiter = new PortWaiter(); TestPipe pipe = new TestPipe()) {
+            PortIo[] table = {new PipePort(0, pipe.readFd())};
+            assertSleptItsTimeout(waiter, table, "nothing waiting");
+            // another thread publishes a table while the worker sleeps
+            Thread publisher = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                waiter.wake();
+            });
+            assertWokenByTheDoorbell(waiter, table);
+            publisher.join();
+            // the ring was consumed with that wake-up: the next sleep lasts its timeout
+            assertSleptItsTimeout(waiter, table, "one ring, one wake-up");
+        }
+    }
+
+    @Test
+    void aWakeBeforeTheSleepIsNotLostAndAPortStillCounts() {
+        try (PortWaiter waiter = new PortWaiter(); TestPipe pipe = new TestPipe()) {
+            PortIo[] table = {new PipePort(0, pipe.readFd())};
+            waiter.wake(); // before the first wait: nothing to ring yet, and that wait sees the table anyway
+            assertSleptItsTimeout(waiter, table, "nothing waiting");
+            waiter.wake(); // between two sleeps: the next one ends at once
+            assertWokenByTheDoorbell(waiter, table);
+            waiter.wake();
+            pipe.signal(); // a port and the doorbell together: the port counts, the doorbell does not
+            assertWokenByAPort(waiter, table);
+        }
+    }
+
     @Test
     void aNewPortOnTheSameDescriptorNumberIsRegisteredAgain() {
         try (PortWaiter waiter = new PortWaiter(); TestPipe pipe = new TestPipe()) {
