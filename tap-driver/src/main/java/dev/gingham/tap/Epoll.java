@@ -13,8 +13,9 @@ import java.lang.foreign.ValueLayout;
  * <p>Level-triggered {@code EPOLLIN} on every port's descriptor: {@link #await} returns as soon as
  * any queue holds a frame, including one that was already waiting when the worker decided to
  * sleep, so no frame can be missed between the worker's last empty read and the wait. (An
- * {@link EventFd} doorbell is the one edge-triggered registration.) Which descriptor
- * woke it is not reported: the worker's next cycle reads every port anyway.
+ * {@link EventFd} doorbell is the one edge-triggered registration.) {@link #readyFd} names the
+ * descriptors that ended a wait; a worker uses it only to tell its doorbell from its ports, since
+ * its next cycle reads every port anyway.
  *
  * <p>One instance per worker thread; not thread-safe. {@link #await} allocates nothing (a plain
  * downcall of primitives), so an idle worker stays at 0 bytes allocated. A descriptor that is

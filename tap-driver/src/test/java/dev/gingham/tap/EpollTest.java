@@ -11,8 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Epoll over pipes: a registered descriptor ends the wait when it becomes readable (also when it
- * already was), an unregistered one does not, the timeout bounds the wait, and the refusals are
- * reported as errnos. No root needed.
+ * already was), an unregistered one does not, the timeout bounds the wait, the ready events name
+ * their descriptors, an edge-triggered eventfd wakes once per ring, and the refusals are reported
+ * as errnos. No root needed.
  */
 class EpollTest {
     private static long millisSince(long startNs) {
@@ -70,6 +71,31 @@ class EpollTest {
             assertEquals(0, epoll.await(30));
             watched.signal();
             assertEquals(1, epoll.await(10_000));
+        }
+    }
+
+    @Test
+    void readyEventsNameTheDescriptorsThatEndedTheWait() throws Throwable {
+        try (Epoll epoll = Epoll.open(); TestPipe quiet = new TestPipe(); TestPipe ready = new TestPipe()) {
+            assertEquals(0, epoll.add(quiet.readFd()));
+            assertEquals(0, epoll.add(ready.readFd()));
+            ready.signal();
+            assertEquals(1, epoll.await(10_000));
+            assertEquals(ready.readFd(), epoll.readyFd(0));
+        }
+    }
+
+    @Test
+    void anEdgeTriggeredEventFdWakesOncePerRingWithoutBeingRead() throws Throwable {
+        try (Epoll epoll = Epoll.open(); EventFd bell = EventFd.open()) {
+            assertEquals(0, epoll.addEdgeTriggered(bell.fd()));
+            assertEquals(0, epoll.await(0), "not rung yet");
+            assertEquals(0, bell.ring());
+            assertEquals(1, epoll.await(10_000));
+            assertEquals(bell.fd(), epoll.readyFd(0));
+            assertEquals(0, epoll.await(0), "the ring was reported once; the counter is never read");
+            assertEquals(0, bell.ring());
+            assertEquals(1, epoll.await(10_000), "a second ring is a second event");
         }
     }
 
