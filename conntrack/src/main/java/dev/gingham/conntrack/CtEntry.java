@@ -5,7 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * Flyweight over a conntrack entry: the value of both {@link CtTable} maps, 72 bytes, 8-byte
+ * Flyweight over a conntrack entry: the value of every {@link CtTable} map, 40 bytes, 8-byte
  * aligned (map values are), shared by every worker and the control agent.
  *
  * <pre>
@@ -13,22 +13,23 @@ import java.lang.invoke.VarHandle;
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |                     expiresAtNs (i64)                         |  0
- * |                     createdNs (i64)                           |  8
- * |                     txPackets (i64)   original direction      | 16
- * |                     txBytes (i64)                             | 24
- * |                     rxPackets (i64)   reply direction         | 32
- * |                     rxBytes (i64)                             | 40
+ * |                     packets (i64)     both directions         |  8
+ * |                     bytes (i64)       both directions         | 16
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |  state word (i32): bits 0-7 tcpState, 8-15 zero, 16-31 flags  | 48
+ * |  state word (i32): bits 0-7 tcpState, 8-15 zero, 16-31 flags  | 24
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |                       revNatIndex (u32)                       | 52
- * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |                        backendId (u32)                        | 56
- * |                        srcIdentity (u32)                      | 60
- * |                        natAux (u32)                           | 64
- * |                        reserved (zero)                        | 68
+ * |                       revNatIndex (u32)                       | 28
+ * |                        backendId (u32)                        | 32
+ * |                        srcIdentity (u32)                      | 36
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
+ *
+ * <p><b>Why 40 bytes.</b> An IPv4 slot is an 8-byte header, the 16-byte key ({@link CtKey#LENGTH4})
+ * and this entry: 64 bytes, one cache line, so a lookup in a table too large for the caches waits
+ * for one line instead of two or three. At 1M entries that halves the wait (docs/benchmarks-notes.md,
+ * "Conntrack in one cache line"). The price is the counters: one packet and one byte count for
+ * both directions together, as Cilium's current {@code ct_entry} keeps them, instead of a pair per
+ * direction. Whether a flow has seen its reply is the {@link #FLAG_SEEN_REPLY} flag.
  *
  * <p>Fields are in <em>native</em> byte order, unlike packet headers: an entry never goes on the
  * wire, and native order lets the fields be accessed through atomic VarHandles.
@@ -39,34 +40,28 @@ import java.lang.invoke.VarHandle;
  * other (a SEEN_REPLY lost to a plain read-modify-write would keep a flow on its SYN lifetime).
  * The expiry is written with volatile stores by the table (see {@link CtTable#account}).
  *
- * <p><b>Counters are plain adds</b> (opaque load and store, no lock prefix). Each direction has
- * its own pair, and a direction's packets come in through one port and are handled by the one
- * worker that polls its queue, so each counter has a single writer and stays exact. Only if
- * two workers handle the same direction of one flow at the same instant (a flow spread over
- * queues) can an increment be lost; counters are statistics, never state, so that costs a
- * count and nothing else. An atomic add (Cilium uses {@code __sync_fetch_and_add}) is a
- * locked instruction on x86, which also stops the CPU from running ahead into the next frame's
- * loads: measured on ConntrackBenchmark at 10k entries, 86 ns with atomic adds, 67 ns without.
+ * <p><b>Counters are plain adds</b> (opaque load and store, no lock prefix). They are statistics,
+ * never state: when the two directions of a flow are accounted by two workers at the same instant,
+ * one increment can be lost, and nothing else. An atomic add (Cilium uses
+ * {@code __sync_fetch_and_add}) is a locked instruction on x86, which also stops the CPU from
+ * running ahead into the next frame's loads: measured on ConntrackBenchmark at 10k entries, 86 ns
+ * with atomic adds, 67 ns without.
  *
  * <p><b>Flags</b> are split by owner: bits 0-7 belong to conntrack, bits 8-15 to the NAT module
- * (which sets them on the entries it creates or rewrites). {@link #revNatIndex}, {@link #backendId},
- * {@link #srcIdentity} and {@link #natAux} are written by their owners before an entry is
- * inserted (see {@link CtTable#insert}) or in place later; conntrack never interprets them.
+ * (which sets them on the entries it creates or rewrites). {@link #revNatIndex}, {@link #backendId}
+ * and {@link #srcIdentity} are written by their owners before an entry is inserted (see
+ * {@link CtTable#insert}) or in place later; conntrack never interprets them.
  */
 public final class CtEntry {
     public static final int EXPIRES_AT_NS_OFFSET = 0;
-    public static final int CREATED_NS_OFFSET = 8;
-    public static final int TX_PACKETS_OFFSET = 16;
-    public static final int TX_BYTES_OFFSET = 24;
-    public static final int RX_PACKETS_OFFSET = 32;
-    public static final int RX_BYTES_OFFSET = 40;
-    public static final int STATE_WORD_OFFSET = 48;
-    public static final int REV_NAT_INDEX_OFFSET = 52;
-    public static final int BACKEND_ID_OFFSET = 56;
-    public static final int SRC_IDENTITY_OFFSET = 60;
-    public static final int NAT_AUX_OFFSET = 64;
+    public static final int PACKETS_OFFSET = 8;
+    public static final int BYTES_OFFSET = 16;
+    public static final int STATE_WORD_OFFSET = 24;
+    public static final int REV_NAT_INDEX_OFFSET = 28;
+    public static final int BACKEND_ID_OFFSET = 32;
+    public static final int SRC_IDENTITY_OFFSET = 36;
     /** Size of an entry in bytes. */
-    public static final int LENGTH = 72;
+    public static final int LENGTH = 40;
 
     /** A packet of the reply direction has been seen. */
     public static final int FLAG_SEEN_REPLY = 1;
@@ -110,12 +105,11 @@ public final class CtEntry {
         return offset;
     }
 
-    /** Zeroes the entry and sets its creation time and expiry: how a new entry is prepared before insertion. */
+    /** Zeroes the entry and sets its expiry: how a new entry is prepared before insertion. */
     public CtEntry init(long nowNs, long lifetimeNs) {
         for (int at = 0; at < LENGTH; at += Long.BYTES) {
             LONG.set(segment, offset + at, 0L); // no slice: that would allocate per new flow
         }
-        createdNs(nowNs);
         expiresAtNs(nowNs + lifetimeNs);
         return this;
     }
@@ -137,43 +131,22 @@ public final class CtEntry {
         return expiresAtNs() <= nowNs;
     }
 
-    public long createdNs() {
-        return (long) LONG.get(segment, offset + CREATED_NS_OFFSET);
-    }
-
-    public CtEntry createdNs(long value) {
-        LONG.set(segment, offset + CREATED_NS_OFFSET, value);
-        return this;
-    }
-
     // ---- counters ------------------------------------------------------------------------------
 
-    public long txPackets() {
-        return (long) LONG.getVolatile(segment, offset + TX_PACKETS_OFFSET);
+    /** Returns: packets seen in both directions (the creating packet included). */
+    public long packets() {
+        return (long) LONG.getVolatile(segment, offset + PACKETS_OFFSET);
     }
 
-    public long txBytes() {
-        return (long) LONG.getVolatile(segment, offset + TX_BYTES_OFFSET);
+    /** Returns: bytes (frame lengths, as Cilium counts) seen in both directions. */
+    public long bytes() {
+        return (long) LONG.getVolatile(segment, offset + BYTES_OFFSET);
     }
 
-    public long rxPackets() {
-        return (long) LONG.getVolatile(segment, offset + RX_PACKETS_OFFSET);
-    }
-
-    public long rxBytes() {
-        return (long) LONG.getVolatile(segment, offset + RX_BYTES_OFFSET);
-    }
-
-    /** Counts one packet of {@code bytes} in the original direction (plain adds, see the class comment). */
-    public void addTx(int bytes) {
-        add(TX_PACKETS_OFFSET, 1L);
-        add(TX_BYTES_OFFSET, bytes);
-    }
-
-    /** Counts one packet of {@code bytes} in the reply direction (plain adds, see the class comment). */
-    public void addRx(int bytes) {
-        add(RX_PACKETS_OFFSET, 1L);
-        add(RX_BYTES_OFFSET, bytes);
+    /** Counts one packet of {@code bytes}, either direction (plain adds, see the class comment). */
+    public void addPacket(int bytes) {
+        add(PACKETS_OFFSET, 1L);
+        add(BYTES_OFFSET, bytes);
     }
 
     private void add(int field, long delta) {
@@ -285,16 +258,6 @@ public final class CtEntry {
 
     public CtEntry srcIdentity(int value) {
         INT.set(segment, offset + SRC_IDENTITY_OFFSET, value);
-        return this;
-    }
-
-    /** Returns: a word the NAT module may use as it likes (e.g. the SNAT port-allocator slot). */
-    public int natAux() {
-        return (int) INT.get(segment, offset + NAT_AUX_OFFSET);
-    }
-
-    public CtEntry natAux(int value) {
-        INT.set(segment, offset + NAT_AUX_OFFSET, value);
         return this;
     }
 }

@@ -1,25 +1,23 @@
 package dev.gingham.conntrack;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * Told about every conntrack entry the {@link CtSweeper} is about to delete, while key and
  * entry are still intact: the NAT module frees the flow's SNAT port and mappings here, the
  * flow log reports the flow's final counters.
  *
  * <p>Called on the sweeper's thread (the control agent), exactly once per deleted entry, before
- * the delete. Wrap a {@link CtKey} and a {@link CtEntry} held by the listener over the offsets;
- * copy what must outlive the call. The listener must not delete the entry itself.
+ * the delete. The key is the 40-byte form whatever map the entry is in (the sweeper converts an
+ * IPv4 map's stored key); both flyweights belong to the sweeper and are re-aimed after the call,
+ * so copy what must outlive it. The listener must not delete the entry itself.
  */
 @FunctionalInterface
 public interface CtExpiryListener {
     /** A listener that does nothing. */
-    CtExpiryListener NONE = (segment, keyOffset, entryOffset) -> { };
+    CtExpiryListener NONE = (key, entry) -> { };
 
     /**
-     * @param segment     the segment of the map holding the entry
-     * @param keyOffset   offset of the entry's {@link CtKey}
-     * @param entryOffset offset of its {@link CtEntry}
+     * @param key   the entry's key (40-byte form, in the sweeper's scratch memory or in the map)
+     * @param entry the entry, in the map
      */
-    void expired(MemorySegment segment, long keyOffset, long entryOffset);
+    void expired(CtKey key, CtEntry entry);
 }

@@ -12,8 +12,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Flyweight over a conntrack key: the flow tuple, 40 bytes, 8-byte aligned, the key of both
- * {@link CtTable} maps.
+ * Flyweight over a conntrack key: the flow tuple, 40 bytes, 8-byte aligned: the key of the
+ * {@link CtTable} IPv6 maps, and the form every caller of the table works with.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -42,11 +42,20 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * <p>Addresses are IPv6-wide, IPv4 as IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}), exactly as
- * {@link FrameVector#srcHi}/{@link FrameVector#srcLo} hold them, so one key format and one pair
- * of tables serve both families (a mapped address cannot collide with a real IPv6 source the
- * node accepts). Every field is in network byte order, so a key dump reads as the addresses
- * and ports it holds. The pad bytes are always written as zero: the map hashes and compares all
- * 40 bytes.
+ * {@link FrameVector#srcHi}/{@link FrameVector#srcLo} hold them, so the NAT module and every
+ * reader of a result see one key format for both families. Every field is in network byte order,
+ * so a key dump reads as the addresses and ports it holds. The pad bytes are always written as
+ * zero: the map hashes and compares all of them.
+ *
+ * <p><b>Stored IPv4 form.</b> A key whose two addresses are both IPv4-mapped is stored in the IPv4
+ * tables in 16 bytes ({@link #LENGTH4}), as Cilium keeps {@code ipv4_ct_tuple} apart from
+ * {@code ipv6_ct_tuple}: an IPv4 slot is then exactly one cache line (see {@link CtEntry}).
+ * <pre>
+ *  | source IPv4 (4) | destination IPv4 (4) | src port (2) | dst port (2) | protocol | flags | pad (2) |
+ *  0                 4                      8              10             12         13      14        16
+ * </pre>
+ * Its last 8 bytes are the last 8 bytes of the 40-byte form, unchanged. {@link CtTable} converts
+ * at its boundary ({@link #storeIpv4}, {@link #loadIpv4}); nothing outside conntrack sees the stored form.
  *
  * <p>For ICMP echo the identifier stands in both ports (as the parser reports it), so a request
  * A&rarr;B and its reply B&rarr;A are one flow: the reply's reversed key is the request's key.
@@ -66,6 +75,14 @@ public final class CtKey {
     public static final int PAD_OFFSET = 38;
     /** Size of a key in bytes. */
     public static final int LENGTH = 40;
+    /** Size of the stored IPv4 form (both addresses IPv4-mapped) in bytes. */
+    public static final int LENGTH4 = 16;
+    /** Where the 40-byte form keeps the IPv4 address in its source and destination words. */
+    private static final int SRC_IPV4_OFFSET = SRC_LO_OFFSET + 4;
+    private static final int DST_IPV4_OFFSET = DST_LO_OFFSET + 4;
+    /** The stored IPv4 form's offsets. */
+    private static final int STORED4_DST_OFFSET = 4;
+    private static final int STORED4_PORTS_OFFSET = 8;
 
     /**
      * Tuple flag: the entry is keyed by the pre-DNAT client&rarr;VIP tuple (Cilium's
@@ -117,6 +134,52 @@ public final class CtKey {
         h = KeyHash.mix(h, word(dstLo));
         h = KeyHash.mix(h, lastWord(srcPort, dstPort, protocol, flags));
         return KeyHash.finish(h, LENGTH);
+    }
+
+    /**
+     * Returns: the hash, in an IPv4 map of this seed, of the stored IPv4 form of the key
+     * {@link #set} would write for these IPv4 addresses (see {@link #hash}).
+     */
+    public static long hash4(long seed, int src4, int dst4, int srcPort, int dstPort, int protocol, int flags) {
+        long h = KeyHash.start(seed, LENGTH4);
+        h = KeyHash.mix(h, word((long) src4 << 32 | (dst4 & 0xFFFF_FFFFL)));
+        h = KeyHash.mix(h, lastWord(srcPort, dstPort, protocol, flags));
+        return KeyHash.finish(h, LENGTH4);
+    }
+
+    /** Returns: true when both addresses of the 40-byte key at {@code keyOffset} are IPv4-mapped. */
+    public static boolean ipv4(MemorySegment segment, long keyOffset) {
+        return MappedAddress.isIpv4(NetworkOrder.u64(segment, keyOffset + SRC_HI_OFFSET),
+                NetworkOrder.u64(segment, keyOffset + SRC_LO_OFFSET))
+                && MappedAddress.isIpv4(NetworkOrder.u64(segment, keyOffset + DST_HI_OFFSET),
+                NetworkOrder.u64(segment, keyOffset + DST_LO_OFFSET));
+    }
+
+    /**
+     * Writes the stored IPv4 form of the 40-byte key at {@code keyOffset} (both addresses
+     * IPv4-mapped: see {@link #ipv4(MemorySegment, long)}) to {@code stored}: three loads, three stores.
+     */
+    public static void storeIpv4(MemorySegment segment, long keyOffset, MemorySegment stored, long storedOffset) {
+        stored.set(ValueLayout.JAVA_INT_UNALIGNED, storedOffset,
+                segment.get(ValueLayout.JAVA_INT_UNALIGNED, keyOffset + SRC_IPV4_OFFSET));
+        stored.set(ValueLayout.JAVA_INT_UNALIGNED, storedOffset + STORED4_DST_OFFSET,
+                segment.get(ValueLayout.JAVA_INT_UNALIGNED, keyOffset + DST_IPV4_OFFSET));
+        stored.set(NATIVE_WORD, storedOffset + STORED4_PORTS_OFFSET, segment.get(NATIVE_WORD, keyOffset + SRC_PORT_OFFSET));
+    }
+
+    /** Fills this key (the 40-byte form) from a stored IPv4 form: the inverse of {@link #storeIpv4}. */
+    public CtKey loadIpv4(MemorySegment stored, long storedOffset) {
+        MemorySegment s = segment;
+        long at = offset;
+        s.set(NATIVE_WORD, at, 0L);
+        s.set(NATIVE_WORD, at + SRC_LO_OFFSET, word(MappedAddress.lo4(0)));
+        s.set(NATIVE_WORD, at + DST_HI_OFFSET, 0L);
+        s.set(NATIVE_WORD, at + DST_LO_OFFSET, word(MappedAddress.lo4(0)));
+        s.set(ValueLayout.JAVA_INT_UNALIGNED, at + SRC_IPV4_OFFSET, stored.get(ValueLayout.JAVA_INT_UNALIGNED, storedOffset));
+        s.set(ValueLayout.JAVA_INT_UNALIGNED, at + DST_IPV4_OFFSET,
+                stored.get(ValueLayout.JAVA_INT_UNALIGNED, storedOffset + STORED4_DST_OFFSET));
+        s.set(NATIVE_WORD, at + SRC_PORT_OFFSET, stored.get(NATIVE_WORD, storedOffset + STORED4_PORTS_OFFSET));
+        return this;
     }
 
     /** 8 key bytes as one native-order word: how a key is written in one store and how maps hash it. */
@@ -212,7 +275,7 @@ public final class CtKey {
 
     /** Returns: true when the address pair is IPv4 (both IPv4-mapped). */
     public boolean ipv4() {
-        return MappedAddress.isIpv4(srcHi(), srcLo()) && MappedAddress.isIpv4(dstHi(), dstLo());
+        return ipv4(segment, offset);
     }
 
     /** Returns: the protocol byte of the key at {@code keyOffset} without wrapping it. */

@@ -14,18 +14,20 @@ import java.lang.foreign.MemorySegment;
  * share one between threads.
  *
  * <pre>
- *  scratch: | key, 40 bytes (CtKey) | value, 72 bytes (CtEntry) |
- *           0                       40                          112
+ *  scratch: | key, 40 bytes (CtKey) | value, 40 bytes (CtEntry) | stored IPv4 key, 16 bytes |
+ *           0                       40                          80                          96
  * </pre>
  */
 public final class CtResult {
-    /** The frame travels as the flow's first packet did (counted as tx). */
+    /** The frame travels as the flow's first packet did. */
     public static final int ORIGINAL = 0;
-    /** The frame travels against the flow's first packet (counted as rx). */
+    /** The frame travels against the flow's first packet. */
     public static final int REPLY = 1;
 
     static final long KEY_OFFSET = 0;
     static final long VALUE_OFFSET = CtKey.LENGTH;
+    /** Where {@link CtTable} writes a key's stored IPv4 form ({@link CtKey#storeIpv4}) before probing an IPv4 map. */
+    static final long STORED4_OFFSET = VALUE_OFFSET + CtEntry.LENGTH;
 
     private final MemorySegment scratch;
     private final CtKey key = new CtKey();
@@ -43,7 +45,7 @@ public final class CtResult {
 
     public CtResult() {
         // Off-heap so maps hash and compare it like any key; freed with this object.
-        this.scratch = Arena.ofAuto().allocate(CtKey.LENGTH + CtEntry.LENGTH, Long.BYTES);
+        this.scratch = Arena.ofAuto().allocate(CtKey.LENGTH + CtEntry.LENGTH + CtKey.LENGTH4, Long.BYTES);
         key.wrap(scratch, KEY_OFFSET);
         newEntry.wrap(scratch, VALUE_OFFSET);
     }

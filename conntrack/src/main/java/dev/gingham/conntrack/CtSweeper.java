@@ -4,6 +4,7 @@ import dev.gingham.maps.HashMap;
 import dev.gingham.maps.MapErrors;
 import dev.gingham.maps.OffHeapMap;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -12,13 +13,15 @@ import java.lang.foreign.MemorySegment;
  * into duty-cycle-sized steps.
  *
  * <p>Each {@link #sweep(long)} call examines at most {@code slotsPerCall} slots, continuing where
- * the previous call stopped: the TCP table's slots, then the non-TCP table's, then round again.
+ * the previous call stopped: each of the table's four maps in turn ({@link CtTable#maps()}), then
+ * round again.
  * An entry whose {@link CtEntry#expiresAtNs()} is at or before {@code nowNs} is reported to the
  * {@link CtExpiryListener} and then deleted; nothing else is touched.
  *
- * <p><b>Round time.</b> A round covers {@code tcpSlots + nonTcpSlots} slots, the map capacities
- * rounded up to a power of two above capacity / 0.7. At Cilium's default sizes that is
- * 1,048,576 + 524,288 = 1,572,864 slots; at 16,384 slots per call (the node's budget), 96 calls.
+ * <p><b>Round time.</b> A round covers every map's slots, the map capacities rounded up to a power
+ * of two above capacity / 0.7, once per family. At Cilium's default sizes that is
+ * 2 &times; (1,048,576 + 524,288) = 3,145,728 slots; at 16,384 slots per call (the node's budget),
+ * 192 calls. An IPv4 slot is one cache line, so an idle IPv6 map costs the scan little.
  * {@link #callsPerRound()} gives the call count for any configuration.
  *
  * <p><b>Pacing.</b> The control agent calls {@link #sweepDue(long)}, which examines as many slots
@@ -45,11 +48,13 @@ public final class CtSweeper {
     private final CtExpiryListener listener;
     private final int slotsPerCall;
     private final long roundNs;
-    /** Slots in one round: both tables' (their sizes are fixed when they are created). */
+    /** Slots in one round: every map's (their sizes are fixed when they are created). */
     private final long roundSlots;
+    private final HashMap[] maps;
     private final Visitor visitor = new Visitor();
 
-    private boolean inNonTcp;
+    /** The map the cursor is in, an index into {@link #maps}. */
+    private int mapIndex;
     private int cursor;
     private long roundsCompleted;
     private long deletedTotal;
@@ -84,7 +89,12 @@ public final class CtSweeper {
         this.listener = listener;
         this.slotsPerCall = slotsPerCall;
         this.roundNs = roundNs;
-        this.roundSlots = (long) table.tcpMap().slots() + table.nonTcpMap().slots();
+        this.maps = table.maps().toArray(HashMap[]::new);
+        long slots = 0;
+        for (HashMap map : maps) {
+            slots += map.slots();
+        }
+        this.roundSlots = slots;
     }
 
     /**
@@ -126,14 +136,15 @@ public final class CtSweeper {
         visitor.deleted = 0;
         int budget = slotBudget;
         while (budget > 0) {
-            HashMap map = inNonTcp ? table.nonTcpMap() : table.tcpMap();
+            HashMap map = maps[mapIndex];
             int slots = Math.min(budget, map.slots() - cursor);
             visitor.map = map;
+            visitor.ipv4 = table.ipv4Map(map);
             cursor = map.scan(cursor, slots, visitor);
             budget -= slots;
             if (cursor == 0) {
-                inNonTcp = !inNonTcp;
-                if (!inNonTcp) {
+                mapIndex = (mapIndex + 1) % maps.length;
+                if (mapIndex == 0) {
                     roundsCompleted++;
                     break;
                 }
@@ -163,7 +174,7 @@ public final class CtSweeper {
         return (int) ((roundSlots + slotsPerCall - 1) / slotsPerCall);
     }
 
-    /** Returns: how many full rounds (both tables, every slot) have completed. */
+    /** Returns: how many full rounds (every map, every slot) have completed. */
     public long roundsCompleted() {
         return roundsCompleted;
     }
@@ -176,7 +187,11 @@ public final class CtSweeper {
     /** Looks at one entry; created once, re-aimed per scan through its fields. */
     private final class Visitor implements OffHeapMap.EntryVisitor {
         private final CtEntry entry = new CtEntry();
+        private final CtKey key = new CtKey();
+        /** Where an IPv4 map's stored key is converted to the 40-byte form for the listener. */
+        private final CtKey converted = new CtKey().wrap(Arena.ofAuto().allocate(CtKey.LENGTH, Long.BYTES), 0);
         HashMap map;
+        boolean ipv4;
         long nowNs;
         int deleted;
 
@@ -185,7 +200,7 @@ public final class CtSweeper {
             if (!entry.wrap(segment, valueOffset).expired(nowNs)) {
                 return;
             }
-            listener.expired(segment, keyOffset, valueOffset);
+            listener.expired(ipv4 ? converted.loadIpv4(segment, keyOffset) : key.wrap(segment, keyOffset), entry);
             if (map.delete(segment, keyOffset) == MapErrors.OK) {
                 deleted++;
             }

@@ -7,6 +7,7 @@ import dev.gingham.maps.UpdateFlags;
 import dev.gingham.packet.DropReason;
 import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.IcmpErrorPayload;
+import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.Verdict;
 import dev.gingham.packet.header.Ipv4Header;
 import dev.gingham.packet.header.TcpHeader;
@@ -16,13 +17,21 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The connection tracking table: {@link CtKey} &rarr; {@link CtEntry} in two fixed-size hash
- * maps, one for TCP and one for everything else, as Cilium splits {@code cilium_ct4_global} and
- * {@code cilium_ct_any4_global}, so a UDP or ICMP flood fills its own table and can neither evict
- * nor block TCP connections.
+ * The connection tracking table: {@link CtKey} &rarr; {@link CtEntry} in four fixed-size hash
+ * maps, as Cilium splits them: per family, one for TCP and one for everything else
+ * ({@code cilium_ct4_global} and {@code cilium_ct_any4_global}), so a UDP or ICMP flood fills its
+ * own table and can neither evict nor block TCP connections.
+ *
+ * <p><b>Families.</b> A flow whose two addresses are IPv4 lives in the IPv4 maps, keyed by the
+ * 16-byte stored form ({@link CtKey#LENGTH4}): header, key and entry make a 64-byte slot, one
+ * cache line, which is what a lookup in a table larger than the caches waits for. Everything else
+ * lives in the IPv6 maps under the 40-byte key. Callers never see the difference: every method
+ * takes and gives the 40-byte form ({@link CtResult#key()}), and the table converts at its edge
+ * ({@link #readKey} for code that walks a map itself).
  *
  * <p><b>Full tables fail new flows, never old ones.</b> The maps are plain hash maps (not LRU)
  * and entries are created with {@link UpdateFlags#NOEXIST}: when a table is full the new flow's
@@ -57,11 +66,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class CtTable implements AutoCloseable {
     /** File and map name of the TCP table. */
-    public static final String TCP_MAP_NAME = "ct_tcp";
+    public static final String TCP4_MAP_NAME = "ct4_tcp";
+    /** File and map name of the IPv4 table for UDP, ICMP and other protocols. */
+    public static final String NON_TCP4_MAP_NAME = "ct4_any";
+    /** File and map name of the IPv6 TCP table. */
+    public static final String TCP6_MAP_NAME = "ct6_tcp";
+    /** File and map name of the IPv6 table for UDP, ICMPv6 and other protocols. */
+    public static final String NON_TCP6_MAP_NAME = "ct6_any";
+    /**
+     * Pin files of the layout before the family split (one 120-byte-slot table per protocol
+     * class): a daemon that finds them removes them, as their entries cannot be read in the new
+     * layout (tracked connections are forgotten once, on that upgrade).
+     */
+    static final List<String> LEGACY_MAP_NAMES = List.of("ct_tcp", "ct_any");
     /** Expiry is moved forward only in steps of at least this much (see {@code extend}). */
     public static final long EXPIRY_GRANULARITY_NS = 1_000_000_000L;
-    /** File and map name of the table for UDP, ICMP and other protocols. */
-    public static final String NON_TCP_MAP_NAME = "ct_any";
 
     private static final int CREATE_ATTEMPTS = 2;
     /**
@@ -71,23 +90,28 @@ public final class CtTable implements AutoCloseable {
      */
     public static final long NO_HASH = Long.MIN_VALUE;
 
-    /** Memo tag layout: the table's id above, then the map (1 = non-TCP), direction and status. */
-    private static final int MEMO_ID_SHIFT = 4;
+    /** Memo tag layout: the table's id above, then the map (family, protocol class), direction and status. */
+    private static final int MEMO_ID_SHIFT = 5;
+    private static final int MEMO_IPV6 = 1 << 4;
     private static final int MEMO_NON_TCP = 1 << 3;
     private static final int MEMO_REPLY = 1 << 2;
     private static final int MEMO_STATUS_MASK = 3;
     private static final int MEMO_ID_MASK = (1 << (Integer.SIZE - MEMO_ID_SHIFT)) - 1;
     private static final AtomicInteger IDS = new AtomicInteger();
 
-    private final HashMap tcp;
-    private final HashMap nonTcp;
+    private final HashMap tcp4;
+    private final HashMap nonTcp4;
+    private final HashMap tcp6;
+    private final HashMap nonTcp6;
     private final CtLifetimes lifetimes;
     /** This table's id in frame memos (never 0), so a vector run through two tables never mixes their results. */
     private final int memoId;
 
-    private CtTable(HashMap tcp, HashMap nonTcp, CtLifetimes lifetimes) {
-        this.tcp = tcp;
-        this.nonTcp = nonTcp;
+    private CtTable(HashMap[] maps, CtLifetimes lifetimes) {
+        this.tcp4 = maps[0];
+        this.nonTcp4 = maps[1];
+        this.tcp6 = maps[2];
+        this.nonTcp6 = maps[3];
         this.lifetimes = lifetimes;
         int id = IDS.incrementAndGet() & MEMO_ID_MASK;
         this.memoId = id == 0 ? 1 : id;
@@ -95,39 +119,55 @@ public final class CtTable implements AutoCloseable {
 
     /** Creates anonymous tables with a fixed hash seed (fixed seeds make replays reproducible). */
     public static CtTable create(CtConfig config, long hashSeed) {
-        HashMap tcp = HashMap.create(tcpSpec(config), hashSeed);
-        HashMap nonTcp = HashMap.create(nonTcpSpec(config), hashSeed);
-        return new CtTable(tcp, nonTcp, config.lifetimes());
+        List<MapSpec> specs = specs(config);
+        HashMap[] maps = new HashMap[specs.size()];
+        for (int m = 0; m < maps.length; m++) {
+            maps[m] = HashMap.create(specs.get(m), hashSeed);
+        }
+        return new CtTable(maps, config.lifetimes());
     }
 
     /**
-     * Opens the tables pinned under {@code directory} ({@value #TCP_MAP_NAME} and
-     * {@value #NON_TCP_MAP_NAME}), creating them when absent and reopening them with their
-     * entries otherwise, so connections survive a restart of the dataplane.
+     * Opens the tables pinned under {@code directory} ({@value #TCP4_MAP_NAME},
+     * {@value #NON_TCP4_MAP_NAME}, {@value #TCP6_MAP_NAME}, {@value #NON_TCP6_MAP_NAME}), creating
+     * them when absent and reopening them with their entries otherwise, so connections survive a
+     * restart of the dataplane. Pin files of the layout before the family split are removed.
      *
      * @throws dev.gingham.maps.MapPinException when a file holds a map of other sizes or is open elsewhere
      */
     public static CtTable pinned(Path directory, CtConfig config) {
         try {
             Files.createDirectories(directory);
+            for (String legacy : LEGACY_MAP_NAMES) {
+                Files.deleteIfExists(directory.resolve(legacy));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("conntrack pin directory " + directory + ": " + e.getMessage(), e);
         }
-        HashMap tcp = HashMap.pinned(tcpSpec(config), directory.resolve(TCP_MAP_NAME));
+        List<MapSpec> specs = specs(config);
+        HashMap[] maps = new HashMap[specs.size()];
         try {
-            return new CtTable(tcp, HashMap.pinned(nonTcpSpec(config), directory.resolve(NON_TCP_MAP_NAME)), config.lifetimes());
+            for (int m = 0; m < maps.length; m++) {
+                maps[m] = HashMap.pinned(specs.get(m), directory.resolve(specs.get(m).name()));
+            }
+            return new CtTable(maps, config.lifetimes());
         } catch (RuntimeException e) {
-            tcp.close();
+            for (HashMap map : maps) {
+                if (map != null) {
+                    map.close();
+                }
+            }
             throw e;
         }
     }
 
-    private static MapSpec tcpSpec(CtConfig config) {
-        return MapSpec.hash(TCP_MAP_NAME, CtKey.LENGTH, CtEntry.LENGTH, config.tcpMaxEntries());
-    }
-
-    private static MapSpec nonTcpSpec(CtConfig config) {
-        return MapSpec.hash(NON_TCP_MAP_NAME, CtKey.LENGTH, CtEntry.LENGTH, config.nonTcpMaxEntries());
+    /** The four maps' specs, in the order of {@link #maps()}: each family gets the configured capacities. */
+    private static List<MapSpec> specs(CtConfig config) {
+        return List.of(
+                MapSpec.hash(TCP4_MAP_NAME, CtKey.LENGTH4, CtEntry.LENGTH, config.tcpMaxEntries()),
+                MapSpec.hash(NON_TCP4_MAP_NAME, CtKey.LENGTH4, CtEntry.LENGTH, config.nonTcpMaxEntries()),
+                MapSpec.hash(TCP6_MAP_NAME, CtKey.LENGTH, CtEntry.LENGTH, config.tcpMaxEntries()),
+                MapSpec.hash(NON_TCP6_MAP_NAME, CtKey.LENGTH, CtEntry.LENGTH, config.nonTcpMaxEntries()));
     }
 
     // ---- lookup ------------------------------------------------------------------------------------
@@ -204,11 +244,15 @@ public final class CtTable implements AutoCloseable {
     /** Touches the forward tuple's home slot and, for a TCP frame with SYN, the reversed tuple's. */
     private long touch(FrameVector vector, int i, long forwardHash) {
         int protocol = vector.protocol(i);
-        HashMap map = mapFor(protocol);
+        boolean ipv4 = ipv4(vector, i);
+        HashMap map = mapFor(protocol, ipv4);
         long sink = map.prefetch(forwardHash);
         if (protocol == Ipv4Header.PROTOCOL_TCP && (vector.tcpFlags(i) & TcpHeader.SYN) != 0) {
-            sink += map.prefetch(CtKey.hash(map.seed(), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i),
-                    vector.srcLo(i), vector.dstPort(i), vector.srcPort(i), protocol, 0));
+            sink += map.prefetch(ipv4
+                    ? CtKey.hash4(map.seed(), (int) vector.dstLo(i), (int) vector.srcLo(i), vector.dstPort(i),
+                    vector.srcPort(i), protocol, 0)
+                    : CtKey.hash(map.seed(), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i),
+                    vector.dstPort(i), vector.srcPort(i), protocol, 0));
         }
         return sink;
     }
@@ -220,8 +264,11 @@ public final class CtTable implements AutoCloseable {
      */
     public long prefetchKey(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int protocol,
                             int flags, CtResult scratch) {
-        HashMap map = mapFor(protocol);
-        long hash = CtKey.hash(map.seed(), srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, flags);
+        boolean ipv4 = MappedAddress.isIpv4(srcHi, srcLo) && MappedAddress.isIpv4(dstHi, dstLo);
+        HashMap map = mapFor(protocol, ipv4);
+        long hash = ipv4
+                ? CtKey.hash4(map.seed(), (int) srcLo, (int) dstLo, srcPort, dstPort, protocol, flags)
+                : CtKey.hash(map.seed(), srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, flags);
         scratch.prefetchSink += map.prefetch(hash);
         return hash;
     }
@@ -236,8 +283,12 @@ public final class CtTable implements AutoCloseable {
             return NO_HASH;
         }
         int protocol = vector.protocol(i);
-        return CtKey.hash(mapFor(protocol).seed(), vector.srcHi(i), vector.srcLo(i), vector.dstHi(i), vector.dstLo(i),
-                vector.srcPort(i), vector.dstPort(i), protocol, 0);
+        if (ipv4(vector, i)) {
+            return CtKey.hash4(mapFor(protocol, true).seed(), (int) vector.srcLo(i), (int) vector.dstLo(i),
+                    vector.srcPort(i), vector.dstPort(i), protocol, 0);
+        }
+        return CtKey.hash(mapFor(protocol, false).seed(), vector.srcHi(i), vector.srcLo(i), vector.dstHi(i),
+                vector.dstLo(i), vector.srcPort(i), vector.dstPort(i), protocol, 0);
     }
 
     /**
@@ -261,32 +312,30 @@ public final class CtTable implements AutoCloseable {
             if (parsed != Verdict.CONTINUE) {
                 return parsed;
             }
-            HashMap map = mapFor(quote.protocol());
             key.fromQuote(quote);
-            long offset = map.lookup(scratch, CtResult.KEY_OFFSET);
+            HashMap map = mapFor(quote.protocol(), key.ipv4());
+            long offset = find(map, scratch, CtResult.KEY_OFFSET, NO_HASH, scratch);
             if (offset != MapErrors.MISSING) {
                 out.found(CtStatus.RELATED, CtResult.REPLY, map, offset);
                 return CtStatus.RELATED;
             }
             key.reverse();
-            offset = map.lookup(scratch, CtResult.KEY_OFFSET);
+            offset = find(map, scratch, CtResult.KEY_OFFSET, NO_HASH, scratch);
             if (offset != MapErrors.MISSING) {
                 out.found(CtStatus.RELATED, CtResult.ORIGINAL, map, offset);
                 return CtStatus.RELATED;
             }
         }
-        HashMap map = mapFor(vector.protocol(i));
+        HashMap map = mapFor(vector.protocol(i), ipv4(vector, i));
         key.fromFrame(vector, i);
-        long offset = forwardHash == NO_HASH
-                ? map.lookup(scratch, CtResult.KEY_OFFSET)
-                : map.lookup(scratch, CtResult.KEY_OFFSET, forwardHash);
+        long offset = find(map, scratch, CtResult.KEY_OFFSET, forwardHash, scratch);
         if (offset != MapErrors.MISSING) {
             out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
             remember(vector, i, out);
             return CtStatus.ESTABLISHED;
         }
         key.reverse();
-        offset = map.lookup(scratch, CtResult.KEY_OFFSET);
+        offset = find(map, scratch, CtResult.KEY_OFFSET, NO_HASH, scratch);
         if (offset != MapErrors.MISSING) {
             out.found(CtStatus.REPLY, CtResult.REPLY, map, offset);
             remember(vector, i, out);
@@ -315,9 +364,9 @@ public final class CtTable implements AutoCloseable {
      */
     public int lookup(MemorySegment key, long keyOffset, int direction, long hash, CtResult out) {
         out.reset();
-        HashMap map = mapFor(CtKey.protocol(key, keyOffset));
+        HashMap map = mapFor(CtKey.protocol(key, keyOffset), CtKey.ipv4(key, keyOffset));
         out.map = map;
-        long offset = hash == NO_HASH ? map.lookup(key, keyOffset) : map.lookup(key, keyOffset, hash);
+        long offset = find(map, key, keyOffset, hash, out.scratch());
         if (offset == MapErrors.MISSING) {
             return CtStatus.NEW;
         }
@@ -349,19 +398,19 @@ public final class CtTable implements AutoCloseable {
     public long create(FrameVector vector, int i, long nowNs, long forwardHash, CtResult out) {
         out.reset();
         int protocol = vector.protocol(i);
-        HashMap map = mapFor(protocol);
+        boolean tcp = protocol == Ipv4Header.PROTOCOL_TCP;
         out.key().fromFrame(vector, i);
         CtEntry entry = out.newEntry();
         int tcpFlags = vector.tcpFlags(i);
         int bytes = vector.length(i);
-        if (map == tcp) {
+        if (tcp) {
             int word = CtTcp.next(CtEntry.stateWord(CtTcp.NONE, 0), tcpFlags, false);
             entry.init(nowNs, CtTcp.lifetimeNs(word, lifetimes)).stateWord(word);
         } else {
             entry.init(nowNs, lifetimes.nonTcpNs());
         }
         entry.srcIdentity(vector.srcIdentity(i));
-        entry.addTx(bytes);
+        entry.addPacket(bytes);
         long offset = insert(out.scratch(), CtResult.KEY_OFFSET, out.scratch(), CtResult.VALUE_OFFSET, forwardHash, out);
         if (offset >= 0) {
             if (!out.created) {
@@ -382,7 +431,9 @@ public final class CtTable implements AutoCloseable {
         if (vector.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
             return; // its lookup starts with the quote; a kept result would skip that
         }
-        int tag = memoId << MEMO_ID_SHIFT | (out.map == nonTcp ? MEMO_NON_TCP : 0)
+        HashMap map = out.map;
+        int tag = memoId << MEMO_ID_SHIFT | (map == tcp6 || map == nonTcp6 ? MEMO_IPV6 : 0)
+                | (map == nonTcp4 || map == nonTcp6 ? MEMO_NON_TCP : 0)
                 | (out.direction == CtResult.REPLY ? MEMO_REPLY : 0) | out.status;
         vector.memo(i, tag, out.entryOffset, out.map.entryVersion(out.entryOffset));
     }
@@ -394,7 +445,9 @@ public final class CtTable implements AutoCloseable {
      * @return false when the entry changed (the memo is dropped and the caller looks up afresh)
      */
     private boolean recall(FrameVector vector, int i, int tag, CtResult out) {
-        HashMap map = (tag & MEMO_NON_TCP) != 0 ? nonTcp : tcp;
+        HashMap map = (tag & MEMO_IPV6) != 0
+                ? (tag & MEMO_NON_TCP) != 0 ? nonTcp6 : tcp6
+                : (tag & MEMO_NON_TCP) != 0 ? nonTcp4 : tcp4;
         long offset = vector.memoOffset(i);
         if (map.entryVersion(offset) != vector.memoVersion(i)) {
             vector.forgetMemo(i);
@@ -431,12 +484,20 @@ public final class CtTable implements AutoCloseable {
      */
     public long insert(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, long hash,
                        CtResult out) {
-        HashMap map = mapFor(CtKey.protocol(key, keyOffset));
+        boolean ipv4 = CtKey.ipv4(key, keyOffset);
+        HashMap map = mapFor(CtKey.protocol(key, keyOffset), ipv4);
         out.map = map;
         out.created = false;
-        long keyHash = hash == NO_HASH ? map.hash(key, keyOffset) : hash;
+        MemorySegment storedKey = key;
+        long storedKeyOffset = keyOffset;
+        if (ipv4) {
+            storedKey = out.scratch();
+            storedKeyOffset = CtResult.STORED4_OFFSET;
+            CtKey.storeIpv4(key, keyOffset, storedKey, storedKeyOffset);
+        }
+        long keyHash = hash == NO_HASH ? map.hash(storedKey, storedKeyOffset) : hash;
         for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-            long inserted = map.insert(key, keyOffset, value, valueOffset, keyHash);
+            long inserted = map.insert(storedKey, storedKeyOffset, value, valueOffset, keyHash);
             if (inserted >= 0) {
                 out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, inserted);
                 out.created = true;
@@ -445,7 +506,7 @@ public final class CtTable implements AutoCloseable {
             if (inserted != MapErrors.EEXIST) {
                 break; // E2BIG: full; anything else (a read-only map) cannot create either
             }
-            long offset = map.lookup(key, keyOffset, keyHash); // another worker created it first
+            long offset = map.lookup(storedKey, storedKeyOffset, keyHash); // another worker created it first
             if (offset != MapErrors.MISSING) {
                 out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
                 return offset;
@@ -478,15 +539,11 @@ public final class CtTable implements AutoCloseable {
     public int account(CtResult out, int tcpFlags, int bytes, long nowNs) {
         CtEntry entry = out.entry();
         boolean reply = out.direction == CtResult.REPLY;
-        if (reply) {
-            entry.addRx(bytes);
-        } else {
-            entry.addTx(bytes);
-        }
+        entry.addPacket(bytes);
         if (out.status == CtStatus.RELATED) {
             return entry.stateWord();
         }
-        if (out.map != tcp) {
+        if (out.map != tcp4 && out.map != tcp6) {
             if (reply && !entry.hasFlags(CtEntry.FLAG_SEEN_REPLY)) {
                 entry.addFlags(CtEntry.FLAG_SEEN_REPLY);
             }
@@ -530,27 +587,68 @@ public final class CtTable implements AutoCloseable {
 
     // ---- tables ------------------------------------------------------------------------------------
 
-    /** Returns: the table for an L4 protocol: TCP's own, or the shared one for all others. */
-    public HashMap mapFor(int protocol) {
-        return protocol == Ipv4Header.PROTOCOL_TCP ? tcp : nonTcp;
+    /**
+     * Probes {@code map} for the 40-byte key at {@code keyOffset}: as it is in an IPv6 map; in an
+     * IPv4 map, as its stored form, written to {@code scratch} first ({@link CtKey#storeIpv4}).
+     */
+    private long find(HashMap map, MemorySegment key, long keyOffset, long hash, MemorySegment scratch) {
+        if (map == tcp4 || map == nonTcp4) {
+            CtKey.storeIpv4(key, keyOffset, scratch, CtResult.STORED4_OFFSET);
+            return hash == NO_HASH ? map.lookup(scratch, CtResult.STORED4_OFFSET)
+                    : map.lookup(scratch, CtResult.STORED4_OFFSET, hash);
+        }
+        return hash == NO_HASH ? map.lookup(key, keyOffset) : map.lookup(key, keyOffset, hash);
     }
 
-    public HashMap tcpMap() {
-        return tcp;
+    /**
+     * Returns: true when frame {@code i}'s tuple belongs in the IPv4 maps: both addresses IPv4, as
+     * {@link CtKey#ipv4(MemorySegment, long)} decides for an explicit key (an IPv6 packet between
+     * two IPv4-mapped addresses too, so the frame and its key always agree on the map).
+     */
+    private static boolean ipv4(FrameVector vector, int i) {
+        return vector.hasFlag(i, FrameVector.FLAG_IPV4)
+                || MappedAddress.isIpv4(vector.srcHi(i), vector.srcLo(i)) && MappedAddress.isIpv4(vector.dstHi(i), vector.dstLo(i));
     }
 
-    public HashMap nonTcpMap() {
-        return nonTcp;
+    /** Returns: the map for an L4 protocol and family: TCP's own, or the shared one for all others. */
+    public HashMap mapFor(int protocol, boolean ipv4) {
+        return protocol == Ipv4Header.PROTOCOL_TCP ? ipv4 ? tcp4 : tcp6 : ipv4 ? nonTcp4 : nonTcp6;
     }
 
-    /** Returns: live TCP entries (for metrics; approximate while writers run). */
+    /** Returns: the four maps: IPv4 TCP, IPv4 other, IPv6 TCP, IPv6 other. */
+    public List<HashMap> maps() {
+        return List.of(tcp4, nonTcp4, tcp6, nonTcp6);
+    }
+
+    /** Returns: true for the two IPv4 maps, whose keys are stored in the 16-byte form. */
+    public boolean ipv4Map(HashMap map) {
+        return map == tcp4 || map == nonTcp4;
+    }
+
+    /** Returns: true for the two TCP maps. */
+    public boolean tcpMap(HashMap map) {
+        return map == tcp4 || map == tcp6;
+    }
+
+    /**
+     * Fills {@code into} (the 40-byte form) with the key stored at {@code keyOffset} of one of
+     * this table's maps: for code that walks a map itself (views, the sweeper, invariants).
+     */
+    public CtKey readKey(HashMap map, MemorySegment segment, long keyOffset, CtKey into) {
+        if (ipv4Map(map)) {
+            return into.loadIpv4(segment, keyOffset);
+        }
+        return into.copyFrom(segment, keyOffset);
+    }
+
+    /** Returns: live TCP entries, both families (for metrics; approximate while writers run). */
     public int tcpCount() {
-        return tcp.count();
+        return tcp4.count() + tcp6.count();
     }
 
-    /** Returns: live UDP/ICMP/other entries (for metrics; approximate while writers run). */
+    /** Returns: live UDP/ICMP/other entries, both families (for metrics; approximate while writers run). */
     public int nonTcpCount() {
-        return nonTcp.count();
+        return nonTcp4.count() + nonTcp6.count();
     }
 
     public CtLifetimes lifetimes() {
@@ -559,10 +657,20 @@ public final class CtTable implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            tcp.close();
-        } finally {
-            nonTcp.close();
+        RuntimeException failure = null;
+        for (HashMap map : maps()) {
+            try {
+                map.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.gingham.conntrack;
 
+import dev.gingham.packet.MappedAddress;
 import dev.gingham.packet.PacketBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,44 @@ class CtKeyTest {
                         key.toString());
             }
         }
+    }
+
+    @Test
+    void shouldStoreAnIpv4KeyIn16BytesAndLoadItBackUnchanged() {
+        int i = frames.only(PacketBuilder.tcp4("10.0.0.1", 40000, "10.0.0.2", 80).flags(PacketBuilder.SYN).build());
+        key.fromFrame(frames.vector, i).flags(CtKey.FLAG_SERVICE);
+        MemorySegment stored = arena.allocate(CtKey.LENGTH4, 8);
+        CtKey.storeIpv4(memory, 0, stored, 0);
+        assertEquals(PacketBuilder.hex(PacketBuilder.unhex("0a000001 0a000002 9c40 0050 06 01 0000")),
+                PacketBuilder.hex(stored.toArray(ValueLayout.JAVA_BYTE)));
+        other.loadIpv4(stored, 0);
+        assertArrayEquals(keyBytes(key), keyBytes(other), "the 40-byte form comes back byte for byte");
+    }
+
+    @Test
+    void shouldHashTheStoredIpv4FormLikeTheMapWhenHashedFromFields() {
+        try (dev.gingham.maps.HashMap map = dev.gingham.maps.HashMap.create(
+                dev.gingham.maps.MapSpec.hash("ct4", CtKey.LENGTH4, CtEntry.LENGTH, 16), 0x5EEDL)) {
+            MemorySegment stored = arena.allocate(CtKey.LENGTH4, 8);
+            int[][] tuples = {{0x0A00_0001, 0x0A60_0001, 40000, 80, 6, 0}, {0xC0A8_0101, 0x0808_0808, 7, 7, 1, 0},
+                    {0xFFFF_FFFF, 0x0000_0000, 65535, 0, 17, CtKey.FLAG_SERVICE}};
+            for (int[] t : tuples) {
+                key.set(0, MappedAddress.lo4(t[0]), 0, MappedAddress.lo4(t[1]), t[2], t[3], t[4], t[5]);
+                assertTrue(CtKey.ipv4(memory, 0));
+                CtKey.storeIpv4(memory, 0, stored, 0);
+                assertEquals(map.hash(stored, 0), CtKey.hash4(map.seed(), t[0], t[1], t[2], t[3], t[4], t[5]), key.toString());
+            }
+        }
+    }
+
+    @Test
+    void shouldTellIpv4KeysFromIpv6AndMixedOnes() {
+        key.set(0, MappedAddress.lo4(0x0A00_0001), 0, MappedAddress.lo4(0x0A00_0002), 1, 2, 6, 0);
+        assertTrue(key.ipv4());
+        key.set(0x2001_0DB8_0000_0000L, 1, 0, MappedAddress.lo4(0x0A00_0002), 1, 2, 6, 0);
+        assertFalse(key.ipv4(), "one IPv6 address: the IPv6 maps");
+        key.set(0, 0x0000_FFFE_0A00_0001L, 0, MappedAddress.lo4(0x0A00_0002), 1, 2, 6, 0);
+        assertFalse(key.ipv4(), "::fffe:... is not IPv4-mapped");
     }
 
     @Test

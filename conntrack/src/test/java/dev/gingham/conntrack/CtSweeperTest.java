@@ -1,18 +1,16 @@
 package dev.gingham.conntrack;
 
-import dev.gingham.maps.MapErrors;
+import dev.gingham.maps.HashMap;
 import dev.gingham.packet.PacketBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 
 import static dev.gingham.packet.PacketBuilder.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,15 +26,15 @@ class CtSweeperTest {
     /** Records each expired key and checks the entry is intact and still in its map when told. */
     private final class Recorder implements CtExpiryListener {
         final List<String> keys = new ArrayList<>();
-        final CtKey key = new CtKey();
-        final CtEntry entry = new CtEntry();
+        final CtResult found = new CtResult();
         long nowNs;
 
         @Override
-        public void expired(MemorySegment segment, long keyOffset, long entryOffset) {
-            key.wrap(segment, keyOffset);
-            assertTrue(entry.wrap(segment, entryOffset).expired(nowNs), "only expired entries are reported");
-            assertNotEquals(MapErrors.MISSING, table.mapFor(key.protocol()).lookup(segment, keyOffset), "reported before deletion");
+        public void expired(CtKey key, CtEntry entry) {
+            assertTrue(entry.expired(nowNs), "only expired entries are reported");
+            assertEquals(CtStatus.ESTABLISHED, table.lookup(key.segment(), key.offset(), CtResult.ORIGINAL, found),
+                    "reported before deletion, under the 40-byte key whatever the map");
+            assertEquals(entry.offset(), found.entryOffset());
             keys.add(key.toString());
         }
     }
@@ -70,7 +68,7 @@ class CtSweeperTest {
     private int expiredIn(int fromSlot, int slots, long nowNs) {
         int[] count = {0};
         CtEntry entry = new CtEntry();
-        table.tcpMap().scan(fromSlot, slots, (segment, key, value) -> count[0] += entry.wrap(segment, value).expired(nowNs) ? 1 : 0);
+        table.mapFor(6, true).scan(fromSlot, slots, (segment, key, value) -> count[0] += entry.wrap(segment, value).expired(nowNs) ? 1 : 0);
         return count[0];
     }
 
@@ -80,20 +78,21 @@ class CtSweeperTest {
         assertEquals(10, table.tcpCount());
         assertEquals(12, table.nonTcpCount());
         CtSweeper sweeper = new CtSweeper(table, recorder, 8);
-        assertEquals(32, table.tcpMap().slots());
-        assertEquals(32, table.nonTcpMap().slots());
-        assertEquals(8, sweeper.callsPerRound());
+        for (HashMap map : table.maps()) {
+            assertEquals(32, map.slots(), map.spec().name());
+        }
+        assertEquals(16, sweeper.callsPerRound(), "four maps (two per family) of 32 slots");
 
         long now = T0 + 60 * S;
         recorder.nowNs = now;
         int expectedFirstCall = expiredIn(0, 8, now);
         assertEquals(expectedFirstCall, sweeper.sweep(now), "one call sweeps the first 8 slots only");
         int deleted = expectedFirstCall;
-        for (int call = 1; call < 8; call++) {
+        for (int call = 1; call < 16; call++) {
             assertEquals(0, sweeper.roundsCompleted());
             deleted += sweeper.sweep(now);
         }
-        assertEquals(1, sweeper.roundsCompleted(), "8 calls of 8 slots cover both tables once");
+        assertEquals(1, sweeper.roundsCompleted(), "16 calls of 8 slots cover the four maps once");
         assertEquals(13, deleted);
         assertEquals(13, recorder.keys.size());
         assertEquals(13, new HashSet<>(recorder.keys).size(), "each entry reported exactly once");
@@ -134,7 +133,7 @@ class CtSweeperTest {
         recorder.nowNs = now;
         assertEquals(0, sweeper.sweepDue(now), "the first call starts the clock");
         for (int ms = 1; ms < 1000; ms++) {
-            assertEquals(0, sweeper.sweepDue(now + ms * 1_000_000L), "64 slots: nothing until a whole round is due, at " + ms + " ms");
+            assertEquals(0, sweeper.sweepDue(now + ms * 1_000_000L), "128 slots: nothing until a whole round is due, at " + ms + " ms");
         }
         assertEquals(0, sweeper.roundsCompleted());
         assertEquals(22, sweeper.sweepDue(now + S), "one second: the round is due");
@@ -155,7 +154,7 @@ class CtSweeperTest {
         int expectedFirstCall = expiredIn(0, 8, now);
         int deleted = sweeper.sweepDue(now + 5 * S); // five rounds' time is due, capped at one round
         assertEquals(expectedFirstCall, deleted, "the first 8 slots only");
-        for (int call = 1; call < 8; call++) {
+        for (int call = 1; call < 16; call++) {
             deleted += sweeper.sweepDue(now + 5 * S);
         }
         assertEquals(1, sweeper.roundsCompleted());

@@ -65,6 +65,8 @@ public final class ServiceNat {
     private final int[] pendingBackend = new int[FrameVector.MAX_FRAMES];
     private final int[] pendingFlags = new int[FrameVector.MAX_FRAMES];
     private final long[] pendingServiceEntry = new long[FrameVector.MAX_FRAMES];
+    /** The conntrack map the service entry is in (its family's). */
+    private final HashMap[] pendingServiceMap = new HashMap[FrameVector.MAX_FRAMES];
     private final long[] pendingServiceVersion = new long[FrameVector.MAX_FRAMES];
     private final long[] flowHashes = new long[FrameVector.MAX_FRAMES];
     private int pendingCount;
@@ -232,6 +234,7 @@ public final class ServiceNat {
         pendingBackend[p] = backendId;
         pendingFlags[p] = (hairpin ? PENDING_HAIRPIN : 0) | (snatToNode ? PENDING_SNAT_TO_NODE : 0);
         pendingServiceEntry[p] = serviceEntryOffset;
+        pendingServiceMap[p] = ct.map();
         pendingServiceVersion[p] = serviceEntryVersion;
         return PENDING;
     }
@@ -256,7 +259,7 @@ public final class ServiceNat {
         }
         if (verdict == TRANSLATED) {
             v.mark(i, v.mark(i) | MARK_CT_ACCOUNTED | (snatToNode ? MARK_SNAT_TO_NODE : 0));
-            HashMap map = conntrack.mapFor(v.protocol(i));
+            HashMap map = pendingServiceMap[p];
             long offset = pendingServiceEntry[p];
             if (map.entryVersion(offset) == pendingServiceVersion[p]) {
                 serviceEntry.wrap(map.segment(), offset).expiresAtNs(ct.entry().expiresAtNs());

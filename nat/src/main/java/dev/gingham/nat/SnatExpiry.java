@@ -6,7 +6,6 @@ import dev.gingham.conntrack.CtKey;
 import dev.gingham.nat.snat.SnatResult;
 import dev.gingham.nat.snat.SnatTable;
 
-import java.lang.foreign.MemorySegment;
 
 /**
  * Releases a flow's SNAT mapping and port when conntrack expires the flow: the conntrack key of
@@ -16,8 +15,6 @@ import java.lang.foreign.MemorySegment;
  */
 public final class SnatExpiry implements CtExpiryListener {
     private final SnatTable snat;
-    private final CtKey key = new CtKey();
-    private final CtEntry entry = new CtEntry();
     private final SnatResult scratch = new SnatResult();
     private long released;
 
@@ -26,11 +23,10 @@ public final class SnatExpiry implements CtExpiryListener {
     }
 
     @Override
-    public void expired(MemorySegment segment, long keyOffset, long entryOffset) {
-        if (!entry.wrap(segment, entryOffset).hasFlags(CtEntry.FLAG_SNAT)) {
+    public void expired(CtKey key, CtEntry entry) {
+        if (!entry.hasFlags(CtEntry.FLAG_SNAT)) {
             return;
         }
-        key.wrap(segment, keyOffset);
         if (snat.release(key.srcHi(), key.srcLo(), key.srcPort(), key.dstHi(), key.dstLo(), key.dstPort(),
                 key.protocol(), scratch) == 0) {
             released++;

@@ -7,6 +7,7 @@ import dev.gingham.conntrack.CtTcp;
 import dev.gingham.maps.HashMap;
 import dev.gingham.nat.IpAddress;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,15 +37,15 @@ public final class ConntrackView {
      * @param service        the entry is keyed by the client-to-VIP tuple (it remembers the chosen backend)
      * @param state          TCP state ("ESTABLISHED"), "" for other protocols
      * @param expiresInSeconds seconds until the sweeper may delete it (negative: expired, not yet swept)
-     * @param txPackets      packets in the original direction
-     * @param rxPackets      packets in the reply direction
+     * @param family         "ipv4" or "ipv6": the family's maps the entry is in
+     * @param packets        packets in both directions
+     * @param bytes          bytes (frame lengths) in both directions
      * @param flags          seen-reply, seen-non-syn, tx-closing, rx-closing, dnat, snat, hairpin, nodeport
      * @param revNat         rev-NAT index of the service the flow was translated for (0: none)
      */
-    public record Entry(String table, String protocol, String source, int sourcePort, String destination,
-                        int destinationPort, boolean service, String state, long expiresInSeconds, long txPackets,
-                        long txBytes, long rxPackets, long rxBytes, List<String> flags, int revNat, int backendId,
-                        int sourceIdentity) {
+    public record Entry(String table, String family, String protocol, String source, int sourcePort,
+                        String destination, int destinationPort, boolean service, String state, long expiresInSeconds,
+                        long packets, long bytes, List<String> flags, int revNat, int backendId, int sourceIdentity) {
     }
 
     /**
@@ -74,16 +75,19 @@ public final class ConntrackView {
     public static Conntrack of(CtTable table, Filter filter, long nowNs) {
         List<Entry> rows = new ArrayList<>();
         int[] matched = {0};
-        dump(table.tcpMap(), "tcp", filter, nowNs, rows, matched);
-        dump(table.nonTcpMap(), "other", filter, nowNs, rows, matched);
+        for (HashMap map : table.maps()) {
+            dump(table, map, filter, nowNs, rows, matched);
+        }
         return new Conntrack(List.copyOf(rows), matched[0], matched[0] > rows.size(), table.tcpCount(), table.nonTcpCount());
     }
 
-    private static void dump(HashMap map, String tableName, Filter filter, long nowNs, List<Entry> rows, int[] matched) {
-        CtKey key = new CtKey();
+    private static void dump(CtTable table, HashMap map, Filter filter, long nowNs, List<Entry> rows, int[] matched) {
+        String tableName = table.tcpMap(map) ? "tcp" : "other";
+        String family = table.ipv4Map(map) ? "ipv4" : "ipv6";
+        CtKey key = new CtKey().wrap(Arena.ofAuto().allocate(CtKey.LENGTH, Long.BYTES), 0);
         CtEntry entry = new CtEntry();
         map.forEachCopy((s, k, v) -> {
-                key.wrap(s, k);
+                table.readKey(map, s, k, key);
                 entry.wrap(s, v);
                 IpAddress src = new IpAddress(key.srcHi(), key.srcLo());
                 IpAddress dst = new IpAddress(key.dstHi(), key.dstLo());
@@ -95,11 +99,11 @@ public final class ConntrackView {
                     return;
                 }
                 int stateWord = entry.stateWord();
-                rows.add(new Entry(tableName, IpProtocols.name(key.protocol()), src.toString(), key.srcPort(), dst.toString(),
+                rows.add(new Entry(tableName, family, IpProtocols.name(key.protocol()), src.toString(), key.srcPort(), dst.toString(),
                         key.dstPort(), (key.flags() & CtKey.FLAG_SERVICE) != 0,
                         key.protocol() == IpProtocols.TCP ? CtTcp.name(CtEntry.tcpState(stateWord)) : "",
                         Math.floorDiv(entry.expiresAtNs() - nowNs, 1_000_000_000L),
-                        entry.txPackets(), entry.txBytes(), entry.rxPackets(), entry.rxBytes(),
+                        entry.packets(), entry.bytes(),
                         flagNames(CtEntry.flags(stateWord)), entry.revNatIndex(), entry.backendId(), entry.srcIdentity()));
         });
     }

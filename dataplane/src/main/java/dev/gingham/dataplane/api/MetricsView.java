@@ -1,6 +1,7 @@
 package dev.gingham.dataplane.api;
 
 import dev.gingham.conntrack.CtTable;
+import dev.gingham.maps.HashMap;
 import dev.gingham.dataplane.flow.FlowHub;
 import dev.gingham.dataplane.flow.FlowRing;
 import dev.gingham.dataplane.neighbour.NeighbourSnapshot;
@@ -92,12 +93,16 @@ public final class MetricsView {
     private static void tables(PrometheusText p, ConfiguredNode node) {
         NodeState state = node.state();
         CtTable ct = state.maps().conntrack();
-        p.family("gingham_conntrack_entries", "gauge", "Conntrack entries per table.");
-        p.sample("gingham_conntrack_entries", ct.tcpCount(), "table", "tcp");
-        p.sample("gingham_conntrack_entries", ct.nonTcpCount(), "table", "other");
-        p.family("gingham_conntrack_capacity", "gauge", "Conntrack table sizes.");
-        p.sample("gingham_conntrack_capacity", ct.tcpMap().spec().maxEntries(), "table", "tcp");
-        p.sample("gingham_conntrack_capacity", ct.nonTcpMap().spec().maxEntries(), "table", "other");
+        p.family("gingham_conntrack_entries", "gauge", "Conntrack entries per table and family.");
+        for (HashMap map : ct.maps()) {
+            p.sample("gingham_conntrack_entries", map.count(), "table", ct.tcpMap(map) ? "tcp" : "other",
+                    "family", ct.ipv4Map(map) ? "ipv4" : "ipv6");
+        }
+        p.family("gingham_conntrack_capacity", "gauge", "Conntrack table sizes (each family has its own tables).");
+        for (HashMap map : ct.maps()) {
+            p.sample("gingham_conntrack_capacity", map.spec().maxEntries(), "table", ct.tcpMap(map) ? "tcp" : "other",
+                    "family", ct.ipv4Map(map) ? "ipv4" : "ipv6");
+        }
         var snat = state.maps().snat();
         p.family("gingham_snat_mappings", "gauge", "SNAT mappings (masqueraded and egress gateway flows).");
         p.sample("gingham_snat_mappings", snat.count());

@@ -47,8 +47,7 @@ public final class CtListCommand implements Callable<Integer> {
     }
 
     static String render(ConntrackView.Conntrack ct) {
-        TextTable t = new TextTable("PROTO", "SOURCE", "DESTINATION", "STATE", "EXPIRES", "TX PKTS/BYTES", "RX PKTS/BYTES",
-                "FLAGS");
+        TextTable t = new TextTable("PROTO", "SOURCE", "DESTINATION", "STATE", "EXPIRES", "PACKETS", "BYTES", "FLAGS");
         for (ConntrackView.Entry e : ct.entries()) {
             String flags = String.join(",", e.flags());
             if (e.service()) {
@@ -56,7 +55,7 @@ public final class CtListCommand implements Callable<Integer> {
             }
             t.row(e.protocol(), e.source() + ":" + e.sourcePort(), e.destination() + ":" + e.destinationPort(),
                     e.state().isEmpty() || "NONE".equals(e.state()) ? "-" : e.state(), e.expiresInSeconds() + "s",
-                    e.txPackets() + "/" + e.txBytes(), e.rxPackets() + "/" + e.rxBytes(), flags.isEmpty() ? "-" : flags);
+                    String.valueOf(e.packets()), String.valueOf(e.bytes()), flags.isEmpty() ? "-" : flags);
         }
         String summary = ct.truncated()
                 ? "showing " + ct.entries().size() + " of " + ct.matched() + " matching entries (raise --limit)"

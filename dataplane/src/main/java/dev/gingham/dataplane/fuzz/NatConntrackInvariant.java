@@ -2,9 +2,10 @@ package dev.gingham.dataplane.fuzz;
 
 import dev.gingham.conntrack.CtEntry;
 import dev.gingham.conntrack.CtKey;
+import dev.gingham.conntrack.CtResult;
+import dev.gingham.conntrack.CtStatus;
 import dev.gingham.conntrack.CtTable;
 import dev.gingham.maps.HashMap;
-import dev.gingham.maps.MapErrors;
 import dev.gingham.nat.snat.PortAllocator;
 import dev.gingham.nat.snat.SnatResult;
 import dev.gingham.nat.snat.SnatTable;
@@ -50,7 +51,8 @@ public final class NatConntrackInvariant {
     private final SnatTable snat;
     private final MemorySegment scratch = Arena.ofAuto().allocate(CtKey.LENGTH, 8);
     private final CtKey key = new CtKey().wrap(scratch, 0);
-    private final CtKey visitedKey = new CtKey();
+    private final CtKey visitedKey = new CtKey().wrap(Arena.ofAuto().allocate(CtKey.LENGTH, 8), 0);
+    private final CtResult found = new CtResult();
     private final CtEntry entry = new CtEntry();
     private final SnatResult result = new SnatResult();
     private final SnatResult reverse = new SnatResult();
@@ -69,14 +71,12 @@ public final class NatConntrackInvariant {
 
     /** Returns: null when every table is within its size and SNAT's two maps agree in count, else what is wrong. */
     public String checkOccupancy() {
-        int tcpMax = conntrack.tcpMap().spec().maxEntries();
-        int otherMax = conntrack.nonTcpMap().spec().maxEntries();
         int snatMax = snat.config().mapEntries();
-        if (conntrack.tcpCount() < 0 || conntrack.tcpCount() > tcpMax) {
-            return "conntrack TCP table holds " + conntrack.tcpCount() + " entries, its size is " + tcpMax;
-        }
-        if (conntrack.nonTcpCount() < 0 || conntrack.nonTcpCount() > otherMax) {
-            return "conntrack non-TCP table holds " + conntrack.nonTcpCount() + " entries, its size is " + otherMax;
+        for (HashMap map : conntrack.maps()) {
+            if (map.count() < 0 || map.count() > map.spec().maxEntries()) {
+                return "conntrack table " + map.spec().name() + " holds " + map.count() + " entries, its size is "
+                        + map.spec().maxEntries();
+            }
         }
         if (snat.count() > snatMax || snat.reverseCount() > snatMax) {
             return "SNAT maps hold " + snat.count() + " forward and " + snat.reverseCount() + " reverse entries, their size is "
@@ -117,9 +117,10 @@ public final class NatConntrackInvariant {
         if (used != mappings) {
             return "the SNAT port pools in use mark " + used + " ports used for " + mappings + " mappings " + poolNames();
         }
-        checkFlows(conntrack.tcpMap(), nowNs);
-        if (failure == null) {
-            checkFlows(conntrack.nonTcpMap(), nowNs);
+        for (HashMap map : conntrack.maps()) {
+            if (failure == null) {
+                checkFlows(map, nowNs);
+            }
         }
         return failure;
     }
@@ -140,11 +141,10 @@ public final class NatConntrackInvariant {
     private String mappingProblem(long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int protocol,
                                   long natHi, long natLo, int natPort) {
         key.set(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, 0);
-        long at = conntrack.mapFor(protocol).lookup(scratch, 0);
-        if (at == MapErrors.MISSING) {
+        if (conntrack.lookup(scratch, 0, CtResult.ORIGINAL, found) == CtStatus.NEW) {
             return " has no conntrack entry (its port can never be released)";
         }
-        if (!entry.wrap(conntrack.mapFor(protocol).segment(), at).hasFlags(CtEntry.FLAG_SNAT)) {
+        if (!found.entry().hasFlags(CtEntry.FLAG_SNAT)) {
             return " has a conntrack entry without the SNAT flag (expiry would not release it)";
         }
         boolean icmp = protocol == 1 || protocol == 58;
@@ -166,7 +166,7 @@ public final class NatConntrackInvariant {
             if (failure != null || !entry.wrap(segment, entryOffset).hasFlags(CtEntry.FLAG_SNAT)) {
                 return;
             }
-            CtKey k = visitedKey.wrap(segment, keyOffset);
+            CtKey k = conntrack.readKey(table, segment, keyOffset, visitedKey);
             if ((k.flags() & CtKey.FLAG_SERVICE) != 0) {
                 return;
             }

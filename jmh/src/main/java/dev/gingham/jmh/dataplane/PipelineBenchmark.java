@@ -107,7 +107,7 @@ public class PipelineBenchmark {
         }
         node = newFlows ? new NodeFixture(TunnelMode.VXLAN, NEW_FLOW_CT_ENTRIES, 1024) : new NodeFixture(TunnelMode.VXLAN, 65_536, 65_536);
         if (newFlows) {
-            Prefault.pages(node.node.maps().conntrack().tcpMap().segment());
+            Prefault.pages(node.node.maps().conntrack().mapFor(6, true).segment());
         }
         pool = BufferPool.allocate(FrameVector.MAX_FRAMES, BufferPool.DEFAULT_BUFFER_SIZE);
         vector = new FrameVector(pool);
@@ -162,9 +162,9 @@ public class PipelineBenchmark {
     private void emptyConntrack() {
         node.nowNs += STALE_AFTER_NS;
         CtTable table = node.node.maps().conntrack();
-        for (int calls = 0; table.tcpMap().count() + table.nonTcpMap().count() > 0; calls++) {
+        for (int calls = 0; table.tcpCount() + table.nonTcpCount() > 0; calls++) {
             if (calls > MAX_SWEEP_CALLS) {
-                throw new IllegalStateException(table.tcpMap().count() + " conntrack entries survived a sweep an hour later");
+                throw new IllegalStateException(table.tcpCount() + " conntrack entries survived a sweep an hour later");
             }
             node.node.sweepConntrack(node.nowNs);
         }
