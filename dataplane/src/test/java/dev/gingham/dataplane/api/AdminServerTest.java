@@ -77,9 +77,11 @@ class AdminServerTest {
         for (String expected : List.of(
                 "# TYPE gingham_drops_total counter",
                 "gingham_drops_total{reason=\"INVALID_SOURCE_IP\",code=\"132\",direction=\"egress\"} 1",
-                "gingham_conntrack_entries{table=\"tcp\"} 2",
-                "gingham_conntrack_entries{table=\"other\"} 1",
-                "gingham_conntrack_capacity{table=\"tcp\"} 4096",
+                "gingham_conntrack_entries{table=\"tcp\",family=\"ipv4\"} 2",
+                "gingham_conntrack_entries{table=\"other\",family=\"ipv4\"} 1",
+                "gingham_conntrack_entries{table=\"tcp\",family=\"ipv6\"} 0",
+                "gingham_conntrack_capacity{table=\"tcp\",family=\"ipv4\"} 4096",
+                "gingham_conntrack_capacity{table=\"tcp\",family=\"ipv6\"} 4096",
                 "gingham_snat_mappings 1",
                 "gingham_services 1",
                 "gingham_service_backends 1",
@@ -261,8 +263,9 @@ class AdminServerTest {
         assertEquals(8080, flow.get("destinationPort").asInt());
         assertEquals("SYN_SENT", flow.get("state").asString());
         assertEquals(55, flow.get("expiresInSeconds").asLong(), "60 s SYN lifetime, 5 s ago");
-        assertEquals(1, flow.get("txPackets").asLong());
-        assertEquals(0, flow.get("rxPackets").asLong());
+        assertEquals("ipv4", flow.get("family").asString());
+        assertEquals(1, flow.get("packets").asLong());
+        assertEquals(54, flow.get("bytes").asLong(), "the SYN's frame");
         assertTrue(flow.get("revNat").asInt() > 0, "a DNATed flow carries its frontend's rev-NAT index");
         JsonNode service = find(body.get("entries"), "destination", VIP);
         assertTrue(service.get("service").asBoolean());

@@ -83,10 +83,10 @@ class InspectionCommandsTest {
                     """.formatted(a, b), gingham(api, "endpoint", "list").out);
 
             assertEquals("""
-                    PROTO  SOURCE            DESTINATION      STATE     EXPIRES  TX PKTS/BYTES  RX PKTS/BYTES  FLAGS
-                    TCP    10.244.1.5:40000  10.244.1.6:8080  SYN_SENT  55s      1/54           0/0            dnat
-                    TCP    10.244.1.5:40000  10.96.0.10:80    -         55s      0/0            0/0            service,dnat
-                    UDP    10.244.1.5:40011  8.8.8.8:53       -         55s      1/42           0/0            snat
+                    PROTO  SOURCE            DESTINATION      STATE     EXPIRES  PACKETS  BYTES  FLAGS
+                    TCP    10.244.1.5:40000  10.244.1.6:8080  SYN_SENT  55s      1        54     dnat
+                    TCP    10.244.1.5:40000  10.96.0.10:80    -         55s      0        0      service,dnat
+                    UDP    10.244.1.5:40011  8.8.8.8:53       -         55s      1        42     snat
                     3 entries; tables hold tcp 2, other 1
                     """, gingham(api, "ct", "list").out);
 
@@ -102,8 +102,8 @@ class InspectionCommandsTest {
     void shouldFilterConntrackAndSayWhenTheLimitCutTheList() {
         try (ApiFixture api = new ApiFixture()) {
             assertEquals("""
-                    PROTO  SOURCE            DESTINATION      STATE     EXPIRES  TX PKTS/BYTES  RX PKTS/BYTES  FLAGS
-                    TCP    10.244.1.5:40000  10.244.1.6:8080  SYN_SENT  55s      1/54           0/0            dnat
+                    PROTO  SOURCE            DESTINATION      STATE     EXPIRES  PACKETS  BYTES  FLAGS
+                    TCP    10.244.1.5:40000  10.244.1.6:8080  SYN_SENT  55s      1        54     dnat
                     showing 1 of 3 matching entries (raise --limit); tables hold tcp 2, other 1
                     """, gingham(api, "ct", "list", "--limit", "1").out);
             assertTrue(gingham(api, "ct", "list", "--protocol", "udp").out.contains("1 entry;"));
@@ -156,7 +156,7 @@ class InspectionCommandsTest {
                     gingham_drops_total  reason=INVALID_SOURCE_IP code=132 direction=egress  1
                     """, gingham(api, "metrics", "--match", "drops").out);
             String raw = gingham(api, "metrics", "--raw").out;
-            assertTrue(raw.contains("\ngingham_conntrack_entries{table=\"tcp\"} 2\n"), raw);
+            assertTrue(raw.contains("\ngingham_conntrack_entries{table=\"tcp\",family=\"ipv4\"} 2\n"), raw);
         }
     }
 

@@ -94,7 +94,9 @@ class NatConntrackInvariantTest {
     void shouldFindAMappingWithoutFlowWhenConntrackLostTheEntry() {
         MemorySegment key = Arena.ofAuto().allocate(CtKey.LENGTH, 8);
         new CtKey().wrap(key, 0).set(0, ip(NodeFixture.A_IP), 0, ip("8.8.8.8"), 5002, 53, 17, 0);
-        assertEquals(0, conntrack.mapFor(17).delete(key, 0));
+        MemorySegment stored = Arena.ofAuto().allocate(CtKey.LENGTH4, 8);
+        CtKey.storeIpv4(key, 0, stored, 0);
+        assertEquals(0, conntrack.mapFor(17, true).delete(stored, 0));
         String failure = invariant.check(node.nowNs);
         assertNotNull(failure);
         assertTrue(failure.startsWith("SNAT mapping 10.244.1.5:5002 > 8.8.8.8:53 proto 17 -> " + NodeFixture.NODE_IP + ":")

@@ -94,7 +94,7 @@ class NodePipelineTest {
                 PacketBuilder.tcp4(B_IP, 8080, A_IP, 41000).flags(SYN_ACK).srcMac(B_MAC).dstMac(ROUTER_MAC).build(),
                 PacketBuilder.tcp4(B_IP, 8080, A_IP, 41000).flags(ack).payload(300).srcMac(B_MAC).dstMac(ROUTER_MAC).build(),
                 PacketBuilder.tcp4(B_IP, 8080, A_IP, 41000).flags(fin).srcMac(B_MAC).dstMac(ROUTER_MAC).build()};
-        var tcpTable = node.node.maps().conntrack().tcpMap();
+        var tcpTable = node.node.maps().conntrack().mapFor(6, true);
 
         assertEquals(Verdict.tx(POD_B), node.send(POD_A, clientSends[0]));
         assertEquals(Verdict.tx(POD_A), node.send(POD_B, serverSends[0]));
