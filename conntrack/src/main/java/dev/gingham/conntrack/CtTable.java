@@ -516,6 +516,24 @@ public final class CtTable implements AutoCloseable {
         return -DropReason.CT_CREATE_FAILED.code();
     }
 
+    /**
+     * Deletes the entry of an explicit key (the 40-byte form) from its family's map: for a program
+     * that created an entry and must take it back (a later program of the chain denied the frame).
+     * Expiry listeners are not told: the entry never carried a flow.
+     *
+     * @param scratch the caller's result, whose scratch memory holds the key's stored form meanwhile
+     * @return {@link MapErrors#OK}, or {@link MapErrors#MISSING} when no entry has the key
+     */
+    public int delete(MemorySegment key, long keyOffset, CtResult scratch) {
+        boolean ipv4 = CtKey.ipv4(key, keyOffset);
+        HashMap map = mapFor(CtKey.protocol(key, keyOffset), ipv4);
+        if (!ipv4) {
+            return map.delete(key, keyOffset);
+        }
+        CtKey.storeIpv4(key, keyOffset, scratch.scratch(), CtResult.STORED4_OFFSET);
+        return map.delete(scratch.scratch(), CtResult.STORED4_OFFSET);
+    }
+
     // ---- account -----------------------------------------------------------------------------------
 
     /** {@link #account(CtResult, int, int, long)} with frame {@code i}'s TCP flags and length. */

@@ -183,7 +183,7 @@ public final class PolicyEnforcer {
             case PolicyLookup.DENIED, PolicyLookup.FRAGMENT_DENIED -> {
                 denied++;
                 if (createdThisPass) {
-                    ct.map().delete(ct.scratch(), ct.keyOffset()); // the frame's own tuple: the entry this pass created
+                    conntrack.delete(ct.scratch(), ct.keyOffset(), ct); // the frame's own tuple: the entry this pass created
                 }
                 DropReason reason = decision == PolicyLookup.DENIED ? DropReason.POLICY : DropReason.FRAG_NOT_SUPPORTED;
                 report(v, i, FlowFilter.POLICY_DENIED, FlowRecord.VERDICT_DROPPED, reason.code(), status, nowNs);
