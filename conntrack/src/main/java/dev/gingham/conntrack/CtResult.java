@@ -2,6 +2,7 @@ package dev.gingham.conntrack;
 
 import dev.gingham.maps.HashMap;
 import dev.gingham.maps.MapErrors;
+import dev.gingham.packet.FrameVector;
 import dev.gingham.packet.IcmpErrorPayload;
 
 import java.lang.foreign.Arena;
@@ -42,6 +43,14 @@ public final class CtResult {
     boolean created;
     /** Where {@link CtTable#prefetch} folds the words it touched, so the loads are not optimised away. */
     long prefetchSink;
+    /**
+     * {@link CtTable#prefetch}'s list of words to load, built by its hashing loop so that its
+     * touching loop is a handful of instructions per slot: the map (index into the table's maps)
+     * and the offset of each line of each slot to touch. Two per frame at most (a SYN's reversed
+     * tuple), and up to three lines per IPv6 slot (88 bytes).
+     */
+    final byte[] touchMaps = new byte[6 * FrameVector.MAX_FRAMES];
+    final long[] touchOffsets = new long[6 * FrameVector.MAX_FRAMES];
 
     public CtResult() {
         // Off-heap so maps hash and compare it like any key; freed with this object.

@@ -15,6 +15,7 @@ import dev.gingham.packet.header.TcpHeader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -103,6 +104,9 @@ public final class CtTable implements AutoCloseable {
     private final HashMap nonTcp4;
     private final HashMap tcp6;
     private final HashMap nonTcp6;
+    /** The four maps in {@link #mapIndex} order, and their segments, for the prefetch's touch list. */
+    private final HashMap[] maps;
+    private final MemorySegment[] segments;
     private final CtLifetimes lifetimes;
     /** This table's id in frame memos (never 0), so a vector run through two tables never mixes their results. */
     private final int memoId;
@@ -112,6 +116,11 @@ public final class CtTable implements AutoCloseable {
         this.nonTcp4 = maps[1];
         this.tcp6 = maps[2];
         this.nonTcp6 = maps[3];
+        this.maps = maps.clone();
+        this.segments = new MemorySegment[maps.length];
+        for (int m = 0; m < maps.length; m++) {
+            segments[m] = maps[m].segment();
+        }
         this.lifetimes = lifetimes;
         int id = IDS.incrementAndGet() & MEMO_ID_MASK;
         this.memoId = id == 0 ? 1 : id;
@@ -214,17 +223,54 @@ public final class CtTable implements AutoCloseable {
      * @param hashes at least {@code vector.count()} long, written from index 0
      */
     public void prefetch(FrameVector vector, int from, int to, long[] hashes, CtResult scratch) {
+        byte[] touchMaps = scratch.touchMaps;
+        long[] touchOffsets = scratch.touchOffsets;
+        int touches = 0;
         for (int i = from; i < to; i++) {
-            hashes[i] = forwardHash(vector, i);
-        }
-        long sink = 0;
-        for (int i = from; i < to; i++) {
-            long hash = hashes[i];
-            if (hash != NO_HASH) {
-                sink += touch(vector, i, hash);
+            long hash = forwardHash(vector, i);
+            hashes[i] = hash;
+            if (hash == NO_HASH) {
+                continue;
+            }
+            int protocol = vector.protocol(i);
+            boolean ipv4 = ipv4(vector, i);
+            int m = mapIndex(protocol, ipv4);
+            touches = addTouches(touchMaps, touchOffsets, touches, m, hash);
+            if (protocol == Ipv4Header.PROTOCOL_TCP && (vector.tcpFlags(i) & TcpHeader.SYN) != 0) {
+                touches = addTouches(touchMaps, touchOffsets, touches, m, reversedHash(vector, i, protocol, ipv4));
             }
         }
+        // The touching loop: one load per line, nothing else, so the CPU keeps as many misses in
+        // flight as its reorder window holds loads.
+        MemorySegment[] segments = this.segments;
+        long sink = 0;
+        for (int k = 0; k < touches; k++) {
+            sink += segments[touchMaps[k]].get(ValueLayout.JAVA_LONG, touchOffsets[k]);
+        }
         scratch.prefetchSink += sink;
+    }
+
+    /** Adds the lines of map {@code m}'s home slot for {@code hash} to the touch list; returns its new length. */
+    private int addTouches(byte[] touchMaps, long[] touchOffsets, int touches, int m, long hash) {
+        HashMap map = maps[m];
+        long slot = map.homeSlotOffset(hash);
+        long last = slot + map.slotBytes() - Long.BYTES;
+        int n = touches;
+        for (long at = slot; at <= last; at = (at | 63) + 1) { // the first word of each line the slot spans
+            touchMaps[n] = (byte) m;
+            touchOffsets[n++] = at;
+        }
+        return n;
+    }
+
+    /** Returns: the hash, in its map, of frame {@code i}'s reversed tuple (the entry a SYN-ACK finds). */
+    private long reversedHash(FrameVector vector, int i, int protocol, boolean ipv4) {
+        HashMap map = mapFor(protocol, ipv4);
+        return ipv4
+                ? CtKey.hash4(map.seed(), (int) vector.dstLo(i), (int) vector.srcLo(i), vector.dstPort(i),
+                vector.srcPort(i), protocol, 0)
+                : CtKey.hash(map.seed(), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i),
+                vector.dstPort(i), vector.srcPort(i), protocol, 0);
     }
 
     /**
@@ -248,11 +294,7 @@ public final class CtTable implements AutoCloseable {
         HashMap map = mapFor(protocol, ipv4);
         long sink = map.prefetch(forwardHash);
         if (protocol == Ipv4Header.PROTOCOL_TCP && (vector.tcpFlags(i) & TcpHeader.SYN) != 0) {
-            sink += map.prefetch(ipv4
-                    ? CtKey.hash4(map.seed(), (int) vector.dstLo(i), (int) vector.srcLo(i), vector.dstPort(i),
-                    vector.srcPort(i), protocol, 0)
-                    : CtKey.hash(map.seed(), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i),
-                    vector.dstPort(i), vector.srcPort(i), protocol, 0));
+            sink += map.prefetch(reversedHash(vector, i, protocol, ipv4));
         }
         return sink;
     }
@@ -626,6 +668,11 @@ public final class CtTable implements AutoCloseable {
     private static boolean ipv4(FrameVector vector, int i) {
         return vector.hasFlag(i, FrameVector.FLAG_IPV4)
                 || MappedAddress.isIpv4(vector.srcHi(i), vector.srcLo(i)) && MappedAddress.isIpv4(vector.dstHi(i), vector.dstLo(i));
+    }
+
+    /** Returns: the index in {@link #maps()} of the map for an L4 protocol and family. */
+    private static int mapIndex(int protocol, boolean ipv4) {
+        return (protocol == Ipv4Header.PROTOCOL_TCP ? 0 : 1) + (ipv4 ? 0 : 2);
     }
 
     /** Returns: the map for an L4 protocol and family: TCP's own, or the shared one for all others. */

@@ -305,6 +305,14 @@ final class HashTable {
         return hashLong(key, seed);
     }
 
+    long homeSlotOffset(long hash) {
+        return slotsOffset + (long) ((int) hash & mask) * slotBytes;
+    }
+
+    int slotBytes() {
+        return slotBytes;
+    }
+
     /** Loads one word of every cache line the hash's home slot spans (its first, each 64 bytes on, its last). */
     long prefetch(long hash) {
         MemorySegment s = segment;

@@ -116,6 +116,20 @@ abstract sealed class HashTableMap implements OffHeapMap permits HashMap, LruHas
     }
 
     /**
+     * Returns: the offset in {@link #segment()} of the slot a probe for {@code hash} starts at, for a
+     * caller that touches many slots in a loop of its own and wants that loop as small as it can be
+     * (see {@link #prefetch}); the slot's lines run from there for {@link #slotBytes()} bytes.
+     */
+    public long homeSlotOffset(long hash) {
+        return table.homeSlotOffset(hash);
+    }
+
+    /** Returns: the bytes of one slot (header, key, value, each padded to 8). */
+    public int slotBytes() {
+        return table.slotBytes();
+    }
+
+    /**
      * {@link #lookup(MemorySegment, long)} with the key's {@link #hash(MemorySegment, long)}
      * already computed. A wrong hash finds nothing (never a wrong entry).
      */
