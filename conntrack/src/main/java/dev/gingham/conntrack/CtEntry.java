@@ -26,8 +26,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p><b>Why 40 bytes.</b> An IPv4 slot is an 8-byte header, the 16-byte key ({@link CtKey#LENGTH4})
  * and this entry: 64 bytes, one cache line, so a lookup in a table too large for the caches waits
- * for one line instead of two or three. At 1M entries that halves the wait (docs/benchmarks-notes.md,
- * "Conntrack in one cache line"). The price is the counters: one packet and one byte count for
+ * for one line instead of two or three (at 1M entries about 17% less per packet through the
+ * table: docs/benchmarks-notes.md, "Conntrack in one cache line"). The price is the counters: one packet and one byte count for
  * both directions together, as Cilium's current {@code ct_entry} keeps them, instead of a pair per
  * direction. Whether a flow has seen its reply is the {@link #FLAG_SEEN_REPLY} flag.
  *

@@ -91,20 +91,22 @@ public final class CtTable implements AutoCloseable {
      */
     public static final long NO_HASH = Long.MIN_VALUE;
 
-    /** Memo tag layout: the table's id above, then the map (family, protocol class), direction and status. */
+    /** Memo tag layout: the table's id above, then the map's index (two bits), direction and status. */
     private static final int MEMO_ID_SHIFT = 5;
-    private static final int MEMO_IPV6 = 1 << 4;
-    private static final int MEMO_NON_TCP = 1 << 3;
+    private static final int MEMO_MAP_SHIFT = 3;
+    private static final int MEMO_MAP_MASK = 3;
     private static final int MEMO_REPLY = 1 << 2;
     private static final int MEMO_STATUS_MASK = 3;
     private static final int MEMO_ID_MASK = (1 << (Integer.SIZE - MEMO_ID_SHIFT)) - 1;
     private static final AtomicInteger IDS = new AtomicInteger();
 
-    private final HashMap tcp4;
-    private final HashMap nonTcp4;
-    private final HashMap tcp6;
-    private final HashMap nonTcp6;
-    /** The four maps in {@link #mapIndex} order, and their segments, for the prefetch's touch list. */
+    /** Indexes into {@link #maps}: the order of {@link #specs} and of {@link #mapIndex}. */
+    private static final int TCP4 = 0;
+    private static final int NON_TCP4 = 1;
+    private static final int TCP6 = 2;
+    private static final int NON_TCP6 = 3;
+
+    /** The four maps, and their segments for the prefetch's touch list. */
     private final HashMap[] maps;
     private final MemorySegment[] segments;
     private final CtLifetimes lifetimes;
@@ -112,10 +114,6 @@ public final class CtTable implements AutoCloseable {
     private final int memoId;
 
     private CtTable(HashMap[] maps, CtLifetimes lifetimes) {
-        this.tcp4 = maps[0];
-        this.nonTcp4 = maps[1];
-        this.tcp6 = maps[2];
-        this.nonTcp6 = maps[3];
         this.maps = maps.clone();
         this.segments = new MemorySegment[maps.length];
         for (int m = 0; m < maps.length; m++) {
@@ -265,12 +263,21 @@ public final class CtTable implements AutoCloseable {
 
     /** Returns: the hash, in its map, of frame {@code i}'s reversed tuple (the entry a SYN-ACK finds). */
     private long reversedHash(FrameVector vector, int i, int protocol, boolean ipv4) {
-        HashMap map = mapFor(protocol, ipv4);
+        return tupleHash(ipv4, vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i), vector.dstPort(i),
+                vector.srcPort(i), protocol, 0);
+    }
+
+    /**
+     * Returns: the hash of a tuple in the map of its protocol and family, as that map stores the
+     * key: {@link CtKey#hash4} of the IPv4 addresses (the low words) in an IPv4 map, {@link CtKey#hash}
+     * of the 40-byte form otherwise.
+     */
+    private long tupleHash(boolean ipv4, long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort,
+                           int protocol, int flags) {
+        long seed = mapFor(protocol, ipv4).seed();
         return ipv4
-                ? CtKey.hash4(map.seed(), (int) vector.dstLo(i), (int) vector.srcLo(i), vector.dstPort(i),
-                vector.srcPort(i), protocol, 0)
-                : CtKey.hash(map.seed(), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i),
-                vector.dstPort(i), vector.srcPort(i), protocol, 0);
+                ? CtKey.hash4(seed, (int) srcLo, (int) dstLo, srcPort, dstPort, protocol, flags)
+                : CtKey.hash(seed, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, flags);
     }
 
     /**
@@ -307,11 +314,8 @@ public final class CtTable implements AutoCloseable {
     public long prefetchKey(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int protocol,
                             int flags, CtResult scratch) {
         boolean ipv4 = MappedAddress.isIpv4(srcHi, srcLo) && MappedAddress.isIpv4(dstHi, dstLo);
-        HashMap map = mapFor(protocol, ipv4);
-        long hash = ipv4
-                ? CtKey.hash4(map.seed(), (int) srcLo, (int) dstLo, srcPort, dstPort, protocol, flags)
-                : CtKey.hash(map.seed(), srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, flags);
-        scratch.prefetchSink += map.prefetch(hash);
+        long hash = tupleHash(ipv4, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, flags);
+        scratch.prefetchSink += mapFor(protocol, ipv4).prefetch(hash);
         return hash;
     }
 
@@ -324,13 +328,8 @@ public final class CtTable implements AutoCloseable {
                 || vector.memoTag(i) >>> MEMO_ID_SHIFT == memoId) {
             return NO_HASH;
         }
-        int protocol = vector.protocol(i);
-        if (ipv4(vector, i)) {
-            return CtKey.hash4(mapFor(protocol, true).seed(), (int) vector.srcLo(i), (int) vector.dstLo(i),
-                    vector.srcPort(i), vector.dstPort(i), protocol, 0);
-        }
-        return CtKey.hash(mapFor(protocol, false).seed(), vector.srcHi(i), vector.srcLo(i), vector.dstHi(i),
-                vector.dstLo(i), vector.srcPort(i), vector.dstPort(i), protocol, 0);
+        return tupleHash(ipv4(vector, i), vector.srcHi(i), vector.srcLo(i), vector.dstHi(i), vector.dstLo(i),
+                vector.srcPort(i), vector.dstPort(i), vector.protocol(i), 0);
     }
 
     /**
@@ -473,9 +472,7 @@ public final class CtTable implements AutoCloseable {
         if (vector.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
             return; // its lookup starts with the quote; a kept result would skip that
         }
-        HashMap map = out.map;
-        int tag = memoId << MEMO_ID_SHIFT | (map == tcp6 || map == nonTcp6 ? MEMO_IPV6 : 0)
-                | (map == nonTcp4 || map == nonTcp6 ? MEMO_NON_TCP : 0)
+        int tag = memoId << MEMO_ID_SHIFT | mapIndex(tcpMap(out.map), ipv4Map(out.map)) << MEMO_MAP_SHIFT
                 | (out.direction == CtResult.REPLY ? MEMO_REPLY : 0) | out.status;
         vector.memo(i, tag, out.entryOffset, out.map.entryVersion(out.entryOffset));
     }
@@ -487,9 +484,7 @@ public final class CtTable implements AutoCloseable {
      * @return false when the entry changed (the memo is dropped and the caller looks up afresh)
      */
     private boolean recall(FrameVector vector, int i, int tag, CtResult out) {
-        HashMap map = (tag & MEMO_IPV6) != 0
-                ? (tag & MEMO_NON_TCP) != 0 ? nonTcp6 : tcp6
-                : (tag & MEMO_NON_TCP) != 0 ? nonTcp4 : tcp4;
+        HashMap map = maps[tag >>> MEMO_MAP_SHIFT & MEMO_MAP_MASK];
         long offset = vector.memoOffset(i);
         if (map.entryVersion(offset) != vector.memoVersion(i)) {
             vector.forgetMemo(i);
@@ -526,17 +521,11 @@ public final class CtTable implements AutoCloseable {
      */
     public long insert(MemorySegment key, long keyOffset, MemorySegment value, long valueOffset, long hash,
                        CtResult out) {
-        boolean ipv4 = CtKey.ipv4(key, keyOffset);
-        HashMap map = mapFor(CtKey.protocol(key, keyOffset), ipv4);
+        HashMap map = mapFor(CtKey.protocol(key, keyOffset), CtKey.ipv4(key, keyOffset));
         out.map = map;
         out.created = false;
-        MemorySegment storedKey = key;
-        long storedKeyOffset = keyOffset;
-        if (ipv4) {
-            storedKey = out.scratch();
-            storedKeyOffset = CtResult.STORED4_OFFSET;
-            CtKey.storeIpv4(key, keyOffset, storedKey, storedKeyOffset);
-        }
+        MemorySegment storedKey = storedKey(map, key, keyOffset, out.scratch());
+        long storedKeyOffset = storedKeyOffset(map, keyOffset);
         long keyHash = hash == NO_HASH ? map.hash(storedKey, storedKeyOffset) : hash;
         for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
             long inserted = map.insert(storedKey, storedKeyOffset, value, valueOffset, keyHash);
@@ -567,13 +556,8 @@ public final class CtTable implements AutoCloseable {
      * @return {@link MapErrors#OK}, or {@link MapErrors#MISSING} when no entry has the key
      */
     public int delete(MemorySegment key, long keyOffset, CtResult scratch) {
-        boolean ipv4 = CtKey.ipv4(key, keyOffset);
-        HashMap map = mapFor(CtKey.protocol(key, keyOffset), ipv4);
-        if (!ipv4) {
-            return map.delete(key, keyOffset);
-        }
-        CtKey.storeIpv4(key, keyOffset, scratch.scratch(), CtResult.STORED4_OFFSET);
-        return map.delete(scratch.scratch(), CtResult.STORED4_OFFSET);
+        HashMap map = mapFor(CtKey.protocol(key, keyOffset), CtKey.ipv4(key, keyOffset));
+        return map.delete(storedKey(map, key, keyOffset, scratch.scratch()), storedKeyOffset(map, keyOffset));
     }
 
     // ---- account -----------------------------------------------------------------------------------
@@ -603,7 +587,7 @@ public final class CtTable implements AutoCloseable {
         if (out.status == CtStatus.RELATED) {
             return entry.stateWord();
         }
-        if (out.map != tcp4 && out.map != tcp6) {
+        if (!tcpMap(out.map)) {
             if (reply && !entry.hasFlags(CtEntry.FLAG_SEEN_REPLY)) {
                 entry.addFlags(CtEntry.FLAG_SEEN_REPLY);
             }
@@ -652,12 +636,27 @@ public final class CtTable implements AutoCloseable {
      * IPv4 map, as its stored form, written to {@code scratch} first ({@link CtKey#storeIpv4}).
      */
     private long find(HashMap map, MemorySegment key, long keyOffset, long hash, MemorySegment scratch) {
-        if (map == tcp4 || map == nonTcp4) {
-            CtKey.storeIpv4(key, keyOffset, scratch, CtResult.STORED4_OFFSET);
-            return hash == NO_HASH ? map.lookup(scratch, CtResult.STORED4_OFFSET)
-                    : map.lookup(scratch, CtResult.STORED4_OFFSET, hash);
+        MemorySegment stored = storedKey(map, key, keyOffset, scratch);
+        long at = storedKeyOffset(map, keyOffset);
+        return hash == NO_HASH ? map.lookup(stored, at) : map.lookup(stored, at, hash);
+    }
+
+    /**
+     * Returns: the segment holding the key as {@code map} stores it: the 40-byte key itself for an
+     * IPv6 map; for an IPv4 map, {@code scratch}, where its stored form is written at
+     * {@link CtResult#STORED4_OFFSET}. {@link #storedKeyOffset} gives the offset that goes with it.
+     */
+    private MemorySegment storedKey(HashMap map, MemorySegment key, long keyOffset, MemorySegment scratch) {
+        if (!ipv4Map(map)) {
+            return key;
         }
-        return hash == NO_HASH ? map.lookup(key, keyOffset) : map.lookup(key, keyOffset, hash);
+        CtKey.storeIpv4(key, keyOffset, scratch, CtResult.STORED4_OFFSET);
+        return scratch;
+    }
+
+    /** Returns: the offset in {@link #storedKey}'s segment of the key as {@code map} stores it. */
+    private long storedKeyOffset(HashMap map, long keyOffset) {
+        return ipv4Map(map) ? CtResult.STORED4_OFFSET : keyOffset;
     }
 
     /**
@@ -672,27 +671,31 @@ public final class CtTable implements AutoCloseable {
 
     /** Returns: the index in {@link #maps()} of the map for an L4 protocol and family. */
     private static int mapIndex(int protocol, boolean ipv4) {
-        return (protocol == Ipv4Header.PROTOCOL_TCP ? 0 : 1) + (ipv4 ? 0 : 2);
+        return mapIndex(protocol == Ipv4Header.PROTOCOL_TCP, ipv4);
+    }
+
+    private static int mapIndex(boolean tcp, boolean ipv4) {
+        return ipv4 ? tcp ? TCP4 : NON_TCP4 : tcp ? TCP6 : NON_TCP6;
     }
 
     /** Returns: the map for an L4 protocol and family: TCP's own, or the shared one for all others. */
     public HashMap mapFor(int protocol, boolean ipv4) {
-        return protocol == Ipv4Header.PROTOCOL_TCP ? ipv4 ? tcp4 : tcp6 : ipv4 ? nonTcp4 : nonTcp6;
+        return maps[mapIndex(protocol, ipv4)];
     }
 
     /** Returns: the four maps: IPv4 TCP, IPv4 other, IPv6 TCP, IPv6 other. */
     public List<HashMap> maps() {
-        return List.of(tcp4, nonTcp4, tcp6, nonTcp6);
+        return List.of(maps);
     }
 
     /** Returns: true for the two IPv4 maps, whose keys are stored in the 16-byte form. */
     public boolean ipv4Map(HashMap map) {
-        return map == tcp4 || map == nonTcp4;
+        return map == maps[TCP4] || map == maps[NON_TCP4];
     }
 
     /** Returns: true for the two TCP maps. */
     public boolean tcpMap(HashMap map) {
-        return map == tcp4 || map == tcp6;
+        return map == maps[TCP4] || map == maps[TCP6];
     }
 
     /**
@@ -708,12 +711,12 @@ public final class CtTable implements AutoCloseable {
 
     /** Returns: live TCP entries, both families (for metrics; approximate while writers run). */
     public int tcpCount() {
-        return tcp4.count() + tcp6.count();
+        return maps[TCP4].count() + maps[TCP6].count();
     }
 
     /** Returns: live UDP/ICMP/other entries, both families (for metrics; approximate while writers run). */
     public int nonTcpCount() {
-        return nonTcp4.count() + nonTcp6.count();
+        return maps[NON_TCP4].count() + maps[NON_TCP6].count();
     }
 
     public CtLifetimes lifetimes() {

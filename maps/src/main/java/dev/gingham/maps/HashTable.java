@@ -316,7 +316,7 @@ final class HashTable {
     /** Loads one word of every cache line the hash's home slot spans (its first, each 64 bytes on, its last). */
     long prefetch(long hash) {
         MemorySegment s = segment;
-        long slot = slotsOffset + (long) ((int) hash & mask) * slotBytes;
+        long slot = homeSlotOffset(hash);
         long last = slot + slotBytes - 8;
         long sum = s.get(LONG, last);
         for (long at = slot; at < last; at += 64) {
