@@ -141,10 +141,28 @@ public final class CtKey {
      * {@link #set} would write for these IPv4 addresses (see {@link #hash}).
      */
     public static long hash4(long seed, int src4, int dst4, int srcPort, int dstPort, int protocol, int flags) {
+        return hashStored4(seed, storedAddresses4(src4, dst4), storedPorts4(srcPort, dstPort, protocol, flags));
+    }
+
+    /** Returns: the hash, in an IPv4 map of this seed, of the stored IPv4 form given as its two words. */
+    static long hashStored4(long seed, long addresses, long ports) {
         long h = KeyHash.start(seed, LENGTH4);
-        h = KeyHash.mix(h, word((long) src4 << 32 | (dst4 & 0xFFFF_FFFFL)));
-        h = KeyHash.mix(h, lastWord(srcPort, dstPort, protocol, flags));
+        h = KeyHash.mix(h, addresses);
+        h = KeyHash.mix(h, ports);
         return KeyHash.finish(h, LENGTH4);
+    }
+
+    /**
+     * Returns: bytes 0-7 of the stored IPv4 form (source and destination address) as one word, as
+     * the map reads it from memory ({@link dev.gingham.maps.HashMap#lookupPair}).
+     */
+    static long storedAddresses4(int src4, int dst4) {
+        return word((long) src4 << 32 | (dst4 & 0xFFFF_FFFFL));
+    }
+
+    /** Returns: bytes 8-15 of the stored IPv4 form (ports, protocol, flags, pad) as one word; see {@link #storedAddresses4}. */
+    static long storedPorts4(int srcPort, int dstPort, int protocol, int flags) {
+        return lastWord(srcPort, dstPort, protocol, flags);
     }
 
     /** Returns: true when both addresses of the 40-byte key at {@code keyOffset} are IPv4-mapped. */

@@ -7,6 +7,7 @@ import dev.gingham.packet.IcmpErrorPayload;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * One worker's reusable conntrack state: the result of the last lookup (status, direction,
@@ -38,6 +39,15 @@ public final class CtResult {
 
     int status;
     int direction;
+    /**
+     * True when the last lookup found an IPv4 entry by its stored form in registers and wrote no
+     * key: {@link #key()} then writes it from {@link #pendingAddresses} and {@link #pendingPorts}
+     * on first use. Most lookups hit and nobody reads their key, so the hit path spends none of
+     * its stores on it.
+     */
+    boolean keyPending;
+    long pendingAddresses;
+    long pendingPorts;
     HashMap map;
     long entryOffset = MapErrors.MISSING;
     boolean created;
@@ -60,11 +70,19 @@ public final class CtResult {
     }
 
     void reset() {
+        keyPending = false;
         status = CtStatus.NEW;
         direction = ORIGINAL;
         map = null;
         entryOffset = MapErrors.MISSING;
         created = false;
+    }
+
+    /** Records the key of an IPv4 hit as its stored form's two words, for {@link #key()} to write if asked. */
+    void foundKey4(long addresses, long ports) {
+        pendingAddresses = addresses;
+        pendingPorts = ports;
+        keyPending = true;
     }
 
     void found(int foundStatus, int foundDirection, HashMap foundMap, long offset) {
@@ -110,12 +128,27 @@ public final class CtResult {
      * the frame's forward tuple; after RELATED, the quoted tuple in the matching orientation.
      */
     public CtKey key() {
+        writePendingKey();
         return key;
     }
 
-    /** Returns: the scratch segment that {@link #key()} and {@link #newEntry()} live in. */
+    /**
+     * Returns: the scratch segment that {@link #key()} and {@link #newEntry()} live in, for a
+     * caller that writes its own key there ({@code CtTable.lookup} and {@code insert} of an
+     * explicit key). Read the last lookup's key through {@link #key()}: after an IPv4 hit it is
+     * written only when asked for.
+     */
     public MemorySegment scratch() {
         return scratch;
+    }
+
+    private void writePendingKey() {
+        if (keyPending) {
+            keyPending = false;
+            scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, STORED4_OFFSET, pendingAddresses);
+            scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, STORED4_OFFSET + Long.BYTES, pendingPorts);
+            key.loadIpv4(scratch, STORED4_OFFSET);
+        }
     }
 
     /** Returns: a value in scratch memory to prepare an entry for {@link CtTable#insert} (at {@link #newEntryOffset()}). */

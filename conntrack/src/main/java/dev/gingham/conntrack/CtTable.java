@@ -367,22 +367,65 @@ public final class CtTable implements AutoCloseable {
                 return CtStatus.RELATED;
             }
         }
-        HashMap map = mapFor(vector.protocol(i), ipv4(vector, i));
+        int protocol = vector.protocol(i);
+        if (ipv4(vector, i)) {
+            return lookupIpv4(vector, i, protocol, forwardHash, out);
+        }
+        int m = mapIndex(protocol, false);
+        HashMap map = maps[m];
         key.fromFrame(vector, i);
         long offset = find(map, scratch, CtResult.KEY_OFFSET, forwardHash, scratch);
         if (offset != MapErrors.MISSING) {
             out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
-            remember(vector, i, out);
+            remember(vector, i, out, m);
             return CtStatus.ESTABLISHED;
         }
         key.reverse();
         offset = find(map, scratch, CtResult.KEY_OFFSET, NO_HASH, scratch);
         if (offset != MapErrors.MISSING) {
             out.found(CtStatus.REPLY, CtResult.REPLY, map, offset);
-            remember(vector, i, out);
+            remember(vector, i, out, m);
             return CtStatus.REPLY;
         }
         key.reverse();
+        out.map = map;
+        return CtStatus.NEW;
+    }
+
+    /**
+     * The frame lookup of an IPv4 tuple: its stored form's two words are built in registers and
+     * probed with {@link HashMap#lookupPair}, forward, then reversed. A hit writes no key to
+     * memory ({@link CtResult#key()} writes it if anyone asks); a miss writes the forward tuple
+     * for create. The same probes as the 40-byte path through {@link #find}, without the key's
+     * eight stores and the loads that read them back: the per-packet path of nearly all traffic.
+     */
+    private int lookupIpv4(FrameVector vector, int i, int protocol, long forwardHash, CtResult out) {
+        int m = mapIndex(protocol, true);
+        HashMap map = maps[m];
+        int src4 = (int) vector.srcLo(i);
+        int dst4 = (int) vector.dstLo(i);
+        int srcPort = vector.srcPort(i);
+        int dstPort = vector.dstPort(i);
+        long addresses = CtKey.storedAddresses4(src4, dst4);
+        long ports = CtKey.storedPorts4(srcPort, dstPort, protocol, 0);
+        long hash = forwardHash != NO_HASH ? forwardHash : CtKey.hashStored4(map.seed(), addresses, ports);
+        long offset = map.lookupPair(addresses, ports, hash);
+        if (offset != MapErrors.MISSING) {
+            out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
+            out.foundKey4(addresses, ports);
+            remember(vector, i, out, m);
+            return CtStatus.ESTABLISHED;
+        }
+        long reversedAddresses = CtKey.storedAddresses4(dst4, src4);
+        long reversedPorts = CtKey.storedPorts4(dstPort, srcPort, protocol, 0);
+        offset = map.lookupPair(reversedAddresses, reversedPorts, CtKey.hashStored4(map.seed(), reversedAddresses, reversedPorts));
+        if (offset != MapErrors.MISSING) {
+            out.found(CtStatus.REPLY, CtResult.REPLY, map, offset);
+            out.foundKey4(reversedAddresses, reversedPorts);
+            remember(vector, i, out, m);
+            return CtStatus.REPLY;
+        }
+        out.key().fromFrame(vector, i);
         out.map = map;
         return CtStatus.NEW;
     }
@@ -457,7 +500,7 @@ public final class CtTable implements AutoCloseable {
             if (!out.created) {
                 account(out, tcpFlags, bytes, nowNs);
             }
-            remember(vector, i, out); // the next programs' lookups find it ESTABLISHED, as the map would
+            remember(vector, i, out, mapIndex(protocol, ipv4Map(out.map))); // the next programs' lookups find it ESTABLISHED, as the map would
         }
         return offset;
     }
@@ -468,11 +511,11 @@ public final class CtTable implements AutoCloseable {
      * ingress policy, masquerade), and a hit costs a hash, a probe and a key compare each time.
      * ICMP errors (RELATED: found through their quote) and misses are not kept.
      */
-    private void remember(FrameVector vector, int i, CtResult out) {
+    private void remember(FrameVector vector, int i, CtResult out, int mapIndex) {
         if (vector.hasFlag(i, FrameVector.FLAG_ICMP_ERROR)) {
             return; // its lookup starts with the quote; a kept result would skip that
         }
-        int tag = memoId << MEMO_ID_SHIFT | mapIndex(tcpMap(out.map), ipv4Map(out.map)) << MEMO_MAP_SHIFT
+        int tag = memoId << MEMO_ID_SHIFT | mapIndex << MEMO_MAP_SHIFT
                 | (out.direction == CtResult.REPLY ? MEMO_REPLY : 0) | out.status;
         vector.memo(i, tag, out.entryOffset, out.map.entryVersion(out.entryOffset));
     }
@@ -484,16 +527,27 @@ public final class CtTable implements AutoCloseable {
      * @return false when the entry changed (the memo is dropped and the caller looks up afresh)
      */
     private boolean recall(FrameVector vector, int i, int tag, CtResult out) {
-        HashMap map = maps[tag >>> MEMO_MAP_SHIFT & MEMO_MAP_MASK];
+        int m = tag >>> MEMO_MAP_SHIFT & MEMO_MAP_MASK;
+        HashMap map = maps[m];
         long offset = vector.memoOffset(i);
         if (map.entryVersion(offset) != vector.memoVersion(i)) {
             vector.forgetMemo(i);
             return false;
         }
         boolean reply = (tag & MEMO_REPLY) != 0;
-        out.key().fromFrame(vector, i);
-        if (reply) {
-            out.key().reverse();
+        if (m == TCP4 || m == NON_TCP4) {
+            int src4 = (int) vector.srcLo(i);
+            int dst4 = (int) vector.dstLo(i);
+            int srcPort = vector.srcPort(i);
+            int dstPort = vector.dstPort(i);
+            int protocol = vector.protocol(i);
+            out.foundKey4(reply ? CtKey.storedAddresses4(dst4, src4) : CtKey.storedAddresses4(src4, dst4),
+                    reply ? CtKey.storedPorts4(dstPort, srcPort, protocol, 0) : CtKey.storedPorts4(srcPort, dstPort, protocol, 0));
+        } else {
+            out.key().fromFrame(vector, i);
+            if (reply) {
+                out.key().reverse();
+            }
         }
         out.found(tag & MEMO_STATUS_MASK, reply ? CtResult.REPLY : CtResult.ORIGINAL, map, offset);
         return true;

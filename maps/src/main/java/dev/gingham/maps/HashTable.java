@@ -57,6 +57,8 @@ final class HashTable {
     /** Overflow counts are 28 bits and never exceed the number of live keys, which is below slots. */
     static final int MAX_SLOTS = 1 << OVERFLOW_BITS;
     static final double MAX_LOAD = 0.7;
+    /** The key size {@link #find} compares as two words ({@code findPair}). */
+    static final int PAIR_KEY_SIZE = 16;
     static final int MAX_STRIPES = 1024;
 
     static final int HASH_LAYOUT_VERSION = 1;
@@ -261,6 +263,13 @@ final class HashTable {
         }
     }
 
+    private void requirePairKey() {
+        if (keySize != PAIR_KEY_SIZE) {
+            throw new IllegalStateException("map " + memory.spec().name() + ": the two-word-key methods need keySize "
+                    + PAIR_KEY_SIZE + ", not " + keySize);
+        }
+    }
+
     private void requireLongValue() {
         requireLongKey();
         if (valueSize != 8) {
@@ -289,6 +298,12 @@ final class HashTable {
     long lookup(long key, long hash) {
         requireLongKey();
         int slot = find(null, 0L, key, hash);
+        return slot < 0 ? MapErrors.MISSING : found(slot);
+    }
+
+    long lookupPair(long keyWord0, long keyWord1, long hash) {
+        requirePairKey();
+        int slot = findPair(keyWord0, keyWord1, hash);
         return slot < 0 ? MapErrors.MISSING : found(slot);
     }
 
@@ -350,7 +365,13 @@ final class HashTable {
      * is examined again. A null {@code key} segment means the key is {@code longKey}.
      */
     private int find(MemorySegment key, long keyOffset, long longKey, long hash) {
-        return key == null ? findLong(longKey, hash) : findBytes(key, keyOffset, hash);
+        if (key == null) {
+            return findLong(longKey, hash);
+        }
+        if (keySize == PAIR_KEY_SIZE) {
+            return findPair(key.get(LONG_U, keyOffset), key.get(LONG_U, keyOffset + Long.BYTES), hash);
+        }
+        return findBytes(key, keyOffset, hash);
     }
 
     /**
@@ -375,6 +396,39 @@ final class HashTable {
                     return i;
                 }
                 continue; // the slot changed while its key was read: look at it again
+            }
+            if ((h1 & OVERFLOW_MASK) == 0) {
+                return -1;
+            }
+            i = (i + 1) & m;
+            probed++;
+        }
+        return -1;
+    }
+
+    /**
+     * {@link #find} for a 16-byte key, read into two words first (an IPv4 conntrack tuple): like
+     * {@link #findLong}, a loop small enough to inline whole, whose compare is two loads from
+     * the slot against registers. The generic compare loop, out of line, cost the conntrack lookup
+     * several nanoseconds per packet (docs/benchmarks-notes.md, "Conntrack in one cache line").
+     */
+    private int findPair(long word0, long word1, long hash) {
+        MemorySegment s = segment;
+        int m = mask;
+        long base = slotsOffset;
+        int stride = slotBytes;
+        long keyAt = keyInSlot;
+        int i = (int) hash & m;
+        for (int probed = 0; probed <= m; ) {
+            long slot = base + (long) i * stride;
+            long h1 = (long) ATOMIC.getAcquire(s, slot);
+            if ((h1 & FULL) != 0 && s.get(LONG, slot + keyAt) == word0 && s.get(LONG, slot + keyAt + Long.BYTES) == word1) {
+                VarHandle.acquireFence();
+                long h2 = (long) ATOMIC.getAcquire(s, slot);
+                if (((h1 ^ h2) & STATE_SEQ_MASK) == 0) {
+                    return i;
+                }
+                continue;
             }
             if ((h1 & OVERFLOW_MASK) == 0) {
                 return -1;

@@ -154,6 +154,18 @@ abstract sealed class HashTableMap implements OffHeapMap permits HashMap, LruHas
     }
 
     /**
+     * {@link #lookup(MemorySegment, long, long)} for a 16-byte key given as its two words (bytes
+     * 0-7 and 8-15, each as {@code ValueLayout.JAVA_LONG_UNALIGNED} would read it from the key in
+     * memory), with the key's hash: for a caller that builds its key in registers (the conntrack
+     * table's IPv4 tuple) and would otherwise write it to memory only for the map to read it back.
+     *
+     * @throws IllegalStateException when the map's key size is not 16
+     */
+    public long lookupPair(long keyWord0, long keyWord1, long hash) {
+        return table.lookupPair(keyWord0, keyWord1, hash);
+    }
+
+    /**
      * Copies a key's value into {@code dst} as one consistent snapshot (never half of one update
      * and half of another), waiting while a writer rewrites it. An {@link LruHashMap} also marks
      * the key referenced.
