@@ -106,9 +106,10 @@ public final class CtTable implements AutoCloseable {
     private static final int TCP6 = 2;
     private static final int NON_TCP6 = 3;
 
-    /** The four maps, and their segments for the prefetch's touch list. */
+    /** The four maps, their seeds (for hashing tuples in registers) and their segments (for the prefetch's touch list). */
     private final HashMap[] maps;
     private final MemorySegment[] segments;
+    private final long[] seeds;
     private final CtLifetimes lifetimes;
     /** This table's id in frame memos (never 0), so a vector run through two tables never mixes their results. */
     private final int memoId;
@@ -116,8 +117,10 @@ public final class CtTable implements AutoCloseable {
     private CtTable(HashMap[] maps, CtLifetimes lifetimes) {
         this.maps = maps.clone();
         this.segments = new MemorySegment[maps.length];
+        this.seeds = new long[maps.length];
         for (int m = 0; m < maps.length; m++) {
             segments[m] = maps[m].segment();
+            seeds[m] = maps[m].seed();
         }
         this.lifetimes = lifetimes;
         int id = IDS.incrementAndGet() & MEMO_ID_MASK;
@@ -225,14 +228,16 @@ public final class CtTable implements AutoCloseable {
         long[] touchOffsets = scratch.touchOffsets;
         int touches = 0;
         for (int i = from; i < to; i++) {
-            long hash = forwardHash(vector, i);
-            hashes[i] = hash;
-            if (hash == NO_HASH) {
+            if (!lookedUp(vector, i)) {
+                hashes[i] = NO_HASH;
                 continue;
             }
             int protocol = vector.protocol(i);
             boolean ipv4 = ipv4(vector, i);
             int m = mapIndex(protocol, ipv4);
+            long hash = tupleHash(m, vector.srcHi(i), vector.srcLo(i), vector.dstHi(i), vector.dstLo(i),
+                    vector.srcPort(i), vector.dstPort(i), protocol, 0);
+            hashes[i] = hash;
             touches = addTouches(touchMaps, touchOffsets, touches, m, hash);
             if (protocol == Ipv4Header.PROTOCOL_TCP && (vector.tcpFlags(i) & TcpHeader.SYN) != 0) {
                 touches = addTouches(touchMaps, touchOffsets, touches, m, reversedHash(vector, i, protocol, ipv4));
@@ -243,7 +248,7 @@ public final class CtTable implements AutoCloseable {
         MemorySegment[] segments = this.segments;
         long sink = 0;
         for (int k = 0; k < touches; k++) {
-            sink += segments[touchMaps[k]].get(ValueLayout.JAVA_LONG, touchOffsets[k]);
+            sink += segments[touchMaps[k]].get(ValueLayout.JAVA_LONG_UNALIGNED, touchOffsets[k]); // aligned; unaligned skips the check
         }
         scratch.prefetchSink += sink;
     }
@@ -263,19 +268,19 @@ public final class CtTable implements AutoCloseable {
 
     /** Returns: the hash, in its map, of frame {@code i}'s reversed tuple (the entry a SYN-ACK finds). */
     private long reversedHash(FrameVector vector, int i, int protocol, boolean ipv4) {
-        return tupleHash(ipv4, vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i), vector.dstPort(i),
+        return tupleHash(mapIndex(protocol, ipv4), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i), vector.dstPort(i),
                 vector.srcPort(i), protocol, 0);
     }
 
     /**
-     * Returns: the hash of a tuple in the map of its protocol and family, as that map stores the
-     * key: {@link CtKey#hash4} of the IPv4 addresses (the low words) in an IPv4 map, {@link CtKey#hash}
-     * of the 40-byte form otherwise.
+     * Returns: the hash of a tuple in map {@code m} (its protocol's and family's), as that map
+     * stores the key: {@link CtKey#hash4} of the IPv4 addresses (the low words) in an IPv4 map,
+     * {@link CtKey#hash} of the 40-byte form otherwise.
      */
-    private long tupleHash(boolean ipv4, long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort,
+    private long tupleHash(int m, long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort,
                            int protocol, int flags) {
-        long seed = mapFor(protocol, ipv4).seed();
-        return ipv4
+        long seed = seeds[m];
+        return m == TCP4 || m == NON_TCP4
                 ? CtKey.hash4(seed, (int) srcLo, (int) dstLo, srcPort, dstPort, protocol, flags)
                 : CtKey.hash(seed, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, flags);
     }
@@ -314,7 +319,7 @@ public final class CtTable implements AutoCloseable {
     public long prefetchKey(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int protocol,
                             int flags, CtResult scratch) {
         boolean ipv4 = MappedAddress.isIpv4(srcHi, srcLo) && MappedAddress.isIpv4(dstHi, dstLo);
-        long hash = tupleHash(ipv4, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, flags);
+        long hash = tupleHash(mapIndex(protocol, ipv4), srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, flags);
         scratch.prefetchSink += mapFor(protocol, ipv4).prefetch(hash);
         return hash;
     }
@@ -324,12 +329,18 @@ public final class CtTable implements AutoCloseable {
      * non-IP frame and for a frame whose memo holds this table's result (its lookup will not probe).
      */
     private long forwardHash(FrameVector vector, int i) {
-        if (!vector.hasFlag(i, FrameVector.FLAG_IPV4) && !vector.hasFlag(i, FrameVector.FLAG_IPV6)
-                || vector.memoTag(i) >>> MEMO_ID_SHIFT == memoId) {
+        if (!lookedUp(vector, i)) {
             return NO_HASH;
         }
-        return tupleHash(ipv4(vector, i), vector.srcHi(i), vector.srcLo(i), vector.dstHi(i), vector.dstLo(i),
-                vector.srcPort(i), vector.dstPort(i), vector.protocol(i), 0);
+        int protocol = vector.protocol(i);
+        return tupleHash(mapIndex(protocol, ipv4(vector, i)), vector.srcHi(i), vector.srcLo(i), vector.dstHi(i),
+                vector.dstLo(i), vector.srcPort(i), vector.dstPort(i), protocol, 0);
+    }
+
+    /** Returns: true when frame {@code i}'s lookup will probe: an IP frame whose memo does not hold this table's result. */
+    private boolean lookedUp(FrameVector vector, int i) {
+        return (vector.hasFlag(i, FrameVector.FLAG_IPV4) || vector.hasFlag(i, FrameVector.FLAG_IPV6))
+                && vector.memoTag(i) >>> MEMO_ID_SHIFT != memoId;
     }
 
     /**
@@ -408,7 +419,7 @@ public final class CtTable implements AutoCloseable {
         int dstPort = vector.dstPort(i);
         long addresses = CtKey.storedAddresses4(src4, dst4);
         long ports = CtKey.storedPorts4(srcPort, dstPort, protocol, 0);
-        long hash = forwardHash != NO_HASH ? forwardHash : CtKey.hashStored4(map.seed(), addresses, ports);
+        long hash = forwardHash != NO_HASH ? forwardHash : CtKey.hashStored4(seeds[m], addresses, ports);
         long offset = map.lookupPair(addresses, ports, hash);
         if (offset != MapErrors.MISSING) {
             out.found(CtStatus.ESTABLISHED, CtResult.ORIGINAL, map, offset);
@@ -418,7 +429,7 @@ public final class CtTable implements AutoCloseable {
         }
         long reversedAddresses = CtKey.storedAddresses4(dst4, src4);
         long reversedPorts = CtKey.storedPorts4(dstPort, srcPort, protocol, 0);
-        offset = map.lookupPair(reversedAddresses, reversedPorts, CtKey.hashStored4(map.seed(), reversedAddresses, reversedPorts));
+        offset = map.lookupPair(reversedAddresses, reversedPorts, CtKey.hashStored4(seeds[m], reversedAddresses, reversedPorts));
         if (offset != MapErrors.MISSING) {
             out.found(CtStatus.REPLY, CtResult.REPLY, map, offset);
             out.foundKey4(reversedAddresses, reversedPorts);

@@ -422,7 +422,8 @@ final class HashTable {
         for (int probed = 0; probed <= m; ) {
             long slot = base + (long) i * stride;
             long h1 = (long) ATOMIC.getAcquire(s, slot);
-            if ((h1 & FULL) != 0 && s.get(LONG, slot + keyAt) == word0 && s.get(LONG, slot + keyAt + Long.BYTES) == word1) {
+            // The key words are aligned; reading them as unaligned skips the segment's alignment check.
+            if ((h1 & FULL) != 0 && s.get(LONG_U, slot + keyAt) == word0 && s.get(LONG_U, slot + keyAt + Long.BYTES) == word1) {
                 VarHandle.acquireFence();
                 long h2 = (long) ATOMIC.getAcquire(s, slot);
                 if (((h1 ^ h2) & STATE_SEQ_MASK) == 0) {
