@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -304,7 +305,7 @@ class CtTableTest {
         assertEquals(CtKey.LENGTH4, table.mapFor(6, true).spec().keySize(), "IPv4: 8 + 16 + 40 = one 64-byte slot");
         assertEquals(CtKey.LENGTH, table.mapFor(6, false).spec().keySize());
         List<String> seen = new java.util.ArrayList<>();
-        CtKey key = new CtKey().wrap(java.lang.foreign.Arena.ofAuto().allocate(CtKey.LENGTH, 8), 0);
+        CtKey key = new CtKey().wrap(Arena.ofAuto().allocate(CtKey.LENGTH, 8), 0);
         for (dev.gingham.maps.HashMap map : table.maps()) {
             map.forEach((segment, keyOffset, valueOffset) -> seen.add(map.spec().name() + " "
                     + table.readKey(map, segment, keyOffset, key)));
@@ -336,6 +337,43 @@ class CtTableTest {
         assertNotEquals(table.mapFor(17, true), result.map());
         assertNotEquals(table.mapFor(6, false), result.map());
         assertEquals(1, result.key().srcPort(), "the forward tuple is left for create");
+    }
+
+    @Test
+    void shouldGiveTheFlowsTupleAsKeyWhenAnIpv4LookupHitsEitherWay() {
+        create(tcp(40000, SYN), T0);
+        CtResult found = new CtResult(); // its scratch never held this flow's key: only key() can put it there
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, frames.only(tcp(40000, ACK)), found));
+        CtKey forward = found.key();
+        assertEquals(0x0000_FFFF_0A00_0001L, forward.srcLo());
+        assertEquals(0x0000_FFFF_0A00_0002L, forward.dstLo());
+        assertEquals(0, forward.srcHi());
+        assertEquals(0, forward.dstHi());
+        assertEquals(40000, forward.srcPort());
+        assertEquals(80, forward.dstPort());
+        assertEquals(6, forward.protocol());
+        assertEquals(0, forward.flags());
+        assertEquals(storedKeyOf(found).toString(), forward.toString(), "the entry's own key");
+
+        CtResult reply = new CtResult();
+        int synAck = frames.only(PacketBuilder.tcp4("10.0.0.2", 80, "10.0.0.1", 40000).flags(SYN | ACK).build());
+        assertEquals(CtStatus.REPLY, table.lookup(frames.vector, synAck, reply));
+        CtKey original = reply.key();
+        assertEquals(0x0000_FFFF_0A00_0001L, original.srcLo(), "a reply's key is the flow's original tuple");
+        assertEquals(0x0000_FFFF_0A00_0002L, original.dstLo());
+        assertEquals(40000, original.srcPort());
+        assertEquals(80, original.dstPort());
+        assertEquals(6, original.protocol());
+        assertEquals(storedKeyOf(reply).toString(), original.toString());
+        CtKey inScratch = new CtKey().wrap(reply.scratch(), reply.keyOffset());
+        assertEquals(original.toString(), inScratch.toString(), "key() wrote it where the scratch keeps keys");
+    }
+
+    /** The 40-byte form of the key stored in the slot of the result's entry. */
+    private CtKey storedKeyOf(CtResult found) {
+        CtKey key = new CtKey().wrap(Arena.ofAuto().allocate(CtKey.LENGTH), 0);
+        long keyInSlot = found.entryOffset() - CtKey.LENGTH4; // hash slot: | header | key | value |
+        return table.readKey(found.map(), found.map().segment(), keyInSlot, key);
     }
 
     @Test

@@ -121,6 +121,48 @@ class HashMapTest {
     }
 
     @Test
+    void shouldFindEveryTwoWordKeyByItsWordsAsBySegmentWhenKeysCollide() {
+        // 200 keys in 512 slots: many share a home slot and sit further along their probe.
+        try (HashMap map = HashMap.create(MapSpec.hash("pair", 16, 8, 300), 0x77L)) {
+            MemorySegment key = arena.allocate(16, 8);
+            MemorySegment value = arena.allocate(8, 8);
+            for (long n = 0; n < 200; n++) {
+                key.set(LONG_U, 0, n * 0x9E37_79B9L);
+                key.set(LONG_U, 8, ~n);
+                value.set(LONG_U, 0, 1000 + n);
+                assertEquals(MapErrors.OK, map.update(key, 0, value, 0, UpdateFlags.NOEXIST));
+            }
+            int displaced = 0;
+            for (long n = 0; n < 200; n++) {
+                long word0 = n * 0x9E37_79B9L;
+                long word1 = ~n;
+                key.set(LONG_U, 0, word0);
+                key.set(LONG_U, 8, word1);
+                long hash = map.hash(key, 0);
+                long offset = map.lookupPair(word0, word1, hash);
+                assertEquals(map.lookup(key, 0), offset, "key " + n);
+                assertEquals(1000 + n, map.segment().get(LONG_U, offset), "key " + n);
+                if (offset - map.homeSlotOffset(hash) != 8 + 16) {
+                    displaced++;
+                }
+            }
+            assertTrue(displaced > 10, "the probe walked past home slots: " + displaced + " displaced keys");
+            key.set(LONG_U, 0, 5 * 0x9E37_79B9L);
+            key.set(LONG_U, 8, ~6L); // a word of one key with the other word of another
+            assertEquals(MapErrors.MISSING, map.lookupPair(5 * 0x9E37_79B9L, ~6L, map.hash(key, 0)));
+            assertEquals(MapErrors.MISSING, map.lookup(key, 0));
+        }
+    }
+
+    @Test
+    void shouldRefuseATwoWordLookupWhenKeysAreNotSixteenBytes() {
+        try (HashMap map = map13(10)) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> map.lookupPair(1, 2, 3));
+            assertTrue(refused.getMessage().contains("keySize 16, not 13"), refused.getMessage());
+        }
+    }
+
+    @Test
     void shouldFindKeyWhenLookupKeySitsAtUnalignedOffsetOfAnotherSegment() {
         try (HashMap map = map13(100)) {
             MemorySegment stored = key13(99, 5);
