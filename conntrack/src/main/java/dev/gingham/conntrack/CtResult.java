@@ -133,12 +133,13 @@ public final class CtResult {
     }
 
     /**
-     * Returns: the scratch segment that {@link #key()} and {@link #newEntry()} live in, for a
-     * caller that writes its own key there ({@code CtTable.lookup} and {@code insert} of an
-     * explicit key). Read the last lookup's key through {@link #key()}: after an IPv4 hit it is
-     * written only when asked for.
+     * Returns: the scratch segment that {@link #key()} (at {@link #keyOffset()}) and
+     * {@link #newEntry()} live in: for passing the last lookup's key to {@code CtTable.delete}, or
+     * for writing a key of one's own there. Like {@link #key()}, it first writes a key an IPv4
+     * hit left unwritten.
      */
     public MemorySegment scratch() {
+        writePendingKey();
         return scratch;
     }
 

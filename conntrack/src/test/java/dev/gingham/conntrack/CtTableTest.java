@@ -355,6 +355,11 @@ class CtTableTest {
         assertEquals(0, forward.flags());
         assertEquals(storedKeyOf(found).toString(), forward.toString(), "the entry's own key");
 
+        CtResult unasked = new CtResult();
+        assertEquals(CtStatus.ESTABLISHED, table.lookup(frames.vector, frames.only(tcp(40000, ACK)), unasked));
+        CtKey inItsScratch = new CtKey().wrap(unasked.scratch(), unasked.keyOffset());
+        assertEquals(forward.toString(), inItsScratch.toString(), "scratch() writes the key too, for a delete by key");
+
         CtResult reply = new CtResult();
         int synAck = frames.only(PacketBuilder.tcp4("10.0.0.2", 80, "10.0.0.1", 40000).flags(SYN | ACK).build());
         assertEquals(CtStatus.REPLY, table.lookup(frames.vector, synAck, reply));
