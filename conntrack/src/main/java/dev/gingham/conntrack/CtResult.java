@@ -28,7 +28,11 @@ public final class CtResult {
 
     static final long KEY_OFFSET = 0;
     static final long VALUE_OFFSET = CtKey.LENGTH;
-    /** Where {@link CtTable} writes a key's stored IPv4 form ({@link CtKey#storeIpv4}) before probing an IPv4 map. */
+    /**
+     * Where a key's stored IPv4 form ({@link CtKey#storeIpv4}) is staged: by {@link CtTable} before
+     * it probes, inserts or deletes an explicit key in an IPv4 map, and by {@link #key()} when it
+     * writes a pending key.
+     */
     static final long STORED4_OFFSET = VALUE_OFFSET + CtEntry.LENGTH;
 
     private final MemorySegment scratch;
@@ -40,10 +44,10 @@ public final class CtResult {
     int status;
     int direction;
     /**
-     * True when the last lookup found an IPv4 entry by its stored form in registers and wrote no
-     * key: {@link #key()} then writes it from {@link #pendingAddresses} and {@link #pendingPorts}
-     * on first use. Most lookups hit and nobody reads their key, so the hit path spends none of
-     * its stores on it.
+     * True when the last frame lookup in an IPv4 map (a hit, a miss, or a kept result restored
+     * from the frame's memo) wrote no key: {@link #key()} and {@link #scratch()} then write it
+     * from {@link #pendingAddresses} and {@link #pendingPorts} on first use. Most lookups hit and
+     * nobody reads their key, so the per-packet path spends none of its stores on it.
      */
     boolean keyPending;
     long pendingAddresses;
@@ -132,11 +136,17 @@ public final class CtResult {
         return key;
     }
 
+    /** Returns: the scratch segment as it is, for {@link CtTable} to stage stored keys in without writing a pending key. */
+    MemorySegment staging() {
+        return scratch;
+    }
+
     /**
      * Returns: the scratch segment that {@link #key()} (at {@link #keyOffset()}) and
      * {@link #newEntry()} live in: for passing the last lookup's key to {@code CtTable.delete}, or
      * for writing a key of one's own there. Like {@link #key()}, it first writes a key an IPv4
-     * hit left unwritten.
+     * lookup left unwritten, so fetch it (or {@link #key()}) again after a lookup rather than
+     * writing through one kept from before: the pending key would overwrite what was written.
      */
     public MemorySegment scratch() {
         writePendingKey();

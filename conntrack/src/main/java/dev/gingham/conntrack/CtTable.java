@@ -235,12 +235,11 @@ public final class CtTable implements AutoCloseable {
             int protocol = vector.protocol(i);
             boolean ipv4 = ipv4(vector, i);
             int m = mapIndex(protocol, ipv4);
-            long hash = tupleHash(m, vector.srcHi(i), vector.srcLo(i), vector.dstHi(i), vector.dstLo(i),
-                    vector.srcPort(i), vector.dstPort(i), protocol, 0);
+            long hash = forwardHash(vector, i, protocol, m);
             hashes[i] = hash;
             touches = addTouches(touchMaps, touchOffsets, touches, m, hash);
             if (protocol == Ipv4Header.PROTOCOL_TCP && (vector.tcpFlags(i) & TcpHeader.SYN) != 0) {
-                touches = addTouches(touchMaps, touchOffsets, touches, m, reversedHash(vector, i, protocol, ipv4));
+                touches = addTouches(touchMaps, touchOffsets, touches, m, reversedHash(vector, i, protocol, m));
             }
         }
         // The touching loop: one load per line, nothing else, so the CPU keeps as many misses in
@@ -267,8 +266,8 @@ public final class CtTable implements AutoCloseable {
     }
 
     /** Returns: the hash, in its map, of frame {@code i}'s reversed tuple (the entry a SYN-ACK finds). */
-    private long reversedHash(FrameVector vector, int i, int protocol, boolean ipv4) {
-        return tupleHash(mapIndex(protocol, ipv4), vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i), vector.dstPort(i),
+    private long reversedHash(FrameVector vector, int i, int protocol, int m) {
+        return tupleHash(m, vector.dstHi(i), vector.dstLo(i), vector.srcHi(i), vector.srcLo(i), vector.dstPort(i),
                 vector.srcPort(i), protocol, 0);
     }
 
@@ -292,23 +291,18 @@ public final class CtTable implements AutoCloseable {
      * @return the frame's forward hash for {@link #lookup(FrameVector, int, long, CtResult)}, or {@link #NO_HASH}
      */
     public long prefetch(FrameVector vector, int i, CtResult scratch) {
-        long hash = forwardHash(vector, i);
-        if (hash != NO_HASH) {
-            scratch.prefetchSink += touch(vector, i, hash);
+        if (!lookedUp(vector, i)) {
+            return NO_HASH;
         }
-        return hash;
-    }
-
-    /** Touches the forward tuple's home slot and, for a TCP frame with SYN, the reversed tuple's. */
-    private long touch(FrameVector vector, int i, long forwardHash) {
         int protocol = vector.protocol(i);
-        boolean ipv4 = ipv4(vector, i);
-        HashMap map = mapFor(protocol, ipv4);
-        long sink = map.prefetch(forwardHash);
+        int m = mapIndex(protocol, ipv4(vector, i));
+        long hash = forwardHash(vector, i, protocol, m);
+        long sink = maps[m].prefetch(hash);
         if (protocol == Ipv4Header.PROTOCOL_TCP && (vector.tcpFlags(i) & TcpHeader.SYN) != 0) {
-            sink += map.prefetch(reversedHash(vector, i, protocol, ipv4));
+            sink += maps[m].prefetch(reversedHash(vector, i, protocol, m));
         }
-        return sink;
+        scratch.prefetchSink += sink;
+        return hash;
     }
 
     /**
@@ -324,17 +318,10 @@ public final class CtTable implements AutoCloseable {
         return hash;
     }
 
-    /**
-     * Returns: the hash of frame {@code i}'s forward tuple in its table, or {@link #NO_HASH} for a
-     * non-IP frame and for a frame whose memo holds this table's result (its lookup will not probe).
-     */
-    private long forwardHash(FrameVector vector, int i) {
-        if (!lookedUp(vector, i)) {
-            return NO_HASH;
-        }
-        int protocol = vector.protocol(i);
-        return tupleHash(mapIndex(protocol, ipv4(vector, i)), vector.srcHi(i), vector.srcLo(i), vector.dstHi(i),
-                vector.dstLo(i), vector.srcPort(i), vector.dstPort(i), protocol, 0);
+    /** Returns: the hash of frame {@code i}'s forward tuple in map {@code m}, its protocol's and family's. */
+    private long forwardHash(FrameVector vector, int i, int protocol, int m) {
+        return tupleHash(m, vector.srcHi(i), vector.srcLo(i), vector.dstHi(i), vector.dstLo(i), vector.srcPort(i),
+                vector.dstPort(i), protocol, 0);
     }
 
     /** Returns: true when frame {@code i}'s lookup will probe: an IP frame whose memo does not hold this table's result. */
@@ -405,10 +392,11 @@ public final class CtTable implements AutoCloseable {
 
     /**
      * The frame lookup of an IPv4 tuple: its stored form's two words are built in registers and
-     * probed with {@link HashMap#lookupPair}, forward, then reversed. A hit writes no key to
-     * memory ({@link CtResult#key()} writes it if anyone asks); a miss writes the forward tuple
-     * for create. The same probes as the 40-byte path through {@link #find}, without the key's
-     * eight stores and the loads that read them back: the per-packet path of nearly all traffic.
+     * probed with {@link HashMap#lookupPair}, forward, then reversed. No key is written to
+     * memory: the result keeps the words of the tuple found (on NEW, the forward one) and
+     * {@link CtResult#key()} writes the 40-byte key if anyone asks ({@link #create} writes its
+     * own). The same probes as the 40-byte path through {@link #find}, without the key's eight
+     * stores and the loads that read them back: the per-packet path of nearly all traffic.
      */
     private int lookupIpv4(FrameVector vector, int i, int protocol, long forwardHash, CtResult out) {
         int m = mapIndex(protocol, true);
@@ -436,7 +424,7 @@ public final class CtTable implements AutoCloseable {
             remember(vector, i, out, m);
             return CtStatus.REPLY;
         }
-        out.key().fromFrame(vector, i);
+        out.foundKey4(addresses, ports); // the forward tuple, for a caller that asks before create
         out.map = map;
         return CtStatus.NEW;
     }
@@ -461,7 +449,7 @@ public final class CtTable implements AutoCloseable {
         out.reset();
         HashMap map = mapFor(CtKey.protocol(key, keyOffset), CtKey.ipv4(key, keyOffset));
         out.map = map;
-        long offset = find(map, key, keyOffset, hash, out.scratch());
+        long offset = find(map, key, keyOffset, hash, out.staging());
         if (offset == MapErrors.MISSING) {
             return CtStatus.NEW;
         }
@@ -589,7 +577,7 @@ public final class CtTable implements AutoCloseable {
         HashMap map = mapFor(CtKey.protocol(key, keyOffset), CtKey.ipv4(key, keyOffset));
         out.map = map;
         out.created = false;
-        MemorySegment storedKey = storedKey(map, key, keyOffset, out.scratch());
+        MemorySegment storedKey = storedKey(map, key, keyOffset, out.staging());
         long storedKeyOffset = storedKeyOffset(map, keyOffset);
         long keyHash = hash == NO_HASH ? map.hash(storedKey, storedKeyOffset) : hash;
         for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
@@ -622,7 +610,7 @@ public final class CtTable implements AutoCloseable {
      */
     public int delete(MemorySegment key, long keyOffset, CtResult scratch) {
         HashMap map = mapFor(CtKey.protocol(key, keyOffset), CtKey.ipv4(key, keyOffset));
-        return map.delete(storedKey(map, key, keyOffset, scratch.scratch()), storedKeyOffset(map, keyOffset));
+        return map.delete(storedKey(map, key, keyOffset, scratch.staging()), storedKeyOffset(map, keyOffset));
     }
 
     // ---- account -----------------------------------------------------------------------------------

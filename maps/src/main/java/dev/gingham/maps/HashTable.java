@@ -409,8 +409,10 @@ final class HashTable {
     /**
      * {@link #find} for a 16-byte key, read into two words first (an IPv4 conntrack tuple): like
      * {@link #findLong}, a loop small enough to inline whole, whose compare is two loads from
-     * the slot against registers. The generic compare loop, out of line, cost the conntrack lookup
-     * several nanoseconds per packet (docs/benchmarks-notes.md, "Conntrack in one cache line").
+     * the slot against registers. Profiled, the generic compare loop ({@code keyEquals}, out of
+     * line) was the hottest method of a conntrack lookup; this loop and a key kept in registers
+     * took the 10k lookup from about 45 to 37 ns (docs/benchmarks-notes.md, "Conntrack at 1M,
+     * second pass").
      */
     private int findPair(long word0, long word1, long hash) {
         MemorySegment s = segment;

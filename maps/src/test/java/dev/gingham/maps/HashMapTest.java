@@ -121,7 +121,7 @@ class HashMapTest {
     }
 
     @Test
-    void shouldFindEveryTwoWordKeyByItsWordsAsBySegmentWhenKeysCollide() {
+    void shouldFindEveryTwoWordKeyByItsWordsWhenKeysCollide() {
         // 200 keys in 512 slots: many share a home slot and sit further along their probe.
         try (HashMap map = HashMap.create(MapSpec.hash("pair", 16, 8, 300), 0x77L)) {
             MemorySegment key = arena.allocate(16, 8);
@@ -140,8 +140,7 @@ class HashMapTest {
                 key.set(LONG_U, 8, word1);
                 long hash = map.hash(key, 0);
                 long offset = map.lookupPair(word0, word1, hash);
-                assertEquals(map.lookup(key, 0), offset, "key " + n);
-                assertEquals(1000 + n, map.segment().get(LONG_U, offset), "key " + n);
+                assertEquals(1000 + n, map.segment().get(LONG_U, offset), "key " + n + "'s own value");
                 if (offset - map.homeSlotOffset(hash) != 8 + 16) {
                     displaced++;
                 }
